@@ -1,0 +1,198 @@
+/*
+ * promptopt — public C API: status codes, the convergence detector and
+ * running an experiment from C (the seed's AutonomousExperiment).
+ *
+ * Ownership: handles returned by *_new() are freed with the matching
+ * *_free(); strings passed in are copied; strings returned as `const char *`
+ * belong to the handle and live until it is freed.
+ * The library never prints and never exits: it returns 0 or a negative
+ * status and, when given a struct po_err, puts a one-line message in it.
+ */
+#ifndef PROMPTOPT_H
+#define PROMPTOPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PO_VERSION "0.1.0"
+
+/*
+ * Status codes. Library functions return 0 or one of these (negative);
+ * the command line exits with the absolute value, so each class of failure
+ * has its own exit code (documented in `promptopt --help` and the README).
+ */
+enum po_status {
+	PO_OK = 0,
+	PO_EFAIL = -1,        /* anything not covered below */
+	PO_EUSAGE = -2,       /* bad command line: unknown flag, bad number */
+	PO_ENAME = -3,        /* invalid project name */
+	PO_ESYNTAX = -4,      /* a project file is not valid JSON */
+	PO_EINPUT = -5,       /* a project file has the wrong shape or values */
+	PO_ETEMPLATE = -6,    /* a template uses a placeholder with no input */
+	PO_EIO = -7,          /* a file or folder cannot be read or written */
+	PO_ELLM = -8,         /* the LLM provider failed */
+	PO_EEVAL = -9,        /* evaluation produced no usable score */
+	PO_ENOTFOUND = -10,   /* no such project / results */
+	PO_EINTR = -11,       /* interrupted (SIGINT/SIGTERM) */
+};
+
+/* A caller-provided error buffer: the message of the last failure. */
+struct po_err {
+	int code;
+	char msg[1024];
+};
+
+/* A static string naming a status ("invalid input", ...). */
+const char *po_strstatus(int status);
+
+/* ---- convergence detection (the seed's ConvergenceDetector) ---------- */
+
+struct po_convergence_config {
+	int no_improvement_threshold;   /* default 5 */
+	double min_improvement_percent; /* default 0.1 (percent of the best) */
+	bool enable_early_stop;         /* default true */
+	bool track_plateau_variance;    /* default true */
+};
+
+/* Fills *cfg with the seed's defaults. */
+void po_convergence_config_init(struct po_convergence_config *cfg);
+
+struct po_convergence_status {
+	bool converged;
+	int convergence_iteration;  /* 0 when not converged */
+	int wasted_iterations;      /* iterations recorded after convergence */
+	int total_iterations;       /* updates recorded */
+	int no_improvement_count;   /* consecutive non-significant updates */
+	int last_improvement_iteration; /* iteration of the last significant gain */
+	double best_score;
+	double plateau_variance;    /* max - min over the plateau (the seed's "±") */
+	double plateau_stddev;      /* sample standard deviation over the plateau */
+	double plateau_average;
+	int plateau_length;         /* scores in the plateau */
+};
+
+struct po_convergence;
+
+/* Returns a new detector; cfg NULL means defaults. Never NULL (OOM aborts). */
+struct po_convergence *po_convergence_new(const struct po_convergence_config *cfg);
+void po_convergence_free(struct po_convergence *c);
+
+/*
+ * Records the score of an iteration (the baseline is iteration 0).
+ * Returns true when the score is a significant improvement over the best so
+ * far: at least min_improvement_percent of the best (any gain when the best
+ * is 0 or below).
+ */
+bool po_convergence_update(struct po_convergence *c, int iteration, double score);
+
+/* True once converged and early stopping is enabled. */
+bool po_convergence_should_stop(const struct po_convergence *c);
+
+void po_convergence_get_status(const struct po_convergence *c,
+			       struct po_convergence_status *st);
+
+/*
+ * Writes the seed's recommendations for a run planned for max_iterations,
+ * one per line without numbering, into buf (NUL-terminated, truncated to
+ * size). Returns the number of recommendations.
+ */
+int po_convergence_recommendations(const struct po_convergence *c, int max_iterations,
+				   char *buf, size_t size);
+
+/* ---- experiments ------------------------------------------------------ */
+
+enum po_event_kind {
+	PO_EV_INFO,        /* message */
+	PO_EV_BASELINE,    /* score */
+	PO_EV_ITERATION,   /* iteration, max_iterations, score, best, previous_best, improved */
+	PO_EV_CONVERGED,   /* iteration, no_improvement, saved */
+	PO_EV_WARNING,     /* message */
+};
+
+struct po_event {
+	enum po_event_kind kind;
+	const char *message;
+	int iteration;
+	int max_iterations;
+	double score;
+	double best;
+	double previous_best;
+	bool improved;
+	int no_improvement;
+	int saved;
+};
+
+struct po_run_options {
+	const char *project;        /* required */
+	int max_iterations;         /* default 20 */
+	const char *provider;       /* "sim" (default) */
+	const char *strategy;       /* "hillclimb" (default) */
+	uint64_t seed;              /* default 42 */
+	bool enable_convergence;    /* default true */
+	struct po_convergence_config convergence;
+	double sim_noise;           /* judge noise of the simulator, score points; default 4 */
+	const char *results_dir;    /* default prompt_tuning_results_<project> */
+	const char *docs_dir;       /* default "docs" */
+	bool write_report;          /* default true */
+	/* Progress callback (may be NULL), called from the running thread. */
+	void (*on_event)(const struct po_event *ev, void *userdata);
+	void *userdata;
+	/* Set to non-zero (e.g. from a signal handler) to stop after the call in flight. */
+	volatile int *interrupt;
+};
+
+void po_run_options_init(struct po_run_options *opts);
+
+/* What an experiment produced (also readable back from its results folder). */
+struct po_summary {
+	char project[128];
+	char strategy[32];
+	char provider[32];
+	uint64_t seed;
+	int max_iterations;
+	int iterations_run;
+	double baseline_score;
+	double final_score;
+	double improvement;         /* points */
+	double improvement_percent;
+	bool converged;
+	int convergence_iteration;
+	int wasted_iterations;
+	int no_improvement_count;
+	double plateau_variance;
+	double plateau_average;
+	long calls;
+	double wall_seconds;
+	double true_best_score;     /* simulator only; negative when unknown */
+	double true_baseline_score; /* simulator only; negative when unknown */
+	char results_dir[512];
+	char report_path[512];
+};
+
+struct po_experiment;
+
+/* Validates options and loads (or creates) the project. */
+int po_experiment_new(struct po_experiment **out, const struct po_run_options *opts,
+		      struct po_err *err);
+/* Runs baseline + loop, writes results and report. */
+int po_experiment_run(struct po_experiment *e, struct po_err *err);
+/* Valid after a run (also a failed or interrupted one, for what was done). */
+void po_experiment_summary(const struct po_experiment *e, struct po_summary *out);
+void po_experiment_free(struct po_experiment *e);
+
+/* Reads optimization_final_results.json of a results folder. */
+int po_results_read_summary(const char *results_dir, struct po_summary *out,
+			    struct po_err *err);
+
+/* Checks a project name: no '/', no "..", no leading '.', not empty, <= 100 chars. */
+int po_project_name_check(const char *name, struct po_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,52 @@
+/*
+ * The LLM judge: the prompt that asks a model to score an output against
+ * the project's rubric, and a robust parser for its reply (bare, fenced or
+ * surrounded JSON).
+ *
+ * Reply shape (the seed's):
+ *   {"overall_score": 0-5, "criteria_scores": {"<criterion key>": 0-5, ...},
+ *    "content_quality": "...", "feedback": "...", "strengths": [...],
+ *    "improvements": [...], "evolutionary_strategy": "..."}
+ */
+#ifndef PO_JUDGE_H
+#define PO_JUDGE_H
+
+#include <jansson.h>
+
+#include "promptopt.h"
+#include "util/buf.h"
+
+/* Markers around the output under evaluation in the judge prompt. */
+#define PO_JUDGE_OUTPUT_BEGIN "<output_to_evaluate>"
+#define PO_JUDGE_OUTPUT_END "</output_to_evaluate>"
+
+struct po_rubric;
+
+struct po_judgement {
+	double score;       /* 0-100: rubric-weighted criteria, or overall_score * 20 */
+	double overall;     /* 0-5 as given (or derived from criteria) */
+	json_t *criteria;   /* object key -> number 0-5 (own reference) */
+	char *feedback;     /* may be NULL */
+	json_t *improvements; /* array of strings (own reference), never NULL */
+	json_t *reply;      /* the parsed reply object (own reference) */
+};
+
+void po_judgement_release(struct po_judgement *j);
+
+/* Appends the judge prompt for `output` produced for a test case. */
+void po_judge_build_prompt(struct po_buf *out, const struct po_rubric *rubric,
+			   const char *project_description, const json_t *test_case_inputs,
+			   const char *output);
+/* The system prompt of judge calls. */
+const char *po_judge_system_prompt(void);
+
+/*
+ * Parses a judge reply. Accepts the JSON object alone, inside ``` fences, or
+ * surrounded by prose (the first balanced {...} that parses as an object with
+ * overall_score or criteria_scores). Scores are clamped to 0-5.
+ * Returns 0, or PO_EEVAL with err saying what was wrong (never invents a score).
+ */
+int po_judge_parse(const char *reply, const struct po_rubric *rubric,
+		   struct po_judgement *out, struct po_err *err);
+
+#endif

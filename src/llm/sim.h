@@ -1,0 +1,58 @@
+/*
+ * The built-in simulated LLM (DESIGN section 5): answers generate, judge and
+ * mutate requests deterministically for a seed, from a catalogue of
+ * instruction features, and exposes the ground truth (the noise-free
+ * expected score of a prompt and the catalogue's optimum).
+ * See docs/simulator.md for the model.
+ */
+#ifndef PO_SIM_H
+#define PO_SIM_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "llm/llm.h"
+
+struct po_sim_config {
+	uint64_t seed;
+	double noise;          /* judge noise: standard deviation in score points (0-100) */
+	const char *catalogue; /* "prfaq" (default) or "generic" */
+};
+
+void po_sim_config_init(struct po_sim_config *cfg); /* seed 42, noise 4, "prfaq" */
+
+struct po_sim;
+
+/* Returns NULL and fills err when the catalogue name is unknown. */
+struct po_sim *po_sim_new(const struct po_sim_config *cfg, struct po_err *err);
+void po_sim_free(struct po_sim *sim);
+
+/*
+ * Answers one request. The role comes from req->role; requests read from
+ * seed-style bridge files without a role are classified by the caller
+ * (po_sim_detect_role). Same (seed, role, prompt, metadata, sample) give the
+ * same response. Fills resp->content and token counts; never fails on odd
+ * input (an unrecognised judge prompt still gets a well-formed judge reply).
+ */
+void po_sim_answer(struct po_sim *sim, const struct po_llm_request *req,
+		   struct po_llm_response *resp);
+
+/* Guesses the role of a request from its text, as the seed's responder did. */
+enum po_role po_sim_detect_role(const char *system, const char *prompt);
+
+/*
+ * Ground truth: the expected per-case score (0-100) that the judge would give,
+ * without noise, to outputs generated from `template` (with `system` as the
+ * system prompt, may be NULL) for a test case with these inputs
+ * (an object name -> string).
+ */
+double po_sim_true_score(const struct po_sim *sim, const char *system, const char *template,
+			 const json_t *inputs);
+/* The best expected score any prompt can reach for this catalogue. */
+double po_sim_optimum(const struct po_sim *sim);
+
+/* A provider (for the engine) that answers with this simulator; takes
+ * ownership of sim. */
+struct po_provider *po_sim_provider_new(struct po_sim *sim);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * Mutation by an LLM: the prompt that asks for an improved template (with the
+ * judge's feedback), and the parser of the reply.
+ *
+ * Prompt layout (the simulator relies on these markers):
+ *   PO_MUTATE_PROMPT_BEGIN <current template> PO_MUTATE_PROMPT_END
+ *   PO_MUTATE_FEEDBACK_BEGIN <one improvement per line> PO_MUTATE_FEEDBACK_END
+ *   required placeholders listed as {name} on a line starting "Placeholders:"
+ * Reply: the new template between <prompt> and </prompt> (a reply without the
+ * tags is taken whole, fences removed).
+ */
+#ifndef PO_MUTATE_H
+#define PO_MUTATE_H
+
+#include <jansson.h>
+
+#include "promptopt.h"
+#include "util/buf.h"
+
+#define PO_MUTATE_PROMPT_BEGIN "<current_prompt>"
+#define PO_MUTATE_PROMPT_END "</current_prompt>"
+#define PO_MUTATE_FEEDBACK_BEGIN "<feedback>"
+#define PO_MUTATE_FEEDBACK_END "</feedback>"
+#define PO_MUTATE_REPLY_BEGIN "<prompt>"
+#define PO_MUTATE_REPLY_END "</prompt>"
+
+/* Appends the mutation prompt. feedback: array of strings (may be NULL);
+ * placeholders: array of names (may be NULL). */
+void po_mutate_build_prompt(struct po_buf *out, const char *prompt_name, const char *template,
+			    double score, const json_t *feedback, const json_t *placeholders);
+const char *po_mutate_system_prompt(void);
+
+/* Extracts the new template; returns a new string or NULL (err set) when the
+ * reply holds no usable template. */
+char *po_mutate_parse_reply(const char *reply, struct po_err *err);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * Atomic file output. A crash at any point leaves either the old file or
+ * the complete new one, never a half-written file: we write a unique
+ * temporary name in the target folder, fsync it, rename it over the target,
+ * then fsync the folder so the rename itself is durable.
+ */
+#include "util/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/err.h"
+
+static void dir_of(struct po_buf *dir, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	po_buf_reset(dir);
+	if (!slash)
+		po_buf_adds(dir, ".");
+	else if (slash == path)
+		po_buf_adds(dir, "/");
+	else
+		po_buf_add(dir, path, (size_t)(slash - path));
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int po_fs_write_atomic(const char *path, const void *data, size_t len, struct po_err *err)
+{
+	struct po_buf tmp = PO_BUF_INIT, dir = PO_BUF_INIT;
+	int fd, dfd, ret = 0, e;
+
+	po_buf_addf(&tmp, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(tmp.data);
+	if (fd < 0) {
+		e = errno;
+		ret = po_error(err, PO_EIO, "cannot write '%s': %s", path, strerror(e));
+		goto out;
+	}
+	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		unlink(tmp.data);
+		ret = po_error(err, PO_EIO, "cannot write '%s': %s", path, strerror(e));
+		goto out;
+	}
+	if (close(fd) < 0 || rename(tmp.data, path) < 0) {
+		e = errno;
+		unlink(tmp.data);
+		ret = po_error(err, PO_EIO, "cannot write '%s': %s", path, strerror(e));
+		goto out;
+	}
+	dir_of(&dir, path);
+	dfd = open(dir.data, O_RDONLY | O_DIRECTORY);
+	if (dfd >= 0) {
+		fsync(dfd); /* best effort: some file systems refuse it */
+		close(dfd);
+	}
+out:
+	po_buf_release(&tmp);
+	po_buf_release(&dir);
+	return ret;
+}
+
+int po_fs_read_file(const char *path, struct po_buf *out, struct po_err *err)
+{
+	char chunk[65536];
+	struct stat st;
+	int fd, e;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		e = errno;
+		return po_error(err, e == ENOENT ? PO_ENOTFOUND : PO_EIO,
+				"cannot read '%s': %s", path, strerror(e));
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return po_error(err, PO_EIO, "cannot read '%s': it is a folder, not a file", path);
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			close(fd);
+			return po_error(err, PO_EIO, "cannot read '%s': %s", path, strerror(e));
+		}
+		if (!n)
+			break;
+		po_buf_add(out, chunk, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
+int po_fs_mkdirs(const char *path, struct po_err *err)
+{
+	struct po_buf p = PO_BUF_INIT;
+	size_t i;
+	int ret = 0;
+
+	po_buf_adds(&p, path);
+	for (i = 1; i <= p.len; i++) {
+		char c = p.data[i];
+		if (c != '/' && c != '\0')
+			continue;
+		p.data[i] = '\0';
+		if (mkdir(p.data, 0755) < 0 && errno != EEXIST) {
+			ret = po_error(err, PO_EIO, "cannot create folder '%s': %s", p.data,
+				       strerror(errno));
+			goto out;
+		}
+		p.data[i] = c;
+	}
+	if (!po_fs_is_dir(path))
+		ret = po_error(err, PO_EIO, "cannot create folder '%s': a file is in the way", path);
+out:
+	po_buf_release(&p);
+	return ret;
+}
+
+bool po_fs_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool po_fs_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+void po_fs_join(struct po_buf *out, const char *a, const char *b)
+{
+	po_buf_reset(out);
+	po_buf_adds(out, a);
+	if (out->len && out->data[out->len - 1] != '/')
+		po_buf_addch(out, '/');
+	po_buf_adds(out, b);
+}

@@ -1,0 +1,25 @@
+/*
+ * Files: atomic writes (temporary file in the same folder, fsync, rename),
+ * whole-file reads, folder creation.
+ */
+#ifndef PO_FS_H
+#define PO_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "promptopt.h"
+#include "util/buf.h"
+
+/* Writes data to path atomically: readers see the old file or the new one. */
+int po_fs_write_atomic(const char *path, const void *data, size_t len, struct po_err *err);
+/* Appends the whole file to out. Fails with PO_EIO (or PO_ENOTFOUND if missing). */
+int po_fs_read_file(const char *path, struct po_buf *out, struct po_err *err);
+/* mkdir -p; fine if it exists as a folder. */
+int po_fs_mkdirs(const char *path, struct po_err *err);
+bool po_fs_is_dir(const char *path);
+bool po_fs_exists(const char *path);
+/* Joins a and b with one '/', into out (reset first). */
+void po_fs_join(struct po_buf *out, const char *a, const char *b);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * jansson helpers: loading a file with "file:line:col: message" errors and
+ * writing JSON atomically with sorted keys (results diff cleanly).
+ */
+#ifndef PO_JSON_H
+#define PO_JSON_H
+
+#include <jansson.h>
+
+#include "promptopt.h"
+
+/* Parses the file at path into *out (new reference). PO_ESYNTAX on bad JSON. */
+int po_json_load_file(const char *path, json_t **out, struct po_err *err);
+/* Parses text; `name` is used in messages. */
+int po_json_load_text(const char *name, const char *text, size_t len, json_t **out,
+		      struct po_err *err);
+/* Writes v to path atomically, indented by 2, keys sorted, ending in '\n'. */
+int po_json_write_file(const char *path, const json_t *v, struct po_err *err);
+/* Returns a new compact string (sorted keys); the caller frees it. */
+char *po_json_dumps_compact(const json_t *v);
+
+/* Convenience getters: the default when missing or of another type. */
+const char *po_json_str(const json_t *obj, const char *key, const char *dflt);
+double po_json_num(const json_t *obj, const char *key, double dflt);
+long long po_json_int(const json_t *obj, const char *key, long long dflt);
+int po_json_bool(const json_t *obj, const char *key, int dflt);
+/* Name of a JSON value's type for messages: "a string", "an array", ... */
+const char *po_json_type_name(const json_t *v);
+
+#endif
