@@ -135,7 +135,8 @@ struct po_run_options {
 	uint64_t seed;              /* default 42 */
 	bool enable_convergence;    /* default true */
 	struct po_convergence_config convergence;
-	double sim_noise;           /* judge noise of the simulator, score points; default 4 */
+	double sim_noise;           /* simulator judge noise (sd, score points); < 0: the project's
+	                             * config (sim.noise), else 4. Default -1 */
 	const char *results_dir;    /* default prompt_tuning_results_<project> */
 	const char *docs_dir;       /* default "docs" */
 	bool write_report;          /* default true */

@@ -1,1 +1,337 @@
-/* placeholder: being written */
+/*
+ * Candidate evaluation (see evaluate.h). A judge reply that does not parse
+ * is asked again once (with a new sample index) and then counted as a failed
+ * evaluation: a missing score is never replaced by an invented one.
+ */
+#include "eval/evaluate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/judge.h"
+#include "eval/render.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+void po_eval_settings_init(struct po_eval_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->temperature[PO_ROLE_GENERATE] = 0.7;
+	s->temperature[PO_ROLE_JUDGE] = 0.0;
+	s->temperature[PO_ROLE_MUTATE] = 0.9;
+	s->max_tokens[PO_ROLE_GENERATE] = 2048;
+	s->max_tokens[PO_ROLE_JUDGE] = 1024;
+	s->max_tokens[PO_ROLE_MUTATE] = 2048;
+}
+
+/* One (candidate, case) pair in flight. */
+struct slot {
+	struct po_case_result *res;
+	char *user;            /* rendered user prompt */
+	char *system;          /* rendered system prompt or NULL */
+	json_t *gen_meta;
+	json_t *judge_meta;
+	char *judge_prompt;
+};
+
+static json_t *rubric_json(const struct po_rubric *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:f}", "key", r->criteria[i].key,
+						   "weight", r->criteria[i].weight));
+	return a;
+}
+
+static void set_error(struct po_case_result *res, const char *what, const char *detail)
+{
+	struct po_buf b = PO_BUF_INIT;
+
+	po_buf_addf(&b, "%s: %s", what, detail ? detail : "no detail");
+	free(res->error);
+	res->error = po_buf_detach(&b);
+	res->ok = false;
+}
+
+/* Renders the candidate's templates for every case; fails for the whole candidate. */
+static int prepare_candidate(const struct po_project *p, const json_t *cand, struct slot *slots,
+			     struct po_evaluation *ev, struct po_err *err)
+{
+	const char *main_t = json_string_value(json_object_get(cand, p->main_prompt));
+	const char *sys_t = p->system_prompt ?
+		json_string_value(json_object_get(cand, p->system_prompt)) : NULL;
+	struct po_buf b = PO_BUF_INIT;
+	json_t *rubric = rubric_json(&p->rubric);
+	int ret = 0;
+
+	if (!main_t) {
+		ret = po_error(err, PO_EINPUT, "candidate has no prompt named '%s'", p->main_prompt);
+		goto out;
+	}
+	for (size_t i = 0; i < p->ncases; i++) {
+		const struct po_test_case *tc = &p->cases[i];
+		struct slot *s = &slots[i];
+
+		s->res = &ev->cases[i];
+		s->res->tc = tc;
+		po_buf_reset(&b);
+		ret = po_render(&b, main_t, tc->inputs, p->main_prompt, tc->id, err);
+		if (ret)
+			goto out;
+		s->user = po_xstrdup(b.data);
+		if (sys_t) {
+			po_buf_reset(&b);
+			ret = po_render(&b, sys_t, tc->inputs, p->system_prompt, tc->id, err);
+			if (ret)
+				goto out;
+			s->system = po_xstrdup(b.data);
+		}
+		s->gen_meta = json_pack("{s:s, s:s, s:O, s:s}", "project", p->name, "template",
+					main_t, "inputs", tc->inputs, "test_case_id", tc->id);
+		if (sys_t)
+			json_object_set_new(s->gen_meta, "system_template", json_string(sys_t));
+		s->judge_meta = json_pack("{s:s, s:O}", "test_case_id", tc->id, "rubric", rubric);
+	}
+out:
+	json_decref(rubric);
+	po_buf_release(&b);
+	return ret;
+}
+
+static void judge_round(struct po_engine *engine, const struct po_eval_settings *st,
+			const struct po_project *p, struct slot **todo, size_t n, unsigned sample,
+			int *fatal, struct po_err *err)
+{
+	struct po_llm_request *reqs = po_xcalloc(n, sizeof(*reqs));
+	struct po_llm_response *resps = po_xcalloc(n, sizeof(*resps));
+
+	for (size_t i = 0; i < n; i++) {
+		reqs[i] = (struct po_llm_request){
+			.role = PO_ROLE_JUDGE, .model = st->models[PO_ROLE_JUDGE],
+			.temperature = st->temperature[PO_ROLE_JUDGE],
+			.max_tokens = st->max_tokens[PO_ROLE_JUDGE], .system = po_judge_system_prompt(),
+			.prompt = todo[i]->judge_prompt, .metadata = todo[i]->judge_meta, .sample = sample,
+		};
+	}
+	*fatal = po_engine_complete(engine, reqs, resps, n, err);
+	for (size_t i = 0; !*fatal && i < n; i++) {
+		struct po_case_result *res = todo[i]->res;
+		struct po_judgement j = { 0 };
+		struct po_err jerr = { 0 };
+
+		res->judge_attempts++;
+		if (!resps[i].content) {
+			set_error(res, "judge call failed", resps[i].error);
+			continue;
+		}
+		if (po_judge_parse(resps[i].content, &p->rubric, &j, &jerr) < 0) {
+			set_error(res, "judge reply unusable", jerr.msg);
+			continue;
+		}
+		res->ok = true;
+		free(res->error);
+		res->error = NULL;
+		res->score = j.score;
+		res->criteria = json_incref(j.criteria);
+		res->improvements = json_incref(j.improvements);
+		res->feedback = po_xstrdup(j.feedback);
+		po_judgement_release(&j);
+	}
+	for (size_t i = 0; i < n; i++)
+		po_llm_response_release(&resps[i]);
+	free(reqs);
+	free(resps);
+}
+
+static void aggregate(struct po_evaluation *ev)
+{
+	double sum = 0, sq = 0;
+
+	ev->n_ok = 0;
+	for (size_t i = 0; i < ev->n; i++) {
+		if (ev->cases[i].ok) {
+			sum += ev->cases[i].score;
+			ev->n_ok++;
+		}
+	}
+	ev->mean = ev->n_ok ? sum / (double)ev->n_ok : NAN;
+	for (size_t i = 0; i < ev->n; i++)
+		if (ev->cases[i].ok)
+			sq += (ev->cases[i].score - ev->mean) * (ev->cases[i].score - ev->mean);
+	ev->stddev = ev->n_ok > 1 ? sqrt(sq / (double)(ev->n_ok - 1)) : 0.0;
+}
+
+int po_evaluate(struct po_engine *engine, const struct po_project *p,
+		const struct po_eval_settings *st, const json_t *const *candidates, size_t n,
+		unsigned sample, struct po_evaluation *out, struct po_err *err)
+{
+	size_t total = n * p->ncases, nlive = 0;
+	struct slot *slots = po_xcalloc(total ? total : 1, sizeof(*slots));
+	struct slot **live = po_xcalloc(total ? total : 1, sizeof(*live));
+	struct po_llm_request *reqs = po_xcalloc(total ? total : 1, sizeof(*reqs));
+	struct po_llm_response *resps = po_xcalloc(total ? total : 1, sizeof(*resps));
+	struct po_buf b = PO_BUF_INIT;
+	int ret = 0;
+
+	for (size_t c = 0; c < n; c++) {
+		struct po_err cerr = { 0 };
+
+		memset(&out[c], 0, sizeof(out[c]));
+		out[c].n = p->ncases;
+		out[c].cases = po_xcalloc(p->ncases, sizeof(*out[c].cases));
+		if (prepare_candidate(p, candidates[c], &slots[c * p->ncases], &out[c], &cerr) < 0) {
+			out[c].invalid = po_xstrdup(cerr.msg);
+			continue;
+		}
+		for (size_t i = 0; i < p->ncases; i++) {
+			struct slot *s = &slots[c * p->ncases + i];
+			reqs[nlive] = (struct po_llm_request){
+				.role = PO_ROLE_GENERATE, .model = st->models[PO_ROLE_GENERATE],
+				.temperature = st->temperature[PO_ROLE_GENERATE],
+				.max_tokens = st->max_tokens[PO_ROLE_GENERATE], .system = s->system,
+				.prompt = s->user, .metadata = s->gen_meta, .sample = sample,
+			};
+			live[nlive++] = s;
+		}
+	}
+
+	ret = po_engine_complete(engine, reqs, resps, nlive, err);
+	if (ret)
+		goto out;
+
+	/* Outputs in hand: build the judge prompts of the cases that generated. */
+	size_t njudge = 0;
+	for (size_t i = 0; i < nlive; i++) {
+		struct slot *s = live[i];
+		if (!resps[i].content) {
+			set_error(s->res, "generate call failed", resps[i].error);
+			continue;
+		}
+		s->res->output = resps[i].content;
+		resps[i].content = NULL;
+		po_buf_reset(&b);
+		po_judge_build_prompt(&b, &p->rubric, p->description, s->res->tc->inputs,
+				      s->res->output);
+		s->judge_prompt = po_xstrdup(b.data);
+		live[njudge++] = s;
+	}
+
+	/* Judge, then once more for the replies that did not parse. */
+	for (int attempt = 0; attempt < 2 && njudge; attempt++) {
+		int fatal = 0;
+		size_t again = 0;
+
+		judge_round(engine, st, p, live, njudge, sample + (unsigned)attempt * 7919u, &fatal,
+			    err);
+		if (fatal) {
+			ret = fatal;
+			goto out;
+		}
+		for (size_t i = 0; i < njudge; i++)
+			if (!live[i]->res->ok)
+				live[again++] = live[i];
+		njudge = again;
+	}
+	for (size_t c = 0; c < n; c++)
+		aggregate(&out[c]);
+out:
+	for (size_t i = 0; i < total; i++) {
+		free(slots[i].user);
+		free(slots[i].system);
+		free(slots[i].judge_prompt);
+		json_decref(slots[i].gen_meta);
+		json_decref(slots[i].judge_meta);
+	}
+	for (size_t i = 0; i < nlive; i++)
+		po_llm_response_release(&resps[i]);
+	free(slots);
+	free(live);
+	free(reqs);
+	free(resps);
+	po_buf_release(&b);
+	return ret;
+}
+
+void po_evaluation_release(struct po_evaluation *ev)
+{
+	for (size_t i = 0; i < ev->n; i++) {
+		struct po_case_result *r = &ev->cases[i];
+		json_decref(r->criteria);
+		json_decref(r->improvements);
+		free(r->output);
+		free(r->error);
+		free(r->feedback);
+	}
+	free(ev->cases);
+	free(ev->invalid);
+	memset(ev, 0, sizeof(*ev));
+}
+
+json_t *po_evaluation_feedback(const struct po_evaluation *ev, size_t max)
+{
+	json_t *counts = json_object(), *out = json_array();
+	const char *key;
+	json_t *v;
+
+	for (size_t i = 0; i < ev->n; i++) {
+		size_t k;
+		json_t *item;
+		json_array_foreach(ev->cases[i].improvements, k, item) {
+			const char *s = json_string_value(item);
+			if (!s || !*s)
+				continue;
+			json_object_set_new(counts, s,
+					    json_integer(json_integer_value(json_object_get(counts, s)) + 1));
+		}
+	}
+	/* Most frequent first; ties in key order so the output is deterministic. */
+	while (json_array_size(out) < max && json_object_size(counts)) {
+		const char *best = NULL;
+		json_int_t bestn = 0;
+		json_object_foreach(counts, key, v) {
+			json_int_t c = json_integer_value(v);
+			if (c > bestn || (c == bestn && best && strcmp(key, best) < 0)) {
+				best = key;
+				bestn = c;
+			}
+		}
+		json_array_append_new(out, json_string(best));
+		json_object_del(counts, best);
+	}
+	json_decref(counts);
+	return out;
+}
+
+json_t *po_evaluation_to_json(const struct po_evaluation *ev)
+{
+	json_t *cases = json_array();
+	json_t *o;
+
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct po_case_result *r = &ev->cases[i];
+		json_t *c = json_pack("{s:s, s:b}", "test_case_id", r->tc ? r->tc->id : "", "ok",
+				      r->ok);
+		if (r->ok)
+			json_object_set_new(c, "score", json_real(r->score));
+		else
+			json_object_set_new(c, "error", json_string(r->error ? r->error : "not run"));
+		if (r->criteria)
+			json_object_set(c, "criteria_scores", r->criteria);
+		if (r->feedback)
+			json_object_set_new(c, "feedback", json_string(r->feedback));
+		if (r->improvements)
+			json_object_set(c, "improvements", r->improvements);
+		json_object_set_new(c, "judge_attempts", json_integer(r->judge_attempts));
+		json_array_append_new(cases, c);
+	}
+	o = json_pack("{s:o, s:I, s:I, s:I}", "cases", cases, "evaluated", (json_int_t)ev->n_ok,
+		      "failed", (json_int_t)(ev->n - ev->n_ok), "total", (json_int_t)ev->n);
+	json_object_set_new(o, "score", ev->n_ok ? json_real(ev->mean) : json_null());
+	json_object_set_new(o, "stddev", json_real(ev->stddev));
+	if (ev->invalid)
+		json_object_set_new(o, "invalid", json_string(ev->invalid));
+	return o;
+}

@@ -1,1 +1,598 @@
-/* placeholder: being written */
+/*
+ * An experiment: load (or create) the project, evaluate the baseline, run the
+ * strategy's loop with convergence detection, and write the results folder,
+ * the best prompts and the report. The seed's AutonomousExperiment.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/evaluate.h"
+#include "llm/llm.h"
+#include "llm/sim.h"
+#include "opt/strategy.h"
+#include "promptopt.h"
+#include "report/report.h"
+#include "run/project.h"
+#include "run/results.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
+struct po_experiment {
+	struct po_run_options opts;
+	char *project_name, *provider, *strategy_name, *results_dir, *docs_dir;
+	struct po_project *project;
+	struct po_engine *engine;
+	const struct po_sim *sim;       /* borrowed from the engine's provider, or NULL */
+	const struct po_strategy_ops *strategy_ops;
+	struct po_eval_settings settings;
+	struct po_convergence *conv;
+	json_t *history;
+	json_t *files;
+	json_t *baseline_prompts;
+	json_t *best_prompts;
+	struct po_evaluation best_eval;
+	double baseline_score, best_score;
+	int iterations_run;
+	bool stopped_early, interrupted;
+	int64_t started;
+	double t0_ms;
+	struct po_summary summary;
+};
+
+void po_run_options_init(struct po_run_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_iterations = 20;
+	o->provider = "sim";
+	o->strategy = "hillclimb";
+	o->seed = 42;
+	o->enable_convergence = true;
+	po_convergence_config_init(&o->convergence);
+	o->sim_noise = -1;
+	o->docs_dir = "docs";
+	o->write_report = true;
+}
+
+static void emit(const struct po_experiment *e, const struct po_event *ev)
+{
+	if (e->opts.on_event)
+		e->opts.on_event(ev, e->opts.userdata);
+}
+
+static void emit_msg(const struct po_experiment *e, enum po_event_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void emit_msg(const struct po_experiment *e, enum po_event_kind kind, const char *fmt, ...)
+{
+	struct po_event ev = { .kind = kind };
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ev.message = msg;
+	emit(e, &ev);
+}
+
+static bool interrupted(const struct po_experiment *e)
+{
+	return e->opts.interrupt && *e->opts.interrupt;
+}
+
+static int make_engine(struct po_experiment *e, struct po_err *err)
+{
+	struct po_provider *roles[PO_ROLE_COUNT];
+	struct po_sim_config cfg;
+	struct po_sim *sim;
+	struct po_provider *p;
+
+	if (strcmp(e->provider, "sim"))
+		return po_error(err, PO_EUSAGE,
+				"unknown provider '%s'; available: sim", e->provider);
+	po_sim_config_init(&cfg);
+	cfg.seed = e->opts.seed;
+	cfg.catalogue = e->project->sim_catalogue;
+	if (e->opts.sim_noise >= 0)
+		cfg.noise = e->opts.sim_noise;
+	else
+		cfg.noise = po_json_num(json_object_get(e->project->config, "sim"), "noise", cfg.noise);
+	sim = po_sim_new(&cfg, err);
+	if (!sim)
+		return err ? err->code : PO_EINPUT;
+	e->sim = sim;
+	p = po_sim_provider_new(sim);
+	for (int i = 0; i < PO_ROLE_COUNT; i++) {
+		roles[i] = p;
+		e->settings.models[i] = "sim";
+	}
+	e->engine = po_engine_new(roles);
+	return 0;
+}
+
+int po_experiment_new(struct po_experiment **out, const struct po_run_options *opts,
+		      struct po_err *err)
+{
+	struct po_experiment *e;
+	struct po_buf dir = PO_BUF_INIT;
+	int ret;
+
+	*out = NULL;
+	if (!opts->project)
+		return po_error(err, PO_EUSAGE, "no project given; use --project NAME");
+	ret = po_project_name_check(opts->project, err);
+	if (ret)
+		return ret;
+	if (opts->max_iterations < 0 || opts->max_iterations > 100000)
+		return po_error(err, PO_EUSAGE,
+				"iterations must be between 0 and 100000, not %d",
+				opts->max_iterations);
+	e = po_xcalloc(1, sizeof(*e));
+	e->opts = *opts;
+	e->project_name = po_xstrdup(opts->project);
+	e->provider = po_xstrdup(opts->provider ? opts->provider : "sim");
+	e->strategy_name = po_xstrdup(opts->strategy ? opts->strategy : "hillclimb");
+	e->docs_dir = po_xstrdup(opts->docs_dir ? opts->docs_dir : "docs");
+	e->opts.project = e->project_name;
+	e->opts.provider = e->provider;
+	e->opts.strategy = e->strategy_name;
+	e->opts.docs_dir = e->docs_dir;
+	e->history = json_array();
+	e->files = json_array();
+	e->best_score = NAN;
+	e->baseline_score = NAN;
+	po_eval_settings_init(&e->settings);
+	*out = e;
+
+	e->strategy_ops = po_strategy_find(e->strategy_name);
+	if (!e->strategy_ops)
+		return po_error(err, PO_EUSAGE, "unknown strategy '%s'; available: %s",
+				e->strategy_name, po_strategy_names());
+	if (strcmp(e->provider, "sim"))
+		return po_error(err, PO_EUSAGE, "unknown provider '%s'; available: sim",
+				e->provider);
+
+	if (!po_project_exists(".", e->project_name)) {
+		ret = po_project_init(".", e->project_name, err);
+		if (ret)
+			return ret;
+		emit_msg(e, PO_EV_INFO, "Initialized project '%s' in %s", e->project_name,
+			 po_project_is_builtin(e->project_name) ?
+				 "prompt_tuning_results_<project> (built-in data)" :
+				 "prompt_tuning_results_<project> (scaffold)");
+	}
+	ret = po_project_load(&e->project, ".", e->project_name, err);
+	if (ret)
+		return ret;
+	if (opts->results_dir) {
+		e->results_dir = po_xstrdup(opts->results_dir);
+	} else {
+		e->results_dir = po_xstrdup(e->project->dir);
+	}
+	e->opts.results_dir = e->results_dir;
+	ret = po_fs_mkdirs(e->results_dir, err);
+	if (ret)
+		return ret;
+	ret = make_engine(e, err);
+	po_buf_release(&dir);
+	return ret;
+}
+
+static double true_mean(const struct po_experiment *e, const json_t *prompts)
+{
+	const struct po_project *p = e->project;
+	const char *main_t = json_string_value(json_object_get(prompts, p->main_prompt));
+	const char *sys_t = p->system_prompt ?
+		json_string_value(json_object_get(prompts, p->system_prompt)) : NULL;
+	double sum = 0;
+
+	if (!e->sim || !main_t || !p->ncases)
+		return NAN;
+	for (size_t i = 0; i < p->ncases; i++)
+		sum += po_sim_true_score(e->sim, sys_t, main_t, p->cases[i].inputs);
+	return sum / (double)p->ncases;
+}
+
+static void record(struct po_experiment *e, int iteration, double score, bool improved,
+		   const struct po_evaluation *ev, const char *origin)
+{
+	json_t *h = json_pack("{s:i, s:o, s:f, s:b, s:I, s:I, s:s}", "iteration", iteration,
+			      "score", isfinite(score) ? json_real(score) : json_null(),
+			      "best_score", e->best_score, "improved", improved, "evaluated",
+			      (json_int_t)(ev ? ev->n_ok : 0), "failed",
+			      (json_int_t)(ev ? ev->n - ev->n_ok : 0), "candidate",
+			      origin ? origin : "");
+	json_array_append_new(e->history, h);
+}
+
+static int run_baseline(struct po_experiment *e, struct po_err *err)
+{
+	const json_t *cand = e->project->prompts;
+	int ret;
+
+	ret = po_evaluate(e->engine, e->project, &e->settings, &cand, 1, 0, &e->best_eval, err);
+	if (ret)
+		return ret;
+	if (e->best_eval.invalid)
+		return po_error(err, PO_ETEMPLATE, "%s", e->best_eval.invalid);
+	if (!e->best_eval.n_ok) {
+		const char *why = e->best_eval.n ? e->best_eval.cases[0].error : NULL;
+		return po_error(err, PO_EEVAL,
+				"the baseline evaluation failed for every test case (%s); no score to start from",
+				why ? why : "no test cases");
+	}
+	e->baseline_prompts = json_deep_copy(e->project->prompts);
+	e->best_prompts = json_deep_copy(e->project->prompts);
+	e->baseline_score = e->best_eval.mean;
+	e->best_score = e->best_eval.mean;
+	po_convergence_update(e->conv, 0, e->best_score);
+	record(e, 0, e->best_score, false, &e->best_eval, "baseline");
+	struct po_event ev = { .kind = PO_EV_BASELINE, .score = e->best_score,
+			       .max_iterations = e->opts.max_iterations };
+	emit(e, &ev);
+	return po_results_write_iteration(e->results_dir, 0, e->best_prompts, "baseline",
+					  &e->best_eval, e->best_score, false, e->files, err);
+}
+
+/* One iteration: propose, evaluate, keep the best candidate if it is higher. */
+static int run_iteration(struct po_experiment *e, struct po_strategy *s, int k,
+			 struct po_err *err)
+{
+	struct po_opt_ctx ctx = {
+		.engine = e->engine, .project = e->project, .settings = &e->settings,
+		.best_prompts = e->best_prompts, .best_eval = &e->best_eval,
+		.best_score = e->best_score, .iteration = k, .seed = e->opts.seed,
+	};
+	struct po_candidate *cands = NULL;
+	struct po_evaluation *evals = NULL;
+	const json_t **cp = NULL;
+	struct po_err serr = { 0 };
+	size_t n = 0, best = 0;
+	double prev = e->best_score, score = NAN;
+	bool improved = false;
+	int ret;
+
+	ret = e->strategy_ops->propose(s, &ctx, &cands, &n, &serr);
+	if (ret == PO_EEVAL || (!ret && !n)) {
+		/* The LLM gave no usable candidate: a lost iteration, not a failed run. */
+		emit_msg(e, PO_EV_WARNING, "iteration %d: no candidate (%s)", k,
+			 ret ? serr.msg : "strategy proposed none");
+		struct po_evaluation none = { 0 };
+		po_convergence_update(e->conv, k, e->best_score);
+		record(e, k, NAN, false, NULL, "none");
+		ret = po_results_write_iteration(e->results_dir, k, e->best_prompts, "none", &none,
+						 e->best_score, false, e->files, err);
+		goto emit_it;
+	}
+	if (ret) {
+		po_error(err, ret, "%s", serr.msg);
+		goto out;
+	}
+	evals = po_xcalloc(n, sizeof(*evals));
+	cp = po_xcalloc(n, sizeof(*cp));
+	for (size_t i = 0; i < n; i++)
+		cp[i] = cands[i].prompts;
+	ret = po_evaluate(e->engine, e->project, &e->settings, cp, n, (unsigned)k, evals, err);
+	if (ret)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (evals[i].invalid)
+			emit_msg(e, PO_EV_WARNING, "iteration %d: candidate rejected: %s", k,
+				 evals[i].invalid);
+		if (evals[i].n_ok && (!isfinite(score) || evals[i].mean > score)) {
+			score = evals[i].mean;
+			best = i;
+		}
+	}
+	if (e->strategy_ops->observe)
+		e->strategy_ops->observe(s, cands, evals, n);
+	improved = isfinite(score) && score > e->best_score;
+	if (improved) {
+		json_decref(e->best_prompts);
+		e->best_prompts = json_incref(cands[best].prompts);
+		po_evaluation_release(&e->best_eval);
+		e->best_eval = evals[best];
+		memset(&evals[best], 0, sizeof(evals[best]));
+		e->best_score = score;
+	}
+	po_convergence_update(e->conv, k, isfinite(score) ? score : e->best_score);
+	record(e, k, score, improved, improved ? &e->best_eval : &evals[best], cands[best].origin);
+	ret = po_results_write_iteration(e->results_dir, k, cands[best].prompts, cands[best].origin,
+					 improved ? &e->best_eval : &evals[best], e->best_score,
+					 improved, e->files, err);
+emit_it:;
+	struct po_event ev = { .kind = PO_EV_ITERATION, .iteration = k,
+			       .max_iterations = e->opts.max_iterations, .score = score,
+			       .best = e->best_score, .previous_best = prev, .improved = improved };
+	emit(e, &ev);
+out:
+	for (size_t i = 0; i < n; i++) {
+		po_candidate_release(&cands[i]);
+		if (evals)
+			po_evaluation_release(&evals[i]);
+	}
+	free(cands);
+	free(evals);
+	free(cp);
+	return ret;
+}
+
+static json_t *convergence_json(const struct po_experiment *e)
+{
+	struct po_convergence_status st;
+	json_t *o;
+
+	po_convergence_get_status(e->conv, &st);
+	o = json_pack("{s:b, s:b, s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:b, s:i, s:f, s:i}",
+		      "enabled", e->opts.enable_convergence, "converged", st.converged,
+		      "wasted_iterations", st.wasted_iterations, "no_improvement_count",
+		      st.no_improvement_count, "plateau_variance", st.plateau_variance,
+		      "plateau_stddev", st.plateau_stddev, "plateau_average", st.plateau_average,
+		      "best_score", st.best_score, "total_iterations", e->iterations_run,
+		      "stopped_early", e->stopped_early, "no_improvement_threshold",
+		      e->opts.convergence.no_improvement_threshold, "min_improvement_percent",
+		      e->opts.convergence.min_improvement_percent, "last_improvement_iteration",
+		      st.last_improvement_iteration);
+	json_object_set_new(o, "convergence_iteration",
+			    st.converged ? json_integer(st.convergence_iteration) : json_null());
+	return o;
+}
+
+static json_t *recommendations_json(const struct po_experiment *e)
+{
+	char buf[4096];
+	json_t *a = json_array();
+	char *line, *save = NULL;
+
+	po_convergence_recommendations(e->conv, e->opts.max_iterations, buf, sizeof(buf));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (*line)
+			json_array_append_new(a, json_string(line));
+	return a;
+}
+
+static json_t *final_json(struct po_experiment *e, int64_t now)
+{
+	const struct po_engine_stats *st = po_engine_stats(e->engine);
+	double imp = e->best_score - e->baseline_score;
+	char iso[32];
+	json_t *f, *models = json_object(), *calls, *tokens;
+	long in = 0, outt = 0, failed = 0;
+
+	po_time_iso8601(now, iso, sizeof(iso));
+	for (int i = 0; i < PO_ROLE_COUNT; i++) {
+		json_object_set_new(models, po_role_name((enum po_role)i),
+				    json_string(e->settings.models[i] ? e->settings.models[i] : ""));
+		in += st->input_tokens[i];
+		outt += st->output_tokens[i];
+	}
+	calls = json_pack("{s:I, s:I, s:I, s:I}", "total", (json_int_t)po_engine_total_calls(e->engine),
+			  "generate", (json_int_t)st->calls[PO_ROLE_GENERATE], "judge",
+			  (json_int_t)st->calls[PO_ROLE_JUDGE], "mutate",
+			  (json_int_t)st->calls[PO_ROLE_MUTATE]);
+	tokens = json_pack("{s:I, s:I}", "input", (json_int_t)in, "output", (json_int_t)outt);
+	for (size_t i = 0; i < json_array_size(e->history); i++)
+		failed += (long)po_json_int(json_array_get(e->history, i), "failed", 0);
+
+	f = json_pack("{s:s, s:s, s:I, s:i, s:i, s:f, s:f, s:f, s:f, s:O, s:O, s:o, s:o}",
+		      "project", e->project_name, "timestamp", iso, "unixtime", (json_int_t)now,
+		      "max_iterations", e->opts.max_iterations, "iterations_run", e->iterations_run,
+		      "baseline_score", e->baseline_score, "final_score", e->best_score,
+		      "improvement", imp, "improvement_percent",
+		      e->baseline_score > 0 ? imp / e->baseline_score * 100.0 : 0.0,
+		      "iteration_history", e->history, "best_prompts", e->best_prompts,
+		      "convergence", convergence_json(e), "recommendations", recommendations_json(e));
+	json_object_set_new(f, "strategy", json_string(e->strategy_name));
+	json_object_set_new(f, "provider", json_string(e->provider));
+	json_object_set_new(f, "seed", json_integer((json_int_t)e->opts.seed));
+	json_object_set_new(f, "models", models);
+	json_object_set_new(f, "calls", calls);
+	json_object_set_new(f, "tokens", tokens);
+	json_object_set_new(f, "failed_evaluations", json_integer(failed));
+	json_object_set_new(f, "wall_seconds",
+			    json_real((po_time_mono_ms() - e->t0_ms) / 1000.0));
+	json_object_set_new(f, "results_dir", json_string(e->results_dir));
+	json_object_set_new(f, "interrupted", json_boolean(e->interrupted));
+	if (e->sim) {
+		json_object_set_new(f, "true_score",
+				    json_pack("{s:f, s:f, s:f}", "baseline",
+					      true_mean(e, e->baseline_prompts), "best",
+					      true_mean(e, e->best_prompts), "optimum",
+					      po_sim_optimum(e->sim)));
+	} else {
+		json_object_set_new(f, "true_score", json_null());
+	}
+	return f;
+}
+
+/* config_<project>.json: the project's settings plus what this run used. */
+static int write_config(struct po_experiment *e, struct po_err *err)
+{
+	json_t *c = json_deep_copy(e->project->config);
+	json_t *roles = json_object();
+	char name[256];
+	int ret;
+
+	if (!json_is_object(c)) {
+		json_decref(c);
+		c = json_object();
+	}
+	for (int i = 0; i < PO_ROLE_COUNT; i++)
+		json_object_set_new(roles, po_role_name((enum po_role)i),
+				    json_pack("{s:s, s:s}", "provider", e->provider, "model",
+					      e->settings.models[i] ? e->settings.models[i] : ""));
+	json_object_set_new(c, "roles", roles);
+	json_object_set_new(c, "strategy", json_string(e->strategy_name));
+	json_object_set_new(c, "iterations", json_integer(e->opts.max_iterations));
+	json_object_set_new(c, "seed", json_integer((json_int_t)e->opts.seed));
+	json_object_set_new(c, "convergence",
+			    json_pack("{s:b, s:i, s:f, s:b, s:b}", "enabled",
+				      e->opts.enable_convergence, "no_improvement_threshold",
+				      e->opts.convergence.no_improvement_threshold,
+				      "min_improvement_percent",
+				      e->opts.convergence.min_improvement_percent, "enable_early_stop",
+				      e->opts.convergence.enable_early_stop, "track_plateau_variance",
+				      e->opts.convergence.track_plateau_variance));
+	snprintf(name, sizeof(name), "config_%s.json", e->project_name);
+	ret = po_results_write(e->results_dir, name, c, e->files, err);
+	json_decref(c);
+	return ret;
+}
+
+/* When results go elsewhere, the folder still holds the project's inputs. */
+static int write_inputs_copy(struct po_experiment *e, struct po_err *err)
+{
+	struct po_buf src = PO_BUF_INIT, dst = PO_BUF_INIT;
+	char name[256];
+	int ret;
+
+	snprintf(name, sizeof(name), "test_cases_%s.json", e->project_name);
+	po_fs_join(&dst, e->results_dir, name);
+	ret = po_fs_read_file(e->project->test_cases_path, &src, err);
+	if (!ret && strcmp(dst.data, e->project->test_cases_path))
+		ret = po_fs_write_atomic(dst.data, src.data, src.len, err);
+	if (!ret)
+		json_array_append_new(e->files, json_string(name));
+	/* The first prompts a project ran with are kept: prompts_<name>.json is
+	 * replaced by the best prompts at the end of every run. */
+	snprintf(name, sizeof(name), "prompts_%s.original.json", e->project_name);
+	po_fs_join(&dst, e->results_dir, name);
+	if (!ret && !po_fs_exists(dst.data))
+		ret = po_json_write_file(dst.data, e->project->prompts, err);
+	po_buf_release(&src);
+	po_buf_release(&dst);
+	return ret;
+}
+
+static int finish(struct po_experiment *e, struct po_err *err)
+{
+	int64_t now = po_time_unix();
+	char name[256];
+	json_t *f;
+	int ret;
+
+	snprintf(name, sizeof(name), "prompts_%s.json", e->project_name);
+	ret = po_results_write(e->results_dir, name, e->best_prompts, e->files, err);
+	if (!ret)
+		ret = write_config(e, err);
+	if (ret)
+		return ret;
+	json_array_append_new(e->files, json_string(PO_FINAL_RESULTS_FILE));
+	f = final_json(e, now);
+	if (e->opts.write_report) {
+		struct po_buf md = PO_BUF_INIT;
+		ret = po_report_write(f, e->docs_dir, e->started, &md, err);
+		if (!ret) {
+			json_object_set_new(f, "report", json_string(md.data));
+			snprintf(e->summary.report_path, sizeof(e->summary.report_path), "%s",
+				 md.data);
+		}
+		po_buf_release(&md);
+	}
+	json_object_set(f, "files", e->files);
+	if (!ret)
+		ret = po_results_write(e->results_dir, PO_FINAL_RESULTS_FILE, f, NULL, err);
+	if (!ret) {
+		char report[512];
+		snprintf(report, sizeof(report), "%s", e->summary.report_path);
+		po_results_summary_from_json(f, &e->summary);
+		snprintf(e->summary.report_path, sizeof(e->summary.report_path), "%s", report);
+	}
+	json_decref(f);
+	return ret;
+}
+
+int po_experiment_run(struct po_experiment *e, struct po_err *err)
+{
+	struct po_strategy *s = NULL;
+	int ret, k;
+
+	if (!e->engine)
+		return po_error(err, PO_EFAIL, "experiment was not set up");
+	e->started = po_time_unix();
+	e->t0_ms = po_time_mono_ms();
+	e->conv = po_convergence_new(&e->opts.convergence);
+	po_results_clear_iterations(e->results_dir);
+	ret = write_inputs_copy(e, err);
+	if (ret)
+		return ret;
+	emit_msg(e, PO_EV_INFO, "Project %s: %zu test cases, prompt '%s', strategy %s, provider %s, seed %llu",
+		 e->project_name, e->project->ncases, e->project->main_prompt, e->strategy_name,
+		 e->provider, (unsigned long long)e->opts.seed);
+	ret = run_baseline(e, err);
+	if (ret)
+		return ret;
+	s = e->strategy_ops->new(e->opts.seed);
+	for (k = 1; k <= e->opts.max_iterations; k++) {
+		if (interrupted(e)) {
+			e->interrupted = true;
+			break;
+		}
+		ret = run_iteration(e, s, k, err);
+		if (ret)
+			break;
+		e->iterations_run = k;
+		if (e->opts.enable_convergence && po_convergence_should_stop(e->conv)) {
+			struct po_convergence_status st;
+			po_convergence_get_status(e->conv, &st);
+			e->stopped_early = k < e->opts.max_iterations;
+			struct po_event ev = { .kind = PO_EV_CONVERGED, .iteration = k,
+					       .max_iterations = e->opts.max_iterations,
+					       .no_improvement = st.no_improvement_count,
+					       .saved = e->opts.max_iterations - k };
+			emit(e, &ev);
+			break;
+		}
+	}
+	e->strategy_ops->free(s);
+	if (ret) {
+		/* Save what was done; the first error is the one reported. */
+		struct po_err ferr = { 0 };
+		finish(e, &ferr);
+		return ret;
+	}
+	ret = finish(e, err);
+	if (!ret && e->interrupted)
+		ret = po_error(err, PO_EINTR, "interrupted after iteration %d; results so far saved in %s",
+			       e->iterations_run, e->results_dir);
+	return ret;
+}
+
+void po_experiment_summary(const struct po_experiment *e, struct po_summary *out)
+{
+	*out = e->summary;
+	if (!out->project[0]) {
+		snprintf(out->project, sizeof(out->project), "%s", e->project_name);
+		out->baseline_score = e->baseline_score;
+		out->final_score = e->best_score;
+		out->iterations_run = e->iterations_run;
+		out->max_iterations = e->opts.max_iterations;
+	}
+}
+
+void po_experiment_free(struct po_experiment *e)
+{
+	if (!e)
+		return;
+	po_engine_free(e->engine);
+	po_project_free(e->project);
+	po_convergence_free(e->conv);
+	po_evaluation_release(&e->best_eval);
+	json_decref(e->history);
+	json_decref(e->files);
+	json_decref(e->baseline_prompts);
+	json_decref(e->best_prompts);
+	free(e->project_name);
+	free(e->provider);
+	free(e->strategy_name);
+	free(e->results_dir);
+	free(e->docs_dir);
+	free(e);
+}

@@ -1,0 +1,59 @@
+/*
+ * Shared pieces of the command-line front end: the command table entry,
+ * error printing, exit codes and option value parsing. Only src/cli/ prints
+ * to the terminal or chooses exit codes.
+ */
+#ifndef PO_CLI_H
+#define PO_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "promptopt.h"
+
+struct cli_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Exit code of a library status (its absolute value; 0 stays 0). */
+int cli_exit_code(int status);
+
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints err->msg as an error and returns the exit code of err->code. */
+int cli_fail(const struct po_err *err);
+
+/* Parse a number for option `opt`; on failure print an error and return -1. */
+int cli_parse_long(const char *opt, const char *val, long min, long max, long *out);
+int cli_parse_u64(const char *opt, const char *val, uint64_t *out);
+int cli_parse_double(const char *opt, const char *val, double min, double max, double *out);
+
+/*
+ * Matches argv[*i] against a long option taking a value: "--name VALUE" or
+ * "--name=VALUE". Returns 1 and sets *val (advancing *i) on a match, 0 when
+ * it is another option, -1 (after printing an error) when the value is missing.
+ */
+int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **val);
+
+/*
+ * Tries every name of the NULL-terminated `names` with cli_opt_value().
+ * Returns the index of the match, -1 when none matches, -2 after printing
+ * an error for a missing value.
+ */
+int cli_match_value(int argc, char **argv, int *i, const char *const *names, const char **val);
+
+/* Text of the exit code table (for --help). */
+extern const char cli_exit_codes_help[];
+
+/* Progress printing for experiments (progress.c). */
+struct po_event;
+void cli_progress_event(const struct po_event *ev, void *userdata);
+void cli_print_convergence_analysis(const char *results_dir);
+
+int cmd_init(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
+#endif
