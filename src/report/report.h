@@ -31,4 +31,18 @@ void po_report_markdown(struct po_buf *out, const json_t *final_results, const c
 void po_svg_score_chart(struct po_buf *out, const char *title, const double *score,
 			const double *best, size_t n);
 
+/*
+ * Appends v with exactly `decimals` (0-6) digits after a '.', whatever the
+ * process locale ("-0.00" is printed as "0.00"); "n/a" when v is NaN or
+ * infinite. Used for every number in the report and the chart.
+ */
+void po_svg_addnum(struct po_buf *out, double v, int decimals);
+
+/*
+ * Appends s escaped for XML text and attribute values: & < > " ' become
+ * entities; control characters and invalid UTF-8 (which XML cannot carry)
+ * become U+FFFD. NULL appends nothing.
+ */
+void po_svg_escape(struct po_buf *out, const char *s);
+
 #endif
