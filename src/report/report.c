@@ -83,10 +83,10 @@ static void add_repeat(struct po_buf *out, char c, size_t n)
 
 /*
  * Appends s as an inline code span. The delimiter is one backtick longer
- * than any run inside s, so backticks in s cannot close it. In a table
- * cell a '|' still splits the cell (GFM), so it is escaped there.
+ * than any run inside s, so backticks in s cannot close it. Not for
+ * table cells, where a '|' would still split the cell (GFM).
  */
-static void md_code(struct po_buf *out, const char *s, int in_table)
+static void md_code(struct po_buf *out, const char *s)
 {
 	size_t ticks;
 	int pad;
@@ -103,12 +103,7 @@ static void md_code(struct po_buf *out, const char *s, int in_table)
 	if (pad)
 		po_buf_addch(out, ' ');
 	for (p = s; *p; p++) {
-		if (*p == '\n' || *p == '\r')
-			po_buf_addch(out, ' ');
-		else if (*p == '|' && in_table)
-			po_buf_adds(out, "\\|");
-		else
-			po_buf_addch(out, *p);
+		po_buf_addch(out, *p == '\n' || *p == '\r' ? ' ' : *p);
 	}
 	if (pad)
 		po_buf_addch(out, ' ');
@@ -607,7 +602,7 @@ static void section_prompts(struct po_buf *out, const json_t *fr)
 		const char *tpl = json_string_value(json_object_get(prompts, names[i]));
 
 		po_buf_adds(out, "### ");
-		md_code(out, names[i], 0);
+		md_code(out, names[i]);
 		po_buf_adds(out, "\n\n");
 		if (tpl)
 			md_fence(out, tpl, "text");
@@ -629,7 +624,7 @@ static void section_files(struct po_buf *out, const json_t *fr, const char *svg_
 	po_buf_adds(out, "Results folder: ");
 	if (dir && *dir) {
 		po_buf_addf(&path, "%s/", dir);
-		md_code(out, path.data, 0);
+		md_code(out, path.data);
 	} else {
 		po_buf_adds(out, "n/a");
 	}
@@ -646,12 +641,12 @@ static void section_files(struct po_buf *out, const json_t *fr, const char *svg_
 			po_buf_adds(&path, f);
 		}
 		po_buf_adds(out, "- ");
-		md_code(out, path.data, 0);
+		md_code(out, path.data);
 		po_buf_addch(out, '\n');
 	}
 	if (svg_name && *svg_name) {
 		po_buf_adds(out, "- ");
-		md_code(out, svg_name, 0);
+		md_code(out, svg_name);
 		po_buf_adds(out, " (the chart, next to this report)\n");
 	}
 	po_buf_addch(out, '\n');
@@ -672,7 +667,7 @@ static void next_step_thresholds(struct po_buf *out, const json_t *fr)
 	if (project && *project) {
 		po_buf_addf(&file, "config_%s.json", project);
 		po_buf_adds(out, " in ");
-		md_code(out, file.data, 0);
+		md_code(out, file.data);
 		po_buf_release(&file);
 	}
 	po_buf_adds(out, "):");
@@ -715,7 +710,7 @@ static void section_next_steps(struct po_buf *out, const json_t *fr)
 		sh_word(&cmd, file.data);
 		po_buf_adds(&cmd, " path/to/your/prompts.json");
 		po_buf_addf(out, "%d. **Deploy the best prompts:** ", ++n);
-		md_code(out, cmd.data, 0);
+		md_code(out, cmd.data);
 		po_buf_addch(out, '\n');
 	}
 	po_buf_reset(&cmd);
@@ -725,7 +720,7 @@ static void section_next_steps(struct po_buf *out, const json_t *fr)
 	else
 		po_buf_adds(&cmd, "20");
 	po_buf_addf(out, "%d. **Run a batch** to check that the gain holds across seeds: ", ++n);
-	md_code(out, cmd.data, 0);
+	md_code(out, cmd.data);
 	po_buf_addch(out, '\n');
 	po_buf_addf(out, "%d. ", ++n);
 	next_step_thresholds(out, fr);
@@ -743,7 +738,7 @@ static void section_next_steps(struct po_buf *out, const json_t *fr)
 		po_buf_adds(&cmd, "promptopt status --project ");
 		sh_word(&cmd, project);
 		po_buf_addf(out, "%d. **Check results later:** ", ++n);
-		md_code(out, cmd.data, 0);
+		md_code(out, cmd.data);
 		po_buf_addch(out, '\n');
 	}
 	po_buf_release(&cmd);

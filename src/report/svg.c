@@ -19,7 +19,7 @@
 /* Keeps the first and last points off the axes. */
 #define PLOT_INSET 10.0
 /* Code points of the title shown on the canvas; <title> keeps all of it. */
-#define TITLE_MAX_CHARS 52
+#define TITLE_MAX_CHARS 42
 
 #define COLOR_SCORE "#2e6fba"
 #define COLOR_BEST "#e4572e"
@@ -168,9 +168,14 @@ static void escape_truncated(struct po_buf *out, const char *s, size_t max_chars
 		i += utf8_next(p + i, len - i, &cp);
 		chars++;
 	}
-	escape_n(out, s, i);
-	if (i < len)
+	if (i < len) {
+		while (i > 0 && s[i - 1] == ' ')
+			i--;
+		escape_n(out, s, i);
 		po_buf_adds(out, "\xe2\x80\xa6");
+		return;
+	}
+	escape_n(out, s, i);
 }
 
 /* 1, 2 or 5 times a power of ten, at least raw. */
@@ -457,7 +462,7 @@ void po_svg_score_chart(struct po_buf *out, const char *title, const double *sco
 	po_buf_adds(out, "</title>\n");
 	po_buf_addf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
 		    CHART_W, CHART_H);
-	add_text_open(out, PLOT_L, 28, "font-size=\"15\" font-weight=\"bold\" fill=\""
+	add_text_open(out, PLOT_L, 28, "font-size=\"14\" font-weight=\"bold\" fill=\""
 		      COLOR_TEXT "\"");
 	escape_truncated(out, title, TITLE_MAX_CHARS);
 	po_buf_adds(out, "</text>\n");
