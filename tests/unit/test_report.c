@@ -40,6 +40,12 @@ static json_t *load_fixture(void)
 	struct po_err err;
 	size_t i;
 
+	/*
+	 * __FILE__ is as the compiler saw it: absolute, or relative to the
+	 * build folder, one level above the tests' working folder.
+	 */
+	if (slash && __FILE__[0] != '/')
+		po_buf_adds(&srcdir, "../");
 	if (slash) {
 		po_buf_add(&srcdir, __FILE__, (size_t)(slash - __FILE__));
 		po_buf_adds(&srcdir, "/../fixtures/" FIXTURE);
