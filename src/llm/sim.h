@@ -51,6 +51,20 @@ double po_sim_true_score(const struct po_sim *sim, const char *system, const cha
 /* The best expected score any prompt can reach for this catalogue. */
 double po_sim_optimum(const struct po_sim *sim);
 
+/* The catalogue's built-in baseline template (for "prfaq", the default
+ * PR-FAQ prompt of the pr-faq-validator project), or NULL when it has none. */
+const char *po_sim_baseline_prompt(const struct po_sim *sim);
+/* "prfaq" or "generic". */
+const char *po_sim_catalogue_name(const struct po_sim *sim);
+/*
+ * Ground truth about a prompt, for reports and benchmarks: a new object
+ * {"asked": [feature keys], "missing": [helpful keys not asked],
+ *  "harmful": [harmful keys asked], "length": chars, "dilution": 0.35-1}.
+ * The caller releases it (json_decref).
+ */
+json_t *po_sim_prompt_features(const struct po_sim *sim, const char *system,
+			       const char *template);
+
 /* A provider (for the engine) that answers with this simulator; takes
  * ownership of sim. */
 struct po_provider *po_sim_provider_new(struct po_sim *sim);
