@@ -19,7 +19,7 @@
 #define JUDGE_MAX_REPLY ((size_t)1024 * 1024)
 /* Bounds on the search for an embedded object, so hostile input stays cheap. */
 #define JUDGE_MAX_CANDIDATES 256
-#define JUDGE_MAX_SCAN ((size_t)32 * 1024 * 1024)
+#define JUDGE_MAX_SCAN ((size_t)4 * 1024 * 1024)
 
 void po_judgement_release(struct po_judgement *j)
 {
@@ -227,10 +227,34 @@ static bool is_judge_object(const json_t *v)
 	       (json_object_get(v, "overall_score") || json_object_get(v, "criteria_scores"));
 }
 
+/* The first judge object in v, depth first in document order (new reference). */
+static json_t *judge_object_in(json_t *v)
+{
+	const char *key;
+	json_t *item, *found;
+	size_t i;
+
+	if (is_judge_object(v))
+		return json_incref(v);
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, item) {
+			if ((found = judge_object_in(item)))
+				return found;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, item) {
+			if ((found = judge_object_in(item)))
+				return found;
+		}
+	}
+	return NULL;
+}
+
 /*
- * The first {...} in text that parses as a judge object. Starting again after
- * every '{' (not only after a failed match) finds an object nested in a
- * wrapper ({"result": {...}}) and skips prose braces before the answer.
+ * The first {...} in text that holds a judge object. A candidate that is
+ * valid JSON is searched as a tree ({"result": {...}}) and then skipped
+ * whole, so valid input is parsed once; after an invalid candidate the search
+ * goes on from the next '{', since prose braces may precede the answer.
  */
 static json_t *find_judge_object(const char *text, size_t len)
 {
@@ -239,7 +263,7 @@ static json_t *find_judge_object(const char *text, size_t len)
 
 	for (i = 0; i < len; i++) {
 		size_t n;
-		json_t *v;
+		json_t *v, *found;
 
 		if (text[i] != '{')
 			continue;
@@ -249,9 +273,13 @@ static json_t *find_judge_object(const char *text, size_t len)
 		if (!n)
 			continue;
 		v = json_loadb(text + i, n, 0, NULL);
-		if (is_judge_object(v))
-			return v;
+		if (!v)
+			continue;
+		found = judge_object_in(v);
 		json_decref(v);
+		if (found)
+			return found;
+		i += n - 1;
 	}
 	return NULL;
 }
