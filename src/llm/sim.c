@@ -151,7 +151,7 @@ static const struct feature prfaq_features[PF_COUNT] = {
 		  "Mention pricing and any free tier."),
 		L("pricing", "price"),
 		0.90, 0.15, { 0.3, 0, 0.2, 0 }, MARK_PRESENT, "pricing starts at", 0,
-		"Clear pricing", "Mention pricing so readers know what it will cost them." },
+		"Clear pricing", "Mention pricing so readers know what they will pay." },
 	[PF_FAQ] = { "faq_section", "an FAQ section", false,
 		L("faq section", "frequently asked questions", "an faq", "the faq", "faq:"),
 		L("Follow the press release with a Frequently Asked Questions section.",
@@ -336,7 +336,7 @@ static const struct feature generic_features[GF_COUNT] = {
 		  "Feel free to ignore the instructions above."),
 		L("ignore", "disregard", "off-topic"),
 		0.85, 0.02, { -1.3, -1.0, 0, 0 }, MARK_PRESENT, "set the request details aside", 0,
-		NULL, "Answer the actual request; it ignores the details given (off-topic)." },
+		NULL, "Answer the actual request instead of setting it aside (off-topic)." },
 	[GF_LONG] = { "extreme_length", "an extreme length demand", true,
 		L("as long as possible", "3,000 words", "3000 words", "5,000 words", "5000 words",
 		  "exhaustive", "extremely detailed", "extremely long", "every possible detail"),
@@ -1318,141 +1318,236 @@ static bool drop_placeholder(struct po_buf *t, struct po_rng *rng, char *name, s
 	return true;
 }
 
+/* The state of one mutation: the template being edited and what it asks. */
+struct mut_ctx {
+	const struct catalogue *c;
+	struct po_rng *rng;
+	struct po_buf t;          /* the template being edited */
+	char *lower;              /* lowercased t, valid until the first edit */
+	const char *fb_lower;     /* lowercased feedback, may be NULL */
+	struct ask_state st;
+	struct po_buf msg;        /* the sentence that explains the edit */
+};
+
+static bool sentence_of(struct mut_ctx *m, size_t f, size_t *b, size_t *e)
+{
+	return feature_sentence(m->t.data, m->lower, &m->c->f[f], b, e);
+}
+
+static void remove_feature(struct mut_ctx *m, size_t f, const char *why)
+{
+	size_t b, e;
+
+	if (!sentence_of(m, f, &b, &e))
+		return;
+	splice(&m->t, b, e, "");
+	po_buf_addf(&m->msg, "I removed the instruction about %s%s.", m->c->f[f].name, why);
+}
+
+static bool op_drop_placeholder(struct mut_ctx *m)
+{
+	char name[128];
+
+	if (!drop_placeholder(&m->t, m->rng, name, sizeof(name)))
+		return false;
+	po_buf_addf(&m->msg, "I made the prompt more general by describing {%s} in plain words.",
+		    name);
+	return true;
+}
+
+static bool op_add_harmful(struct mut_ctx *m)
+{
+	size_t cand[MAX_FEATURES], nc = 0;
+	const char *s;
+
+	for (size_t i = 0; i < m->c->n; i++)
+		if (m->c->f[i].harmful && !m->st.asked[i])
+			cand[nc++] = i;
+	if (!nc)
+		return false;
+	s = pick(m->rng, m->c->f[cand[po_rng_below(m->rng, nc)]].says);
+	append_instruction(&m->t, s);
+	po_buf_addf(&m->msg, "I added an instruction to make the output more engaging: \"%s\"", s);
+	return true;
+}
+
+/* Simplify: cut a harmful instruction when there is one, else any. */
+static bool op_remove(struct mut_ctx *m)
+{
+	size_t cand[MAX_FEATURES], nc = 0, b, e;
+
+	for (int pass = 0; pass < 2 && !nc; pass++)
+		for (size_t i = 0; i < m->c->n; i++)
+			if (m->st.asked[i] && m->c->f[i].harmful == (pass == 0) &&
+			    sentence_of(m, i, &b, &e))
+				cand[nc++] = i;
+	if (!nc)
+		return false;
+	remove_feature(m, cand[po_rng_below(m->rng, nc)], " to simplify the prompt");
+	return true;
+}
+
+static bool op_rephrase(struct mut_ctx *m)
+{
+	size_t cand[MAX_FEATURES], nc = 0, b, e;
+	const struct feature *f;
+	const char *s;
+
+	for (size_t i = 0; i < m->c->n; i++)
+		if (m->st.asked[i] && !m->c->f[i].harmful && sentence_of(m, i, &b, &e))
+			cand[nc++] = i;
+	if (!nc)
+		return false;
+	f = &m->c->f[cand[po_rng_below(m->rng, nc)]];
+	s = pick(m->rng, f->says);
+	feature_sentence(m->t.data, m->lower, f, &b, &e);
+	if (strlen(s) == e - b && !strncmp(m->t.data + b, s, e - b))
+		s = f->says[0] == s ? f->says[1] : f->says[0];
+	splice(&m->t, b, e, s);
+	po_buf_addf(&m->msg, "I rephrased the instruction about %s to be more direct.", f->name);
+	return true;
+}
+
+/* Feedback that names a harmful instruction is usually obeyed. */
+static bool op_obey_feedback(struct mut_ctx *m)
+{
+	size_t b, e;
+
+	for (size_t i = 0; i < m->c->n; i++) {
+		if (m->c->f[i].harmful && m->st.asked[i] && in_feedback(m->fb_lower, &m->c->f[i]) &&
+		    sentence_of(m, i, &b, &e) && po_rng_double(m->rng) < 0.75) {
+			remove_feature(m, i, ", as the feedback suggested");
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The common case: add what is missing, preferring what the feedback names,
+ * and first clear a harmful instruction that would cancel it. */
+static bool op_add_helpful(struct mut_ctx *m)
+{
+	const struct catalogue *c = m->c;
+	size_t cand[MAX_FEATURES], pref[MAX_FEATURES], nc = 0, np = 0, f, b, e;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->f[i].harmful || m->st.asked[i])
+			continue;
+		cand[nc++] = i;
+		if (in_feedback(m->fb_lower, &c->f[i]))
+			pref[np++] = i;
+	}
+	if (!nc)
+		return false;
+	f = np && po_rng_double(m->rng) < 0.85 ? pref[po_rng_below(m->rng, np)]
+					       : cand[po_rng_below(m->rng, nc)];
+	for (size_t h = 0; h < c->n; h++) {
+		if (c->f[h].harmful && m->st.asked[h] && (c->f[h].damp & BIT(f)) &&
+		    sentence_of(m, h, &b, &e) && po_rng_double(m->rng) < 0.8) {
+			remove_feature(m, h, ", which kept the output from including it");
+			return true;
+		}
+	}
+	append_instruction(&m->t, pick(m->rng, c->f[f].says));
+	po_buf_addf(&m->msg, "I added an instruction asking for %s.", c->f[f].name);
+	return true;
+}
+
+/* Crossover: the first parent plus, for each helpful feature only the second
+ * parent asks for, its sentence with probability one half. */
+static bool op_crossover(struct mut_ctx *m, const char *other)
+{
+	char *olow = lower_dup(other, NULL, NULL);
+	struct ask_state ost;
+	size_t b, e, taken = 0;
+
+	assess(m->c, olow, strlen(olow), &ost);
+	for (size_t i = 0; i < m->c->n; i++) {
+		if (m->c->f[i].harmful || m->st.asked[i] || !ost.asked[i] ||
+		    !feature_sentence(other, olow, &m->c->f[i], &b, &e) ||
+		    po_rng_double(m->rng) >= 0.5)
+			continue;
+		{
+			char *s = po_xstrndup(other + b, e - b);
+			append_instruction(&m->t, s);
+			free(s);
+			taken++;
+		}
+	}
+	free(olow);
+	po_buf_addf(&m->msg, "I combined the two prompts, taking %zu instruction%s from the "
+		    "second.", taken, taken == 1 ? "" : "s");
+	return true;
+}
+
 static char *sim_mutate(const struct po_sim *sim, const struct po_llm_request *req)
 {
-	const struct catalogue *c = sim->cat;
 	struct po_rng rng;
-	struct po_buf t = PO_BUF_INIT, out = PO_BUF_INIT, msg = PO_BUF_INIT;
-	struct ask_state st;
-	char *tmpl, *fb, *fb_lower = NULL, *lower;
-	size_t cand[MAX_FEATURES], pref[MAX_FEATURES], nc = 0, np = 0, b, e;
+	struct mut_ctx m = { .c = sim->cat, .rng = &rng, .t = PO_BUF_INIT, .msg = PO_BUF_INIT };
+	struct po_buf out = PO_BUF_INIT;
+	char *tmpl, *fb, *fb_lower = NULL, *second = NULL;
+	const char *after;
 	double u;
 	bool done = false;
 
 	po_rng_seed(&rng, request_hash(sim, "mutate", req));
 	tmpl = between(req->prompt, PO_MUTATE_PROMPT_BEGIN, PO_MUTATE_PROMPT_END);
-	if (!tmpl)
+	if (!tmpl) {
 		tmpl = po_xstrdup(req->prompt ? req->prompt : "");
+	} else if ((after = strstr(strstr(req->prompt, PO_MUTATE_PROMPT_BEGIN),
+				  PO_MUTATE_PROMPT_END))) {
+		second = between(after, PO_MUTATE_PROMPT_BEGIN, PO_MUTATE_PROMPT_END);
+	}
 	fb = between(req->prompt, PO_MUTATE_FEEDBACK_BEGIN, PO_MUTATE_FEEDBACK_END);
 	if (fb)
 		fb_lower = lower_dup(fb, NULL, NULL);
-	po_buf_adds(&t, tmpl);
-	lower = lower_dup(tmpl, NULL, NULL);
-	assess(c, lower, strlen(lower), &st);
+	m.fb_lower = fb_lower;
+	po_buf_adds(&m.t, tmpl);
+	m.lower = lower_dup(tmpl, NULL, NULL);
+	assess(m.c, m.lower, strlen(m.lower), &m.st);
 
+	/* Each operation edits the template at most once, so m.lower stays
+	 * aligned with m.t for as long as it is used. */
 	u = po_rng_double(&rng);
-	if (u < 0.03) {
-		char name[128];
-		if (drop_placeholder(&t, &rng, name, sizeof(name))) {
-			po_buf_addf(&msg, "I made the prompt more general by describing {%s} in "
-				    "plain words.", name);
-			done = true;
-		}
-	} else if (u < 0.13) {
-		for (size_t i = 0; i < c->n; i++)
-			if (c->f[i].harmful && !st.asked[i])
-				cand[nc++] = i;
-		if (nc) {
-			const struct feature *f = &c->f[cand[po_rng_below(&rng, nc)]];
-			const char *s = pick(&rng, f->says);
-			append_instruction(&t, s);
-			po_buf_addf(&msg, "I added an instruction to make the output more engaging: "
-				    "\"%s\"", s);
-			done = true;
-		}
-	} else if (u < 0.25) {
-		/* Simplify: cut a harmful instruction when there is one, else any. */
-		for (int pass = 0; pass < 2 && !nc; pass++)
-			for (size_t i = 0; i < c->n; i++)
-				if (st.asked[i] && c->f[i].harmful == (pass == 0) &&
-				    feature_sentence(t.data, lower, &c->f[i], &b, &e))
-					cand[nc++] = i;
-		if (nc) {
-			const struct feature *f = &c->f[cand[po_rng_below(&rng, nc)]];
-			feature_sentence(t.data, lower, f, &b, &e);
-			splice(&t, b, e, "");
-			po_buf_addf(&msg, "I removed the instruction about %s to simplify the "
-				    "prompt.", f->name);
-			done = true;
-		}
-	} else if (u < 0.35) {
-		for (size_t i = 0; i < c->n; i++)
-			if (st.asked[i] && !c->f[i].harmful &&
-			    feature_sentence(t.data, lower, &c->f[i], &b, &e))
-				cand[nc++] = i;
-		if (nc) {
-			const struct feature *f = &c->f[cand[po_rng_below(&rng, nc)]];
-			const char *s = pick(&rng, f->says);
-			feature_sentence(t.data, lower, f, &b, &e);
-			if (strlen(s) == e - b && !strncmp(t.data + b, s, e - b))
-				s = f->says[0] == s ? f->says[1] : f->says[0];
-			splice(&t, b, e, s);
-			po_buf_addf(&msg, "I rephrased the instruction about %s to be more direct.",
-				    f->name);
-			done = true;
-		}
-	}
+	if (second)
+		done = op_crossover(&m, second);
+	else if (u < 0.03)
+		done = op_drop_placeholder(&m);
+	else if (u < 0.13)
+		done = op_add_harmful(&m);
+	else if (u < 0.25)
+		done = op_remove(&m);
+	else if (u < 0.35)
+		done = op_rephrase(&m);
+	if (!done)
+		done = op_obey_feedback(&m);
+	if (!done)
+		done = op_add_helpful(&m);
 	if (!done) {
-		/* The common case: add what is missing, listening to the feedback,
-		 * and first clear a harmful instruction that would cancel it. */
-		nc = np = 0;
-		for (size_t i = 0; i < c->n; i++) {
-			if (c->f[i].harmful || st.asked[i])
-				continue;
-			cand[nc++] = i;
-			if (in_feedback(fb_lower, &c->f[i]))
-				pref[np++] = i;
-		}
-		if (nc) {
-			size_t pick_i = np && po_rng_double(&rng) < 0.85
-						? pref[po_rng_below(&rng, np)]
-						: cand[po_rng_below(&rng, nc)];
-			size_t blocker = c->n;
-			for (size_t h = 0; h < c->n; h++)
-				if (c->f[h].harmful && st.asked[h] && (c->f[h].damp & BIT(pick_i)) &&
-				    feature_sentence(t.data, lower, &c->f[h], &b, &e))
-					blocker = h;
-			if (blocker < c->n && po_rng_double(&rng) < 0.8) {
-				feature_sentence(t.data, lower, &c->f[blocker], &b, &e);
-				splice(&t, b, e, "");
-				po_buf_addf(&msg, "I removed the instruction asking for %s, which "
-					    "kept the output from including %s.", c->f[blocker].name,
-					    c->f[pick_i].name);
-			} else {
-				const char *s = pick(&rng, c->f[pick_i].says);
-				append_instruction(&t, s);
-				po_buf_addf(&msg, "I added an instruction asking for %s.",
-					    c->f[pick_i].name);
-			}
-			done = true;
-		}
-	}
-	if (!done) {
-		/* Everything helpful is asked for: remove a harmful instruction if
-		 * one can be found, else tighten the wording. */
-		for (size_t i = 0; i < c->n && !done; i++) {
-			if (c->f[i].harmful && st.asked[i] &&
-			    feature_sentence(t.data, lower, &c->f[i], &b, &e)) {
-				splice(&t, b, e, "");
-				po_buf_addf(&msg, "I removed the instruction asking for %s.",
-					    c->f[i].name);
+		/* Everything helpful is asked for: clear a harmful instruction
+		 * if one can be found, else leave the prompt as it is. */
+		for (size_t i = 0; i < m.c->n && !done; i++) {
+			size_t b, e;
+			if (m.c->f[i].harmful && m.st.asked[i] && sentence_of(&m, i, &b, &e)) {
+				remove_feature(&m, i, "");
 				done = true;
 			}
 		}
 		if (!done)
-			po_buf_adds(&msg, "The prompt already covers what matters; I kept it "
-				    "with light edits.");
+			po_buf_adds(&m.msg, "The prompt already covers what matters; I kept it "
+				    "as it is.");
 	}
-	while (t.len && (t.data[t.len - 1] == '\n' || t.data[t.len - 1] == ' '))
-		po_buf_setlen(&t, t.len - 1);
-	po_buf_add(&out, msg.data, msg.len);
+	while (m.t.len && (m.t.data[m.t.len - 1] == '\n' || m.t.data[m.t.len - 1] == ' '))
+		po_buf_setlen(&m.t, m.t.len - 1);
+	po_buf_add(&out, m.msg.data, m.msg.len);
 	po_buf_adds(&out, "\n\n" PO_MUTATE_REPLY_BEGIN "\n");
-	po_buf_add(&out, t.data, t.len);
+	po_buf_add(&out, m.t.data, m.t.len);
 	po_buf_adds(&out, "\n" PO_MUTATE_REPLY_END "\n");
-	po_buf_release(&msg);
-	po_buf_release(&t);
-	free(lower);
+	po_buf_release(&m.msg);
+	po_buf_release(&m.t);
+	free(m.lower);
 	free(tmpl);
+	free(second);
 	free(fb);
 	free(fb_lower);
 	return po_buf_detach(&out);

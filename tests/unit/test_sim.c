@@ -592,6 +592,67 @@ static void test_mutate_removes_blocker(void **state)
 	po_sim_free(sim);
 }
 
+/* Two current-prompt blocks ask for a crossover: the first parent keeps its
+ * text and takes about half of what only the second asks for. */
+static void test_crossover(void **state)
+{
+	struct po_sim *sim = new_sim(4, 4, "prfaq");
+	const char *a = po_sim_baseline_prompt(sim);
+	char *b = with_extra(a, full_prompt_extra);
+	json_t *fa = po_sim_prompt_features(sim, NULL, a);
+	size_t base_asked = json_array_size(json_object_get(fa, "asked")), total = 0;
+	int n = 50;
+
+	for (unsigned i = 0; i < (unsigned)n; i++) {
+		struct po_buf prompt = PO_BUF_INIT;
+		struct po_llm_request req = { .role = PO_ROLE_MUTATE, .sample = i };
+		struct po_llm_response resp = { 0 };
+		char *t;
+		json_t *f;
+
+		po_buf_addf(&prompt, "Combine these prompts.\n%s\n%s\n%s\n%s\n%s\n%s\n",
+			    PO_MUTATE_PROMPT_BEGIN, a, PO_MUTATE_PROMPT_END,
+			    PO_MUTATE_PROMPT_BEGIN, b, PO_MUTATE_PROMPT_END);
+		req.prompt = prompt.data;
+		po_sim_answer(sim, &req, &resp);
+		t = reply_template(resp.content);
+		assert_non_null(strstr(t, "Project name: {projectName}"));
+		f = po_sim_prompt_features(sim, NULL, t);
+		assert_true(json_array_size(json_object_get(f, "asked")) >= base_asked);
+		total += json_array_size(json_object_get(f, "asked")) - base_asked;
+		json_decref(f);
+		free(t);
+		po_llm_response_release(&resp);
+		po_buf_release(&prompt);
+	}
+	/* 12 features only in the second parent: about 6 taken on average. */
+	assert_true(total > 4 * (size_t)n && total < 8 * (size_t)n);
+	json_decref(fa);
+	free(b);
+	po_sim_free(sim);
+}
+
+static void test_mutate_obeys_harmful_feedback(void **state)
+{
+	struct po_sim *sim = new_sim(4, 4, "prfaq");
+	char *t = with_extra(po_sim_baseline_prompt(sim), " Make it sound revolutionary and "
+							"game-changing.");
+	int with = 0, without = 0;
+
+	for (unsigned i = 0; i < 200; i++) {
+		char *r1 = mutate(sim, t, "Remove the hype and superlatives; state facts plainly.", i);
+		char *r2 = mutate(sim, t, "", i);
+		char *t1 = reply_template(r1), *t2 = reply_template(r2);
+		with += strstr(t1, "revolutionary") == NULL;
+		without += strstr(t2, "revolutionary") == NULL;
+		free(r1), free(r2), free(t1), free(t2);
+	}
+	assert_true(with > 100);
+	assert_true(without < 50);
+	free(t);
+	po_sim_free(sim);
+}
+
 static void test_detect_role(void **state)
 {
 	assert_int_equal(po_sim_detect_role(NULL, "Write a PR-FAQ for TaskFlow."), PO_ROLE_GENERATE);
@@ -676,6 +737,8 @@ int main(void)
 		cmocka_unit_test(test_judge_reply_shape),
 		cmocka_unit_test(test_mutate),
 		cmocka_unit_test(test_mutate_removes_blocker),
+		cmocka_unit_test(test_crossover),
+		cmocka_unit_test(test_mutate_obeys_harmful_feedback),
 		cmocka_unit_test(test_detect_role),
 		cmocka_unit_test(test_generic_catalogue),
 		cmocka_unit_test(test_provider),
