@@ -75,8 +75,39 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 		    struct po_err *err);
 void po_project_free(struct po_project *p);
 
-/* Placeholder names used by the project's templates (array of strings). */
+/*
+ * Placeholder names used by the project's templates (array of strings): those
+ * of the main prompt, then of the system prompt; the caller decrefs it.
+ */
 json_t *po_project_placeholders(const struct po_project *p);
+
+/*
+ * Validates a project from the text of its files, as po_project_load() does
+ * after reading them; `dir` (the project folder) names the files in messages.
+ * config_text NULL means no config file (defaults). Messages of shape errors
+ * are "file:line:col: ...". After loading:
+ *   - a test case's name defaults to its id, its description to "";
+ *   - main_prompt is the config's, else the only prompt not used as system
+ *     prompt; system_prompt is the config's, else "system_prompt" if such a
+ *     prompt exists, else NULL;
+ *   - rubric weights sum to 1; without a rubric in the config, the built-in
+ *     one of the catalogue; sim_catalogue defaults to "generic" ("prfaq"
+ *     for pr-faq-validator); description is the config's, else the test
+ *     cases file's, else "".
+ */
+int po_project_parse(struct po_project **out, const char *name, const char *dir,
+		     const char *tc_text, size_t tc_len, const char *prompts_text,
+		     size_t prompts_len, const char *config_text, size_t config_len,
+		     struct po_err *err);
+
+/*
+ * Validates the text of a test cases file alone (`path` names it in
+ * messages). On success *cases is a new array of *ncases test cases, freed
+ * with po_test_cases_free().
+ */
+int po_project_parse_test_cases(const char *path, const char *text, size_t len,
+				struct po_test_case **cases, size_t *ncases, struct po_err *err);
+void po_test_cases_free(struct po_test_case *cases, size_t n);
 
 /* Embedded files (generated at build time from projects/). */
 struct po_embedded_file {
