@@ -26,6 +26,16 @@ void po_eval_settings_init(struct po_eval_settings *s)
 	s->max_tokens[PO_ROLE_MUTATE] = 2048;
 }
 
+/*
+ * Scores are kept to 6 decimals: the value in memory is then exactly the one
+ * written to and read back from the results files, so what the console prints
+ * during a run and what `status` prints later agree to the last digit.
+ */
+static double round6(double x)
+{
+	return round(x * 1e6) / 1e6;
+}
+
 /* One (candidate, case) pair in flight. */
 struct slot {
 	struct po_case_result *res;
@@ -134,7 +144,7 @@ static void judge_round(struct po_engine *engine, const struct po_eval_settings 
 		res->ok = true;
 		free(res->error);
 		res->error = NULL;
-		res->score = j.score;
+		res->score = round6(j.score);
 		res->criteria = json_incref(j.criteria);
 		res->improvements = json_incref(j.improvements);
 		res->feedback = po_xstrdup(j.feedback);
@@ -157,7 +167,7 @@ static void aggregate(struct po_evaluation *ev)
 			ev->n_ok++;
 		}
 	}
-	ev->mean = ev->n_ok ? sum / (double)ev->n_ok : NAN;
+	ev->mean = ev->n_ok ? round6(sum / (double)ev->n_ok) : NAN;
 	for (size_t i = 0; i < ev->n; i++)
 		if (ev->cases[i].ok)
 			sq += (ev->cases[i].score - ev->mean) * (ev->cases[i].score - ev->mean);

@@ -433,15 +433,15 @@ static int write_config(struct po_experiment *e, struct po_err *err)
 	json_object_set_new(c, "iterations", json_integer(e->opts.max_iterations));
 	json_object_set_new(c, "seed", json_integer((json_int_t)e->opts.seed));
 	json_object_set_new(c, "convergence",
-			    json_pack("{s:b, s:i, s:f, s:b, s:b}", "enabled",
-				      e->opts.enable_convergence, "no_improvement_threshold",
+			    json_pack("{s:i, s:f, s:b, s:b}", "no_improvement_threshold",
 				      e->opts.convergence.no_improvement_threshold,
 				      "min_improvement_percent",
 				      e->opts.convergence.min_improvement_percent, "enable_early_stop",
-				      e->opts.convergence.enable_early_stop, "track_plateau_variance",
+				      e->opts.enable_convergence && e->opts.convergence.enable_early_stop,
+				      "track_plateau_variance",
 				      e->opts.convergence.track_plateau_variance));
 	snprintf(name, sizeof(name), "config_%s.json", e->project_name);
-	ret = po_results_write(e->results_dir, name, c, e->files, err);
+	ret = po_results_write(e->results_dir, name, c, false, e->files, err);
 	json_decref(c);
 	return ret;
 }
@@ -479,7 +479,7 @@ static int finish(struct po_experiment *e, struct po_err *err)
 	int ret;
 
 	snprintf(name, sizeof(name), "prompts_%s.json", e->project_name);
-	ret = po_results_write(e->results_dir, name, e->best_prompts, e->files, err);
+	ret = po_results_write(e->results_dir, name, e->best_prompts, false, e->files, err);
 	if (!ret)
 		ret = write_config(e, err);
 	if (ret)
@@ -497,8 +497,11 @@ static int finish(struct po_experiment *e, struct po_err *err)
 		po_buf_release(&md);
 	}
 	json_object_set(f, "files", e->files);
+	/* One flush for everything written so far, then the final file durable:
+	 * when it is on the disk, so is everything it lists. */
+	po_fs_sync(e->results_dir);
 	if (!ret)
-		ret = po_results_write(e->results_dir, PO_FINAL_RESULTS_FILE, f, NULL, err);
+		ret = po_results_write(e->results_dir, PO_FINAL_RESULTS_FILE, f, true, NULL, err);
 	if (!ret) {
 		char report[512];
 		snprintf(report, sizeof(report), "%s", e->summary.report_path);

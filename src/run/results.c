@@ -13,14 +13,14 @@
 #include "util/fs.h"
 #include "util/json.h"
 
-int po_results_write(const char *dir, const char *name, const json_t *v, json_t *files,
-		     struct po_err *err)
+int po_results_write(const char *dir, const char *name, const json_t *v, bool durable,
+		     json_t *files, struct po_err *err)
 {
 	struct po_buf path = PO_BUF_INIT;
 	int ret;
 
 	po_fs_join(&path, dir, name);
-	ret = po_json_write_file(path.data, v, err);
+	ret = po_json_write_file_ex(path.data, v, durable, err);
 	if (!ret && files)
 		json_array_append_new(files, json_string(name));
 	po_buf_release(&path);
@@ -53,7 +53,7 @@ int po_results_write_iteration(const char *dir, int iteration, const json_t *pro
 	if (ev->invalid)
 		json_object_set_new(sim, "invalid", json_string(ev->invalid));
 	snprintf(name, sizeof(name), "simulation_iteration_%03d.json", iteration);
-	ret = po_results_write(dir, name, sim, files, err);
+	ret = po_results_write(dir, name, sim, false, files, err);
 	json_decref(sim);
 	if (ret)
 		return ret;
@@ -63,7 +63,7 @@ int po_results_write_iteration(const char *dir, int iteration, const json_t *pro
 	json_object_set_new(eval, "best_score", score_or_null(best_score));
 	json_object_set_new(eval, "improved", json_boolean(improved));
 	snprintf(name, sizeof(name), "evaluation_iteration_%03d.json", iteration);
-	ret = po_results_write(dir, name, eval, files, err);
+	ret = po_results_write(dir, name, eval, false, files, err);
 	json_decref(eval);
 	return ret;
 }

@@ -5,7 +5,7 @@
  *   prompts_<project>.json         best prompts (flat name -> template)
  *   config_<project>.json          the project's config plus the run's settings
  *   optimization_final_results.json
- * Every file is written atomically.
+ * Every file is written atomically (see po_results_write for durability).
  */
 #ifndef PO_RESULTS_H
 #define PO_RESULTS_H
@@ -23,9 +23,14 @@ int po_results_write_iteration(const char *dir, int iteration, const json_t *pro
 			       const char *origin, const struct po_evaluation *ev, double best_score,
 			       bool improved, json_t *files, struct po_err *err);
 
-/* Writes `v` as dir/name atomically and appends name to `files` (may be NULL). */
-int po_results_write(const char *dir, const char *name, const json_t *v, json_t *files,
-		     struct po_err *err);
+/*
+ * Writes `v` as dir/name atomically and appends name to `files` (may be NULL).
+ * Iteration files are written atomically but not flushed one by one (an fsync
+ * each would dominate a fast run); po_fs_sync() at the end of a run flushes
+ * them all, and the final results file is written durable after that.
+ */
+int po_results_write(const char *dir, const char *name, const json_t *v, bool durable,
+		     json_t *files, struct po_err *err);
 
 /* Removes iteration files of an earlier run from dir (best effort). */
 void po_results_clear_iterations(const char *dir);

@@ -67,14 +67,20 @@ void po_buf_addch(struct po_buf *b, char c)
 
 void po_buf_vaddf(struct po_buf *b, const char *fmt, va_list ap)
 {
+	char small[256];
 	va_list cp;
 	int n;
 
+	/* Most formatted pieces are short: format once into the stack. */
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(small, sizeof(small), fmt, cp);
 	va_end(cp);
 	if (n <= 0)
 		return;
+	if ((size_t)n < sizeof(small)) {
+		po_buf_add(b, small, (size_t)n);
+		return;
+	}
 	po_buf_grow(b, (size_t)n);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;

@@ -46,6 +46,22 @@ static int write_all(int fd, const char *p, size_t len)
 
 int po_fs_write_atomic(const char *path, const void *data, size_t len, struct po_err *err)
 {
+	return po_fs_replace(path, data, len, true, err);
+}
+
+void po_fs_sync(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd >= 0) {
+		syncfs(fd);
+		close(fd);
+	}
+}
+
+int po_fs_replace(const char *path, const void *data, size_t len, bool durable,
+		  struct po_err *err)
+{
 	struct po_buf tmp = PO_BUF_INIT, dir = PO_BUF_INIT;
 	int fd, dfd, ret = 0, e;
 
@@ -56,7 +72,7 @@ int po_fs_write_atomic(const char *path, const void *data, size_t len, struct po
 		ret = po_error(err, PO_EIO, "cannot write '%s': %s", path, strerror(e));
 		goto out;
 	}
-	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
 		e = errno;
 		close(fd);
 		unlink(tmp.data);
@@ -69,6 +85,8 @@ int po_fs_write_atomic(const char *path, const void *data, size_t len, struct po
 		ret = po_error(err, PO_EIO, "cannot write '%s': %s", path, strerror(e));
 		goto out;
 	}
+	if (!durable)
+		goto out;
 	dir_of(&dir, path);
 	dfd = open(dir.data, O_RDONLY | O_DIRECTORY);
 	if (dfd >= 0) {

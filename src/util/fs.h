@@ -11,8 +11,19 @@
 #include "promptopt.h"
 #include "util/buf.h"
 
-/* Writes data to path atomically: readers see the old file or the new one. */
+/*
+ * Writes data to path atomically: readers, and a crashed or killed process,
+ * see the old file or the new one, never a mix. When durable, the data and
+ * the rename are also flushed to the disk (fsync) before returning, so they
+ * survive a power loss; that costs a few milliseconds per file.
+ */
+int po_fs_replace(const char *path, const void *data, size_t len, bool durable,
+		  struct po_err *err);
+/* po_fs_replace(..., durable = true). */
 int po_fs_write_atomic(const char *path, const void *data, size_t len, struct po_err *err);
+/* Flushes the file system holding path to the disk (one syncfs for many
+ * non-durable writes). Best effort. */
+void po_fs_sync(const char *path);
 /* Appends the whole file to out. Fails with PO_EIO (or PO_ENOTFOUND if missing). */
 int po_fs_read_file(const char *path, struct po_buf *out, struct po_err *err);
 /* mkdir -p; fine if it exists as a folder. */

@@ -41,6 +41,11 @@ int po_json_load_file(const char *path, json_t **out, struct po_err *err)
 
 int po_json_write_file(const char *path, const json_t *v, struct po_err *err)
 {
+	return po_json_write_file_ex(path, v, true, err);
+}
+
+int po_json_write_file_ex(const char *path, const json_t *v, bool durable, struct po_err *err)
+{
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
 	struct po_buf b = PO_BUF_INIT;
 	int ret;
@@ -50,7 +55,7 @@ int po_json_write_file(const char *path, const json_t *v, struct po_err *err)
 	po_buf_adds(&b, s);
 	po_buf_addch(&b, '\n');
 	free(s);
-	ret = po_fs_write_atomic(path, b.data, b.len, err);
+	ret = po_fs_replace(path, b.data, b.len, durable, err);
 	po_buf_release(&b);
 	return ret;
 }

@@ -6,6 +6,7 @@
 #define PO_JSON_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "promptopt.h"
 
@@ -16,6 +17,8 @@ int po_json_load_text(const char *name, const char *text, size_t len, json_t **o
 		      struct po_err *err);
 /* Writes v to path atomically, indented by 2, keys sorted, ending in '\n'. */
 int po_json_write_file(const char *path, const json_t *v, struct po_err *err);
+/* The same, durable or not (see po_fs_replace). */
+int po_json_write_file_ex(const char *path, const json_t *v, bool durable, struct po_err *err);
 /* Returns a new compact string (sorted keys); the caller frees it. */
 char *po_json_dumps_compact(const json_t *v);
 

@@ -1,2 +1,28 @@
 #!/bin/sh
-echo "cli tests: none yet"
+# Shell tests: run the real binary the way a user does, in a fresh temporary
+# folder per test, comparing output and exact error text.
+# usage: tests/cli/run.sh PATH/TO/promptopt
+set -u
+PO=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+FIXTURES=$(cd "$HERE/../fixtures" && pwd)
+export PO FIXTURES HERE
+pass=0
+fail=0
+failed=""
+for t in "$HERE"/t_*.sh; do
+	name=$(basename "$t" .sh)
+	dir=$(mktemp -d /tmp/promptopt-cli-XXXXXX)
+	if (cd "$dir" && sh "$t") >"$dir.log" 2>&1; then
+		pass=$((pass + 1))
+		echo "ok   $name"
+	else
+		fail=$((fail + 1))
+		failed="$failed $name"
+		echo "FAIL $name"
+		sed 's/^/     /' "$dir.log" | tail -n 40
+	fi
+	rm -rf "$dir" "$dir.log"
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,57 @@
+# Thin wrapper over Meson + Ninja so that `make run` and `make test` work on a
+# fresh machine. The real build description is meson.build.
+BUILD    ?= build
+ASAN     ?= build-asan
+PROJECT  ?= pr-faq-validator
+ITERATIONS ?= 20
+PREFIX   ?= /usr/local
+MESON_OPTS ?=
+
+.PHONY: all deps build run test test-unit test-cli test-asan bench fuzz install clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	@sh scripts/install-deps.sh
+	meson setup $(BUILD) --prefix=$(PREFIX) $(MESON_OPTS)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+run: build
+	./$(BUILD)/promptopt run --project $(PROJECT) --iterations $(ITERATIONS)
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs
+	$(MAKE) test-asan
+
+test-unit: build
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+test-cli: build
+	meson test -C $(BUILD) --suite cli --print-errorlogs
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+$(ASAN)/build.ninja:
+	@sh scripts/install-deps.sh
+	meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug $(MESON_OPTS)
+
+test-asan: $(ASAN)/build.ninja
+	ninja -C $(ASAN)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C $(ASAN) --print-errorlogs
+
+bench: build
+	./$(BUILD)/bench/bench_run
+
+fuzz:
+	sh scripts/fuzz.sh
+
+install: build
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN) build-fuzz

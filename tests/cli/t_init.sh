@@ -1,0 +1,25 @@
+. "$HERE/lib.sh"
+expect_exit 0 "$PO" init my-project
+expect_grep out.txt "Created project 'my-project'"
+for f in test_cases_my-project.json prompts_my-project.json config_my-project.json; do
+	expect_file prompt_tuning_results_my-project/$f
+done
+# a second init refuses to overwrite
+expect_exit 7 "$PO" init my-project
+# prompts from prompts/*.txt
+mkdir prompts
+printf 'Answer the question: {input}\n' > prompts/answer.txt
+expect_exit 0 "$PO" init from-files
+python3 -c "
+import json; d=json.load(open('prompt_tuning_results_from-files/prompts_from-files.json'))
+assert d == {'answer': 'Answer the question: {input}\n'}, d" || die "prompts not taken from prompts/*.txt"
+# the scaffold runs as it is
+expect_exit 0 "$PO" run --project from-files --iterations 3 --no-report
+expect_grep out.txt "CONVERGENCE ANALYSIS"
+# names that could escape the folder are refused, and nothing is created
+for bad in ../x a/b .hidden ..; do
+	expect_exit 3 "$PO" init "$bad"
+	expect_grep err.txt "invalid project name"
+done
+expect_exit 2 "$PO" init
+expect_exit 2 "$PO" init a b

@@ -1,0 +1,21 @@
+. "$HERE/lib.sh"
+expect_exit 2 "$PO" run --project pr-faq-validator --iterations abc
+expect_line err.txt "promptopt: error: --iterations expects a whole number, not 'abc'"
+expect_exit 2 "$PO" run --project pr-faq-validator --iterations -3
+expect_line err.txt "promptopt: error: --iterations must be between 0 and 100000, not -3"
+expect_exit 2 "$PO" run --project pr-faq-validator --iterations
+expect_line err.txt "promptopt: error: option --iterations needs a value"
+expect_exit 2 "$PO" run --iterations 3
+expect_line err.txt "promptopt: error: run needs --project NAME (e.g. --project pr-faq-validator)"
+expect_exit 2 "$PO" run --project pr-faq-validator --strategy annealing
+expect_line err.txt "promptopt: error: unknown strategy 'annealing'; available: hillclimb"
+expect_exit 2 "$PO" run --project pr-faq-validator --provider gpt9
+expect_line err.txt "promptopt: error: unknown provider 'gpt9'; available: sim"
+expect_exit 2 "$PO" run --project pr-faq-validator --frobnicate
+expect_line err.txt "promptopt: error: unknown option '--frobnicate' for run; see 'promptopt run --help'"
+expect_exit 2 "$PO" run --project pr-faq-validator --seed=-1
+expect_exit 3 "$PO" run --project ../escape --iterations 1
+expect_grep err.txt "promptopt: error: invalid project name '../escape'"
+[ ! -e ../prompt_tuning_results_escape ] || die "escaped the working folder"
+# nothing was created by refused runs
+[ -z "$(ls)" ] || [ "$(ls | grep -v -e out.txt -e err.txt)" = "" ] || die "refused runs created files: $(ls)"
