@@ -103,7 +103,8 @@ static int prepare_candidate(const struct po_project *p, const json_t *cand, str
 					main_t, "inputs", tc->inputs, "test_case_id", tc->id);
 		if (sys_t)
 			json_object_set_new(s->gen_meta, "system_template", json_string(sys_t));
-		s->judge_meta = json_pack("{s:s, s:O}", "test_case_id", tc->id, "rubric", rubric);
+		s->judge_meta = json_pack("{s:s, s:O, s:O}", "test_case_id", tc->id, "rubric",
+					  rubric, "inputs", tc->inputs);
 	}
 out:
 	json_decref(rubric);
