@@ -236,8 +236,9 @@ static int case_id(const struct src *s, const char *prefix, const json_t *obj, s
 	if (!json_string_length(v) || strlen(json_string_value(v)) != json_string_length(v)) {
 		struct po_buf p = PO_BUF_INIT;
 		int ret = fail_at(err, PO_EINPUT, s, join_path(&p, prefix, "id"), false,
-				  "test case %zu has an empty \"id\"; give it a unique name such as \"case-%03zu\"",
-				  index + 1, index + 1);
+				  "test case %zu has %s \"id\"; give it a unique name such as \"case-%03zu\"",
+				  index + 1, json_string_length(v) ? "a NUL character in its" : "an empty",
+				  index + 1);
 		po_buf_release(&p);
 		return ret;
 	}
@@ -1066,8 +1067,13 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 			       po_project_is_builtin(name) ? "" : " or check the name");
 		goto out;
 	}
-	if (!ret)
+	if (!ret) {
 		ret = read_project_file(pr_path, dir, &pr, NULL, err);
+		if (ret == PO_ENOTFOUND)
+			ret = po_error(err, PO_ENOTFOUND,
+				       "project '%s' has no prompts file '%s'; write one, e.g. {\"main\": \"Answer this: {input}\"}",
+				       name, pr_path);
+	}
 	if (!ret)
 		ret = read_project_file(cf_path, dir, &cf, &no_config, err);
 	if (!ret)
@@ -1161,7 +1167,10 @@ static int prompts_from_folder(const char *base, json_t **out, struct po_err *er
 	int ret = 0;
 
 	*out = NULL;
-	po_fs_join(&dir, base ? base : ".", "prompts");
+	if (base && *base && strcmp(base, "."))
+		po_fs_join(&dir, base, "prompts");
+	else
+		po_buf_adds(&dir, "prompts");
 	if (!po_fs_is_dir(dir.data))
 		goto out;
 	d = opendir(dir.data);

@@ -294,19 +294,19 @@ static void test_scaffold_prompts_folder_errors(void **state)
 	write_file("prompts/empty.txt", "");
 	assert_int_equal(po_project_init(".", "x", &err), PO_EINPUT);
 	assert_string_equal(err.msg,
-			    "prompt file './prompts/empty.txt' is empty; write the template in it or remove it");
+			    "prompt file 'prompts/empty.txt' is empty; write the template in it or remove it");
 	assert_false(po_fs_exists("prompt_tuning_results_x"));
 	write_file("prompts/empty.txt", "\xff\xfe bad");
 	assert_int_equal(po_project_init(".", "x", &err), PO_EINPUT);
 	assert_string_equal(err.msg,
-			    "prompt file './prompts/empty.txt' is not UTF-8 text; save it as UTF-8");
+			    "prompt file 'prompts/empty.txt' is not UTF-8 text; save it as UTF-8");
 	if (geteuid() == 0)
 		return; /* root reads anything */
 	write_file("prompts/empty.txt", "{input}");
 	chmod("prompts/empty.txt", 0);
 	assert_int_equal(po_project_init(".", "x", &err), PO_EIO);
 	assert_string_equal(err.msg,
-			    "cannot read './prompts/empty.txt': Permission denied; make the prompt file readable or remove it");
+			    "cannot read 'prompts/empty.txt': Permission denied; make the prompt file readable or remove it");
 }
 
 /* ---- names --------------------------------------------------------------- */
@@ -416,6 +416,22 @@ static void test_missing_project(void **state)
 	expect_load_error("nothing-here", PO_ENOTFOUND,
 			  "project 'nothing-here' not found: there is no 'prompt_tuning_results_nothing-here/test_cases_nothing-here.json'; create it with 'promptopt init nothing-here' or check the name");
 	assert_false(po_project_exists(".", "nothing-here"));
+	/* a project without its prompts file */
+	copy_fixture(*state, "good");
+	assert_int_equal(unlink("prompt_tuning_results_good/prompts_good.json"), 0);
+	expect_load_error("good", PO_ENOTFOUND,
+			  "project 'good' has no prompts file 'prompt_tuning_results_good/prompts_good.json'; write one, e.g. {\"main\": \"Answer this: {input}\"}");
+	/* a missing config is fine: defaults */
+	copy_fixture(*state, "good");
+	assert_int_equal(unlink("prompt_tuning_results_good/config_good.json"), 0);
+	{
+		struct po_project *p;
+		struct po_err err = { 0 };
+
+		assert_int_equal(po_project_load(&p, ".", "good", &err), 0);
+		assert_string_equal(p->description, "A small valid project.");
+		po_project_free(p);
+	}
 }
 
 static void test_unreadable_folder(void **state)

@@ -1,0 +1,78 @@
+/*
+ * libFuzzer target for run/project validation: the bytes are, in turn, the
+ * test cases file, the prompts file and the config file of a project whose
+ * other two files are the scaffold's. Validation must never crash or leak,
+ * must fail with a message that points into the file (file:line:col), and
+ * a loaded project must hold what the contract promises.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/project.h"
+
+static void check_loaded(const struct po_project *p)
+{
+	double sum = 0;
+	size_t i;
+
+	if (!p->ncases || !p->main_prompt || !p->rubric.n || !p->sim_catalogue || !p->description)
+		abort();
+	if (!json_is_string(json_object_get(p->prompts, p->main_prompt)))
+		abort();
+	for (i = 0; i < p->ncases; i++)
+		if (!p->cases[i].id || !*p->cases[i].id || !p->cases[i].name ||
+		    !json_is_object(p->cases[i].inputs))
+			abort();
+	for (i = 0; i < p->rubric.n; i++)
+		sum += p->rubric.criteria[i].weight;
+	if (sum < 0.999 || sum > 1.001)
+		abort();
+	json_decref(po_project_placeholders(p));
+}
+
+static void one(const char *texts[3], const size_t lens[3], const char *file)
+{
+	struct po_project *p = NULL;
+	struct po_err err = { 0 };
+	int ret;
+
+	ret = po_project_parse(&p, "fz", "dir", texts[0], lens[0], texts[1], lens[1], texts[2],
+			       lens[2], &err);
+	if (ret == 0) {
+		check_loaded(p);
+		po_project_free(p);
+		return;
+	}
+	if (p || ret != err.code || !err.msg[0])
+		abort();
+	/* shape and syntax errors point into the file: "dir/<file>:L:C: " */
+	if ((ret == PO_ESYNTAX || ret == PO_EINPUT) && strncmp(err.msg, "dir/", 4))
+		abort();
+	(void)file;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const files[3] = { "scaffold/test_cases.json", "scaffold/prompts.json",
+					      "scaffold/config.json" };
+	const char *texts[3];
+	size_t lens[3], i, k;
+	struct po_test_case *cases;
+	struct po_err err;
+	size_t n;
+
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < 3; i++) {
+			const struct po_embedded_file *f = po_embedded_find(files[i]);
+			texts[i] = f->data;
+			lens[i] = f->len;
+		}
+		texts[k] = (const char *)data;
+		lens[k] = size;
+		one(texts, lens, files[k]);
+	}
+	if (po_project_parse_test_cases("t.json", (const char *)data, size, &cases, &n, &err) == 0)
+		po_test_cases_free(cases, n);
+	return 0;
+}
