@@ -163,10 +163,10 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 		ret = po_project_init(".", e->project_name, err);
 		if (ret)
 			return ret;
-		emit_msg(e, PO_EV_INFO, "Initialized project '%s' in %s", e->project_name,
-			 po_project_is_builtin(e->project_name) ?
-				 "prompt_tuning_results_<project> (built-in data)" :
-				 "prompt_tuning_results_<project> (scaffold)");
+		emit_msg(e, PO_EV_INFO, "Initialized project '%s' in prompt_tuning_results_%s/ (%s)",
+			 e->project_name, e->project_name,
+			 po_project_is_builtin(e->project_name) ? "built-in data" :
+								 "scaffold: edit its files");
 	}
 	ret = po_project_load(&e->project, ".", e->project_name, err);
 	if (ret)

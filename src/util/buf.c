@@ -26,7 +26,7 @@ void po_buf_release(struct po_buf *b)
 	po_buf_init(b);
 }
 
-void po_buf_grow(struct po_buf *b, size_t extra)
+void po_buf_grow_slow(struct po_buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
 	size_t cap;
@@ -58,11 +58,6 @@ void po_buf_add(struct po_buf *b, const void *data, size_t n)
 void po_buf_adds(struct po_buf *b, const char *s)
 {
 	po_buf_add(b, s, strlen(s));
-}
-
-void po_buf_addch(struct po_buf *b, char c)
-{
-	po_buf_add(b, &c, 1);
 }
 
 void po_buf_vaddf(struct po_buf *b, const char *fmt, va_list ap)
