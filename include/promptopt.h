@@ -145,6 +145,24 @@ struct po_run_options {
 	void *userdata;
 	/* Set to non-zero (e.g. from a signal handler) to stop after the call in flight. */
 	volatile int *interrupt;
+	/*
+	 * Settings the project's config_<project>.json may supply (PO_FROM_CONFIG_*
+	 * bits): for each bit set, a value in the config replaces the one above.
+	 * Default 0: what the caller sets is what runs. The command line sets every
+	 * bit except those of the flags given, so flags beat the config, which beats
+	 * the built-in defaults.
+	 */
+	unsigned from_config;
+};
+
+enum {
+	PO_FROM_CONFIG_ITERATIONS = 1u << 0,   /* "iterations" */
+	PO_FROM_CONFIG_STRATEGY = 1u << 1,     /* "strategy" (a name, or {"name": ...}) */
+	PO_FROM_CONFIG_SEED = 1u << 2,         /* "seed" */
+	PO_FROM_CONFIG_PATIENCE = 1u << 3,     /* convergence.no_improvement_threshold */
+	PO_FROM_CONFIG_MIN_IMPROVEMENT = 1u << 4, /* convergence.min_improvement_percent */
+	PO_FROM_CONFIG_EARLY_STOP = 1u << 5,   /* convergence.enable_early_stop, track_plateau_variance */
+	PO_FROM_CONFIG_ALL = 0x3fu,
 };
 
 void po_run_options_init(struct po_run_options *opts);

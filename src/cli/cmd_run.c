@@ -25,10 +25,11 @@ static void run_usage(FILE *f)
 		"prompt_tuning_results_NAME/ and a report in docs/, and prints a summary.\n\n"
 		"Options:\n"
 		"  --project NAME         project to optimize (required)\n"
-		"  --iterations N         maximum iterations (default 20)\n"
+		"  --iterations N         maximum iterations (default: the config's, else 20)\n"
 		"  --provider NAME        LLM provider: sim (default, the built-in simulator)\n"
 		"  --strategy NAME        optimization strategy: hillclimb (default)\n"
-		"  --seed N               random seed (default 42); same seed, same run\n"
+		"  --seed N               random seed (default: the config's, else 42); same seed,\n"
+		"                         same run\n"
 		"  --noise X              simulator judge noise, score points (default: project, else 4)\n"
 		"  --no-convergence       run every iteration (no early stop)\n"
 		"  --patience N           iterations without improvement before stopping (default 5)\n"
@@ -37,7 +38,9 @@ static void run_usage(FILE *f)
 		"  --docs-dir DIR         write the report here (default docs)\n"
 		"  --no-report            do not write the Markdown report\n"
 		"  -q, --quiet            print only the final summary\n"
-		"  -h, --help             show this help\n\n%s",
+		"  -h, --help             show this help\n\n"
+		"Settings not given as flags come from the project's config_NAME.json\n"
+		"(iterations, seed, strategy, convergence), else from the defaults above.\n\n%s",
 		cli_exit_codes_help);
 }
 
@@ -75,6 +78,7 @@ int cmd_run(int argc, char **argv)
 	int ret;
 
 	po_run_options_init(&o);
+	o.from_config = PO_FROM_CONFIG_ALL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = NULL;
 		long n;
@@ -106,16 +110,19 @@ int cmd_run(int argc, char **argv)
 			if (cli_parse_long("--iterations", v, 0, 100000, &n) < 0)
 				return 2;
 			o.max_iterations = (int)n;
+			o.from_config &= ~PO_FROM_CONFIG_ITERATIONS;
 			continue;
 		case OPT_PROVIDER:
 			o.provider = v;
 			continue;
 		case OPT_STRATEGY:
 			o.strategy = v;
+			o.from_config &= ~PO_FROM_CONFIG_STRATEGY;
 			continue;
 		case OPT_SEED:
 			if (cli_parse_u64("--seed", v, &o.seed) < 0)
 				return 2;
+			o.from_config &= ~PO_FROM_CONFIG_SEED;
 			continue;
 		case OPT_NOISE:
 			if (cli_parse_double("--noise", v, 0, 100, &o.sim_noise) < 0)
@@ -125,11 +132,13 @@ int cmd_run(int argc, char **argv)
 			if (cli_parse_long("--patience", v, 1, 100000, &n) < 0)
 				return 2;
 			o.convergence.no_improvement_threshold = (int)n;
+			o.from_config &= ~PO_FROM_CONFIG_PATIENCE;
 			continue;
 		case OPT_MIN_IMPROVEMENT:
 			if (cli_parse_double("--min-improvement", v, 0, 1000,
 					     &o.convergence.min_improvement_percent) < 0)
 				return 2;
+			o.from_config &= ~PO_FROM_CONFIG_MIN_IMPROVEMENT;
 			continue;
 		case OPT_RESULTS_DIR:
 			o.results_dir = v;
@@ -156,12 +165,8 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	ret = po_experiment_new(&e, &o, &err);
-	if (!ret) {
-		if (!rc.quiet)
-			printf("Starting experiment: project %s, up to %d iterations\n", o.project,
-			       o.max_iterations);
+	if (!ret)
 		ret = po_experiment_run(e, &err);
-	}
 	if (ret && ret != PO_EINTR) {
 		po_experiment_free(e);
 		return cli_fail(&err);

@@ -117,6 +117,50 @@ static int make_engine(struct po_experiment *e, struct po_err *err)
 	return 0;
 }
 
+/*
+ * The project's config supplies the settings the caller left to it (see
+ * from_config in promptopt.h). The loader has checked the types already.
+ */
+static int apply_config(struct po_experiment *e, struct po_err *err)
+{
+	const json_t *cfg = e->project->config;
+	const json_t *conv = json_object_get(cfg, "convergence");
+	const json_t *strat = json_object_get(cfg, "strategy");
+	struct po_convergence_config *cc = &e->opts.convergence;
+	unsigned m = e->opts.from_config;
+
+	if ((m & PO_FROM_CONFIG_ITERATIONS) && json_is_integer(json_object_get(cfg, "iterations")))
+		e->opts.max_iterations = (int)po_json_int(cfg, "iterations", 20);
+	if ((m & PO_FROM_CONFIG_SEED) && json_is_integer(json_object_get(cfg, "seed")))
+		e->opts.seed = (uint64_t)po_json_int(cfg, "seed", 42);
+	if (m & PO_FROM_CONFIG_STRATEGY) {
+		const char *name = json_is_string(strat) ? json_string_value(strat) :
+							   po_json_str(strat, "name", NULL);
+		if (name) {
+			free(e->strategy_name);
+			e->strategy_name = po_xstrdup(name);
+			e->opts.strategy = e->strategy_name;
+			e->strategy_ops = po_strategy_find(name);
+			if (!e->strategy_ops)
+				return po_error(err, PO_EINPUT,
+						"%s: unknown strategy '%s'; available: %s",
+						e->project->config_path, name, po_strategy_names());
+		}
+	}
+	if (m & PO_FROM_CONFIG_PATIENCE)
+		cc->no_improvement_threshold = (int)po_json_int(conv, "no_improvement_threshold",
+								cc->no_improvement_threshold);
+	if (m & PO_FROM_CONFIG_MIN_IMPROVEMENT)
+		cc->min_improvement_percent = po_json_num(conv, "min_improvement_percent",
+							  cc->min_improvement_percent);
+	if (m & PO_FROM_CONFIG_EARLY_STOP) {
+		cc->enable_early_stop = po_json_bool(conv, "enable_early_stop", cc->enable_early_stop);
+		cc->track_plateau_variance = po_json_bool(conv, "track_plateau_variance",
+							  cc->track_plateau_variance);
+	}
+	return 0;
+}
+
 int po_experiment_new(struct po_experiment **out, const struct po_run_options *opts,
 		      struct po_err *err)
 {
@@ -169,6 +213,9 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 								 "scaffold: edit its files");
 	}
 	ret = po_project_load(&e->project, ".", e->project_name, err);
+	if (ret)
+		return ret;
+	ret = apply_config(e, err);
 	if (ret)
 		return ret;
 	if (opts->results_dir) {
@@ -358,6 +405,20 @@ static json_t *recommendations_json(const struct po_experiment *e)
 	return a;
 }
 
+/* What this run used, for optimization_final_results.json. */
+static json_t *settings_json(const struct po_experiment *e)
+{
+	const struct po_convergence_config *cc = &e->opts.convergence;
+
+	return json_pack("{s:i, s:I, s:s, s:s, s:b, s:{s:i, s:f, s:b, s:b}}", "iterations",
+			 e->opts.max_iterations, "seed", (json_int_t)e->opts.seed, "strategy",
+			 e->strategy_name, "provider", e->provider, "enable_convergence",
+			 e->opts.enable_convergence, "convergence", "no_improvement_threshold",
+			 cc->no_improvement_threshold, "min_improvement_percent",
+			 cc->min_improvement_percent, "enable_early_stop", cc->enable_early_stop,
+			 "track_plateau_variance", cc->track_plateau_variance);
+}
+
 static json_t *final_json(struct po_experiment *e, int64_t now)
 {
 	const struct po_engine_stats *st = po_engine_stats(e->engine);
@@ -400,6 +461,7 @@ static json_t *final_json(struct po_experiment *e, int64_t now)
 			    json_real((po_time_mono_ms() - e->t0_ms) / 1000.0));
 	json_object_set_new(f, "results_dir", json_string(e->results_dir));
 	json_object_set_new(f, "interrupted", json_boolean(e->interrupted));
+	json_object_set_new(f, "settings", settings_json(e));
 	if (e->sim) {
 		json_object_set_new(f, "true_score",
 				    json_pack("{s:f, s:f, s:f}", "baseline",
@@ -412,54 +474,29 @@ static json_t *final_json(struct po_experiment *e, int64_t now)
 	return f;
 }
 
-/* config_<project>.json: the project's settings plus what this run used. */
-static int write_config(struct po_experiment *e, struct po_err *err)
-{
-	json_t *c = json_deep_copy(e->project->config);
-	json_t *roles = json_object();
-	char name[256];
-	int ret;
-
-	if (!json_is_object(c)) {
-		json_decref(c);
-		c = json_object();
-	}
-	for (int i = 0; i < PO_ROLE_COUNT; i++)
-		json_object_set_new(roles, po_role_name((enum po_role)i),
-				    json_pack("{s:s, s:s}", "provider", e->provider, "model",
-					      e->settings.models[i] ? e->settings.models[i] : ""));
-	json_object_set_new(c, "roles", roles);
-	json_object_set_new(c, "strategy", json_string(e->strategy_name));
-	json_object_set_new(c, "iterations", json_integer(e->opts.max_iterations));
-	json_object_set_new(c, "seed", json_integer((json_int_t)e->opts.seed));
-	json_object_set_new(c, "convergence",
-			    json_pack("{s:i, s:f, s:b, s:b}", "no_improvement_threshold",
-				      e->opts.convergence.no_improvement_threshold,
-				      "min_improvement_percent",
-				      e->opts.convergence.min_improvement_percent, "enable_early_stop",
-				      e->opts.enable_convergence && e->opts.convergence.enable_early_stop,
-				      "track_plateau_variance",
-				      e->opts.convergence.track_plateau_variance));
-	snprintf(name, sizeof(name), "config_%s.json", e->project_name);
-	ret = po_results_write(e->results_dir, name, c, false, e->files, err);
-	json_decref(c);
-	return ret;
-}
-
 /* When results go elsewhere, the folder still holds the project's inputs. */
 static int write_inputs_copy(struct po_experiment *e, struct po_err *err)
 {
 	struct po_buf src = PO_BUF_INIT, dst = PO_BUF_INIT;
 	char name[256];
-	int ret;
+	const char *inputs[2][2] = {
+		{ "test_cases", e->project->test_cases_path },
+		{ "config", e->project->config_path },
+	};
+	int ret = 0;
 
-	snprintf(name, sizeof(name), "test_cases_%s.json", e->project_name);
-	po_fs_join(&dst, e->results_dir, name);
-	ret = po_fs_read_file(e->project->test_cases_path, &src, err);
-	if (!ret && strcmp(dst.data, e->project->test_cases_path))
-		ret = po_fs_write_atomic(dst.data, src.data, src.len, err);
-	if (!ret)
-		json_array_append_new(e->files, json_string(name));
+	for (int i = 0; i < 2 && !ret; i++) {
+		snprintf(name, sizeof(name), "%s_%s.json", inputs[i][0], e->project_name);
+		po_fs_join(&dst, e->results_dir, name);
+		if (strcmp(dst.data, inputs[i][1])) {
+			po_buf_reset(&src);
+			ret = po_fs_read_file(inputs[i][1], &src, err);
+			if (!ret)
+				ret = po_fs_replace(dst.data, src.data, src.len, false, err);
+		}
+		if (!ret)
+			json_array_append_new(e->files, json_string(name));
+	}
 	/* The first prompts a project ran with are kept: prompts_<name>.json is
 	 * replaced by the best prompts at the end of every run. */
 	snprintf(name, sizeof(name), "prompts_%s.original.json", e->project_name);
@@ -480,8 +517,6 @@ static int finish(struct po_experiment *e, struct po_err *err)
 
 	snprintf(name, sizeof(name), "prompts_%s.json", e->project_name);
 	ret = po_results_write(e->results_dir, name, e->best_prompts, false, e->files, err);
-	if (!ret)
-		ret = write_config(e, err);
 	if (ret)
 		return ret;
 	json_array_append_new(e->files, json_string(PO_FINAL_RESULTS_FILE));
@@ -526,9 +561,11 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 	ret = write_inputs_copy(e, err);
 	if (ret)
 		return ret;
-	emit_msg(e, PO_EV_INFO, "Project %s: %zu test cases, prompt '%s', strategy %s, provider %s, seed %llu",
-		 e->project_name, e->project->ncases, e->project->main_prompt, e->strategy_name,
-		 e->provider, (unsigned long long)e->opts.seed);
+	emit_msg(e, PO_EV_INFO,
+		 "Project %s: %zu test cases, prompt '%s', up to %d iterations, strategy %s, provider %s, seed %llu",
+		 e->project_name, e->project->ncases, e->project->main_prompt,
+		 e->opts.max_iterations, e->strategy_name, e->provider,
+		 (unsigned long long)e->opts.seed);
 	ret = run_baseline(e, err);
 	if (ret)
 		return ret;
