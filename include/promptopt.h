@@ -195,12 +195,14 @@ struct po_summary {
 
 struct po_experiment;
 
-/* Validates options and loads (or creates) the project. */
+/* Validates options and loads (or creates) the project. On failure *out may
+ * still be set (free it with po_experiment_free, which accepts NULL). */
 int po_experiment_new(struct po_experiment **out, const struct po_run_options *opts,
 		      struct po_err *err);
 /* Runs baseline + loop, writes results and report. */
 int po_experiment_run(struct po_experiment *e, struct po_err *err);
-/* Valid after a run (also a failed or interrupted one, for what was done). */
+/* Valid after a run (also a failed or interrupted one, for what was done);
+ * e may be NULL (a failed po_experiment_new), giving an empty summary. */
 void po_experiment_summary(const struct po_experiment *e, struct po_summary *out);
 void po_experiment_free(struct po_experiment *e);
 

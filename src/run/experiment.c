@@ -607,6 +607,11 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 
 void po_experiment_summary(const struct po_experiment *e, struct po_summary *out)
 {
+	if (!e) {
+		memset(out, 0, sizeof(*out));
+		out->true_best_score = out->true_baseline_score = -1;
+		return;
+	}
 	*out = e->summary;
 	if (!out->project[0]) {
 		snprintf(out->project, sizeof(out->project), "%s", e->project_name);

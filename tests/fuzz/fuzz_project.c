@@ -3,13 +3,15 @@
  * test cases file, the prompts file and the config file of a project whose
  * other two files are the scaffold's. Validation must never crash or leak,
  * must fail with a message that points into the file (file:line:col), and
- * a loaded project must hold what the contract promises.
+ * a loaded project must hold what the contract promises. util/jsonpos must
+ * find every value that jansson finds.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "run/project.h"
+#include "util/jsonpos.h"
 
 static void check_loaded(const struct po_project *p)
 {
@@ -52,6 +54,37 @@ static void one(const char *texts[3], const size_t lens[3], const char *file)
 	(void)file;
 }
 
+/* Every member and element jansson parsed, jsonpos finds (one level deep). */
+static void check_positions(const uint8_t *data, size_t size)
+{
+	json_t *root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+				  NULL);
+	struct po_buf path = PO_BUF_INIT;
+	struct po_jsonpos pos;
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (!root)
+		return;
+	if (po_jsonpos_find((const char *)data, size, "", &pos) != 0)
+		abort();
+	json_object_foreach(root, key, v) {
+		po_buf_reset(&path);
+		po_jsonpos_path_key(&path, key);
+		if (po_jsonpos_find((const char *)data, size, path.data, &pos) != 0)
+			abort();
+	}
+	json_array_foreach(root, i, v) {
+		po_buf_reset(&path);
+		po_jsonpos_path_index(&path, i);
+		if (po_jsonpos_find((const char *)data, size, path.data, &pos) != 0)
+			abort();
+	}
+	po_buf_release(&path);
+	json_decref(root);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const files[3] = { "scaffold/test_cases.json", "scaffold/prompts.json",
@@ -74,5 +107,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (po_project_parse_test_cases("t.json", (const char *)data, size, &cases, &n, &err) == 0)
 		po_test_cases_free(cases, n);
+	check_positions(data, size);
 	return 0;
 }
