@@ -199,7 +199,7 @@ struct po_experiment;
  * still be set (free it with po_experiment_free, which accepts NULL). */
 int po_experiment_new(struct po_experiment **out, const struct po_run_options *opts,
 		      struct po_err *err);
-/* Runs baseline + loop, writes results and report. */
+/* Runs baseline + loop, writes results and report. Once per experiment. */
 int po_experiment_run(struct po_experiment *e, struct po_err *err);
 /* Valid after a run (also a failed or interrupted one, for what was done);
  * e may be NULL (a failed po_experiment_new), giving an empty summary. */

@@ -554,6 +554,12 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 
 	if (!e->engine)
 		return po_error(err, PO_EFAIL, "experiment was not set up");
+	if (e->conv)
+		return po_error(err, PO_EFAIL, "an experiment runs once; create a new one");
+	if (interrupted(e)) {
+		e->interrupted = true;
+		return po_error(err, PO_EINTR, "interrupted before the baseline; nothing to save");
+	}
 	e->started = po_time_unix();
 	e->t0_ms = po_time_mono_ms();
 	e->conv = po_convergence_new(&e->opts.convergence);
