@@ -143,7 +143,8 @@ struct po_run_options {
 	/* Progress callback (may be NULL), called from the running thread. */
 	void (*on_event)(const struct po_event *ev, void *userdata);
 	void *userdata;
-	/* Set to non-zero (e.g. from a signal handler) to stop after the call in flight. */
+	/* Set to non-zero (e.g. from a signal handler) to stop once the iteration in
+	 * flight is done (results so far are saved). */
 	volatile int *interrupt;
 	/*
 	 * Settings the project's config_<project>.json may supply (PO_FROM_CONFIG_*

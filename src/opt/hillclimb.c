@@ -1,12 +1,11 @@
 /*
  * hillclimb — the seed's loop: each iteration asks the LLM for one mutation
  * of the current best prompt set (the prompts taking turns when a project has
- * several), using the judge's feedback on the best; the experiment keeps it
+ * a system prompt too), using the judge's feedback on the best; the experiment keeps it
  * when it scores higher.
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "opt/strategy.h"
 #include "util/err.h"
@@ -24,30 +23,22 @@ static struct po_strategy *hc_new(uint64_t seed)
 	return s;
 }
 
-static const char *nth_prompt_name(const json_t *prompts, size_t k)
+/*
+ * The prompts a run renders take turns: the main prompt, then the system
+ * prompt when the project has one. Other prompts in the file are never sent,
+ * so mutating them would waste iterations.
+ */
+static const char *nth_prompt_name(const struct po_project *p, size_t k)
 {
-	/* Sorted order, so the turn order does not depend on hash order. */
-	const char *key, *names[64];
-	size_t n = 0, i, j;
-	json_t *v;
-
-	json_object_foreach((json_t *)prompts, key, v) {
-		if (n < PO_ARRAY_SIZE(names))
-			names[n++] = key;
-	}
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			const char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
-	return n ? names[k % n] : NULL;
+	if (p->system_prompt && k % 2)
+		return p->system_prompt;
+	return p->main_prompt;
 }
 
 static int hc_propose(struct po_strategy *s, const struct po_opt_ctx *ctx,
 		      struct po_candidate **out, size_t *n, struct po_err *err)
 {
-	const char *name = nth_prompt_name(ctx->best_prompts, (size_t)(ctx->iteration - 1));
+	const char *name = nth_prompt_name(ctx->project, (size_t)(ctx->iteration - 1));
 	json_t *feedback = ctx->best_eval ? po_evaluation_feedback(ctx->best_eval, 5) : NULL;
 	json_t *prompts = NULL;
 	char origin[256];

@@ -713,15 +713,31 @@ static void section_next_steps(struct po_buf *out, const json_t *fr)
 		md_code(out, cmd.data);
 		po_buf_addch(out, '\n');
 	}
-	po_buf_reset(&cmd);
-	po_buf_adds(&cmd, "promptopt batch --experiments 3 --iterations ");
-	if (get_num(fr, "max_iterations", &max_it) && max_it >= 1)
-		po_svg_addnum(&cmd, max_it, 0);
-	else
-		po_buf_adds(&cmd, "20");
-	po_buf_addf(out, "%d. **Run a batch** to check that the gain holds across seeds: ", ++n);
-	md_code(out, cmd.data);
-	po_buf_addch(out, '\n');
+	if (project && *project) {
+		double seed = 42;
+
+		/* Another seed shows whether the gain holds or was luck. */
+		get_num(fr, "seed", &seed);
+		po_buf_reset(&cmd);
+		po_buf_adds(&cmd, "promptopt run --project ");
+		sh_word(&cmd, project);
+		po_buf_adds(&cmd, " --iterations ");
+		if (get_num(fr, "max_iterations", &max_it) && max_it >= 1)
+			po_svg_addnum(&cmd, max_it, 0);
+		else
+			po_buf_adds(&cmd, "20");
+		po_buf_adds(&cmd, " --seed ");
+		po_svg_addnum(&cmd, seed + 1, 0);
+		po_buf_adds(&cmd, " --results-dir ");
+		po_buf_reset(&file);
+		po_buf_adds(&file, "results-seed-");
+		po_svg_addnum(&file, seed + 1, 0);
+		sh_word(&cmd, file.data);
+		po_buf_addf(out, "%d. **Run again with another seed** to check that the gain holds: ",
+			    ++n);
+		md_code(out, cmd.data);
+		po_buf_addch(out, '\n');
+	}
 	po_buf_addf(out, "%d. ", ++n);
 	next_step_thresholds(out, fr);
 	po_buf_addch(out, '\n');

@@ -488,6 +488,9 @@ static int write_inputs_copy(struct po_experiment *e, struct po_err *err)
 	for (int i = 0; i < 2 && !ret; i++) {
 		snprintf(name, sizeof(name), "%s_%s.json", inputs[i][0], e->project_name);
 		po_fs_join(&dst, e->results_dir, name);
+		/* A project may have no config file (it is optional). */
+		if (i == 1 && !po_fs_exists(inputs[i][1]))
+			continue;
 		if (strcmp(dst.data, inputs[i][1])) {
 			po_buf_reset(&src);
 			ret = po_fs_read_file(inputs[i][1], &src, err);
@@ -502,7 +505,7 @@ static int write_inputs_copy(struct po_experiment *e, struct po_err *err)
 	snprintf(name, sizeof(name), "prompts_%s.original.json", e->project_name);
 	po_fs_join(&dst, e->results_dir, name);
 	if (!ret && !po_fs_exists(dst.data))
-		ret = po_json_write_file(dst.data, e->project->prompts, err);
+		ret = po_json_write_file_ex(dst.data, e->project->prompts, false, err);
 	po_buf_release(&src);
 	po_buf_release(&dst);
 	return ret;
@@ -521,6 +524,7 @@ static int finish(struct po_experiment *e, struct po_err *err)
 		return ret;
 	json_array_append_new(e->files, json_string(PO_FINAL_RESULTS_FILE));
 	f = final_json(e, now);
+	json_object_set(f, "files", e->files);
 	if (e->opts.write_report) {
 		struct po_buf md = PO_BUF_INIT;
 		ret = po_report_write(f, e->docs_dir, e->started, &md, err);
@@ -531,7 +535,6 @@ static int finish(struct po_experiment *e, struct po_err *err)
 		}
 		po_buf_release(&md);
 	}
-	json_object_set(f, "files", e->files);
 	/* One flush for everything written so far, then the final file durable:
 	 * when it is on the disk, so is everything it lists. */
 	po_fs_sync(e->results_dir);

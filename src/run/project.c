@@ -1284,11 +1284,14 @@ int po_project_init(const char *base, const char *name, struct po_err *err)
 	ret = build_files(base, name, &tc, &prompts, &config, err);
 	if (!ret)
 		ret = po_fs_mkdirs(dir, err);
-	/* The test cases file is what makes a project exist: write it last. */
+	/* The test cases file is what makes a project exist: write it last, after
+	 * one flush of the other two (cheaper than an fsync per file). */
 	if (!ret)
-		ret = po_json_write_file(paths[2], config, err);
+		ret = po_json_write_file_ex(paths[2], config, false, err);
 	if (!ret)
-		ret = po_json_write_file(paths[1], prompts, err);
+		ret = po_json_write_file_ex(paths[1], prompts, false, err);
+	if (!ret)
+		po_fs_sync(dir);
 	if (!ret)
 		ret = po_json_write_file(paths[0], tc, err);
 out:

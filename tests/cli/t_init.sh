@@ -23,3 +23,10 @@ for bad in ../x a/b .hidden ..; do
 done
 expect_exit 2 "$PO" init
 expect_exit 2 "$PO" init a b
+# a project without a config file runs with defaults, also into another results folder
+"$PO" init noconf >/dev/null
+rm prompt_tuning_results_noconf/config_noconf.json
+expect_exit 0 "$PO" run --project noconf --iterations 2 --no-report --results-dir elsewhere
+expect_file elsewhere/test_cases_noconf.json
+expect_file elsewhere/prompts_noconf.json
+[ ! -e elsewhere/config_noconf.json ] || die "invented a config file"

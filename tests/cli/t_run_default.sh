@@ -47,3 +47,7 @@ expect_grep "$md" "$svg"
 expect_exit 0 "$PO" status --project pr-faq-validator
 expect_grep out.txt "CONVERGENCE ANALYSIS"
 expect_grep out.txt "Last run: "
+# the report lists the files of the results folder
+expect_grep "$md" "optimization_final_results.json"
+expect_grep "$md" "evaluation_iteration_000.json"
+expect_no_grep "$md" "promptopt batch"

@@ -397,7 +397,7 @@ static void test_fixture_markdown(void **state)
 	assert_contains(md, "- `prompt_tuning_results_pr-faq-validator/llm_calls.jsonl`\n");
 	assert_contains(md, "- `prompt_tuning_results_pr-faq-validator/evaluation_iteration_011.json`");
 	assert_contains(md, "`cp prompt_tuning_results_pr-faq-validator/prompts_pr-faq-validator.json");
-	assert_contains(md, "`promptopt batch --experiments 3 --iterations 20`");
+	assert_contains(md, "--iterations 20 --seed 43 --results-dir results-seed-43`");
 	assert_not_contains(md, "n/a");
 	assert_not_contains(md, "nan");
 	free(md);
