@@ -41,6 +41,9 @@ enum po_status {
 	PO_EINTR = -11,       /* interrupted (SIGINT/SIGTERM) */
 };
 
+/* The three kinds of LLM call. */
+enum po_role { PO_ROLE_GENERATE, PO_ROLE_JUDGE, PO_ROLE_MUTATE, PO_ROLE_COUNT };
+
 /* A caller-provided error buffer: the message of the last failure. */
 struct po_err {
 	int code;
@@ -130,7 +133,7 @@ struct po_event {
 struct po_run_options {
 	const char *project;        /* required */
 	int max_iterations;         /* default 20 */
-	const char *provider;       /* "sim" (default) */
+	const char *provider;       /* "sim" (default), "bridge", "anthropic", "openai" */
 	const char *strategy;       /* "hillclimb" (default) */
 	uint64_t seed;              /* default 42 */
 	bool enable_convergence;    /* default true */
@@ -154,7 +157,40 @@ struct po_run_options {
 	 * the built-in defaults.
 	 */
 	unsigned from_config;
+
+	/* ---- LLM calls (DESIGN sections 3 and 4) ---- */
+	/* Per role (index PO_ROLE_GENERATE/JUDGE/MUTATE): NULL = `provider`, `model`. */
+	const char *role_provider[PO_ROLE_COUNT];
+	const char *role_model[PO_ROLE_COUNT];
+	const char *model;          /* NULL: the provider's default */
+	const char *base_url;       /* NULL: the provider's environment variable, else its default */
+	int concurrency;            /* calls in flight at once; default 8 */
+	double timeout_seconds;     /* per call (bridge: wait for a response); default 120 */
+	int max_attempts;           /* per call, retries included; default 5 */
+	bool use_cache;             /* default true (HTTP providers) */
+	const char *cache_path;     /* default .promptopt/cache.sqlite */
+	const char *prices_path;    /* NULL: the built-in price table */
+	long max_calls;             /* stop cleanly after this many calls; 0 = no limit */
+	double budget_usd;          /* stop cleanly before spending more; 0 = no limit */
+	/* File bridge: folder (default .<project>), polling fallback interval. */
+	const char *bridge_dir;
+	double poll_interval;       /* seconds; default 0.2 */
+	/* Called while waiting on the bridge: 0 = the responder is gone (the wait
+	 * fails at once instead of timing out). May be NULL. */
+	int (*peer_alive)(void *userdata);
+	void *peer_userdata;
+	/* Limits shared by several experiments (a batch); NULL = this run's own. */
+	struct po_shared *shared;
 };
+
+/*
+ * Limits and accounting shared by experiments running at once (a batch with
+ * --jobs): one call/budget counter and one rate-limit state, so parallel
+ * experiments do not stampede a provider. Thread-safe.
+ */
+struct po_shared;
+struct po_shared *po_shared_new(long max_calls, double budget_usd);
+void po_shared_free(struct po_shared *s);
 
 enum {
 	PO_FROM_CONFIG_ITERATIONS = 1u << 0,   /* "iterations" */

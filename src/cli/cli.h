@@ -55,5 +55,8 @@ void cli_print_convergence_analysis(const char *results_dir);
 int cmd_init(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_respond(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 
 #endif

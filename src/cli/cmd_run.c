@@ -26,7 +26,25 @@ static void run_usage(FILE *f)
 		"Options:\n"
 		"  --project NAME         project to optimize (required)\n"
 		"  --iterations N         maximum iterations (default: the config's, else 20)\n"
-		"  --provider NAME        LLM provider: sim (default, the built-in simulator)\n"
+		"  --provider NAME        LLM provider for every role: sim (default, the built-in\n"
+		"                         simulator), bridge, anthropic, openai\n"
+		"  --real-api             the same as --provider anthropic (the seed's flag)\n"
+		"  --generate-provider NAME, --judge-provider NAME, --mutate-provider NAME\n"
+		"                         a provider for one role\n"
+		"  --model NAME           model for every role (default: the provider's)\n"
+		"  --generate-model NAME, --judge-model NAME, --mutate-model NAME\n"
+		"                         a model for one role\n"
+		"  --base-url URL         API base URL (default: ANTHROPIC_BASE_URL / OPENAI_BASE_URL)\n"
+		"  --concurrency N        LLM calls in flight at once (default 8)\n"
+		"  --timeout SECONDS      per call; with the bridge, the wait for a response (default 120)\n"
+		"  --max-attempts N       attempts per call, retries included (default 5)\n"
+		"  --no-cache             do not use the response cache\n"
+		"  --cache PATH           response cache file (default .promptopt/cache.sqlite)\n"
+		"  --prices FILE          price table to use instead of the built-in one\n"
+		"  --max-calls N          stop cleanly after N LLM calls\n"
+		"  --budget-usd X         stop cleanly before spending more than X dollars\n"
+		"  --bridge-dir DIR       file bridge folder (default .NAME)\n"
+		"  --interval SECONDS     bridge polling fallback interval (default 0.2)\n"
 		"  --strategy NAME        optimization strategy: hillclimb (default)\n"
 		"  --seed N               random seed (default: the config's, else 42); same seed,\n"
 		"                         same run\n"
@@ -47,11 +65,19 @@ static void run_usage(FILE *f)
 enum {
 	OPT_PROJECT, OPT_ITERATIONS, OPT_PROVIDER, OPT_STRATEGY, OPT_SEED, OPT_NOISE,
 	OPT_PATIENCE, OPT_MIN_IMPROVEMENT, OPT_RESULTS_DIR, OPT_DOCS_DIR,
+	OPT_MODEL, OPT_GENERATE_MODEL, OPT_JUDGE_MODEL, OPT_MUTATE_MODEL,
+	OPT_GENERATE_PROVIDER, OPT_JUDGE_PROVIDER, OPT_MUTATE_PROVIDER, OPT_BASE_URL,
+	OPT_CONCURRENCY, OPT_TIMEOUT, OPT_MAX_ATTEMPTS, OPT_CACHE, OPT_PRICES, OPT_MAX_CALLS,
+	OPT_BUDGET, OPT_BRIDGE_DIR, OPT_INTERVAL,
 };
 
 static const char *const value_opts[] = {
 	"--project", "--iterations", "--provider", "--strategy", "--seed", "--noise",
-	"--patience", "--min-improvement", "--results-dir", "--docs-dir", NULL,
+	"--patience", "--min-improvement", "--results-dir", "--docs-dir",
+	"--model", "--generate-model", "--judge-model", "--mutate-model",
+	"--generate-provider", "--judge-provider", "--mutate-provider", "--base-url",
+	"--concurrency", "--timeout", "--max-attempts", "--cache", "--prices", "--max-calls",
+	"--budget-usd", "--bridge-dir", "--interval", NULL,
 };
 
 struct run_cli {
@@ -93,6 +119,14 @@ int cmd_run(int argc, char **argv)
 		}
 		if (!strcmp(a, "--no-report")) {
 			o.write_report = false;
+			continue;
+		}
+		if (!strcmp(a, "--real-api")) {
+			o.provider = "anthropic"; /* the seed's flag */
+			continue;
+		}
+		if (!strcmp(a, "--no-cache")) {
+			o.use_cache = false;
 			continue;
 		}
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -145,6 +179,58 @@ int cmd_run(int argc, char **argv)
 			continue;
 		case OPT_DOCS_DIR:
 			o.docs_dir = v;
+			continue;
+		case OPT_MODEL:
+			o.model = v;
+			continue;
+		case OPT_GENERATE_MODEL:
+		case OPT_JUDGE_MODEL:
+		case OPT_MUTATE_MODEL:
+			o.role_model[which - OPT_GENERATE_MODEL] = v;
+			continue;
+		case OPT_GENERATE_PROVIDER:
+		case OPT_JUDGE_PROVIDER:
+		case OPT_MUTATE_PROVIDER:
+			o.role_provider[which - OPT_GENERATE_PROVIDER] = v;
+			continue;
+		case OPT_BASE_URL:
+			o.base_url = v;
+			continue;
+		case OPT_CONCURRENCY:
+			if (cli_parse_long("--concurrency", v, 1, 4096, &n) < 0)
+				return 2;
+			o.concurrency = (int)n;
+			continue;
+		case OPT_TIMEOUT:
+			if (cli_parse_double("--timeout", v, 0.001, 86400, &o.timeout_seconds) < 0)
+				return 2;
+			continue;
+		case OPT_MAX_ATTEMPTS:
+			if (cli_parse_long("--max-attempts", v, 1, 100, &n) < 0)
+				return 2;
+			o.max_attempts = (int)n;
+			continue;
+		case OPT_CACHE:
+			o.cache_path = v;
+			continue;
+		case OPT_PRICES:
+			o.prices_path = v;
+			continue;
+		case OPT_MAX_CALLS:
+			if (cli_parse_long("--max-calls", v, 1, 1000000000L, &n) < 0)
+				return 2;
+			o.max_calls = n;
+			continue;
+		case OPT_BUDGET:
+			if (cli_parse_double("--budget-usd", v, 0.000001, 1e9, &o.budget_usd) < 0)
+				return 2;
+			continue;
+		case OPT_BRIDGE_DIR:
+			o.bridge_dir = v;
+			continue;
+		case OPT_INTERVAL:
+			if (cli_parse_double("--interval", v, 0.001, 3600, &o.poll_interval) < 0)
+				return 2;
 			continue;
 		}
 		cli_error("unknown option '%s' for run; see 'promptopt run --help'", a);

@@ -15,6 +15,9 @@ static const struct cli_command commands[] = {
 	{ "run", cmd_run, "run an optimization experiment on a project" },
 	{ "init", cmd_init, "create a new project (test cases, prompts, config)" },
 	{ "status", cmd_status, "show the results of a project's last run" },
+	{ "respond", cmd_respond, "answer file-bridge requests (the auto-responder)" },
+	{ "batch", cmd_batch, "run several experiments and compare them" },
+	{ "cache", cmd_cache, "inspect or clear the LLM response cache" },
 };
 
 const char cli_exit_codes_help[] =

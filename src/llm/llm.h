@@ -15,8 +15,6 @@
 
 #include "promptopt.h"
 
-enum po_role { PO_ROLE_GENERATE, PO_ROLE_JUDGE, PO_ROLE_MUTATE, PO_ROLE_COUNT };
-
 /* "generate", "judge", "mutate". */
 const char *po_role_name(enum po_role r);
 /* 0 and *out set, or -1 for an unknown name. */

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eval/evaluate.h"
 #include "llm/llm.h"
+#include "llm/provider.h"
 #include "llm/sim.h"
 #include "opt/strategy.h"
 #include "promptopt.h"
@@ -22,11 +24,13 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/mem.h"
+#include "util/rng.h"
 #include "util/timeutil.h"
 
 struct po_experiment {
 	struct po_run_options opts;
 	char *project_name, *provider, *strategy_name, *results_dir, *docs_dir;
+	char run_id[64];
 	struct po_project *project;
 	struct po_engine *engine;
 	const struct po_sim *sim;       /* borrowed from the engine's provider, or NULL */
@@ -58,6 +62,11 @@ void po_run_options_init(struct po_run_options *o)
 	o->sim_noise = -1;
 	o->docs_dir = "docs";
 	o->write_report = true;
+	o->concurrency = 8;
+	o->timeout_seconds = 120;
+	o->max_attempts = 5;
+	o->use_cache = true;
+	o->poll_interval = 0.2;
 }
 
 static void emit(const struct po_experiment *e, const struct po_event *ev)
@@ -87,34 +96,94 @@ static bool interrupted(const struct po_experiment *e)
 	return e->opts.interrupt && *e->opts.interrupt;
 }
 
+/* The provider name serving role r. */
+static const char *role_provider(const struct po_experiment *e, int r)
+{
+	return e->opts.role_provider[r] ? e->opts.role_provider[r] : e->provider;
+}
+
+/* A run id no earlier run has used: bridge files of old runs never match it. */
+static void make_run_id(struct po_experiment *e)
+{
+	struct po_rng rng;
+
+	po_rng_seed(&rng, po_hash_u64((uint64_t)getpid(),
+				      po_hash_u64((uint64_t)(po_time_mono_ms() * 1000.0),
+						  (uint64_t)po_time_unix())));
+	snprintf(e->run_id, sizeof(e->run_id), "%lld-%d-%08llx", (long long)po_time_unix(),
+		 (int)getpid(), (unsigned long long)(po_rng_next(&rng) & 0xffffffffULL));
+}
+
+/*
+ * One provider per distinct name; roles that name the same provider share
+ * it (the model is per request, so one provider serves several models).
+ */
 static int make_engine(struct po_experiment *e, struct po_err *err)
 {
-	struct po_provider *roles[PO_ROLE_COUNT];
-	struct po_sim_config cfg;
-	struct po_sim *sim;
-	struct po_provider *p;
+	struct po_provider *roles[PO_ROLE_COUNT] = { 0 };
+	struct po_provider_spec spec;
+	struct po_buf bdir = PO_BUF_INIT;
+	int ret = 0;
 
-	if (strcmp(e->provider, "sim"))
-		return po_error(err, PO_EUSAGE,
-				"unknown provider '%s'; available: sim", e->provider);
-	po_sim_config_init(&cfg);
-	cfg.seed = e->opts.seed;
-	cfg.catalogue = e->project->sim_catalogue;
+	po_provider_spec_init(&spec);
+	spec.base_url = e->opts.base_url;
+	spec.concurrency = e->opts.concurrency;
+	spec.timeout_s = e->opts.timeout_seconds;
+	spec.max_attempts = e->opts.max_attempts;
+	spec.interrupt = e->opts.interrupt;
+	spec.seed = e->opts.seed;
+	spec.catalogue = e->project->sim_catalogue;
 	if (e->opts.sim_noise >= 0)
-		cfg.noise = e->opts.sim_noise;
+		spec.noise = e->opts.sim_noise;
 	else
-		cfg.noise = po_json_num(json_object_get(e->project->config, "sim"), "noise", cfg.noise);
-	sim = po_sim_new(&cfg, err);
-	if (!sim)
-		return err ? err->code : PO_EINPUT;
-	e->sim = sim;
-	p = po_sim_provider_new(sim);
-	for (int i = 0; i < PO_ROLE_COUNT; i++) {
-		roles[i] = p;
-		e->settings.models[i] = "sim";
+		spec.noise = po_json_num(json_object_get(e->project->config, "sim"), "noise",
+					 spec.noise);
+	if (e->opts.bridge_dir)
+		po_buf_adds(&bdir, e->opts.bridge_dir);
+	else
+		po_buf_addf(&bdir, ".%s", e->project_name);
+	spec.bridge_dir = bdir.data;
+	spec.run_id = e->run_id;
+	spec.poll_interval = e->opts.poll_interval;
+	spec.peer_alive = e->opts.peer_alive;
+	spec.peer_userdata = e->opts.peer_userdata;
+
+	for (int r = 0; r < PO_ROLE_COUNT && !ret; r++) {
+		const char *name = role_provider(e, r);
+		const char *model = e->opts.role_model[r] ? e->opts.role_model[r] : e->opts.model;
+
+		for (int q = 0; q < r && !roles[r]; q++)
+			if (!strcmp(role_provider(e, q), name))
+				roles[r] = roles[q];
+		if (!roles[r]) {
+			struct po_sim *sim = NULL;
+			spec.name = name;
+			roles[r] = po_provider_new(&spec, &sim, err);
+			if (!roles[r])
+				ret = err ? err->code : PO_ELLM;
+			if (sim)
+				e->sim = sim;
+		}
+		if (!model && !strcmp(name, "sim"))
+			model = "sim";
+		e->settings.models[r] = model;
 	}
-	e->engine = po_engine_new(roles);
-	return 0;
+	if (!ret) {
+		e->engine = po_engine_new(roles);
+	} else {
+		/* Free what was built (each distinct provider once). */
+		for (int r = 0; r < PO_ROLE_COUNT; r++) {
+			if (!roles[r])
+				continue;
+			for (int q = r + 1; q < PO_ROLE_COUNT; q++)
+				if (roles[q] == roles[r])
+					roles[q] = NULL;
+			roles[r]->ops->free(roles[r]);
+		}
+		e->sim = NULL;
+	}
+	po_buf_release(&bdir);
+	return ret;
 }
 
 /*
@@ -199,9 +268,11 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 	if (!e->strategy_ops)
 		return po_error(err, PO_EUSAGE, "unknown strategy '%s'; available: %s",
 				e->strategy_name, po_strategy_names());
-	if (strcmp(e->provider, "sim"))
-		return po_error(err, PO_EUSAGE, "unknown provider '%s'; available: sim",
-				e->provider);
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		if (!po_provider_known(role_provider(e, r)))
+			return po_error(err, PO_EUSAGE, "unknown provider '%s'; available: %s",
+					role_provider(e, r), po_provider_names());
+	make_run_id(e);
 
 	if (!po_project_exists(".", e->project_name)) {
 		ret = po_project_init(".", e->project_name, err);

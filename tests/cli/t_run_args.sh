@@ -10,7 +10,7 @@ expect_line err.txt "promptopt: error: run needs --project NAME (e.g. --project 
 expect_exit 2 "$PO" run --project pr-faq-validator --strategy annealing
 expect_line err.txt "promptopt: error: unknown strategy 'annealing'; available: hillclimb"
 expect_exit 2 "$PO" run --project pr-faq-validator --provider gpt9
-expect_line err.txt "promptopt: error: unknown provider 'gpt9'; available: sim"
+expect_line err.txt "promptopt: error: unknown provider 'gpt9'; available: sim, bridge, anthropic, openai"
 expect_exit 2 "$PO" run --project pr-faq-validator --frobnicate
 expect_line err.txt "promptopt: error: unknown option '--frobnicate' for run; see 'promptopt run --help'"
 expect_exit 2 "$PO" run --project pr-faq-validator --seed=-1

@@ -1,0 +1,1 @@
+/* The managed auto-responder process of `run` (being built). */

@@ -1,0 +1,1 @@
+/* journal: being built (see the open issues). */

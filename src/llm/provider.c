@@ -1,0 +1,67 @@
+/*
+ * The provider table (see provider.h).
+ */
+#include "llm/provider.h"
+
+#include <string.h>
+
+#include "llm/sim.h"
+#include "util/err.h"
+
+static const char *const names[] = { "sim", "bridge", "anthropic", "openai" };
+
+void po_provider_spec_init(struct po_provider_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->concurrency = 8;
+	spec->timeout_s = 120;
+	spec->max_attempts = 5;
+	spec->seed = 42;
+	spec->noise = 4;
+	spec->catalogue = "prfaq";
+	spec->poll_interval = 0.2;
+}
+
+const char *po_provider_names(void)
+{
+	return "sim, bridge, anthropic, openai";
+}
+
+bool po_provider_known(const char *name)
+{
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (name && !strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+struct po_provider *po_provider_new(const struct po_provider_spec *spec, struct po_sim **simp,
+				    struct po_err *err)
+{
+	if (simp)
+		*simp = NULL;
+	if (!strcmp(spec->name, "sim")) {
+		struct po_sim_config cfg;
+		struct po_sim *sim;
+
+		po_sim_config_init(&cfg);
+		cfg.seed = spec->seed;
+		cfg.noise = spec->noise;
+		cfg.catalogue = spec->catalogue;
+		sim = po_sim_new(&cfg, err);
+		if (!sim)
+			return NULL;
+		if (simp)
+			*simp = sim;
+		return po_sim_provider_new(sim);
+	}
+	if (!strcmp(spec->name, "bridge"))
+		return po_bridge_provider_new(spec, err);
+	if (!strcmp(spec->name, "anthropic"))
+		return po_anthropic_provider_new(spec, err);
+	if (!strcmp(spec->name, "openai"))
+		return po_openai_provider_new(spec, err);
+	po_error(err, PO_EUSAGE, "unknown provider '%s'; available: %s", spec->name,
+		 po_provider_names());
+	return NULL;
+}

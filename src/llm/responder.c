@@ -1,0 +1,1 @@
+/* responder: being built (see the open issues). */

@@ -1,0 +1,1 @@
+/* batch: being built (see the open issues). */

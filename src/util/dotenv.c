@@ -1,0 +1,1 @@
+/* dotenv: being built (see the open issues). */
