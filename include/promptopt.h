@@ -39,6 +39,7 @@ enum po_status {
 	PO_EEVAL = -9,        /* evaluation produced no usable score */
 	PO_ENOTFOUND = -10,   /* no such project / results */
 	PO_EINTR = -11,       /* interrupted (SIGINT/SIGTERM) */
+	PO_EBUDGET = -12,     /* --max-calls or --budget-usd reached (results so far saved) */
 };
 
 /* The three kinds of LLM call. */

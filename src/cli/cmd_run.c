@@ -253,7 +253,8 @@ int cmd_run(int argc, char **argv)
 	ret = po_experiment_new(&e, &o, &err);
 	if (!ret)
 		ret = po_experiment_run(e, &err);
-	if (ret && ret != PO_EINTR) {
+	/* Interrupted or stopped by a limit: results so far were saved. */
+	if (ret && ret != PO_EINTR && ret != PO_EBUDGET) {
 		po_experiment_free(e);
 		return cli_fail(&err);
 	}
@@ -263,7 +264,7 @@ int cmd_run(int argc, char **argv)
 		printf("Report: %s\n", s.report_path);
 	printf("Best prompts: %s/prompts_%s.json\n", s.results_dir, s.project);
 	po_experiment_free(e);
-	if (ret == PO_EINTR)
+	if (ret == PO_EINTR || ret == PO_EBUDGET)
 		return cli_fail(&err);
 	return 0;
 }

@@ -33,7 +33,8 @@ const char cli_exit_codes_help[] =
 	"   8  the LLM provider failed\n"
 	"   9  evaluation produced no usable score\n"
 	"  10  not found (no such project or results)\n"
-	"  11  interrupted (results so far are saved)\n";
+	"  11  interrupted (results so far are saved)\n"
+	"  12  --max-calls or --budget-usd reached (results so far are saved)\n";
 
 int cli_exit_code(int status)
 {

@@ -1,84 +1,455 @@
 /*
- * The LLM engine: every call of a run goes through here. It routes each
- * request of a batch to the provider of its role, keeps per-role accounting,
- * and is the one place later layers (cache, journal, budget) hook into.
+ * The LLM engine: every call of a run goes through here. Around each
+ * provider it looks answers up in the response cache, holds the call and
+ * budget limits, sends the misses to the provider of their role as whole
+ * batches, prices each call, stores new answers and journals every call.
  */
 #include "llm/llm.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm/cache.h"
+#include "llm/cost.h"
+#include "llm/journal.h"
+#include "llm/shared.h"
+#include "util/err.h"
 #include "util/mem.h"
+#include "util/sha256.h"
 #include "util/timeutil.h"
 
 struct po_engine {
 	struct po_provider *roles[PO_ROLE_COUNT];
+	char *base_url[PO_ROLE_COUNT];  /* effective, for the cache key ("" = default) */
+	struct po_cache *cache;
+	struct po_prices *prices;
+	struct po_journal *journal;
+	char *run_id;
+	long max_calls;
+	double budget_usd;
+	struct po_shared *shared;
+	long provider_calls;            /* calls sent to providers (cache hits excluded) */
+	double spent;
 	struct po_engine_stats stats;
 };
 
-struct po_engine *po_engine_new(struct po_provider *roles[PO_ROLE_COUNT])
+void po_engine_config_init(struct po_engine_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+bool po_engine_cacheable(const char *provider)
+{
+	/* The simulator is deterministic and faster than an SQLite lookup; the
+	 * bridge's responder decides (and caches, when it forwards to an API). */
+	return provider && strcmp(provider, "sim") && strcmp(provider, "bridge");
+}
+
+/* The base URL a provider will use, as far as the key needs it: the flag,
+ * else the provider's environment variable, else "" (its built-in default). */
+static const char *effective_base_url(const char *provider, const char *flag)
+{
+	const char *v = NULL;
+
+	if (flag && *flag)
+		return flag;
+	if (!strcmp(provider, "anthropic"))
+		v = getenv("ANTHROPIC_BASE_URL");
+	else if (!strcmp(provider, "openai"))
+		v = getenv("OPENAI_BASE_URL");
+	return v ? v : "";
+}
+
+static void free_providers(struct po_provider *roles[PO_ROLE_COUNT])
+{
+	for (int i = 0; i < PO_ROLE_COUNT; i++) {
+		struct po_provider *p = roles[i];
+		if (!p)
+			continue;
+		/* A provider shared by several roles is freed once. */
+		for (int j = i + 1; j < PO_ROLE_COUNT; j++)
+			if (roles[j] == p)
+				roles[j] = NULL;
+		p->ops->free(p);
+		roles[i] = NULL;
+	}
+}
+
+int po_engine_new(struct po_engine **out, const struct po_engine_config *cfg,
+		  struct po_err *err)
 {
 	struct po_engine *e = po_xcalloc(1, sizeof(*e));
+	int ret;
 
-	memcpy(e->roles, roles, sizeof(e->roles));
-	return e;
+	*out = NULL;
+	memcpy(e->roles, cfg->roles, sizeof(e->roles));
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		if (!e->roles[r]) {
+			ret = po_error(err, PO_EFAIL, "no provider for role %s",
+				       po_role_name((enum po_role)r));
+			goto fail;
+		}
+		e->base_url[r] = po_xstrdup(effective_base_url(e->roles[r]->ops->name,
+							       cfg->base_url));
+	}
+	ret = po_prices_load(&e->prices, cfg->prices_path, err);
+	if (ret)
+		goto fail;
+	if (cfg->cache_path) {
+		bool any = false;
+		for (int r = 0; r < PO_ROLE_COUNT; r++)
+			any |= po_engine_cacheable(e->roles[r]->ops->name);
+		/* No file for a run that would never use it (the simulator). */
+		if (any) {
+			ret = po_cache_open(&e->cache, cfg->cache_path, err);
+			if (ret)
+				goto fail;
+		}
+	}
+	if (cfg->journal_path) {
+		ret = po_journal_open(&e->journal, cfg->journal_path, err);
+		if (ret)
+			goto fail;
+	}
+	e->run_id = cfg->run_id ? po_xstrdup(cfg->run_id) : NULL;
+	e->max_calls = cfg->max_calls > 0 ? cfg->max_calls : 0;
+	e->budget_usd = cfg->budget_usd > 0 ? cfg->budget_usd : 0;
+	e->shared = cfg->shared;
+	*out = e;
+	return 0;
+fail:
+	po_engine_free(e);
+	return ret;
 }
 
 void po_engine_free(struct po_engine *e)
 {
 	if (!e)
 		return;
-	for (int i = 0; i < PO_ROLE_COUNT; i++) {
-		struct po_provider *p = e->roles[i];
-		if (!p)
-			continue;
-		/* A provider shared by several roles is freed once. */
-		for (int j = i + 1; j < PO_ROLE_COUNT; j++)
-			if (e->roles[j] == p)
-				e->roles[j] = NULL;
-		p->ops->free(p);
-	}
+	free_providers(e->roles);
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		free(e->base_url[r]);
+	po_cache_close(e->cache);
+	po_prices_free(e->prices);
+	po_journal_close(e->journal);
+	free(e->run_id);
 	free(e);
 }
 
+/* Each field with its length first, so no two requests hash alike by
+ * moving text from one field to the next. */
+static void key_str(struct po_sha256 *c, char tag, const char *s)
+{
+	unsigned char hdr[9];
+	uint64_t n = s ? strlen(s) : UINT64_MAX;
+
+	hdr[0] = (unsigned char)tag;
+	for (int i = 0; i < 8; i++)
+		hdr[1 + i] = (unsigned char)(n >> (8 * i));
+	po_sha256_update(c, hdr, sizeof(hdr));
+	if (s)
+		po_sha256_update(c, s, strlen(s));
+}
+
+void po_engine_cache_key(const struct po_llm_request *req, const char *provider,
+			 const char *base_url, char out[65])
+{
+	struct po_sha256 c;
+	unsigned char d[PO_SHA256_LEN];
+	char num[64];
+
+	po_sha256_init(&c);
+	key_str(&c, 'V', "promptopt-cache-key-1");
+	key_str(&c, 'P', provider);
+	key_str(&c, 'U', base_url ? base_url : "");
+	key_str(&c, 'M', req->model);
+	key_str(&c, 'S', req->system);
+	key_str(&c, 'u', req->prompt);
+	/* %.17g round-trips a double: 0.7 and 0.70000000000000007 differ. */
+	snprintf(num, sizeof(num), "%.17g", req->temperature);
+	key_str(&c, 'T', num);
+	snprintf(num, sizeof(num), "%d", req->max_tokens);
+	key_str(&c, 'X', num);
+	snprintf(num, sizeof(num), "%u", req->sample);
+	key_str(&c, 'N', num);
+	po_sha256_final(&c, d);
+	po_sha256_hex(d, out);
+}
+
+static const char *provider_name(const struct po_engine *e, enum po_role r)
+{
+	return e->roles[r]->ops->name;
+}
+
+/* Estimated cost of a call not made yet: prompt characters / 4 for input,
+ * the role's mean output so far, else max_tokens (the most it can cost). */
+static double estimate(const struct po_engine *e, const struct po_llm_request *req)
+{
+	const struct po_engine_stats *s = &e->stats;
+	struct po_price pr;
+	long paid = s->calls[req->role] - s->cache_hits[req->role];
+	long in, outt;
+
+	if (!po_prices_find(e->prices, provider_name(e, req->role), req->model, &pr))
+		return 0;
+	in = (long)(((req->system ? strlen(req->system) : 0) + strlen(req->prompt)) / 4) + 1;
+	if (paid > 0)
+		outt = s->output_tokens[req->role] / paid + 1;
+	else
+		outt = req->max_tokens > 0 ? req->max_tokens : 1024;
+	return po_price_cost(&pr, in, outt, 0, 0);
+}
+
+void po_engine_remaining(const struct po_engine *e, long *calls, double *usd)
+{
+	long c = -1, sc = 0, smax = 0;
+	double u = -1, sspent = 0, sbudget = 0;
+
+	if (e->max_calls)
+		c = e->max_calls - e->provider_calls;
+	if (e->budget_usd)
+		u = e->budget_usd - e->spent;
+	if (e->shared) {
+		po_shared_limits(e->shared, &smax, &sbudget);
+		po_shared_totals(e->shared, &sc, &sspent);
+		if (smax && (c < 0 || smax - sc < c))
+			c = smax - sc;
+		if (sbudget > 0 && (u < 0 || sbudget - sspent < u))
+			u = sbudget - sspent;
+	}
+	if (calls)
+		*calls = c < 0 && !e->max_calls && !smax ? -1 : (c > 0 ? c : 0);
+	if (usd)
+		*usd = !e->budget_usd && sbudget <= 0 ? -1 : (u > 0 ? u : 0);
+}
+
+/* Takes m calls costing about est dollars from the limits, or says why not. */
+static int reserve(struct po_engine *e, long m, double est, struct po_err *err)
+{
+	if (!m)
+		return 0;
+	if (e->max_calls && e->provider_calls + m > e->max_calls)
+		return po_error(err, PO_EBUDGET,
+				"call limit reached: %ld of --max-calls %ld made, the next batch needs %ld more",
+				e->provider_calls, e->max_calls, m);
+	if (e->budget_usd && e->spent + est > e->budget_usd)
+		return po_error(err, PO_EBUDGET,
+				"budget reached: $%.4f of --budget-usd %.4f spent, the next batch would cost about $%.4f",
+				e->spent, e->budget_usd, est);
+	if (e->shared && !po_shared_reserve_est(e->shared, m, est)) {
+		long calls, max;
+		double usd, budget;
+		po_shared_totals(e->shared, &calls, &usd);
+		po_shared_limits(e->shared, &max, &budget);
+		return po_error(err, PO_EBUDGET,
+				"shared limit reached: %ld calls (limit %ld) and $%.4f (limit %.4f) used by all experiments, the next batch needs %ld calls, about $%.4f",
+				calls, max, usd, budget, m, est);
+	}
+	e->provider_calls += m;
+	return 0;
+}
+
+/* Account one answered request and journal it. */
 static void account(struct po_engine *e, const struct po_llm_request *req,
-		    const struct po_llm_response *resp)
+		    const struct po_llm_response *resp, const char *key)
 {
 	struct po_engine_stats *s = &e->stats;
+	const char *prov = provider_name(e, req->role);
+	const char *model = resp->model ? resp->model : req->model;
+	struct po_price pr;
+	bool priced = po_prices_find(e->prices, prov, model, &pr);
+	double cost = po_price_cost(&pr, resp->input_tokens, resp->output_tokens,
+				    resp->cache_read_tokens, resp->cache_write_tokens);
+	int r = req->role;
 
-	s->calls[req->role]++;
+	s->calls[r]++;
 	if (resp->error || !resp->content)
-		s->failures[req->role]++;
-	s->input_tokens[req->role] += resp->input_tokens;
-	s->output_tokens[req->role] += resp->output_tokens;
-	s->latency_ms[req->role] += resp->latency_ms;
+		s->failures[r]++;
+	if (resp->cached) {
+		s->cache_hits[r]++;
+		s->saved_usd[r] += cost;
+		cost = 0;
+	} else {
+		s->input_tokens[r] += resp->input_tokens;
+		s->output_tokens[r] += resp->output_tokens;
+		s->cache_read_tokens[r] += resp->cache_read_tokens;
+		s->cache_write_tokens[r] += resp->cache_write_tokens;
+		s->latency_ms[r] += resp->latency_ms;
+		s->cost_usd[r] += cost;
+		if (resp->attempts > 1)
+			s->retries[r] += resp->attempts - 1;
+		if (!priced)
+			s->unpriced_calls[r]++;
+		e->spent += cost;
+		if (e->shared)
+			po_shared_add_cost(e->shared, cost);
+	}
+	if (e->journal) {
+		struct po_journal_entry en = {
+			.ts = po_time_unix(), .run_id = e->run_id, .role = po_role_name(req->role),
+			.provider = prov, .model = model, .key = key, .sample = req->sample,
+			.latency_ms = resp->latency_ms, .input_tokens = resp->input_tokens,
+			.output_tokens = resp->output_tokens,
+			.cache_read_tokens = resp->cache_read_tokens,
+			.cache_write_tokens = resp->cache_write_tokens, .cost_usd = cost,
+			.cached = resp->cached,
+			.attempts = resp->cached ? 0 : (resp->attempts > 0 ? resp->attempts : 1),
+			.error = resp->error ? resp->error : (resp->content ? NULL : "no content"),
+		};
+		po_journal_add(e->journal, &en);
+	}
+}
+
+/* Looks the cacheable requests up; marks hits in hit[]. */
+static void cache_lookup(struct po_engine *e, const struct po_llm_request *reqs,
+			 struct po_llm_response *out, size_t n, char (*keys)[65], bool *hit)
+{
+	double t0 = po_time_mono_ms();
+	size_t hits = 0;
+
+	if (!e->cache)
+		return;
+	if (po_cache_begin(e->cache, NULL) < 0) {
+		e->stats.cache_errors++;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int r;
+		if (!po_engine_cacheable(provider_name(e, reqs[i].role)))
+			continue;
+		r = po_cache_get(e->cache, keys[i], &out[i], NULL);
+		if (r < 0) {
+			e->stats.cache_errors++;
+			break;
+		}
+		if (r == 1) {
+			hit[i] = true;
+			hits++;
+		}
+	}
+	if (po_cache_end(e->cache, NULL) < 0)
+		e->stats.cache_errors++;
+	/* A hit's latency is its share of the lookup. */
+	for (size_t i = 0; hits && i < n; i++)
+		if (hit[i])
+			out[i].latency_ms = (po_time_mono_ms() - t0) / (double)hits;
+}
+
+static void cache_store(struct po_engine *e, const struct po_llm_request *reqs,
+			const struct po_llm_response *out, size_t n, char (*keys)[65],
+			const bool *hit)
+{
+	bool started = false;
+
+	if (!e->cache)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const char *prov = provider_name(e, reqs[i].role);
+		struct po_cache_meta meta = { prov, reqs[i].model, po_role_name(reqs[i].role) };
+
+		/* Errors are never cached: a rerun must try them again. */
+		if (hit[i] || !out[i].content || out[i].error || !po_engine_cacheable(prov))
+			continue;
+		if (!started) {
+			if (po_cache_begin(e->cache, NULL) < 0) {
+				e->stats.cache_errors++;
+				return;
+			}
+			started = true;
+		}
+		if (po_cache_put(e->cache, keys[i], &meta, &out[i], NULL) < 0)
+			e->stats.cache_errors++;
+	}
+	if (started && po_cache_end(e->cache, NULL) < 0)
+		e->stats.cache_errors++;
 }
 
 /*
- * A batch may mix roles; requests are grouped into runs of the same provider
- * so that each provider sees whole batches it can run concurrently.
+ * Sends the misses, one call per distinct provider so each provider sees
+ * the whole of its part of the batch (and can run it concurrently).
  */
+static int dispatch(struct po_engine *e, const struct po_llm_request *reqs,
+		    struct po_llm_response *out, size_t n, const bool *hit, struct po_err *err)
+{
+	struct po_llm_request *sub = po_xcalloc(n ? n : 1, sizeof(*sub));
+	struct po_llm_response *subout = po_xcalloc(n ? n : 1, sizeof(*subout));
+	size_t *idx = po_xcalloc(n ? n : 1, sizeof(*idx));
+	bool *done = po_xcalloc(n ? n : 1, sizeof(*done));
+	int ret = 0;
+
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct po_provider *p = e->roles[reqs[i].role];
+		size_t m = 0;
+
+		if (hit[i] || done[i])
+			continue;
+		for (size_t j = i; j < n; j++) {
+			if (hit[j] || done[j] || e->roles[reqs[j].role] != p)
+				continue;
+			idx[m] = j;
+			sub[m++] = reqs[j];
+			done[j] = true;
+		}
+		memset(subout, 0, m * sizeof(*subout));
+		ret = p->ops->complete(p, sub, subout, m, err);
+		for (size_t k = 0; k < m; k++) {
+			if (ret < 0)
+				po_llm_response_release(&subout[k]);
+			else
+				out[idx[k]] = subout[k];
+		}
+	}
+	free(sub);
+	free(subout);
+	free(idx);
+	free(done);
+	return ret;
+}
+
 int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 		       struct po_llm_response *out, size_t n, struct po_err *err)
 {
-	size_t i = 0;
+	char (*keys)[65] = po_xcalloc(n ? n : 1, sizeof(*keys));
+	bool *hit = po_xcalloc(n ? n : 1, sizeof(*hit));
+	long misses = 0;
+	double est = 0;
+	int ret;
 
 	memset(out, 0, n * sizeof(*out));
-	while (i < n) {
-		struct po_provider *p = e->roles[reqs[i].role];
-		size_t j = i + 1;
-		int ret;
-
-		while (j < n && e->roles[reqs[j].role] == p)
-			j++;
-		ret = p->ops->complete(p, reqs + i, out + i, j - i, err);
-		if (ret < 0)
-			return ret;
-		for (size_t k = i; k < j; k++)
-			account(e, &reqs[k], &out[k]);
-		i = j;
+	for (size_t i = 0; i < n; i++)
+		po_engine_cache_key(&reqs[i], provider_name(e, reqs[i].role),
+				    e->base_url[reqs[i].role], keys[i]);
+	cache_lookup(e, reqs, out, n, keys, hit);
+	for (size_t i = 0; i < n; i++) {
+		if (hit[i])
+			continue;
+		misses++;
+		if (e->budget_usd || e->shared)
+			est += estimate(e, &reqs[i]);
 	}
+	ret = reserve(e, misses, est, err);
+	if (ret)
+		goto fail;
+	ret = dispatch(e, reqs, out, n, hit, err);
+	if (ret < 0) {
+		/* The provider is unusable: what it did not answer is not spent. */
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++)
+		account(e, &reqs[i], &out[i], keys[i]);
+	cache_store(e, reqs, out, n, keys, hit);
+	if (e->journal && po_journal_flush(e->journal, NULL) < 0)
+		e->stats.journal_errors++;
+	free(keys);
+	free(hit);
 	return 0;
+fail:
+	for (size_t i = 0; i < n; i++)
+		po_llm_response_release(&out[i]);
+	free(keys);
+	free(hit);
+	return ret;
 }
 
 const struct po_engine_stats *po_engine_stats(const struct po_engine *e)
@@ -95,7 +466,21 @@ long po_engine_total_calls(const struct po_engine *e)
 	return t;
 }
 
+double po_engine_total_cost(const struct po_engine *e)
+{
+	double t = 0;
+
+	for (int i = 0; i < PO_ROLE_COUNT; i++)
+		t += e->stats.cost_usd[i];
+	return t;
+}
+
 struct po_provider *po_engine_provider(struct po_engine *e, enum po_role r)
 {
 	return e->roles[r];
+}
+
+const struct po_prices *po_engine_prices(const struct po_engine *e)
+{
+	return e->prices;
 }

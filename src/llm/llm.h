@@ -35,8 +35,12 @@ struct po_llm_response {
 	char *content;      /* NULL when the call failed */
 	char *error;        /* NULL on success */
 	char *model;        /* may be NULL */
-	long input_tokens;
+	long input_tokens;       /* billed at the input price: cache reads and writes excluded */
 	long output_tokens;
+	long cache_read_tokens;  /* prompt tokens read from the provider's prompt cache */
+	long cache_write_tokens; /* prompt tokens written to it (Anthropic) */
+	int attempts;            /* HTTP attempts made, retries included (0: not counted) */
+	bool cached;             /* set by the engine: answered from the response cache */
 	double latency_ms;
 };
 
@@ -61,26 +65,79 @@ struct po_provider {
 	void *impl;
 };
 
-/* Engine: one provider per role, call accounting. */
+/*
+ * Engine: one provider per role, and around every provider the response
+ * cache, cost accounting, the call journal and the call/budget limits
+ * (docs/costs-and-cache.md).
+ */
 struct po_engine;
+struct po_shared;
+struct po_prices;
 
+/* Per role. calls counts every request answered, cache hits included;
+ * tokens, cost and latency count only the calls a provider served. */
 struct po_engine_stats {
 	long calls[PO_ROLE_COUNT];
 	long failures[PO_ROLE_COUNT];
 	long input_tokens[PO_ROLE_COUNT];
 	long output_tokens[PO_ROLE_COUNT];
+	long cache_read_tokens[PO_ROLE_COUNT];
+	long cache_write_tokens[PO_ROLE_COUNT];
 	double latency_ms[PO_ROLE_COUNT];
+	long cache_hits[PO_ROLE_COUNT];
+	double cost_usd[PO_ROLE_COUNT];
+	double saved_usd[PO_ROLE_COUNT];   /* what the cache hits cost when first made */
+	long unpriced_calls[PO_ROLE_COUNT]; /* calls of a model missing from the price table */
+	long retries[PO_ROLE_COUNT];        /* attempts beyond the first */
+	long cache_errors;                  /* cache reads/writes that failed (run went on) */
+	long journal_errors;                /* journal lines that could not be written */
 };
 
-/* The engine takes ownership of the providers; the same provider may serve
- * several roles (it is freed once). */
-struct po_engine *po_engine_new(struct po_provider *roles[PO_ROLE_COUNT]);
+struct po_engine_config {
+	/* Providers per role (required); the engine takes ownership, on failure
+	 * too. The same provider may serve several roles (it is freed once). */
+	struct po_provider *roles[PO_ROLE_COUNT];
+	/* --base-url, or NULL: the provider's environment variable (part of the
+	 * cache key). */
+	const char *base_url;
+	const char *cache_path;     /* NULL: no response cache */
+	const char *prices_path;    /* NULL: the built-in price table */
+	const char *journal_path;   /* NULL: no call journal */
+	const char *run_id;         /* written in every journal line; may be NULL */
+	long max_calls;             /* provider calls (not cache hits); 0 = no limit */
+	double budget_usd;          /* 0 = no limit */
+	struct po_shared *shared;   /* limits shared with other engines; may be NULL */
+};
+
+void po_engine_config_init(struct po_engine_config *cfg);
+/* 0 and *out set, or a negative status (cache or price table unusable). */
+int po_engine_new(struct po_engine **out, const struct po_engine_config *cfg,
+		  struct po_err *err);
 void po_engine_free(struct po_engine *e);
+/*
+ * Answers n requests into out[0..n-1]. Returns 0 (single failures are in
+ * out[i].error), PO_EBUDGET when the batch would pass max_calls or the budget
+ * (nothing is sent then and out holds nothing), or the provider's status.
+ */
 int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 		       struct po_llm_response *out, size_t n, struct po_err *err);
 const struct po_engine_stats *po_engine_stats(const struct po_engine *e);
 long po_engine_total_calls(const struct po_engine *e);
 /* The provider serving a role (borrowed). */
 struct po_provider *po_engine_provider(struct po_engine *e, enum po_role r);
+/* The price table in use (borrowed). */
+const struct po_prices *po_engine_prices(const struct po_engine *e);
+/* Cost so far (this engine) and total cost across roles. */
+double po_engine_total_cost(const struct po_engine *e);
+/* True when a provider's answers are cached (not sim, not bridge). */
+bool po_engine_cacheable(const char *provider);
+/* The cache key of a request (hex SHA-256) for a provider and base URL. */
+void po_engine_cache_key(const struct po_llm_request *req, const char *provider,
+			 const char *base_url, char out[65]);
+/*
+ * Remaining allowance: calls (-1 = no limit) and dollars (-1 = no limit),
+ * the tighter of this engine's limits and the shared ones.
+ */
+void po_engine_remaining(const struct po_engine *e, long *calls, double *usd);
 
 #endif

@@ -47,6 +47,29 @@ bool po_shared_reserve(struct po_shared *s, long n)
 	return ok;
 }
 
+bool po_shared_reserve_est(struct po_shared *s, long n, double est_usd)
+{
+	bool ok;
+
+	pthread_mutex_lock(&s->mu);
+	ok = (!s->max_calls || s->calls + n <= s->max_calls) &&
+	     (!s->budget_usd || s->usd + est_usd <= s->budget_usd);
+	if (ok)
+		s->calls += n;
+	pthread_mutex_unlock(&s->mu);
+	return ok;
+}
+
+void po_shared_limits(struct po_shared *s, long *max_calls, double *budget_usd)
+{
+	pthread_mutex_lock(&s->mu);
+	if (max_calls)
+		*max_calls = s->max_calls;
+	if (budget_usd)
+		*budget_usd = s->budget_usd;
+	pthread_mutex_unlock(&s->mu);
+}
+
 void po_shared_release(struct po_shared *s, long n)
 {
 	pthread_mutex_lock(&s->mu);

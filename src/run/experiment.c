@@ -11,6 +11,11 @@
 #include <unistd.h>
 
 #include "eval/evaluate.h"
+#include "eval/judge.h"
+#include "eval/render.h"
+#include "llm/cache.h"
+#include "llm/cost.h"
+#include "llm/journal.h"
 #include "llm/llm.h"
 #include "llm/provider.h"
 #include "llm/sim.h"
@@ -44,7 +49,8 @@ struct po_experiment {
 	struct po_evaluation best_eval;
 	double baseline_score, best_score;
 	int iterations_run;
-	bool stopped_early, interrupted;
+	bool stopped_early, interrupted, budget_stopped;
+	char budget_msg[1024];          /* why the limit stopped the run */
 	int64_t started;
 	double t0_ms;
 	struct po_summary summary;
@@ -169,7 +175,26 @@ static int make_engine(struct po_experiment *e, struct po_err *err)
 		e->settings.models[r] = model;
 	}
 	if (!ret) {
-		e->engine = po_engine_new(roles);
+		struct po_engine_config ec;
+		struct po_buf jpath = PO_BUF_INIT;
+
+		po_engine_config_init(&ec);
+		memcpy(ec.roles, roles, sizeof(ec.roles));
+		ec.base_url = e->opts.base_url;
+		if (e->opts.use_cache)
+			ec.cache_path = e->opts.cache_path ? e->opts.cache_path : PO_CACHE_DEFAULT_PATH;
+		ec.prices_path = e->opts.prices_path;
+		po_fs_join(&jpath, e->results_dir, PO_JOURNAL_FILE);
+		ec.journal_path = jpath.data;
+		ec.run_id = e->run_id;
+		ec.max_calls = e->opts.max_calls;
+		ec.budget_usd = e->opts.budget_usd;
+		ec.shared = e->opts.shared;
+		/* The engine owns the providers from here, on failure too. */
+		ret = po_engine_new(&e->engine, &ec, err);
+		po_buf_release(&jpath);
+		if (ret)
+			e->sim = NULL;
 	} else {
 		/* Free what was built (each distinct provider once). */
 		for (int r = 0; r < PO_ROLE_COUNT; r++) {
@@ -328,6 +353,127 @@ static void record(struct po_experiment *e, int iteration, double score, bool im
 			      (json_int_t)(ev ? ev->n - ev->n_ok : 0), "candidate",
 			      origin ? origin : "");
 	json_array_append_new(e->history, h);
+}
+
+/* Cost of `calls` calls of role r of about in/out tokens each; false when
+ * the model is missing from the price table. */
+static bool role_cost(const struct po_experiment *e, int r, double calls, double in, double outt,
+		      double *usd)
+{
+	struct po_price pr;
+	bool ok = po_prices_find(po_engine_prices(e->engine), role_provider(e, r),
+				 e->settings.models[r], &pr);
+
+	*usd += calls * po_price_cost(&pr, (long)in, (long)outt, 0, 0);
+	return ok;
+}
+
+/*
+ * Before any call: about how many calls the run makes at most and what they
+ * cost, from the sizes of the rendered prompts and the price table. Outputs
+ * are guessed (a typical length, capped by max_tokens); the upper figure has
+ * every output at max_tokens.
+ */
+static void emit_estimate(struct po_experiment *e)
+{
+	const struct po_project *p = e->project;
+	const struct po_eval_settings *st = &e->settings;
+	const char *main_t = json_string_value(json_object_get(p->prompts, p->main_prompt));
+	const char *sys_t = p->system_prompt ?
+		json_string_value(json_object_get(p->prompts, p->system_prompt)) : NULL;
+	double iters = e->opts.max_iterations, cases = (double)p->ncases;
+	double gen_calls = (iters + 1) * cases, judge_calls = gen_calls, mut_calls = iters;
+	double gen_in = 0, gen_out, judge_in, judge_out, mut_in, mut_out, usd = 0, usd_max = 0;
+	struct po_buf b = PO_BUF_INIT;
+	bool priced = true;
+	char unpriced[256] = "";
+
+	for (size_t i = 0; i < p->ncases; i++) {
+		po_buf_reset(&b);
+		if (main_t && po_render(&b, main_t, p->cases[i].inputs, p->main_prompt,
+					p->cases[i].id, NULL) == 0)
+			gen_in += (double)b.len;
+	}
+	gen_in = (cases ? gen_in / cases : 0) + (sys_t ? (double)strlen(sys_t) : 0);
+	gen_in = gen_in / 4 + 1;
+	gen_out = st->max_tokens[PO_ROLE_GENERATE] < 800 ? st->max_tokens[PO_ROLE_GENERATE] : 800;
+	po_buf_reset(&b);
+	po_judge_build_prompt(&b, &p->rubric, p->description, p->ncases ? p->cases[0].inputs : NULL,
+			      "");
+	judge_in = (double)(b.len + strlen(po_judge_system_prompt())) / 4 + gen_out;
+	judge_out = st->max_tokens[PO_ROLE_JUDGE] < 400 ? st->max_tokens[PO_ROLE_JUDGE] : 400;
+	mut_out = (main_t ? (double)strlen(main_t) : 0) / 4 + 100;
+	mut_in = mut_out + 500;
+	if (mut_out > st->max_tokens[PO_ROLE_MUTATE])
+		mut_out = st->max_tokens[PO_ROLE_MUTATE];
+
+	struct { int r; double calls, in, out, max_out; } parts[] = {
+		{ PO_ROLE_GENERATE, gen_calls, gen_in, gen_out, st->max_tokens[PO_ROLE_GENERATE] },
+		{ PO_ROLE_JUDGE, judge_calls, judge_in, judge_out, st->max_tokens[PO_ROLE_JUDGE] },
+		{ PO_ROLE_MUTATE, mut_calls, mut_in, mut_out, st->max_tokens[PO_ROLE_MUTATE] },
+	};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		int r = parts[i].r;
+		if (!role_cost(e, r, parts[i].calls, parts[i].in, parts[i].out, &usd) && priced) {
+			priced = false;
+			snprintf(unpriced, sizeof(unpriced), "%s/%s", role_provider(e, r),
+				 st->models[r] ? st->models[r] : "(default model)");
+		}
+		role_cost(e, r, parts[i].calls, parts[i].in + parts[i].max_out - parts[i].out,
+			  parts[i].max_out, &usd_max);
+	}
+	po_buf_release(&b);
+	emit_msg(e, PO_EV_INFO,
+		 "Estimate: at most %.0f LLM calls ((%d iterations + 1) x %zu cases x 2 + %d mutations), about $%.2f (up to $%.2f if every answer used max_tokens; prices of %s)",
+		 gen_calls + judge_calls + mut_calls, e->opts.max_iterations, p->ncases,
+		 e->opts.max_iterations, usd, usd_max, po_prices_date(po_engine_prices(e->engine)));
+	if (!priced)
+		emit_msg(e, PO_EV_WARNING,
+			 "no price for %s in the price table: its calls are counted at $0 and --budget-usd cannot hold them; add it with --prices FILE (see docs/costs-and-cache.md)",
+			 unpriced);
+}
+
+/* How to go on after a limit stopped the run. */
+static void budget_advice(const struct po_experiment *e, struct po_buf *b)
+{
+	bool cached = false;
+
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		cached |= e->opts.use_cache && po_engine_cacheable(role_provider(e, r));
+	po_buf_addf(b, "to go on, run again with a higher %s%s",
+		    e->opts.budget_usd > 0 && e->opts.max_calls > 0 ? "--max-calls or --budget-usd" :
+		    e->opts.budget_usd > 0 ? "--budget-usd" : e->opts.max_calls > 0 ? "--max-calls" :
+		    "limit of the batch",
+		    cached ? " (calls already made are answered from the cache at no cost)" : "");
+}
+
+/*
+ * Before an iteration: does what is left of the limits cover it? An
+ * iteration makes about 2 calls per test case and one mutation; stopping
+ * before it wastes nothing, where a refusal half-way through would.
+ */
+static bool budget_allows_iteration(struct po_experiment *e)
+{
+	const struct po_engine_stats *st = po_engine_stats(e->engine);
+	long calls_left, need = (long)e->project->ncases * 2 + 1, paid = 0;
+	double usd_left, spent = po_engine_total_cost(e->engine);
+
+	po_engine_remaining(e->engine, &calls_left, &usd_left);
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		paid += st->calls[r] - st->cache_hits[r];
+	if (calls_left >= 0 && calls_left < need) {
+		snprintf(e->budget_msg, sizeof(e->budget_msg),
+			 "call limit reached: %ld calls left, an iteration needs about %ld", calls_left,
+			 need);
+		return false;
+	}
+	if (usd_left >= 0 && paid > 0 && spent / (double)paid * (double)need > usd_left) {
+		snprintf(e->budget_msg, sizeof(e->budget_msg),
+			 "budget reached: $%.4f spent, $%.4f left, an iteration costs about $%.4f",
+			 spent, usd_left, spent / (double)paid * (double)need);
+		return false;
+	}
+	return true;
 }
 
 static int run_baseline(struct po_experiment *e, struct po_err *err)
@@ -490,6 +636,94 @@ static json_t *settings_json(const struct po_experiment *e)
 			 "track_plateau_variance", cc->track_plateau_variance);
 }
 
+static json_t *role_obj(const long v[PO_ROLE_COUNT])
+{
+	json_t *o = json_object();
+
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		json_object_set_new(o, po_role_name((enum po_role)r), json_integer(v[r]));
+	return o;
+}
+
+static json_t *role_usd(const double v[PO_ROLE_COUNT])
+{
+	json_t *o = json_object();
+
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		json_object_set_new(o, po_role_name((enum po_role)r), json_real(v[r]));
+	return o;
+}
+
+static double sum_usd(const double v[PO_ROLE_COUNT])
+{
+	double t = 0;
+
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		t += v[r];
+	return t;
+}
+
+static long sum_long(const long v[PO_ROLE_COUNT])
+{
+	long t = 0;
+
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		t += v[r];
+	return t;
+}
+
+/* Tokens per role, cost per role and in total, cache hits, limits. */
+static void add_accounting(struct po_experiment *e, json_t *f)
+{
+	const struct po_engine_stats *st = po_engine_stats(e->engine);
+	json_t *tokens = json_object_get(f, "tokens"), *by_role = json_object(), *cache, *budget;
+	long calls_left;
+	double usd_left;
+
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		json_object_set_new(by_role, po_role_name((enum po_role)r),
+				    json_pack("{s:I, s:I, s:I, s:I}", "input",
+					      (json_int_t)st->input_tokens[r], "output",
+					      (json_int_t)st->output_tokens[r], "cache_read",
+					      (json_int_t)st->cache_read_tokens[r], "cache_write",
+					      (json_int_t)st->cache_write_tokens[r]));
+	json_object_set_new(tokens, "cache_read", json_integer(sum_long(st->cache_read_tokens)));
+	json_object_set_new(tokens, "cache_write", json_integer(sum_long(st->cache_write_tokens)));
+	json_object_set_new(tokens, "by_role", by_role);
+	json_object_set_new(f, "cost",
+			    json_pack("{s:f, s:o, s:f, s:I, s:o, s:s, s:s}", "total_usd",
+				      sum_usd(st->cost_usd), "by_role", role_usd(st->cost_usd),
+				      "saved_by_cache_usd", sum_usd(st->saved_usd), "unpriced_calls",
+				      (json_int_t)sum_long(st->unpriced_calls), "unpriced_by_role",
+				      role_obj(st->unpriced_calls), "prices_date",
+				      po_prices_date(po_engine_prices(e->engine)), "prices",
+				      e->opts.prices_path ? e->opts.prices_path : "built-in"));
+	json_object_set_new(json_object_get(f, "calls"), "cache_hits",
+			    json_integer(sum_long(st->cache_hits)));
+	json_object_set_new(json_object_get(f, "calls"), "retries",
+			    json_integer(sum_long(st->retries)));
+	cache = json_pack("{s:b, s:I, s:o, s:I}", "enabled", e->opts.use_cache, "hits",
+			  (json_int_t)sum_long(st->cache_hits), "hits_by_role", role_obj(st->cache_hits),
+			  "errors", (json_int_t)st->cache_errors);
+	json_object_set_new(cache, "path",
+			    e->opts.use_cache ? json_string(e->opts.cache_path ? e->opts.cache_path :
+									   PO_CACHE_DEFAULT_PATH) :
+					       json_null());
+	json_object_set_new(f, "cache", cache);
+	po_engine_remaining(e->engine, &calls_left, &usd_left);
+	budget = json_pack("{s:b, s:s}", "stopped", e->budget_stopped, "message", e->budget_msg);
+	json_object_set_new(budget, "max_calls", e->opts.max_calls > 0 ?
+				 json_integer(e->opts.max_calls) : json_null());
+	json_object_set_new(budget, "budget_usd", e->opts.budget_usd > 0 ?
+				  json_real(e->opts.budget_usd) : json_null());
+	json_object_set_new(budget, "calls_left", calls_left >= 0 ? json_integer(calls_left) :
+								     json_null());
+	json_object_set_new(budget, "usd_left", usd_left >= 0 ? json_real(usd_left) : json_null());
+	json_object_set_new(f, "budget", budget);
+	json_object_set_new(f, "journal", json_pack("{s:s, s:I}", "file", PO_JOURNAL_FILE,
+						    "errors", (json_int_t)st->journal_errors));
+}
+
 static json_t *final_json(struct po_experiment *e, int64_t now)
 {
 	const struct po_engine_stats *st = po_engine_stats(e->engine);
@@ -527,6 +761,7 @@ static json_t *final_json(struct po_experiment *e, int64_t now)
 	json_object_set_new(f, "models", models);
 	json_object_set_new(f, "calls", calls);
 	json_object_set_new(f, "tokens", tokens);
+	add_accounting(e, f);
 	json_object_set_new(f, "failed_evaluations", json_integer(failed));
 	json_object_set_new(f, "wall_seconds",
 			    json_real((po_time_mono_ms() - e->t0_ms) / 1000.0));
@@ -594,6 +829,7 @@ static int finish(struct po_experiment *e, struct po_err *err)
 	if (ret)
 		return ret;
 	json_array_append_new(e->files, json_string(PO_FINAL_RESULTS_FILE));
+	json_array_append_new(e->files, json_string(PO_JOURNAL_FILE));
 	f = final_json(e, now);
 	json_object_set(f, "files", e->files);
 	if (e->opts.write_report) {
@@ -646,7 +882,16 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 		 e->project_name, e->project->ncases, e->project->main_prompt,
 		 e->opts.max_iterations, e->strategy_name, e->provider,
 		 (unsigned long long)e->opts.seed);
+	emit_estimate(e);
 	ret = run_baseline(e, err);
+	if (ret == PO_EBUDGET && err) {
+		struct po_buf b = PO_BUF_INIT;
+		budget_advice(e, &b);
+		po_error_prefix(err, "the baseline did not fit in the limits (nothing to save)");
+		snprintf(e->budget_msg, sizeof(e->budget_msg), "%s", err->msg);
+		po_error(err, PO_EBUDGET, "%s; %s", e->budget_msg, b.data);
+		po_buf_release(&b);
+	}
 	if (ret)
 		return ret;
 	s = e->strategy_ops->new(e->opts.seed);
@@ -655,7 +900,18 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 			e->interrupted = true;
 			break;
 		}
+		if (!budget_allows_iteration(e)) {
+			e->budget_stopped = true;
+			break;
+		}
 		ret = run_iteration(e, s, k, err);
+		if (ret == PO_EBUDGET) {
+			/* Refused before sending: the iteration in flight is dropped. */
+			e->budget_stopped = true;
+			snprintf(e->budget_msg, sizeof(e->budget_msg), "%s", err ? err->msg : "limit reached");
+			ret = 0;
+			break;
+		}
 		if (ret)
 			break;
 		e->iterations_run = k;
@@ -682,6 +938,13 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 	if (!ret && e->interrupted)
 		ret = po_error(err, PO_EINTR, "interrupted after iteration %d; results so far saved in %s",
 			       e->iterations_run, e->results_dir);
+	if (!ret && e->budget_stopped) {
+		struct po_buf b = PO_BUF_INIT;
+		budget_advice(e, &b);
+		ret = po_error(err, PO_EBUDGET, "%s; stopped after iteration %d, results so far saved in %s; %s",
+			       e->budget_msg, e->iterations_run, e->results_dir, b.data);
+		po_buf_release(&b);
+	}
 	return ret;
 }
 

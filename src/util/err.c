@@ -57,6 +57,7 @@ const char *po_strstatus(int status)
 	case PO_EEVAL: return "evaluation failed";
 	case PO_ENOTFOUND: return "not found";
 	case PO_EINTR: return "interrupted";
+	case PO_EBUDGET: return "budget reached";
 	default: return "failure";
 	}
 }

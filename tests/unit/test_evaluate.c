@@ -84,7 +84,7 @@ static int setup(void **state)
 {
 	struct fixture *f = po_xcalloc(1, sizeof(*f));
 	struct po_provider *prov = po_xcalloc(1, sizeof(*prov));
-	struct po_provider *roles[PO_ROLE_COUNT];
+	struct po_engine_config cfg;
 	struct po_err err = { 0 };
 
 	if (po_project_parse(&f->p, "t", "dir", TC, strlen(TC), PROMPTS, strlen(PROMPTS), "{}", 2,
@@ -94,9 +94,13 @@ static int setup(void **state)
 	}
 	prov->ops = &script_ops;
 	prov->impl = &f->s;
+	po_engine_config_init(&cfg);
 	for (int i = 0; i < PO_ROLE_COUNT; i++)
-		roles[i] = prov;
-	f->e = po_engine_new(roles);
+		cfg.roles[i] = prov;
+	if (po_engine_new(&f->e, &cfg, &err) < 0) {
+		print_error("%s\n", err.msg);
+		return -1;
+	}
 	*state = f;
 	return 0;
 }
