@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""Mock Anthropic (POST /v1/messages) and OpenAI-compatible
+(POST /v1/chat/completions) server for the tests and the benchmark.
+
+Listens on 127.0.0.1 only, on a free port it prints as "PORT <n>" (and
+writes to --port-file). It answers with canned but valid content: a judge
+JSON for judge prompts, a <prompt>...</prompt> that keeps the template's
+placeholders for mutate prompts, a short document otherwise.
+
+Misbehaviour is chosen per request, first match wins:
+  1. the queue filled by POST /_mock/queue {"behaviors": ["429,retry-after=1", ...]}
+  2. the X-Mock request header
+  3. a [[mock:...]] marker anywhere in the request body
+  4. --default (default "ok")
+A behaviour is comma-separated tokens:
+  ok | latency=MS | 400 401 403 404 429 500 503 529 (status) | quota |
+  retry-after=S | retry-after-ms=MS | badjson | cut | endless | huge=BYTES |
+  flaky=N (the status token applies to the first N requests with the same body,
+  then ok) | ratelimit=REMAINING | strerror (OpenAI: "error" as a string) |
+  nousage | cachetokens
+Models whose name contains "no-temp" refuse a temperature with a 400.
+GET /_mock/stats returns counters; POST /_mock/reset clears them.
+"""
+import argparse
+import hashlib
+import json
+import re
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATE = {"queue": [], "requests": 0, "by_path": {}, "in_flight": 0, "max_in_flight": 0,
+         "flaky": {}, "last_headers": {}, "statuses": {}}
+OPTS = None
+
+
+def parse_behavior(text):
+    b = {"status": 200}
+    for tok in (t.strip() for t in text.split(",")):
+        if not tok:
+            continue
+        key, _, val = tok.partition("=")
+        if key.isdigit():
+            b["status"] = int(key)
+        elif key in ("latency", "retry-after", "retry-after-ms", "huge", "flaky", "ratelimit"):
+            b[key] = val
+        else:
+            b[key] = True
+    return b
+
+
+def choose(headers, raw):
+    with LOCK:
+        if STATE["queue"]:
+            return parse_behavior(STATE["queue"].pop(0))
+    if headers.get("X-Mock"):
+        return parse_behavior(headers["X-Mock"])
+    m = re.search(r"\[\[mock:([^\]]*)\]\]", raw)
+    if m:
+        return parse_behavior(m.group(1))
+    return parse_behavior(OPTS.default)
+
+
+def request_text(api, req):
+    parts = []
+    if api == "anthropic" and isinstance(req.get("system"), str):
+        parts.append(req["system"])
+    for m in req.get("messages") or []:
+        c = m.get("content") if isinstance(m, dict) else None
+        if isinstance(c, str):
+            parts.append(c)
+    return "\n".join(parts)
+
+
+def canned_reply(text):
+    """generate / judge / mutate, detected from the prompt as the seed did."""
+    m = re.search(r"<current_prompt>\n?(.*?)</current_prompt>", text, re.S)
+    if m:
+        tpl = m.group(1).rstrip("\n")
+        return ("Here is the improved template.\n<prompt>\n" + tpl +
+                "\nQuantify the customer problem with a figure.\n</prompt>")
+    if "overall_score" in text:
+        keys = re.findall(r'"([A-Za-z0-9_]+)": <number from 0 to 5>', text)
+        keys = [k for k in keys if k != "overall_score"]
+        h = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+        score = 2.5 + (h % 21) / 10.0
+        return json.dumps({
+            "overall_score": score,
+            "criteria_scores": {k: score for k in keys},
+            "content_quality": "solid draft",
+            "feedback": "The problem is not quantified.",
+            "strengths": ["clear headline"],
+            "improvements": ["a quantified customer problem"],
+            "evolutionary_strategy": "ask for figures",
+        })
+    first = text.strip().splitlines()[0][:80] if text.strip() else "empty prompt"
+    return ("# Press release\n\nA mock answer to: " + first +
+            "\n\n## FAQ\n\nQ: What does it cost?\nA: Nothing.\n")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def send_json(self, status, obj, extra=None, raw=None):
+        body = raw if raw is not None else json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path == "/_mock/stats":
+            with LOCK:
+                s = {k: v for k, v in STATE.items() if k not in ("queue", "flaky")}
+                s["queued"] = len(STATE["queue"])
+                self.send_json(200, s)
+            return
+        self.send_json(404, {"error": "not found"})
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n).decode("utf-8", "replace") if n else ""
+        if self.path.startswith("/_mock/"):
+            return self.control(raw)
+        if self.path.endswith("/v1/messages"):
+            api = "anthropic"
+        elif self.path.endswith("/chat/completions"):
+            api = "openai"
+        else:
+            return self.send_json(404, {"error": {"type": "not_found_error",
+                                                  "message": "no route " + self.path}})
+        with LOCK:
+            STATE["requests"] += 1
+            STATE["by_path"][self.path] = STATE["by_path"].get(self.path, 0) + 1
+            STATE["in_flight"] += 1
+            STATE["max_in_flight"] = max(STATE["max_in_flight"], STATE["in_flight"])
+            STATE["last_headers"] = {k.lower(): v for k, v in self.headers.items()}
+            rid = STATE["requests"]
+        try:
+            self.serve_api(api, raw, rid)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            with LOCK:
+                STATE["in_flight"] -= 1
+
+    def control(self, raw):
+        if self.path == "/_mock/queue":
+            req = json.loads(raw or "{}")
+            with LOCK:
+                STATE["queue"].extend(req.get("behaviors", []))
+            return self.send_json(200, {"queued": len(STATE["queue"])})
+        if self.path == "/_mock/reset":
+            with LOCK:
+                STATE.update(queue=[], requests=0, by_path={}, max_in_flight=0, flaky={},
+                             last_headers={}, statuses={})
+            return self.send_json(200, {"ok": True})
+        return self.send_json(404, {"error": "no such control"})
+
+    def error_body(self, api, status, etype, msg, b):
+        if api == "anthropic":
+            return {"type": "error", "error": {"type": etype, "message": msg}}
+        if b.get("strerror"):
+            return {"error": msg}
+        return {"error": {"message": msg, "type": etype, "code": etype}}
+
+    def auth_error(self, api):
+        want = OPTS.api_key
+        if not want:
+            return None
+        if api == "anthropic":
+            got = self.headers.get("x-api-key")
+            if self.headers.get("anthropic-version") != "2023-06-01":
+                return (400, "invalid_request_error", "anthropic-version header is required")
+        else:
+            got = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        if got != want:
+            # Echo the key as some servers do: the client must redact it.
+            return (401, "authentication_error", "invalid x-api-key: %s" % got)
+        return None
+
+    def serve_api(self, api, raw, rid):
+        b = choose(self.headers, raw)
+        try:
+            req = json.loads(raw)
+        except ValueError:
+            return self.send_json(400, self.error_body(api, 400, "invalid_request_error",
+                                                       "body is not JSON", b))
+        if b.get("latency") or OPTS.latency_ms:
+            time.sleep(float(b.get("latency") or OPTS.latency_ms) / 1000.0)
+        extra = {"request-id" if api == "anthropic" else "x-request-id": "req_mock_%d" % rid}
+        remaining = b.get("ratelimit")
+        if remaining is not None:
+            if api == "anthropic":
+                reset = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))
+                extra.update({"anthropic-ratelimit-requests-limit": "100",
+                              "anthropic-ratelimit-requests-remaining": remaining,
+                              "anthropic-ratelimit-requests-reset": reset})
+            else:
+                extra.update({"x-ratelimit-limit-requests": "100",
+                              "x-ratelimit-remaining-requests": remaining,
+                              "x-ratelimit-reset-requests": "1s"})
+        if b.get("retry-after"):
+            extra["retry-after"] = b["retry-after"]
+        if b.get("retry-after-ms"):
+            extra["retry-after-ms"] = b["retry-after-ms"]
+
+        auth = self.auth_error(api)
+        if auth:
+            return self.send_json(auth[0], self.error_body(api, auth[0], auth[1], auth[2], b), extra)
+        status = b["status"]
+        if b.get("flaky"):
+            key = hashlib.sha256(raw.encode()).hexdigest()
+            with LOCK:
+                seen = STATE["flaky"].get(key, 0)
+                STATE["flaky"][key] = seen + 1
+            if seen >= int(b["flaky"]):
+                status = 200
+            elif status == 200:
+                status = 500
+        if b.get("quota"):
+            status = 429 if api == "openai" else 400
+            msg = ("You exceeded your current quota, please check your plan and billing details."
+                   if api == "openai" else "Your credit balance is too low to access the API.")
+            etype = "insufficient_quota" if api == "openai" else "invalid_request_error"
+            return self.send_json(status, self.error_body(api, status, etype, msg, b), extra)
+        model = req.get("model") or ""
+        if "no-temp" in model and "temperature" in req:
+            return self.send_json(400, self.error_body(api, 400, "invalid_request_error",
+                                                       "temperature is not supported with this model", b), extra)
+        if status != 200:
+            etype = {400: "invalid_request_error", 401: "authentication_error",
+                     403: "permission_error", 404: "not_found_error", 429: "rate_limit_error",
+                     529: "overloaded_error"}.get(status, "api_error")
+            msg = {429: "Number of requests has exceeded your rate limit",
+                   529: "Overloaded", 404: "model: %s" % model}.get(status, "Internal server error")
+            with LOCK:
+                STATE["statuses"][str(status)] = STATE["statuses"].get(str(status), 0) + 1
+            return self.send_json(status, self.error_body(api, status, etype, msg, b), extra)
+        if b.get("badjson"):
+            return self.send_json(200, None, extra, raw=b'{"id": "msg_1", "content": [ {"type": "te')
+        if b.get("cut"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "4000")
+            self.end_headers()
+            self.wfile.write(b'{"id":"msg_cut","content":[{"type":"text","text":"par')
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        if b.get("endless"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000000000")
+            self.end_headers()
+            self.wfile.write(b'{"id":"msg_endless","content":[{"type":"text","text":"')
+            while True:
+                self.wfile.write(b"a")
+                self.wfile.flush()
+                time.sleep(0.02)
+        text = request_text(api, req)
+        reply = canned_reply(text)
+        if b.get("huge"):
+            reply = "x" * int(b["huge"])
+        tin, tout = max(1, len(text) // 4), max(1, len(reply) // 4)
+        if api == "anthropic":
+            usage = {"input_tokens": tin, "output_tokens": tout,
+                     "cache_creation_input_tokens": 7 if b.get("cachetokens") else 0,
+                     "cache_read_input_tokens": 11 if b.get("cachetokens") else 0}
+            body = {"id": "msg_%d" % rid, "type": "message", "role": "assistant",
+                    "model": model, "content": [{"type": "text", "text": reply}],
+                    "stop_reason": "end_turn", "usage": usage}
+        else:
+            body = {"id": "chatcmpl-%d" % rid, "object": "chat.completion", "model": model,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
+                                 "finish_reason": "stop"}]}
+            if not b.get("nousage"):
+                body["usage"] = {"prompt_tokens": tin + (11 if b.get("cachetokens") else 0),
+                                 "completion_tokens": tout,
+                                 "prompt_tokens_details": {"cached_tokens": 11 if b.get("cachetokens") else 0}}
+        self.send_json(200, body, extra)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+    allow_reuse_address = True
+
+
+def main():
+    global OPTS
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    ap.add_argument("--latency-ms", type=float, default=0)
+    ap.add_argument("--api-key", help="the key requests must carry (default: any)")
+    ap.add_argument("--default", default="ok", help="behaviour when nothing else chooses")
+    OPTS = ap.parse_args()
+    srv = Server(("127.0.0.1", OPTS.port), Handler)  # loopback only, never beyond
+    port = srv.server_address[1]
+    if OPTS.port_file:
+        with open(OPTS.port_file + ".tmp", "w") as f:
+            f.write("%d\n" % port)
+        import os
+        os.replace(OPTS.port_file + ".tmp", OPTS.port_file)
+    print("PORT %d" % port, flush=True)
+    try:
+        srv.serve_forever(poll_interval=0.05)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
