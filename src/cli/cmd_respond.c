@@ -1,12 +1,243 @@
 /*
- * `promptopt respond` (being built: see the open issues).
+ * `promptopt respond`: answers file-bridge requests (the auto-responder).
+ * One line per request on stdout; stops cleanly on SIGINT/SIGTERM.
  */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli/cli.h"
+#include "llm/responder.h"
+#include "util/buf.h"
+#include "util/timeutil.h"
+
+static volatile int respond_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	respond_stop = 1;
+}
+
+static void respond_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: promptopt respond (--project NAME | --dir PATH) [--once | --continuous] [options]\n\n"
+		"Answers the LLM requests that a run writes as files (the file bridge):\n"
+		"PATH/llm_requests/request_N.json -> PATH/llm_responses/response_N.json.\n"
+		"Any number of responders may serve one folder; each request is answered once.\n\n"
+		"Options:\n"
+		"  --project NAME       serve the project's folder, .NAME\n"
+		"  --dir PATH           serve this bridge folder\n"
+		"  --once               answer the requests there now, then exit (default)\n"
+		"  --continuous         keep answering until stopped (Ctrl-C, SIGTERM)\n"
+		"  --interval SECONDS   polling fallback (default 0.2); inotify wakes it at once\n"
+		"  --provider NAME      answer with: sim (default, the built-in simulator),\n"
+		"                       anthropic, openai (the bridge is then a gateway)\n"
+		"  --model NAME         model for forwarded requests (default: the request's)\n"
+		"  --base-url URL       API base URL for forwarded requests\n"
+		"  --timeout SECONDS    per forwarded call (default 120)\n"
+		"  --seed N, --noise X, --catalogue NAME\n"
+		"                       simulator settings for requests that carry none\n"
+		"                       (default 42, 4, prfaq)\n"
+		"  -q, --quiet          no line per request\n"
+		"  -h, --help           show this help\n\n%s",
+		cli_exit_codes_help);
+}
+
+struct respond_cli {
+	bool quiet;
+	int ready_fd;
+};
+
+static void on_answer(const struct po_responder_event *ev, void *ud)
+{
+	const struct respond_cli *rc = ud;
+	char when[32];
+
+	if (rc->quiet)
+		return;
+	po_time_iso8601(po_time_unix(), when, sizeof(when));
+	printf("%s %s", when, ev->file);
+	if (ev->run_id)
+		printf(" run %s", ev->run_id);
+	if (ev->role)
+		printf(" %s%s", ev->role, ev->role_detected ? " (detected)" : "");
+	if (ev->reclaimed)
+		printf(" (taken over from a stopped responder)");
+	if (ev->error)
+		printf(": error: %s\n", ev->error);
+	else
+		printf(": answered in %.2f ms\n", ev->ms);
+	fflush(stdout);
+}
+
+static void report_fd(int fd, const char *text)
+{
+	size_t n = strlen(text);
+
+	while (fd >= 0 && n) {
+		ssize_t k = write(fd, text, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return;
+		text += k;
+		n -= (size_t)k;
+	}
+}
+
+enum {
+	OPT_PROJECT, OPT_DIR, OPT_INTERVAL, OPT_PROVIDER, OPT_MODEL, OPT_BASE_URL, OPT_TIMEOUT,
+	OPT_SEED, OPT_NOISE, OPT_CATALOGUE, OPT_READY_FD,
+};
+
+static const char *const value_opts[] = {
+	"--project", "--dir", "--interval", "--provider", "--model", "--base-url", "--timeout",
+	"--seed", "--noise", "--catalogue", "--ready-fd", NULL,
+};
 
 int cmd_respond(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("'respond' is not available in this build yet");
-	return 2;
+	struct po_responder_options o;
+	struct po_responder *r = NULL;
+	struct po_err err = { 0 };
+	struct respond_cli rc = { .ready_fd = -1 };
+	struct po_buf dir = PO_BUF_INIT;
+	const char *project = NULL, *dirarg = NULL;
+	bool continuous = false, once = false;
+	struct sigaction sa;
+	char line[128];
+	int ret;
+
+	po_responder_options_init(&o);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		long n;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			respond_usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--continuous")) {
+			continuous = true;
+			continue;
+		}
+		if (!strcmp(a, "--once")) {
+			once = true;
+			continue;
+		}
+		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			rc.quiet = true;
+			continue;
+		}
+		int which = cli_match_value(argc, argv, &i, value_opts, &v);
+		if (which == -2)
+			return 2;
+		switch (which) {
+		case OPT_PROJECT:
+			project = v;
+			continue;
+		case OPT_DIR:
+			dirarg = v;
+			continue;
+		case OPT_INTERVAL:
+			if (cli_parse_double("--interval", v, 0.001, 3600, &o.interval) < 0)
+				return 2;
+			continue;
+		case OPT_PROVIDER:
+			o.provider = v;
+			continue;
+		case OPT_MODEL:
+			o.model = v;
+			continue;
+		case OPT_BASE_URL:
+			o.base_url = v;
+			continue;
+		case OPT_TIMEOUT:
+			if (cli_parse_double("--timeout", v, 0.001, 86400, &o.timeout_s) < 0)
+				return 2;
+			continue;
+		case OPT_SEED:
+			if (cli_parse_u64("--seed", v, &o.seed) < 0)
+				return 2;
+			continue;
+		case OPT_NOISE:
+			if (cli_parse_double("--noise", v, 0, 100, &o.noise) < 0)
+				return 2;
+			continue;
+		case OPT_CATALOGUE:
+			o.catalogue = v;
+			continue;
+		case OPT_READY_FD:
+			if (cli_parse_long("--ready-fd", v, 0, 1 << 20, &n) < 0)
+				return 2;
+			rc.ready_fd = (int)n;
+			continue;
+		}
+		cli_error("unknown option '%s' for respond; see 'promptopt respond --help'", a);
+		return 2;
+	}
+	if (continuous && once) {
+		cli_error("--once and --continuous exclude each other; pick one");
+		return 2;
+	}
+	if (!project == !dirarg) {
+		cli_error("respond needs --project NAME or --dir PATH (one of them)");
+		return 2;
+	}
+	if (project) {
+		if (po_project_name_check(project, &err) < 0)
+			return cli_fail(&err);
+		po_buf_addf(&dir, ".%s", project);
+	} else {
+		po_buf_adds(&dir, dirarg);
+	}
+	o.dir = dir.data;
+	o.stop = &respond_stop;
+	o.on_answer = on_answer;
+	o.userdata = &rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = po_responder_new(&r, &o, &err);
+	if (ret) {
+		po_buf_release(&dir);
+		return cli_fail(&err);
+	}
+	if (!rc.quiet) {
+		printf("promptopt respond: answering %s/llm_requests/ with %s (pid %ld)%s\n", dir.data,
+		       o.provider, (long)getpid(), continuous ? " until stopped" : "");
+		fflush(stdout);
+	}
+	/* The handshake of a managed responder: watching now, nothing is missed. */
+	snprintf(line, sizeof(line), "ready %ld\n", (long)getpid());
+	report_fd(rc.ready_fd, line);
+	ret = continuous ? po_responder_serve(r, &err) : po_responder_once(r, &err);
+	{
+		const struct po_responder_stats *st = po_responder_stats(r);
+
+		snprintf(line, sizeof(line), "done %ld %ld %ld\n", st->answered, st->errors,
+			 st->reclaimed);
+		report_fd(rc.ready_fd, line);
+		if (!rc.quiet)
+			printf("promptopt respond: %s; answered %ld request%s (%ld error%s, %ld taken over)\n",
+			       respond_stop ? "stopped" : "done", st->answered,
+			       st->answered == 1 ? "" : "s", st->errors, st->errors == 1 ? "" : "s",
+			       st->reclaimed);
+	}
+	fflush(stdout);
+	po_responder_free(r);
+	po_buf_release(&dir);
+	if (ret)
+		return cli_fail(&err);
+	return 0;
 }

@@ -1,0 +1,111 @@
+/*
+ * The file bridge (DESIGN section 4, docs/bridge-protocol.md): the folder
+ * layout, file names, atomic file writes and the request/response JSON
+ * shared by the client (the `bridge` provider) and the responder.
+ *
+ * Ownership: json_t results are new references the caller releases; strings
+ * in a parsed struct po_bridge_request are borrowed from the json_t it was
+ * parsed from.
+ */
+#ifndef PO_BRIDGE_H
+#define PO_BRIDGE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "llm/llm.h"
+#include "util/buf.h"
+
+#define PO_BRIDGE_PROTOCOL 1
+#define PO_BRIDGE_REQUESTS "llm_requests"
+#define PO_BRIDGE_RESPONSES "llm_responses"
+/* Largest request or response file read (a bigger one is refused). */
+#define PO_BRIDGE_MAX_FILE (16u << 20)
+/* A file that does not parse yet may still be being written by a writer
+ * that does not rename (a person, the seed's client): it gets this long. */
+#define PO_BRIDGE_SETTLE_S 0.5
+
+/*
+ * True when name is exactly "<prefix>_<digits>.json" (prefix "request" or
+ * "response"), with *id set. Other names (temporary files, claims) are not
+ * requests or responses.
+ */
+bool po_bridge_parse_name(const char *name, const char *prefix, uint64_t *id);
+/* The id of any bridge file of either kind, temporary, claimed or rejected:
+ * the number after a leading "request_"/"response_" (one leading '.' skipped). */
+bool po_bridge_any_id(const char *name, uint64_t *id);
+/* "<dir>/<sub>/<prefix>_%04llu.json<suffix>" into out (reset first). */
+void po_bridge_path(struct po_buf *out, const char *dir, const char *sub, const char *prefix,
+		    uint64_t id, const char *suffix);
+
+/*
+ * Writes data to path atomically but not durably: a hidden temporary name
+ * in the same folder, then rename(). Readers never see half a file. No
+ * fsync: bridge files live for milliseconds and a crash loses the run that
+ * wrote them anyway.
+ */
+int po_bridge_write(const char *path, const char *data, size_t len, struct po_err *err);
+
+/*
+ * Reads a bridge file (at most PO_BRIDGE_MAX_FILE bytes) into out (reset
+ * first) and its age in seconds (since its last change) into *age_s.
+ * PO_ENOTFOUND when it is gone; PO_EINPUT when it is not a regular file or
+ * too large; PO_EIO otherwise.
+ */
+int po_bridge_read(const char *path, struct po_buf *out, double *age_s, struct po_err *err);
+
+/* The sim settings a request may carry: a responder answering with the
+ * simulator uses them, so a bridged run is the same as an in-process one. */
+struct po_bridge_sim_hint {
+	bool present;
+	uint64_t seed;
+	double noise;
+	const char *catalogue; /* NULL: the responder's */
+};
+
+/* A new request object (protocol v1). hint may be NULL. */
+json_t *po_bridge_request_json(const struct po_llm_request *req, uint64_t id, const char *run_id,
+			       const struct po_bridge_sim_hint *hint);
+
+struct po_bridge_request {
+	bool has_id;
+	uint64_t request_id;
+	const char *run_id;  /* NULL for seed-style requests */
+	bool has_role;       /* false: the caller guesses it (po_sim_detect_role) */
+	struct po_bridge_sim_hint sim;
+	struct po_llm_request req;
+};
+
+/*
+ * Reads a parsed request object. Fields of the wrong type, an unknown role
+ * or a missing prompt are PO_EINPUT with a message naming the field.
+ */
+int po_bridge_request_parse(const json_t *j, struct po_bridge_request *out, struct po_err *err);
+
+/* A new response object: content, model and usage, or error. run_id may be NULL. */
+json_t *po_bridge_response_json(uint64_t id, const char *run_id, const struct po_llm_response *r);
+
+/*
+ * Reads a response object into out (zeroed by the caller): content or error.
+ * A request_id or run_id that is present and differs from want_id/run_id
+ * is PO_EINPUT (the response is rejected, not used); missing ones are
+ * accepted (the file name pairs it), so a person can answer with just
+ * {"content": "..."}.
+ */
+int po_bridge_response_parse(const json_t *j, uint64_t want_id, const char *run_id,
+			     struct po_llm_response *out, struct po_err *err);
+
+/* JSON text of a bridge file: indented, keys sorted, newline-terminated.
+ * Returns a new string; the caller frees it. */
+char *po_bridge_dumps(const json_t *j);
+
+/*
+ * The simulator a bridge provider keeps for the ground truth when its spec
+ * says the peer answers with sim (peer_is_sim), else NULL. Owned by p.
+ */
+struct po_sim;
+struct po_provider;
+struct po_sim *po_bridge_provider_sim(struct po_provider *p);
+
+#endif
