@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/autoresponder.h"
 #include "cli/cli.h"
+#include "util/buf.h"
 
 static volatile int stop_requested;
 
@@ -26,8 +28,12 @@ static void run_usage(FILE *f)
 		"Options:\n"
 		"  --project NAME         project to optimize (required)\n"
 		"  --iterations N         maximum iterations (default: the config's, else 20)\n"
-		"  --provider NAME        LLM provider for every role: sim (default, the built-in\n"
-		"                         simulator), bridge, anthropic, openai\n"
+		"  --provider NAME        LLM provider for every role: bridge (default: request and\n"
+		"                         response files, answered by a managed auto-responder\n"
+		"                         that runs the simulator), sim (the simulator in-process),\n"
+		"                         anthropic, openai\n"
+		"  --no-auto-responder    with the bridge, start no responder: a person, an agent or\n"
+		"                         'promptopt respond' answers the request files\n"
 		"  --real-api             the same as --provider anthropic (the seed's flag)\n"
 		"  --generate-provider NAME, --judge-provider NAME, --mutate-provider NAME\n"
 		"                         a provider for one role\n"
@@ -101,9 +107,13 @@ int cmd_run(int argc, char **argv)
 	struct po_err err = { 0 };
 	struct run_cli rc = { 0 };
 	struct sigaction sa;
+	struct cli_autoresponder ar = { 0 };
+	struct po_buf bdir = PO_BUF_INIT;
+	bool auto_responder = true, uses_bridge = false;
 	int ret;
 
 	po_run_options_init(&o);
+	o.provider = "bridge"; /* the library's default is sim; the command's is the bridge */
 	o.from_config = PO_FROM_CONFIG_ALL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = NULL;
@@ -123,6 +133,10 @@ int cmd_run(int argc, char **argv)
 		}
 		if (!strcmp(a, "--real-api")) {
 			o.provider = "anthropic"; /* the seed's flag */
+			continue;
+		}
+		if (!strcmp(a, "--no-auto-responder")) {
+			auto_responder = false;
 			continue;
 		}
 		if (!strcmp(a, "--no-cache")) {
@@ -243,6 +257,14 @@ int cmd_run(int argc, char **argv)
 	o.on_event = on_event;
 	o.userdata = &rc;
 	o.interrupt = &stop_requested;
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		if (!strcmp(o.role_provider[r] ? o.role_provider[r] : o.provider, "bridge"))
+			uses_bridge = true;
+	if (uses_bridge && auto_responder) {
+		o.peer_alive = cli_autoresponder_alive;
+		o.peer_userdata = &ar;
+		o.bridge_peer_is_sim = true;
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -251,8 +273,17 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	ret = po_experiment_new(&e, &o, &err);
+	if (!ret && o.peer_alive) {
+		if (o.bridge_dir)
+			po_buf_adds(&bdir, o.bridge_dir);
+		else
+			po_buf_addf(&bdir, ".%s", o.project);
+		ret = cli_autoresponder_start(&ar, bdir.data, o.poll_interval, rc.quiet, &err);
+	}
 	if (!ret)
 		ret = po_experiment_run(e, &err);
+	cli_autoresponder_stop(&ar);
+	po_buf_release(&bdir);
 	/* Interrupted or stopped by a limit: results so far were saved. */
 	if (ret && ret != PO_EINTR && ret != PO_EBUDGET) {
 		po_experiment_free(e);

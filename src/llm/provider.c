@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "llm/bridge.h"
 #include "llm/sim.h"
 #include "util/err.h"
 
@@ -55,8 +56,12 @@ struct po_provider *po_provider_new(const struct po_provider_spec *spec, struct 
 			*simp = sim;
 		return po_sim_provider_new(sim);
 	}
-	if (!strcmp(spec->name, "bridge"))
-		return po_bridge_provider_new(spec, err);
+	if (!strcmp(spec->name, "bridge")) {
+		struct po_provider *p = po_bridge_provider_new(spec, err);
+		if (p && simp)
+			*simp = po_bridge_provider_sim(p);
+		return p;
+	}
 	if (!strcmp(spec->name, "anthropic"))
 		return po_anthropic_provider_new(spec, err);
 	if (!strcmp(spec->name, "openai"))
