@@ -1,12 +1,502 @@
 /*
- * `promptopt batch` (being built: see the open issues).
+ * `promptopt batch`: several experiments from one command (run/batch.h),
+ * with a line per experiment as it ends, the seed's BATCH SUMMARY block and
+ * a comparison table; `promptopt batch merge DIR...` combines shards.
  */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/cli.h"
+#include "report/batch_report.h"
+#include "run/batch.h"
+#include "util/json.h"
+
+#define RULE "================================================================================"
+#define NAME_COLS 28
+
+static volatile int stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void batch_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: promptopt batch [--experiments N] [--iterations K] [options]\n"
+		"       promptopt batch --config FILE [options]\n"
+		"       promptopt batch merge [--out DIR] [--no-report] [-q] DIR...\n\n"
+		"Runs several experiments and compares them. Each experiment writes its own\n"
+		"results folder ROOT/ID/NN-NAME/ (report in its docs/); the batch writes\n"
+		"ROOT/batch_results_ID.json with totals, every experiment's results and a\n"
+		"comparison (mean ± 95%% CI per group of experiments sharing a setting), and\n"
+		"a report ROOT/batch_results_ID.md with a chart of all score curves.\n\n"
+		"Options:\n"
+		"  --experiments N        N experiments of the default setup, seeds S, S+1, ...\n"
+		"                         (default 3)\n"
+		"  --config FILE          experiments from a JSON file (see docs/batch.md):\n"
+		"                         {\"experiments\": [{\"name\", \"project\", \"iterations\",\n"
+		"                         \"use_real_api\", \"enable_convergence\", any run option}]}\n"
+		"  --iterations K         iterations per experiment (default: the project's, else 20)\n"
+		"  --project NAME         project (default pr-faq-validator)\n"
+		"  --provider NAME        LLM provider: sim (default), bridge, anthropic, openai\n"
+		"  --real-api             the same as --provider anthropic\n"
+		"  --strategy NAME        optimization strategy (default: the project's, else hillclimb)\n"
+		"  --seed S               base seed: experiment i (from 0) gets S + i (default 42)\n"
+		"  --no-convergence       run every iteration (no early stop)\n"
+		"  --jobs J               experiments at once (default 1); limits below are shared\n"
+		"  --max-calls N          stop cleanly after N LLM calls, all experiments together\n"
+		"  --budget-usd X         stop cleanly before spending X dollars, all together\n"
+		"  --shard I/N            run only the I-th of N slices (experiment i when\n"
+		"                         i %% N = I - 1); combine with 'batch merge'\n"
+		"  --results-root DIR     where batches go (default batch_results)\n"
+		"  --batch-id ID          names the batch (default: the Unix time); shards of one\n"
+		"                         batch should share it\n"
+		"  --no-report            no reports (experiments' and batch's)\n"
+		"  -q, --quiet            print only the summary\n"
+		"  -h, --help             show this help\n\n"
+		"With --config, the flags above are defaults for experiments that do not set\n"
+		"the key. Ctrl-C stops cleanly: experiments in flight save what they have,\n"
+		"the others do not start, and the batch file records it (exit 11). Exit 1 when\n"
+		"an experiment failed (the others still ran).\n\n%s",
+		cli_exit_codes_help);
+}
+
+struct batch_cli {
+	bool quiet;
+	size_t plan_size;
+};
+
+/* ---- printing ------------------------------------------------------------- */
+
+/* Prints at most cols bytes of s, cut at a character boundary, padded. */
+static void print_cell(const char *s, int cols)
+{
+	size_t n = strlen(s);
+
+	if (n > (size_t)cols) {
+		n = (size_t)cols - 1;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		printf("%.*s~%*s", (int)n, s, cols - 1 - (int)n, "");
+		return;
+	}
+	printf("%s%*s", s, cols - (int)n, "");
+}
+
+static void on_event(const struct po_batch_event *ev, void *ud)
+{
+	const struct batch_cli *bc = ud;
+	const json_t *res;
+
+	if (bc->quiet)
+		return;
+	if (ev->kind == PO_BATCH_EV_START) {
+		printf("[%zu/%zu] %s: started\n", ev->index + 1, bc->plan_size, ev->name);
+		fflush(stdout);
+		return;
+	}
+	res = json_object_get(ev->record, "results");
+	printf("[%zu/%zu] %s: ", ev->index + 1, bc->plan_size, ev->name);
+	if (po_json_bool(ev->record, "success", 0))
+		printf("%.2f -> %.2f (%+.2f), %lld iterations, %lld calls, %.2fs",
+		       po_json_num(res, "baseline_score", NAN), po_json_num(res, "final_score", NAN),
+		       po_json_num(res, "improvement", NAN), po_json_int(res, "iterations_run", 0),
+		       po_json_int(res, "calls", 0), po_json_num(ev->record, "elapsed_seconds", 0));
+	else
+		printf("%s: %s", po_json_str(ev->record, "status", ""),
+		       po_json_str(ev->record, "error", ""));
+	printf("  (%zu of %zu done)\n", ev->done, ev->total);
+	fflush(stdout);
+}
+
+static void print_summary(const json_t *r)
+{
+	const json_t *exps = json_object_get(r, "experiments"), *e;
+	bool any_failed = false;
+	size_t i;
+
+	printf("\n%s\nBATCH SUMMARY\n%s\n\n", RULE, RULE);
+	printf("Total Experiments: %lld\n", po_json_int(r, "total_experiments", 0));
+	printf("Successful: %lld\n", po_json_int(r, "successful", 0));
+	printf("Failed: %lld\n", po_json_int(r, "failed", 0));
+	if (po_json_int(r, "successful", 0))
+		printf("\nSuccessful Experiments:\n");
+	json_array_foreach(exps, i, e) {
+		const json_t *res = json_object_get(e, "results");
+
+		if (!po_json_bool(e, "success", 0)) {
+			any_failed = true;
+			continue;
+		}
+		printf("\n  %s\n", po_json_str(e, "name", ""));
+		printf("    Baseline: %.2f\n", po_json_num(res, "baseline_score", NAN));
+		printf("    Final: %.2f\n", po_json_num(res, "final_score", NAN));
+		printf("    Improvement: %+.2f (%+.1f%%)\n", po_json_num(res, "improvement", NAN),
+		       po_json_num(res, "improvement_percent", NAN));
+		printf("    Time: %.2fs\n", po_json_num(e, "elapsed_seconds", NAN));
+		if (po_json_bool(res, "converged", 0))
+			printf("    Converged at iteration %lld (wasted iterations: %lld)\n",
+			       po_json_int(res, "convergence_iteration", 0),
+			       po_json_int(res, "wasted_iterations", 0));
+	}
+	if (any_failed) {
+		printf("\nFailed Experiments:\n");
+		json_array_foreach(exps, i, e) {
+			if (po_json_bool(e, "success", 0))
+				continue;
+			printf("\n  %s\n    Error: %s\n", po_json_str(e, "name", ""),
+			       po_json_str(e, "error", ""));
+		}
+	}
+	printf("%s\n", RULE);
+}
+
+/* "62.10 ± 1.30" (or "62.10" for one value, "n/a" for none) in a cell. */
+static void print_ci(const json_t *c, int decimals, int cols)
+{
+	double mean = po_json_num(c, "mean", NAN), low = po_json_num(c, "low", NAN);
+	double high = po_json_num(c, "high", NAN);
+	char cell[64];
+
+	if (!isfinite(mean))
+		snprintf(cell, sizeof(cell), "n/a");
+	else if (isfinite(low) && isfinite(high) && high > low)
+		snprintf(cell, sizeof(cell), "%.*f ± %.*f", decimals, mean, decimals,
+			 (high - low) / 2);
+	else
+		snprintf(cell, sizeof(cell), "%.*f", decimals, mean);
+	/* "±" is two bytes and one column. */
+	print_cell(cell, cols + (strstr(cell, "±") ? 1 : 0));
+}
+
+static void print_comparison(const json_t *r)
+{
+	const json_t *cmp = json_object_get(r, "comparison");
+	const json_t *row, *g;
+	size_t i;
+
+	printf("\nCOMPARISON (mean ± 95%% CI over successful experiments)\n\n");
+	printf("%-*s %8s %8s %12s %9s %5s %7s %9s %8s\n", NAME_COLS + 4, "Experiment", "Baseline",
+	       "Final", "Improvement", "Iter", "Saved", "Calls", "Cost $", "Time s");
+	json_array_foreach(json_object_get(cmp, "experiments"), i, row) {
+		char num[32], iter[32], cost[32];
+
+		snprintf(num, sizeof(num), "%-3lld ", po_json_int(row, "index", 0) + 1);
+		printf("%s", num);
+		print_cell(po_json_str(row, "name", ""), NAME_COLS);
+		snprintf(iter, sizeof(iter), "%lld", po_json_int(row, "iterations_run", 0));
+		if (json_is_number(json_object_get(row, "cost_usd")))
+			snprintf(cost, sizeof(cost), "%.4f", po_json_num(row, "cost_usd", 0));
+		else
+			snprintf(cost, sizeof(cost), "n/a");
+		printf(" %8.2f %8.2f %+12.2f %9s %5lld %7lld %9s %8.2f\n",
+		       po_json_num(row, "baseline_score", NAN), po_json_num(row, "final_score", NAN),
+		       po_json_num(row, "improvement", NAN), iter,
+		       po_json_int(row, "iterations_saved", 0), po_json_int(row, "calls", 0), cost,
+		       po_json_num(row, "wall_seconds", NAN));
+	}
+	printf("\n%-*s %3s %-15s %-15s %-15s %-11s %-11s %-13s %-15s %-11s\n", NAME_COLS, "Group",
+	       "n", "Baseline", "Final", "Improvement", "Iter", "Saved", "Calls", "Cost $",
+	       "Time s");
+	json_array_foreach(json_object_get(cmp, "groups"), i, g) {
+		struct po_buf label = PO_BUF_INIT;
+
+		po_batch_group_label(&label, g);
+		print_cell(label.data, NAME_COLS);
+		po_buf_release(&label);
+		printf(" %3lld ", po_json_int(g, "successful", 0));
+		print_ci(json_object_get(g, "baseline_score"), 2, 15);
+		printf(" ");
+		print_ci(json_object_get(g, "final_score"), 2, 15);
+		printf(" ");
+		print_ci(json_object_get(g, "improvement"), 2, 15);
+		printf(" ");
+		print_ci(json_object_get(g, "iterations_run"), 1, 11);
+		printf(" ");
+		print_ci(json_object_get(g, "iterations_saved"), 1, 11);
+		printf(" ");
+		print_ci(json_object_get(g, "calls"), 0, 13);
+		printf(" ");
+		print_ci(json_object_get(g, "cost_usd"), 4, 15);
+		printf(" ");
+		print_ci(json_object_get(g, "wall_seconds"), 2, 11);
+		printf("\n");
+	}
+}
+
+/* Summary, table, file names; the exit code for the result. */
+static int finish(const json_t *r, const struct po_buf *json_path, bool report, int ret,
+		  const struct po_err *err)
+{
+	long long failed = 0;
+	const json_t *e;
+	size_t i;
+
+	print_summary(r);
+	print_comparison(r);
+	printf("\nBatch results: %s\n", json_path->data);
+	if (report && json_path->len > 5)
+		printf("Batch report: %.*s.md\n", (int)(json_path->len - 5), json_path->data);
+	fflush(stdout);
+	if (ret)
+		return cli_fail(err);
+	json_array_foreach(json_object_get(r, "experiments"), i, e)
+		failed += !strcmp(po_json_str(e, "status", ""), "failed");
+	if (failed) {
+		cli_error("%lld of %lld experiments failed (the others ran); see %s", failed,
+			  po_json_int(r, "total_experiments", 0), json_path->data);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- batch merge ------------------------------------------------------------ */
+
+static int cmd_merge(int argc, char **argv)
+{
+	const char **dirs = calloc((size_t)argc, sizeof(*dirs));
+	const char *out = NULL;
+	struct po_buf path = PO_BUF_INIT;
+	struct po_err err = { 0 };
+	json_t *r = NULL;
+	bool report = true, quiet = false;
+	size_t n = 0;
+	int ret;
+
+	if (!dirs)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		int m;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			batch_usage(stdout);
+			free(dirs);
+			return 0;
+		}
+		if (!strcmp(a, "--no-report")) {
+			report = false;
+			continue;
+		}
+		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = true;
+			continue;
+		}
+		m = cli_opt_value(argc, argv, &i, "--out", &v);
+		if (m < 0) {
+			free(dirs);
+			return 2;
+		}
+		if (m) {
+			out = v;
+			continue;
+		}
+		if (a[0] == '-') {
+			cli_error("unknown option '%s' for batch merge; see 'promptopt batch --help'", a);
+			free(dirs);
+			return 2;
+		}
+		dirs[n++] = a;
+	}
+	if (!n) {
+		cli_error("batch merge needs the folders of the shard results, e.g. 'promptopt batch merge batch_results'");
+		free(dirs);
+		return 2;
+	}
+	ret = po_batch_merge(dirs, n, out, report, &r, &path, &err);
+	free(dirs);
+	if (ret) {
+		po_buf_release(&path);
+		return cli_fail(&err);
+	}
+	if (quiet) {
+		printf("Batch results: %s\n", path.data);
+		ret = 0;
+	} else {
+		ret = finish(r, &path, report, 0, &err);
+	}
+	json_decref(r);
+	po_buf_release(&path);
+	return ret;
+}
+
+/* ---- batch ------------------------------------------------------------------ */
+
+enum {
+	OPT_EXPERIMENTS, OPT_CONFIG, OPT_ITERATIONS, OPT_PROJECT, OPT_PROVIDER, OPT_STRATEGY,
+	OPT_SEED, OPT_JOBS, OPT_MAX_CALLS, OPT_BUDGET, OPT_SHARD, OPT_RESULTS_ROOT, OPT_BATCH_ID,
+};
+
+static const char *const value_opts[] = {
+	"--experiments", "--config", "--iterations", "--project", "--provider", "--strategy",
+	"--seed", "--jobs", "--max-calls", "--budget-usd", "--shard", "--results-root",
+	"--batch-id", NULL,
+};
+
+static int parse_shard(const char *v, int *index, int *count)
+{
+	const char *arg = v;
+	char *end;
+	long i, n;
+
+	i = strtol(v, &end, 10);
+	if (end == v || *end != '/')
+		goto bad;
+	v = end + 1;
+	n = strtol(v, &end, 10);
+	if (end == v || *end || n < 1 || n > 100000 || i < 1 || i > n)
+		goto bad;
+	*index = (int)i;
+	*count = (int)n;
+	return 0;
+bad:
+	cli_error("--shard expects I/N with 1 <= I <= N <= 100000 (e.g. 2/4), not '%s'", arg);
+	return -1;
+}
 
 int cmd_batch(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("'batch' is not available in this build yet");
-	return 2;
+	struct po_batch_defaults d;
+	struct po_batch_run_options ro;
+	struct po_batch *b = NULL;
+	struct po_buf path = PO_BUF_INIT;
+	struct po_err err = { 0 };
+	struct batch_cli bc = { 0 };
+	struct sigaction sa;
+	const char *config = NULL;
+	json_t *r = NULL;
+	long n, experiments = -1;
+	int ret;
+
+	if (argc > 1 && !strcmp(argv[1], "merge"))
+		return cmd_merge(argc - 1, argv + 1);
+	po_batch_defaults_init(&d);
+	po_batch_run_options_init(&ro);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			batch_usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--no-convergence")) {
+			d.no_convergence = true;
+			continue;
+		}
+		if (!strcmp(a, "--real-api")) {
+			d.provider = "anthropic";
+			continue;
+		}
+		if (!strcmp(a, "--no-report")) {
+			ro.write_report = false;
+			continue;
+		}
+		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			bc.quiet = true;
+			continue;
+		}
+		switch (cli_match_value(argc, argv, &i, value_opts, &v)) {
+		case -2:
+			return 2;
+		case OPT_EXPERIMENTS:
+			if (cli_parse_long("--experiments", v, 1, PO_BATCH_MAX_EXPERIMENTS,
+					   &experiments) < 0)
+				return 2;
+			continue;
+		case OPT_CONFIG:
+			config = v;
+			continue;
+		case OPT_ITERATIONS:
+			if (cli_parse_long("--iterations", v, 0, 100000, &n) < 0)
+				return 2;
+			d.iterations = (int)n;
+			continue;
+		case OPT_PROJECT:
+			d.project = v;
+			continue;
+		case OPT_PROVIDER:
+			d.provider = v;
+			continue;
+		case OPT_STRATEGY:
+			d.strategy = v;
+			continue;
+		case OPT_SEED:
+			if (cli_parse_u64("--seed", v, &d.seed) < 0)
+				return 2;
+			continue;
+		case OPT_JOBS:
+			if (cli_parse_long("--jobs", v, 1, 1024, &n) < 0)
+				return 2;
+			ro.jobs = (int)n;
+			continue;
+		case OPT_MAX_CALLS:
+			if (cli_parse_long("--max-calls", v, 1, 1000000000L, &n) < 0)
+				return 2;
+			ro.max_calls = n;
+			continue;
+		case OPT_BUDGET:
+			if (cli_parse_double("--budget-usd", v, 0.000001, 1e9, &ro.budget_usd) < 0)
+				return 2;
+			continue;
+		case OPT_SHARD:
+			if (parse_shard(v, &ro.shard_index, &ro.shard_count) < 0)
+				return 2;
+			continue;
+		case OPT_RESULTS_ROOT:
+			ro.results_root = v;
+			continue;
+		case OPT_BATCH_ID:
+			ro.batch_id = v;
+			continue;
+		}
+		cli_error("unknown option '%s' for batch; see 'promptopt batch --help'", a);
+		return 2;
+	}
+	if (config && experiments > 0) {
+		cli_error("--experiments and --config cannot be combined: the config lists the experiments");
+		return 2;
+	}
+	if (config)
+		ret = po_batch_plan_load(&b, config, &d, &err);
+	else
+		ret = po_batch_plan_default(&b, experiments > 0 ? (int)experiments : 3, &d, &err);
+	if (ret)
+		return cli_fail(&err);
+
+	bc.plan_size = po_batch_size(b);
+	ro.on_event = on_event;
+	ro.userdata = &bc;
+	ro.interrupt = &stop_requested;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	/* A second Ctrl-C kills at once. */
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (!bc.quiet) {
+		if (ro.shard_count)
+			printf("Batch: shard %d/%d of %zu experiments, %d at once\n", ro.shard_index,
+			       ro.shard_count, bc.plan_size, ro.jobs);
+		else
+			printf("Batch: %zu experiments, %d at once\n", bc.plan_size, ro.jobs);
+		fflush(stdout);
+	}
+	ret = po_batch_run(b, &ro, &r, &path, &err);
+	po_batch_free(b);
+	if (!r) {
+		po_buf_release(&path);
+		return cli_fail(&err);
+	}
+	ret = finish(r, &path, ro.write_report, ret, &err);
+	json_decref(r);
+	po_buf_release(&path);
+	return ret;
 }

@@ -1,0 +1,29 @@
+/*
+ * The batch report: batch_results_<id>.md next to batch_results_<id>.json,
+ * with an SVG chart of every experiment's best score per iteration
+ * (batch_results_<id>.svg). Input is the batch result object (run/batch.h).
+ */
+#ifndef PO_BATCH_REPORT_H
+#define PO_BATCH_REPORT_H
+
+#include <jansson.h>
+
+#include "promptopt.h"
+#include "util/buf.h"
+
+/* Writes <dir>/<base>.md and <dir>/<base>.svg atomically; md_path receives
+ * the Markdown file's path. */
+int po_batch_report_write(const json_t *result, const char *dir, const char *base,
+			  struct po_buf *md_path, struct po_err *err);
+
+/* Appends the Markdown text; svg_name is the chart's file name (relative
+ * link), NULL for none. */
+void po_batch_report_markdown(struct po_buf *out, const json_t *result, const char *svg_name);
+
+/* Appends the chart of the result's score curves. */
+void po_batch_report_chart(struct po_buf *out, const json_t *result);
+
+/* Appends a group's label: "all", or "setting=value" (null: "(default)"). */
+void po_batch_group_label(struct po_buf *out, const json_t *group);
+
+#endif

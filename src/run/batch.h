@@ -1,0 +1,153 @@
+/*
+ * Batch experiments (DESIGN sections 8 and 9): a plan of experiments, from
+ * `--experiments N` or a JSON config, run through the public experiment API,
+ * each into its own results folder, optionally in parallel and sharded over
+ * machines; the result is batch_results_<id>.json (totals, per-experiment
+ * results, a comparison) plus a Markdown report with a chart.
+ *
+ * Ownership: a struct po_batch owns its plan; json_t results returned through
+ * `json_t **` are new references the caller decrefs.
+ */
+#ifndef PO_BATCH_H
+#define PO_BATCH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "promptopt.h"
+#include "util/buf.h"
+
+/* Most experiments a plan may hold (after "repeat" is expanded). */
+#define PO_BATCH_MAX_EXPERIMENTS 10000
+
+/*
+ * Settings every experiment of a plan gets unless its config says otherwise
+ * (the command line's flags). NULL / negative means "not given".
+ */
+struct po_batch_defaults {
+	const char *project;     /* NULL: pr-faq-validator */
+	int iterations;          /* < 0: the project's config, else 20 */
+	const char *provider;    /* NULL: sim */
+	const char *strategy;    /* NULL: the project's config, else hillclimb */
+	uint64_t seed;           /* base seed: experiment i gets seed + i; default 42 */
+	bool no_convergence;     /* true: enable_convergence false by default */
+};
+
+void po_batch_defaults_init(struct po_batch_defaults *d);
+
+struct po_batch;
+
+/* A plan of n (1..PO_BATCH_MAX_EXPERIMENTS) experiments of the default setup. */
+int po_batch_plan_default(struct po_batch **out, int n, const struct po_batch_defaults *d,
+			  struct po_err *err);
+
+/*
+ * A plan from a config: {"experiments": [{...}, ...], "defaults": {...},
+ * "description": "..."}. Each experiment takes the seed's keys (name,
+ * project, iterations, use_real_api, enable_convergence) and any run option
+ * (see docs/batch.md); "repeat": k runs it k times with consecutive seeds.
+ * `name` (the file name) prefixes messages, which point at the value with
+ * "name:line:col: ". An unknown key, a wrong type or a value out of range
+ * fails with PO_EINPUT; text that is not JSON with PO_ESYNTAX.
+ */
+int po_batch_plan_parse(struct po_batch **out, const char *name, const char *text, size_t len,
+			const struct po_batch_defaults *d, struct po_err *err);
+/* The same from a file. */
+int po_batch_plan_load(struct po_batch **out, const char *path, const struct po_batch_defaults *d,
+		       struct po_err *err);
+
+void po_batch_free(struct po_batch *b);
+
+/* Experiments in the plan. */
+size_t po_batch_size(const struct po_batch *b);
+/* The normalized config of experiment i (name, project, seed, provider,
+ * enable_convergence and every key given); belongs to the plan. */
+const json_t *po_batch_config(const struct po_batch *b, size_t i);
+/* Hex fingerprint of the plan (every config, in order): shards of one batch
+ * share it. Belongs to the plan. */
+const char *po_batch_fingerprint(const struct po_batch *b);
+
+/*
+ * Fills run options from a normalized config; strings point into the plan.
+ * Settings the config does not give are left to the project's config (the
+ * from_config bits), except the seed, which a plan always sets.
+ */
+void po_batch_options(const struct po_batch *b, size_t i, struct po_run_options *o);
+
+/* True when experiment i (0-based) belongs to shard `index` of `count`
+ * (1-based; count 0 means no sharding): round-robin, i % count == index - 1. */
+bool po_batch_in_shard(size_t i, int index, int count);
+
+/* ---- running ---------------------------------------------------------- */
+
+enum po_batch_event_kind {
+	PO_BATCH_EV_START,   /* an experiment starts */
+	PO_BATCH_EV_DONE,    /* an experiment ended (record holds how) */
+};
+
+struct po_batch_event {
+	enum po_batch_event_kind kind;
+	size_t index;             /* in the plan, 0-based */
+	size_t done, total;       /* experiments of this run ended so far / in all */
+	const char *name;
+	const json_t *record;     /* DONE: the experiment's entry of experiments[] */
+};
+
+struct po_batch_run_options {
+	const char *results_root;  /* default "batch_results" */
+	/* Names the batch: files batch_results_<id>.json and folder <root>/<id>/.
+	 * NULL: the Unix time at the start, with "-2", "-3" ... appended when
+	 * that folder exists already. A given id reuses its folder (shards of
+	 * one batch, or a shard run again). */
+	const char *batch_id;
+	int jobs;                  /* experiments at once; default 1 */
+	int shard_index, shard_count; /* run only shard I of N (1-based); 0/0 = all */
+	bool write_report;         /* each experiment's report and the batch's; default true */
+	long max_calls;            /* shared by all experiments; 0 = no limit */
+	double budget_usd;         /* shared by all experiments; 0 = no limit */
+	/* Non-zero: experiments in flight stop after their current iteration
+	 * (and save), the others do not start. */
+	volatile int *interrupt;
+	/* Progress, called with a lock held (never twice at once), from the
+	 * thread that ran the experiment. May be NULL. */
+	void (*on_event)(const struct po_batch_event *ev, void *userdata);
+	void *userdata;
+};
+
+void po_batch_run_options_init(struct po_batch_run_options *o);
+
+/*
+ * Runs the plan (or one shard of it) and writes <root>/batch_results_<id>.json
+ * (a shard: batch_results_<id>.shard-<I>-of-<N>.json) and, unless disabled,
+ * the report next to it. A failing experiment is recorded and the batch goes
+ * on. On return *result (when not NULL) is the batch result and json_path
+ * (when not NULL) the path of the JSON file.
+ * Returns 0 when the file was written (whatever the experiments did),
+ * PO_EINTR when interrupted (the file holds what finished), or an error.
+ */
+int po_batch_run(struct po_batch *b, const struct po_batch_run_options *o, json_t **result,
+		 struct po_buf *json_path, struct po_err *err);
+
+/*
+ * Combines the shard results found in dirs (files
+ * batch_results_*.shard-*-of-*.json) into one batch result, written to
+ * out_dir (default "batch_results") as batch_results_<id>.json with its
+ * report. The shards must come from one plan (same fingerprint), and every
+ * experiment of the plan must be there exactly once. For the same plan and
+ * seeds the merged file equals the unsharded one apart from timings.
+ */
+int po_batch_merge(const char *const *dirs, size_t ndirs, const char *out_dir, bool write_report,
+		   json_t **result, struct po_buf *json_path, struct po_err *err);
+
+/*
+ * Builds the batch result from experiment records (an array of entries as
+ * in experiments[], any order: they are sorted by index). `plan_size` and
+ * `fingerprint` describe the whole plan. Used by po_batch_run and
+ * po_batch_merge so both produce the same document. Returns a new object.
+ */
+json_t *po_batch_result_build(const json_t *records, const char *batch_id, size_t plan_size,
+			      const char *fingerprint, int64_t unixtime, double elapsed_seconds);
+
+#endif
