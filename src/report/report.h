@@ -32,6 +32,15 @@ void po_svg_score_chart(struct po_buf *out, const char *title, const double *sco
 			const double *best, size_t n);
 
 /*
+ * Appends a self-contained SVG chart of several runs (a batch): the best
+ * score per iteration of each series as steps, one colour each, with a
+ * legend of names under the plot (the first 30, then "and N more").
+ * series[s] has lens[s] values (NaN: gap); a NULL series is skipped.
+ */
+void po_svg_multi_chart(struct po_buf *out, const char *title, const char *const *names,
+			const double *const *series, const size_t *lens, size_t nseries);
+
+/*
  * Appends v with exactly `decimals` (0-6) digits after a '.', whatever the
  * process locale ("-0.00" is printed as "0.00"); "n/a" when v is NaN or
  * infinite. Used for every number in the report and the chart.

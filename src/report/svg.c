@@ -226,16 +226,15 @@ static void data_range(const double *a, const double *b, size_t n, double *lo, d
  * a 3-point gain is the whole story of most runs and would be a flat line
  * on a 0-100 axis. It stays inside 0-100 when the data does.
  */
-static void choose_axes(struct axes *ax, const double *score, const double *best, size_t n)
+static void choose_axes_range(struct axes *ax, size_t n, double dmin, double dmax)
 {
-	double dmin, dmax, lo, hi, pad;
+	double lo, hi, pad;
 
 	ax->x_max = n > 1 ? (double)(n - 1) : 1;
 	ax->x_step = nice_step(ax->x_max / 12);
 	if (ax->x_step < 1)
 		ax->x_step = 1;
 
-	data_range(score, best, n, &dmin, &dmax);
 	if (dmin > dmax || !isfinite(dmax - dmin)) {
 		dmin = 0;
 		dmax = 100;
@@ -260,6 +259,14 @@ static void choose_axes(struct axes *ax, const double *score, const double *best
 		ax->y_decimals = 1;
 	else
 		ax->y_decimals = 2;
+}
+
+static void choose_axes(struct axes *ax, const double *score, const double *best, size_t n)
+{
+	double dmin, dmax;
+
+	data_range(score, best, n, &dmin, &dmax);
+	choose_axes_range(ax, n, dmin, dmax);
 }
 
 static double map_x(const struct axes *ax, double x)
@@ -477,4 +484,120 @@ void po_svg_score_chart(struct po_buf *out, const char *title, const double *sco
 		score_series(out, &ax, score, n);
 	}
 	po_buf_adds(out, "</svg>\n");
+}
+
+/* ---- several runs on one chart (the batch report) ------------------------ */
+
+/* Ten colours that stay apart for most kinds of colour blindness. */
+static const char *const multi_colors[] = {
+	"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+	"#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+};
+#define MULTI_LEGEND_COLS 3
+#define MULTI_LEGEND_MAX 30
+#define MULTI_LEGEND_CHARS 28
+
+/* One run's best score as steps (see best_series), in its own colour. */
+static void step_series(struct po_buf *out, const struct axes *ax, const double *v, size_t n,
+			const char *color)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		if (!isfinite(v[i])) {
+			i++;
+			continue;
+		}
+		for (j = i; j < n && isfinite(v[j]); j++)
+			;
+		if (j - i == 1) {
+			add_circle(out, map_x(ax, (double)i), map_y(ax, v[i]), 3, color);
+		} else {
+			polyline_open(out, color, "2.00");
+			add_point(out, map_x(ax, (double)i), map_y(ax, v[i]));
+			for (size_t k = i + 1; k < j; k++) {
+				double x = map_x(ax, (double)k);
+
+				if (v[k] != v[k - 1])
+					add_point(out, x, map_y(ax, v[k - 1]));
+				add_point(out, x, map_y(ax, v[k]));
+			}
+			polyline_close(out);
+		}
+		i = j;
+	}
+}
+
+void po_svg_multi_chart(struct po_buf *out, const char *title, const char *const *names,
+			const double *const *series, const size_t *lens, size_t nseries)
+{
+	size_t ncolors = sizeof(multi_colors) / sizeof(multi_colors[0]);
+	size_t n = 0, shown = nseries < MULTI_LEGEND_MAX ? nseries : MULTI_LEGEND_MAX;
+	size_t rows = (shown + (nseries > shown) + MULTI_LEGEND_COLS - 1) / MULTI_LEGEND_COLS;
+	double dmin = INFINITY, dmax = -INFINITY;
+	int height = CHART_H + 8 + (int)rows * 18;
+	struct axes ax;
+
+	if (!title)
+		title = "";
+	for (size_t s = 0; s < nseries; s++) {
+		double lo, hi;
+
+		if (!series[s])
+			continue;
+		n = lens[s] > n ? lens[s] : n;
+		data_range(series[s], NULL, lens[s], &lo, &hi);
+		dmin = fmin(dmin, lo);
+		dmax = fmax(dmax, hi);
+	}
+	if (n > 100000)
+		n = 100000;
+	choose_axes_range(&ax, n, dmin, dmax);
+
+	po_buf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	po_buf_addf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
+		    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		    "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
+		    CHART_W, height, CHART_W, height);
+	po_buf_adds(out, "<title>");
+	po_svg_escape(out, title);
+	po_buf_adds(out, "</title>\n");
+	po_buf_addf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
+		    CHART_W, height);
+	add_text_open(out, PLOT_L, 28, "font-size=\"14\" font-weight=\"bold\" fill=\""
+		      COLOR_TEXT "\"");
+	escape_truncated(out, title, TITLE_MAX_CHARS + 20);
+	po_buf_adds(out, "</text>\n");
+	grid_and_axes(out, &ax);
+	if (n == 0) {
+		add_text_open(out, (PLOT_L + PLOT_R) / 2, (PLOT_T + PLOT_B) / 2,
+			      "text-anchor=\"middle\" font-size=\"13\" fill=\"#888888\"");
+		po_buf_adds(out, "No iterations recorded</text>\n");
+	}
+	for (size_t s = 0; s < nseries; s++)
+		if (series[s])
+			step_series(out, &ax, series[s], lens[s] < n ? lens[s] : n,
+				    multi_colors[s % ncolors]);
+
+	po_buf_adds(out, "<g font-size=\"11\" fill=\"" COLOR_TEXT "\">\n");
+	for (size_t s = 0; s < shown; s++) {
+		double x = PLOT_L + (double)(s % MULTI_LEGEND_COLS) * 210;
+		double y = CHART_H + 4 + (double)(s / MULTI_LEGEND_COLS) * 18;
+		char attrs[64];
+
+		snprintf(attrs, sizeof(attrs), "stroke=\"%s\" stroke-width=\"3.00\"",
+			 multi_colors[s % ncolors]);
+		add_line(out, x, y - 4, x + 20, y - 4, attrs);
+		add_text_open(out, x + 26, y, "");
+		escape_truncated(out, names && names[s] ? names[s] : "", MULTI_LEGEND_CHARS);
+		po_buf_adds(out, "</text>\n");
+	}
+	if (nseries > shown) {
+		double x = PLOT_L + (double)(shown % MULTI_LEGEND_COLS) * 210;
+		double y = CHART_H + 4 + (double)(shown / MULTI_LEGEND_COLS) * 18;
+
+		add_text_open(out, x, y, "");
+		po_buf_addf(out, "and %zu more</text>\n", nseries - shown);
+	}
+	po_buf_adds(out, "</g>\n</svg>\n");
 }
