@@ -277,7 +277,7 @@ static int handle(struct po_responder *r, uint64_t id, const char *src, bool rec
 	json_error_t je;
 	json_t *j = NULL;
 	double age = 0, t0 = po_time_mono_ms();
-	bool regular = true;
+	bool regular = true, valid;
 	int rd, ret;
 	char fname[64];
 
@@ -317,14 +317,15 @@ static int handle(struct po_responder *r, uint64_t id, const char *src, bool rec
 		json_decref(j);
 		return 0;
 	}
-	if (!resp.error)
+	valid = !resp.error;
+	if (valid)
 		answer(r, &br, &resp, &e);
 	ret = publish(r, id, br.run_id, &resp, regular, err);
 	if (!ret && r->o.on_answer) {
 		struct po_responder_event ev = {
 			.file = fname, .request_id = id, .run_id = br.run_id,
-			.role = br.req.prompt ? po_role_name(br.req.role) : NULL,
-			.role_detected = br.req.prompt && !br.has_role, .reclaimed = reclaim,
+			.role = valid ? po_role_name(br.req.role) : NULL,
+			.role_detected = valid && !br.has_role, .reclaimed = reclaim,
 			.error = resp.error, .ms = po_time_mono_ms() - t0,
 		};
 		r->o.on_answer(&ev, r->o.userdata);
@@ -349,9 +350,10 @@ static int handle_new(struct po_responder *r, uint64_t id, struct po_err *err)
 
 static bool pid_alive(long pid, long self)
 {
-	/* A claim of our own pid found by a scan is a previous life's: we finish
-	 * each claim before scanning again. */
-	if (pid <= 0 || pid == self)
+	/* Our own pid: another responder of this process (a thread), alive. */
+	if (pid == self)
+		return true;
+	if (pid <= 0)
 		return false;
 	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }

@@ -1,0 +1,81 @@
+. "$HERE/lib.sh"
+# `run` through the bridge with its managed auto-responder: the same run as the
+# in-process simulator, logs, no process left behind, a responder killed mid-run,
+# an external responder, the timeout, two runs of one project at once.
+P=pr-faq-validator
+gone() { ! kill -0 "$1" 2>/dev/null; }
+rpid() { sed -n 's/^Auto-responder: started (pid \([0-9]*\)).*/\1/p' "$1" | head -n 1; }
+
+expect_exit 0 "$PO" run --project $P --iterations 6 --no-report --results-dir viasim --provider sim
+expect_no_grep out.txt "Auto-responder"
+expect_exit 0 "$PO" run --project $P --iterations 6 --no-report --results-dir viabridge
+expect_grep out.txt "Auto-responder: started (pid "
+expect_grep out.txt "answering .$P/llm_requests/ with sim; logs in .$P/auto_responder_stdout.log"
+expect_grep out.txt "Provider: bridge"
+pid=$(rpid out.txt)
+[ -n "$pid" ] && gone "$pid" || die "the auto-responder ($pid) outlived the run"
+n=$(json_get viabridge/optimization_final_results.json "['calls']['total']")
+expect_line out.txt "Auto-responder: answered $n requests (0 errors); stopped"
+expect_grep .$P/auto_responder_stdout.log "request_0001.json run "
+[ ! -s .$P/auto_responder_stderr.log ] || die "responder wrote errors: $(cat .$P/auto_responder_stderr.log)"
+h() { python3 -c "import json; d=json.load(open('$1/optimization_final_results.json')); print(json.dumps(d['iteration_history']), json.dumps(d['best_prompts']), json.dumps(d['true_score']))"; }
+[ "$(h viasim)" = "$(h viabridge)" ] || die "bridged run differs from the in-process run"
+# nothing left in the bridge folders
+[ -z "$(ls .$P/llm_requests .$P/llm_responses | grep json)" ] || die "leftover bridge files: $(ls .$P/*)"
+
+# ids continue after leftovers of an earlier (crashed) run, which never answer this run
+printf '{"request_id": 900, "run_id": "old", "content": "stale"}' > .$P/llm_responses/response_0900.json
+expect_exit 0 "$PO" run --project $P --iterations 1 --no-report --results-dir after
+[ -f .$P/llm_responses/response_0900.json ] || die "a stale response was consumed"
+expect_grep .$P/auto_responder_stdout.log "request_0901.json"
+
+# the responder is killed (SIGKILL) mid-run: the run says so, restarts it, finishes
+"$PO" run --project $P --iterations 100000 --no-convergence --no-report --results-dir killed \
+	>out.txt 2>err.txt &
+run=$!
+n=0; while [ ! -f killed/evaluation_iteration_002.json ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+first=$(rpid out.txt)
+[ -n "$first" ] || die "no responder pid"
+kill -KILL "$first"
+n=0; while [ ! -f killed/evaluation_iteration_006.json ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+[ -f killed/evaluation_iteration_006.json ] || { cat err.txt; die "the run did not go on after the responder was killed"; }
+kill -INT $run
+wait $run
+code=$?
+[ $code -eq 11 ] || { cat err.txt; die "exit $code, expected 11"; }
+expect_grep err.txt "promptopt: warning: the auto-responder (pid $first) was killed by signal 9; restarting it (1 of 3)"
+expect_grep out.txt "restarted 1 time"
+second=$(sed -n 's/.*answering .* with sim (pid \([0-9]*\)).*/\1/p' .$P/auto_responder_stdout.log | tail -n 1)
+[ "$second" != "$first" ] && gone "$second" || die "the restarted responder ($second) outlived the run"
+
+# an external responder: --no-auto-responder starts none
+"$PO" respond --project $P --continuous -q >ext.txt 2>&1 &
+ext=$!
+expect_exit 0 "$PO" run --project $P --iterations 2 --no-report --results-dir ext --no-auto-responder
+expect_no_grep out.txt "Auto-responder"
+kill -TERM $ext; wait $ext || die "external responder exit $?"
+# ... and with nobody answering, the wait times out naming both files
+expect_exit 8 "$PO" run --project $P --iterations 2 --no-report --results-dir none --no-auto-responder --timeout 0.3
+grep -Eq "^promptopt: error: no response to '.$P/llm_requests/request_[0-9]{4,}.json' \(and 13 more\) within 0.3 s: expected '.$P/llm_responses/response_[0-9]{4,}.json'; start a responder \('promptopt respond --dir .$P --continuous'\)" err.txt \
+	|| { cat err.txt; die "timeout message"; }
+[ -z "$(ls .$P/llm_requests | grep json)" ] || die "requests of a failed run left behind: $(ls .$P/llm_requests)"
+
+# two runs of one project at once: both work, answers never mix
+expect_exit 0 "$PO" run --project $P --iterations 6 --no-report --results-dir s9 --provider sim --seed 9
+"$PO" run --project $P --iterations 6 --no-report --results-dir c1 >c1.txt 2>&1 & a=$!
+"$PO" run --project $P --iterations 6 --no-report --results-dir c2 --seed 9 >c2.txt 2>&1 & b=$!
+wait $a || { cat c1.txt; die "first concurrent run failed"; }
+wait $b || { cat c2.txt; die "second concurrent run failed"; }
+[ "$(h c1)" = "$(h viasim)" ] || die "concurrent run 1 differs"
+[ "$(h c2)" = "$(h s9)" ] || die "concurrent run 2 differs"
+
+# a bridge folder that cannot be created or written
+: > blocker
+expect_exit 7 "$PO" run --project $P --iterations 1 --no-report --bridge-dir blocker/sub
+expect_grep err.txt "promptopt: error: cannot set up the bridge folder 'blocker/sub'"
+if [ "$(id -u)" != 0 ]; then
+	mkdir -p ro/llm_requests ro/llm_responses && chmod 555 ro ro/llm_requests ro/llm_responses
+	expect_exit 7 "$PO" run --project $P --iterations 1 --no-report --bridge-dir ro
+	expect_grep err.txt "bridge folder 'ro' is not writable"
+	chmod 755 ro ro/llm_requests ro/llm_responses
+fi
