@@ -19,7 +19,8 @@ A behaviour is comma-separated tokens:
   then ok) | ratelimit=REMAINING | strerror (OpenAI: "error" as a string) |
   nousage | cachetokens
 Models whose name contains "no-temp" refuse a temperature with a 400.
-GET /_mock/stats returns counters; POST /_mock/reset clears them.
+GET /_mock/stats returns counters (requests, max_in_flight,
+connections, statuses, last_headers); POST /_mock/reset clears them.
 """
 import argparse
 import hashlib
@@ -33,7 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 STATE = {"queue": [], "requests": 0, "by_path": {}, "in_flight": 0, "max_in_flight": 0,
-         "flaky": {}, "last_headers": {}, "statuses": {}}
+         "flaky": {}, "last_headers": {}, "statuses": {}, "connections": 0}
 OPTS = None
 
 
@@ -107,6 +108,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def setup(self):
+        super().setup()
+        with LOCK:
+            STATE["connections"] += 1
+
     def send_json(self, status, obj, extra=None, raw=None):
         body = raw if raw is not None else json.dumps(obj).encode()
         self.send_response(status)
@@ -162,7 +168,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_mock/reset":
             with LOCK:
                 STATE.update(queue=[], requests=0, by_path={}, max_in_flight=0, flaky={},
-                             last_headers={}, statuses={})
+                             last_headers={}, statuses={}, connections=0)
             return self.send_json(200, {"ok": True})
         return self.send_json(404, {"error": "no such control"})
 
@@ -261,11 +267,12 @@ class Handler(BaseHTTPRequestHandler):
         if b.get("endless"):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", "1000000000")
+            self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            self.wfile.write(b'{"id":"msg_endless","content":[{"type":"text","text":"')
+            start = b'{"id":"msg_endless","content":[{"type":"text","text":"'
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(start), start))
             while True:
-                self.wfile.write(b"a")
+                self.wfile.write(b"1\r\na\r\n")
                 self.wfile.flush()
                 time.sleep(0.02)
         text = request_text(api, req)
@@ -295,6 +302,9 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        pass  # clients that hang up (timeouts, interrupts) are part of the tests
 
 
 def main():
