@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/dotenv.h"
 
 static const struct cli_command commands[] = {
 	{ "run", cmd_run, "run an optimization experiment on a project" },
@@ -185,9 +186,15 @@ int main(int argc, char **argv)
 		printf("promptopt %s\n", PO_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		/* API keys from ./.env, as the seed read them; the environment wins. */
+		struct po_err err = { 0 };
+		if (po_dotenv_load(".env", NULL, &err) < 0)
+			return cli_fail(&err);
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	cli_error("unknown command '%s'; see 'promptopt --help'", argv[1]);
 	return 2;
 }

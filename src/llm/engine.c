@@ -30,6 +30,7 @@ struct po_engine {
 	double budget_usd;
 	struct po_shared *shared;
 	long provider_calls;            /* calls sent to providers (cache hits excluded) */
+	char *last_model[PO_ROLE_COUNT]; /* the model that last answered a role */
 	double spent;
 	struct po_engine_stats stats;
 };
@@ -128,8 +129,10 @@ void po_engine_free(struct po_engine *e)
 	if (!e)
 		return;
 	free_providers(e->roles);
-	for (int r = 0; r < PO_ROLE_COUNT; r++)
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
 		free(e->base_url[r]);
+		free(e->last_model[r]);
+	}
 	po_cache_close(e->cache);
 	po_prices_free(e->prices);
 	po_journal_close(e->journal);
@@ -191,7 +194,9 @@ static double estimate(const struct po_engine *e, const struct po_llm_request *r
 	long paid = s->calls[req->role] - s->cache_hits[req->role];
 	long in, outt;
 
-	if (!po_prices_find(e->prices, provider_name(e, req->role), req->model, &pr))
+	/* No model named: the provider's default, as its last answer said. */
+	if (!po_prices_find(e->prices, provider_name(e, req->role),
+			    req->model ? req->model : e->last_model[req->role], &pr))
 		return 0;
 	in = (long)(((req->system ? strlen(req->system) : 0) + strlen(req->prompt)) / 4) + 1;
 	if (paid > 0)
@@ -282,6 +287,10 @@ static void account(struct po_engine *e, const struct po_llm_request *req,
 		if (!priced)
 			s->unpriced_calls[r]++;
 		e->spent += cost;
+		if (resp->model && (!e->last_model[r] || strcmp(e->last_model[r], resp->model))) {
+			free(e->last_model[r]);
+			e->last_model[r] = po_xstrdup(resp->model);
+		}
 		if (e->shared)
 			po_shared_add_cost(e->shared, cost);
 	}
