@@ -234,7 +234,7 @@ static void print_comparison(const json_t *r)
 static int finish(const json_t *r, const struct po_buf *json_path, bool report, int ret,
 		  const struct po_err *err)
 {
-	long long failed = 0;
+	long long failed = 0, stopped = po_json_int(r, "stopped", 0);
 	const json_t *e;
 	size_t i;
 
@@ -252,6 +252,11 @@ static int finish(const json_t *r, const struct po_buf *json_path, bool report, 
 		cli_error("%lld of %lld experiments failed (the others ran); see %s", failed,
 			  po_json_int(r, "total_experiments", 0), json_path->data);
 		return 1;
+	}
+	if (stopped) {
+		cli_error("%lld of %lld experiments stopped at the limit of calls or budget (results so far saved); raise --max-calls or --budget-usd",
+			  stopped, po_json_int(r, "total_experiments", 0));
+		return cli_exit_code(PO_EBUDGET);
 	}
 	return 0;
 }

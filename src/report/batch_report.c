@@ -117,6 +117,9 @@ static void totals(struct po_buf *out, const json_t *r)
 	if (po_json_int(r, "interrupted", 0) || po_json_int(r, "not_run", 0))
 		po_buf_addf(out, "| Interrupted / not run | %lld / %lld |\n",
 			    po_json_int(r, "interrupted", 0), po_json_int(r, "not_run", 0));
+	if (po_json_int(r, "stopped", 0))
+		po_buf_addf(out, "| Stopped at the call or budget limit | %lld |\n",
+			    po_json_int(r, "stopped", 0));
 	if (json_is_object(shard))
 		po_buf_addf(out, "| Shard | %lld of %lld (plan of %lld experiments) |\n",
 			    po_json_int(shard, "index", 0), po_json_int(shard, "count", 0),

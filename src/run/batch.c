@@ -257,7 +257,8 @@ static json_t *run_one(struct runner *r, size_t index)
 		record_outcome(rec, "ok", NULL, read_results(dir.data, cfg),
 			       (po_time_mono_ms() - t0) / 1000.0);
 	else
-		record_outcome(rec, ret == PO_EINTR ? "interrupted" : "failed",
+		record_outcome(rec, ret == PO_EINTR ? "interrupted" :
+				    ret == PO_EBUDGET ? "stopped" : "failed",
 			       err.msg[0] ? err.msg : po_strstatus(ret),
 			       e ? read_results(dir.data, cfg) : NULL,
 			       (po_time_mono_ms() - t0) / 1000.0);
@@ -670,7 +671,7 @@ static json_t *rows_json(json_t *const *recs, size_t n)
 json_t *po_batch_result_build(const json_t *records, const char *batch_id, size_t plan_size,
 			      const char *fingerprint, int64_t unixtime, double elapsed_seconds)
 {
-	size_t n = json_array_size(records), ok = 0, intr = 0, notrun = 0;
+	size_t n = json_array_size(records), ok = 0, intr = 0, notrun = 0, stopped = 0;
 	json_t **recs = po_xcalloc(n ? n : 1, sizeof(*recs));
 	json_t *res, *exps = json_array();
 	char iso[32];
@@ -684,6 +685,7 @@ json_t *po_batch_result_build(const json_t *records, const char *batch_id, size_
 		ok += !strcmp(st, "ok");
 		intr += !strcmp(st, "interrupted");
 		notrun += !strcmp(st, "not_run");
+		stopped += !strcmp(st, "stopped");
 		json_array_append(exps, recs[i]);
 	}
 	po_time_iso8601(unixtime, iso, sizeof(iso));
@@ -696,6 +698,7 @@ json_t *po_batch_result_build(const json_t *records, const char *batch_id, size_
 	json_object_set_new(res, "failed", json_integer((json_int_t)(n - ok)));
 	json_object_set_new(res, "interrupted", json_integer((json_int_t)intr));
 	json_object_set_new(res, "not_run", json_integer((json_int_t)notrun));
+	json_object_set_new(res, "stopped", json_integer((json_int_t)stopped));
 	json_object_set_new(res, "elapsed_seconds", jnum(elapsed_seconds));
 	json_object_set_new(res, "plan", json_pack("{s:I, s:s}", "experiments",
 						   (json_int_t)plan_size, "fingerprint",

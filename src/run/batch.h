@@ -82,6 +82,15 @@ bool po_batch_in_shard(size_t i, int index, int count);
 
 /* ---- running ---------------------------------------------------------- */
 
+/*
+ * Each experiment's record (an entry of experiments[]) has a "status":
+ *   ok           finished (success true)
+ *   failed       an error; "error" says which (results when some were saved)
+ *   stopped      the call limit or budget was reached (PO_EBUDGET), results so far
+ *   interrupted  stopped by the interrupt flag, results so far
+ *   not_run      the batch was interrupted before it started
+ */
+
 enum po_batch_event_kind {
 	PO_BATCH_EV_START,   /* an experiment starts */
 	PO_BATCH_EV_DONE,    /* an experiment ended (record holds how) */

@@ -196,7 +196,7 @@ static int check_value(struct po_err *err, const struct src *s, const char *jpat
 		x = json_number_value(v);
 		if (!(x >= k->min && x <= k->max))
 			return fail_at(err, s, jpath, false,
-				       "\"%s\" %s must be between %g and %g, not %g", k->name, where,
+				       "\"%s\" %s must be between %.16g and %.16g, not %.16g", k->name, where,
 				       k->min, k->max, x);
 		return 0;
 	}
@@ -419,7 +419,7 @@ int po_batch_plan_parse(struct po_batch **out, const char *name, const char *tex
 		return ret;
 	ret = parse_root(&s, root, &dflt, &exps, err);
 	if (!ret && dflt)
-		ret = check_settings(err, &s, "defaults/", dflt, "in \"defaults\"");
+		ret = check_settings(err, &s, "defaults", dflt, "in \"defaults\"");
 	json_array_foreach(exps, i, e) {
 		char where[64];
 
@@ -427,7 +427,7 @@ int po_batch_plan_parse(struct po_batch **out, const char *name, const char *tex
 			break;
 		snprintf(where, sizeof(where), "in experiment %zu", i + 1);
 		po_buf_reset(&p);
-		po_buf_adds(&p, "experiments/");
+		po_buf_adds(&p, "experiments");
 		po_jsonpos_path_index(&p, i);
 		if (!json_is_object(e)) {
 			ret = fail_at(err, &s, p.data, false,
@@ -435,7 +435,6 @@ int po_batch_plan_parse(struct po_batch **out, const char *name, const char *tex
 				      i + 1, po_json_type_name(e));
 			break;
 		}
-		po_buf_addch(&p, '/');
 		ret = check_settings(err, &s, p.data, e, where);
 		total += (size_t)po_json_int(e, "repeat", po_json_int(dflt, "repeat", 1));
 		if (!ret && total > PO_BATCH_MAX_EXPERIMENTS)
