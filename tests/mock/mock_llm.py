@@ -20,7 +20,7 @@ A behaviour is comma-separated tokens:
   nousage | cachetokens
 Models whose name contains "no-temp" refuse a temperature with a 400.
 GET /_mock/stats returns counters (requests, max_in_flight,
-connections, statuses, last_headers); POST /_mock/reset clears them.
+connections, statuses, last_headers, last_body); POST /_mock/reset clears them.
 """
 import argparse
 import hashlib
@@ -34,7 +34,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 STATE = {"queue": [], "requests": 0, "by_path": {}, "in_flight": 0, "max_in_flight": 0,
-         "flaky": {}, "last_headers": {}, "statuses": {}, "connections": 0}
+         "flaky": {}, "last_headers": {}, "statuses": {}, "connections": 0,
+         "last_body": None}
 OPTS = None
 
 
@@ -198,6 +199,8 @@ class Handler(BaseHTTPRequestHandler):
         b = choose(self.headers, raw)
         try:
             req = json.loads(raw)
+            with LOCK:
+                STATE["last_body"] = req
         except ValueError:
             return self.send_json(400, self.error_body(api, 400, "invalid_request_error",
                                                        "body is not JSON", b))

@@ -25,7 +25,7 @@ struct mock {
 };
 
 /* The mock script: $PO_MOCK_LLM, else found above the test binary. */
-static int mock_script(char *out, size_t size)
+static inline int mock_script(char *out, size_t size)
 {
 	char exe[PATH_MAX];
 	const char *env = getenv("PO_MOCK_LLM");
@@ -49,7 +49,7 @@ static int mock_script(char *out, size_t size)
 }
 
 /* Starts the mock with extra arguments (NULL-terminated, may be NULL). */
-static int mock_start(struct mock *m, const char *const *extra)
+static inline int mock_start(struct mock *m, const char *const *extra)
 {
 	char script[PATH_MAX];
 	const char *argv[32];
@@ -95,7 +95,7 @@ static int mock_start(struct mock *m, const char *const *extra)
 	return -1;
 }
 
-static void mock_stop(struct mock *m)
+static inline void mock_stop(struct mock *m)
 {
 	if (m->pid > 0) {
 		kill(m->pid, SIGTERM);
@@ -105,7 +105,7 @@ static void mock_stop(struct mock *m)
 	unlink(m->port_file);
 }
 
-static size_t mock_sink(char *d, size_t s, size_t n, void *ud)
+static inline size_t mock_sink(char *d, size_t s, size_t n, void *ud)
 {
 	struct { char *p; size_t len; } *b = ud;
 	char *q = realloc(b->p, b->len + s * n + 1);
@@ -120,7 +120,7 @@ static size_t mock_sink(char *d, size_t s, size_t n, void *ud)
 }
 
 /* A control call; returns the parsed JSON answer (caller decrefs) or NULL. */
-static json_t *mock_control(struct mock *m, const char *path, const char *post)
+static inline json_t *mock_control(struct mock *m, const char *path, const char *post)
 {
 	struct { char *p; size_t len; } b = { NULL, 0 };
 	char url[256];
@@ -142,7 +142,7 @@ static json_t *mock_control(struct mock *m, const char *path, const char *post)
 }
 
 /* Queues one behaviour for the next API request. */
-static void mock_queue(struct mock *m, const char *behavior)
+static inline void mock_queue(struct mock *m, const char *behavior)
 {
 	json_t *req = json_pack("{s:[s]}", "behaviors", behavior);
 	char *s = json_dumps(req, JSON_COMPACT);
@@ -151,13 +151,13 @@ static void mock_queue(struct mock *m, const char *behavior)
 	json_decref(req);
 }
 
-static void mock_reset(struct mock *m)
+static inline void mock_reset(struct mock *m)
 {
 	json_decref(mock_control(m, "/_mock/reset", "{}"));
 }
 
 /* An integer counter of /_mock/stats ("requests", "max_in_flight", ...). */
-static long mock_stat(struct mock *m, const char *key)
+static inline long mock_stat(struct mock *m, const char *key)
 {
 	json_t *j = mock_control(m, "/_mock/stats", NULL);
 	long v = (long)json_integer_value(json_object_get(j, key));
