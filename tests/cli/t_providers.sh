@@ -1,0 +1,71 @@
+. "$HERE/lib.sh"
+# The HTTP providers end to end against the mock server (tests/mock/mock_llm.py
+# on 127.0.0.1): a 5-iteration run with --provider anthropic and with
+# --provider openai, the missing key, a refused key, an unreachable server,
+# and no API key in any file or message the runs leave behind.
+KEY=sk-ant-e2e-Zq81SECRETkey7
+WRONG=sk-wrong-Pp42OTHERkey9
+MOCK=$HERE/../mock/mock_llm.py
+python3 "$MOCK" --port-file port.txt --api-key "$KEY" >/dev/null 2>mock.err &
+MOCK_PID=$!
+trap 'kill $MOCK_PID 2>/dev/null' EXIT
+n=0
+while [ ! -s port.txt ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+[ -s port.txt ] || die "mock server did not start: $(cat mock.err)"
+URL=http://127.0.0.1:$(cat port.txt)
+unset ANTHROPIC_API_KEY ANTHROPIC_BASE_URL OPENAI_API_KEY OPENAI_BASE_URL
+
+mock_requests() { python3 -c "import json,urllib.request as u; print(json.load(u.urlopen('$URL/_mock/stats'))['requests'])"; }
+
+# No key: a clear error before any call.
+expect_exit 8 "$PO" run --project pr-faq-validator --iterations 5 --provider anthropic
+expect_line err.txt "promptopt: error: anthropic: ANTHROPIC_API_KEY is not set; export it (or put it in .env), or use --provider sim"
+expect_exit 8 "$PO" run --project pr-faq-validator --iterations 5 --provider openai
+expect_line err.txt "promptopt: error: openai: OPENAI_API_KEY is not set; export it (or put it in .env), or point --base-url / OPENAI_BASE_URL at a local server"
+[ "$(mock_requests)" = 0 ] || die "a call was made without a key"
+
+# Anthropic, 5 iterations.
+expect_exit 0 env ANTHROPIC_API_KEY="$KEY" ANTHROPIC_BASE_URL="$URL" \
+	"$PO" run --project pr-faq-validator --iterations 5 --provider anthropic --no-convergence \
+	--results-dir ra --concurrency 16
+expect_grep out.txt "Provider: anthropic"
+[ "$(json_get ra/optimization_final_results.json "['iterations_run']")" = 5 ] || die "anthropic: not 5 iterations"
+calls=$(mock_requests)
+[ "$calls" -gt 100 ] || die "anthropic: only $calls calls reached the mock"
+
+# OpenAI-compatible, 5 iterations, base URL as a flag.
+expect_exit 0 env OPENAI_API_KEY="$KEY" "$PO" run --project pr-faq-validator --iterations 5 \
+	--provider openai --base-url "$URL/v1" --no-convergence --results-dir ro --no-cache
+expect_grep out.txt "Provider: openai"
+[ "$(json_get ro/optimization_final_results.json "['iterations_run']")" = 5 ] || die "openai: not 5 iterations"
+[ "$(mock_requests)" -gt "$calls" ] || die "openai: no calls reached the mock"
+
+# --real-api is --provider anthropic.
+expect_exit 0 env ANTHROPIC_API_KEY="$KEY" ANTHROPIC_BASE_URL="$URL" \
+	"$PO" run --project pr-faq-validator --iterations 1 --real-api --results-dir rr --no-cache -q
+expect_grep out.txt "Provider: anthropic"
+
+# A refused key stops the run (exit 8), names the variable, never shows the key
+# (the mock echoes the key it got, as some servers do).
+expect_exit 8 env ANTHROPIC_API_KEY="$WRONG" ANTHROPIC_BASE_URL="$URL" \
+	"$PO" run --project pr-faq-validator --iterations 5 --provider anthropic --results-dir rw --no-cache
+expect_grep err.txt "promptopt: error: anthropic: HTTP 401 authentication_error: invalid x-api-key: [redacted] (request req_mock_"
+expect_grep err.txt "); the key was refused; check ANTHROPIC_API_KEY"
+cp err.txt err-wrong.txt
+
+# Nothing listening: the calls fail with what to check.
+expect_exit 9 env ANTHROPIC_API_KEY="$KEY" "$PO" run --project pr-faq-validator --iterations 1 \
+	--provider anthropic --base-url http://127.0.0.1:9 --max-attempts 1 --no-cache --results-dir rn
+expect_grep err.txt "anthropic: Failed to connect to 127.0.0.1 port 9"
+expect_grep err.txt "check --base-url and that the server is reachable"
+
+# No key in any file the runs wrote (results, journal, cache, report) nor in
+# any message.
+rm -f port.txt
+if grep -rlaF -e "$KEY" -e "$WRONG" . >leaks.txt 2>/dev/null; then
+	die "API key found in: $(cat leaks.txt)"
+fi
+# (and the search did look at them)
+[ "$(find . -type f | wc -l)" -gt 40 ] || die "too few files written: $(find . -type f)"
+echo "$KEY" >canary.txt
+grep -rlaF -e "$KEY" . | grep -qx ./canary.txt || die "the key search finds nothing"
