@@ -112,6 +112,15 @@ void cli_print_convergence_analysis(const char *results_dir)
 	       po_json_str(f, "strategy", "?"), po_json_str(f, "provider", "?"),
 	       po_json_int(f, "seed", 0), po_json_int(calls, "total", 0),
 	       po_json_num(f, "wall_seconds", 0));
+	if (json_is_object(json_object_get(f, "cost"))) {
+		const json_t *cost = json_object_get(f, "cost"), *tok = json_object_get(f, "tokens");
+		const json_t *by = json_object_get(cost, "by_role");
+		printf("Cost: $%.4f (generate $%.4f, judge $%.4f, mutate $%.4f)  Tokens: %lld in, %lld out  Cache hits: %lld (saved $%.4f)\n",
+		       po_json_num(cost, "total_usd", 0), po_json_num(by, "generate", 0),
+		       po_json_num(by, "judge", 0), po_json_num(by, "mutate", 0),
+		       po_json_int(tok, "input", 0), po_json_int(tok, "output", 0),
+		       po_json_int(calls, "cache_hits", 0), po_json_num(cost, "saved_by_cache_usd", 0));
+	}
 	printf("Results: %s\n", results_dir);
 	json_decref(f);
 	po_buf_release(&path);

@@ -413,6 +413,67 @@ static void section_summary(struct po_buf *out, const json_t *fr)
 	po_buf_addch(out, '\n');
 }
 
+/* Calls, tokens and dollars per role (absent from results of older runs). */
+static void section_usage(struct po_buf *out, const json_t *fr)
+{
+	static const char *const roles[] = { "generate", "judge", "mutate" };
+	const json_t *calls = json_object_get(fr, "calls");
+	const json_t *tok = json_object_get(json_object_get(fr, "tokens"), "by_role");
+	const json_t *cost = json_object_get(fr, "cost");
+	const json_t *hits = json_object_get(json_object_get(fr, "cache"), "hits_by_role");
+	const json_t *budget = json_object_get(fr, "budget");
+	const char *msg = po_json_str(budget, "message", NULL);
+	size_t i;
+
+	if (!json_is_object(cost) || !json_is_object(tok))
+		return;
+	po_buf_adds(out, "## LLM Usage and Cost\n\n"
+		    "| Role | Calls | Cache hits | Input tokens | Output tokens | Cost (USD) |\n"
+		    "|---|---:|---:|---:|---:|---:|\n");
+	for (i = 0; i < PO_ARRAY_SIZE(roles); i++) {
+		const json_t *t = json_object_get(tok, roles[i]);
+		po_buf_addf(out, "| %s | ", roles[i]);
+		add_int(out, calls, roles[i]);
+		po_buf_adds(out, " | ");
+		add_int(out, hits, roles[i]);
+		po_buf_adds(out, " | ");
+		add_int(out, t, "input");
+		po_buf_adds(out, " | ");
+		add_int(out, t, "output");
+		po_buf_adds(out, " | ");
+		add_num(out, json_object_get(cost, "by_role"), roles[i], 4);
+		po_buf_adds(out, " |\n");
+	}
+	po_buf_adds(out, "| **total** | ");
+	add_int(out, calls, "total");
+	po_buf_adds(out, " | ");
+	add_int(out, json_object_get(fr, "cache"), "hits");
+	po_buf_adds(out, " | ");
+	add_int(out, json_object_get(fr, "tokens"), "input");
+	po_buf_adds(out, " | ");
+	add_int(out, json_object_get(fr, "tokens"), "output");
+	po_buf_adds(out, " | ");
+	add_num(out, cost, "total_usd", 4);
+	po_buf_adds(out, " |\n\nPrices of ");
+	add_str(out, cost, "prices_date");
+	po_buf_adds(out, " (");
+	add_str(out, cost, "prices");
+	po_buf_adds(out, "); the cache saved $");
+	add_num(out, cost, "saved_by_cache_usd", 4);
+	po_buf_adds(out, ".");
+	if (po_json_int(cost, "unpriced_calls", 0) > 0) {
+		po_buf_adds(out, " ");
+		add_int(out, cost, "unpriced_calls");
+		po_buf_adds(out, " calls used a model missing from the price table and are counted at $0.");
+	}
+	if (is_true(budget, "stopped") && msg && *msg) {
+		po_buf_adds(out, " The run stopped at its limit: ");
+		md_text(out, msg);
+		po_buf_adds(out, ".");
+	}
+	po_buf_adds(out, "\n\n");
+}
+
 /* A link destination in <...> may hold spaces and parentheses. */
 static void section_chart(struct po_buf *out, const char *svg_name)
 {
@@ -767,6 +828,7 @@ void po_report_markdown(struct po_buf *out, const json_t *final_results, const c
 
 	section_title(out, fr);
 	section_summary(out, fr);
+	section_usage(out, fr);
 	section_chart(out, svg_name);
 	section_history(out, fr);
 	section_convergence(out, fr);
