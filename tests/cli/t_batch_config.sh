@@ -1,0 +1,100 @@
+. "$HERE/lib.sh"
+# promptopt batch --config FILE: the seed's schema (the real-API experiment fails
+# without a key and the batch goes on), run options per experiment, "repeat",
+# groups of experiments sharing a setting, and exact messages for bad configs.
+cat > seed.json <<'JSON'
+{
+  "experiments": [
+    {
+      "name": "Baseline - No Convergence Detection",
+      "project": "pr-faq-validator",
+      "iterations": 6,
+      "use_real_api": false,
+      "enable_convergence": false
+    },
+    {
+      "name": "With Convergence Detection",
+      "project": "pr-faq-validator",
+      "iterations": 6,
+      "use_real_api": false,
+      "enable_convergence": true
+    },
+    {
+      "name": "Real API Test",
+      "project": "pr-faq-validator",
+      "iterations": 2,
+      "use_real_api": true,
+      "enable_convergence": true
+    }
+  ]
+}
+JSON
+unset ANTHROPIC_API_KEY
+expect_exit 1 "$PO" batch --config seed.json --batch-id s1 --no-report
+expect_line out.txt "Total Experiments: 3"
+expect_line out.txt "Successful: 2"
+expect_line out.txt "Failed: 1"
+expect_line out.txt "  Baseline - No Convergence Detection"
+expect_line out.txt "Failed Experiments:"
+expect_line out.txt "  Real API Test"
+expect_grep out.txt "    Error: anthropic: ANTHROPIC_API_KEY"
+expect_line err.txt "promptopt: error: 1 of 3 experiments failed (the others ran); see batch_results/batch_results_s1.json"
+python3 - <<'PY' || die "bad results for the seed's config"
+import json
+d = json.load(open('batch_results/batch_results_s1.json'))
+e = d['experiments']
+assert [x['success'] for x in e] == [True, True, False]
+assert e[2]['config']['provider'] == 'anthropic' and 'ANTHROPIC_API_KEY' in e[2]['error']
+assert e[0]['config']['enable_convergence'] is False and e[0]['results']['max_iterations'] == 6
+labels = [(g['setting'], g['value'], g['experiments']) for g in d['comparison']['groups']]
+assert ('enable_convergence', False, [0]) in labels and ('enable_convergence', True, [1, 2]) in labels, labels
+assert ('use_real_api', True, [2]) in labels, labels
+PY
+# run options per experiment, defaults, repeat; a project with a bad file fails alone
+cp -r "$FIXTURES"/projects/prompt_tuning_results_bad-json .
+cat > opts.json <<'JSON'
+{"description": "patience sweep",
+ "defaults": {"iterations": 8, "noise": 2},
+ "experiments": [
+  {"name": "patience 2", "patience": 2, "repeat": 2},
+  {"name": "patience 8", "patience": 8, "seed": 7},
+  {"name": "broken", "project": "bad-json"}
+ ]}
+JSON
+expect_exit 1 "$PO" batch --config opts.json --batch-id o1 --no-report -q
+expect_grep out.txt "    Error: prompt_tuning_results_bad-json/test_cases_bad-json.json:4:3: invalid JSON: unexpected token near ']'"
+python3 - <<'PY' || die "bad results for per-experiment options"
+import json
+d = json.load(open('batch_results/batch_results_o1.json'))
+e = d['experiments']
+assert [x['name'] for x in e] == ['patience 2 #1', 'patience 2 #2', 'patience 8', 'broken']
+assert [x['config']['seed'] for x in e] == [42, 43, 7, 45]
+assert [x['status'] for x in e] == ['ok', 'ok', 'ok', 'failed']
+for x in e[:3]:
+    f = json.load(open(x['results_dir'] + '/optimization_final_results.json'))
+    assert f['settings']['convergence']['no_improvement_threshold'] == x['config']['patience']
+    assert f['max_iterations'] == 8 and f['seed'] == x['config']['seed']
+assert e[3]['results'] is None
+PY
+# bad configs: one line, file:line:col, exit 5 (4 for invalid JSON), nothing run
+check() { # code file expected-stderr
+	expect_exit "$1" "$PO" batch --config "$2"
+	expect_line err.txt "$3"
+	[ "$(wc -l < err.txt)" -eq 1 ] || die "more than one line of error for $2"
+	[ ! -s out.txt ] || die "$2: something ran"
+}
+printf '{"experiments": [\n  {"name": "a", "iterations": 2},\n  "oops"\n]}\n' > malformed.json
+check 5 malformed.json "promptopt: error: malformed.json:3:3: experiment 2 is a string; expected an object like {\"name\": \"...\", \"iterations\": 20}"
+printf '{"experiments": [\n  {"name": "a",\n   "iteratons": 2}\n]}\n' > unknown.json
+check 5 unknown.json "promptopt: error: unknown.json:3:4: unknown key \"iteratons\" in experiment 1; did you mean \"iterations\"? (known: base_url, bridge_dir, budget_usd, cache, cache_path, concurrency, enable_convergence, generate_model, generate_provider, interval, iterations, judge_model, judge_provider, max_attempts, max_calls, min_improvement, model, mutate_model, mutate_provider, name, noise, patience, prices, project, provider, repeat, seed, strategy, timeout, use_real_api)"
+printf '{"experiments": [{"name": "a", "iterations": "ten"}]}\n' > type.json
+check 5 type.json "promptopt: error: type.json:1:46: expected a whole number for \"iterations\" in experiment 1, found a string"
+printf '{"experiments": [{"name": "a", "concurrency": 0}]}\n' > range.json
+check 5 range.json "promptopt: error: range.json:1:47: \"concurrency\" in experiment 1 must be between 1 and 4096, not 0"
+printf '{"experiments": [{"project": "../etc"}]}\n' > name.json
+check 5 name.json "promptopt: error: name.json:1:30: in experiment 1: invalid project name '../etc': it contains '..'; use a plain name of letters, digits, '-' and '_', e.g. 'etc'"
+printf '{"experiments": [{"name": "a",}]}\n' > syntax.json
+check 4 syntax.json "promptopt: error: syntax.json:1:31: invalid JSON: string or '}' expected near '}'"
+printf '{"experiments": []}\n' > empty.json
+check 5 empty.json "promptopt: error: empty.json:1:17: \"experiments\" is empty; add at least one experiment"
+check 10 missing.json "promptopt: error: batch config 'missing.json' not found; see docs/batch.md for its schema"

@@ -1,0 +1,29 @@
+. "$HERE/lib.sh"
+# --jobs 2 runs experiments in parallel with the same results as --jobs 1, and
+# a shared --max-calls limit holds across the parallel experiments.
+expect_exit 0 "$PO" batch --experiments 4 --iterations 5 --batch-id j1 --results-root one --no-report -q
+expect_exit 0 "$PO" batch --experiments 4 --iterations 5 --batch-id j1 --results-root two --no-report --jobs 2
+expect_line out.txt "Batch: 4 experiments, 2 at once"
+[ "$(grep -c ': started$' out.txt)" -eq 4 ] || die "not 4 starts"
+python3 - <<'PY' || die "--jobs 2 gave other results than --jobs 1"
+import json
+T = {'timestamp', 'unixtime', 'elapsed_seconds', 'wall_seconds', 'report'}
+def strip(v):
+    if isinstance(v, dict): return {k: strip(x) for k, x in v.items() if k not in T}
+    if isinstance(v, list): return [strip(x) for x in v]
+    if isinstance(v, str): return v.replace('one/', 'ROOT/').replace('two/', 'ROOT/')
+    return v
+a = strip(json.load(open('one/batch_results_j1.json')))
+b = strip(json.load(open('two/batch_results_j1.json')))
+assert a == b
+PY
+# one limit for all: 4 experiments of ~170 calls each cannot all fit in 400
+expect_exit 12 "$PO" batch --experiments 4 --iterations 5 --jobs 2 --max-calls 400 --no-report -q
+expect_grep err.txt "experiments stopped at the limit of calls or budget (results so far saved)"
+python3 - <<'PY' || die "the shared limit was not shared"
+import json, glob
+d = json.load(open(sorted(glob.glob('batch_results/batch_results_*.json'))[-1]))
+calls = sum(e['results']['calls'] for e in d['experiments'] if e['results'])
+assert calls <= 400, calls
+assert d['stopped'] >= 1 and 'limit' in [e for e in d['experiments'] if e['status'] == 'stopped'][0]['error']
+PY
