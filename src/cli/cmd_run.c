@@ -290,10 +290,13 @@ int cmd_run(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	po_experiment_summary(e, &s);
-	cli_print_convergence_analysis(s.results_dir);
-	if (s.report_path[0])
-		printf("Report: %s\n", s.report_path);
-	printf("Best prompts: %s/prompts_%s.json\n", s.results_dir, s.project);
+	/* Stopped before the baseline: nothing was saved, nothing to show. */
+	if (!ret || s.results_dir[0]) {
+		cli_print_convergence_analysis(s.results_dir);
+		if (s.report_path[0])
+			printf("Report: %s\n", s.report_path);
+		printf("Best prompts: %s/prompts_%s.json\n", s.results_dir, s.project);
+	}
 	po_experiment_free(e);
 	if (ret == PO_EINTR || ret == PO_EBUDGET)
 		return cli_fail(&err);

@@ -95,6 +95,8 @@ int po_engine_new(struct po_engine **out, const struct po_engine_config *cfg,
 							       cfg->base_url));
 	}
 	ret = po_prices_load(&e->prices, cfg->prices_path, err);
+	if (ret == PO_ENOTFOUND || ret == PO_EIO)
+		po_error_prefix(err, "--prices");
 	if (ret)
 		goto fail;
 	if (cfg->cache_path) {

@@ -172,6 +172,12 @@ static int make_engine(struct po_experiment *e, struct po_err *err)
 		}
 		if (!model && !strcmp(name, "sim"))
 			model = "sim";
+		/* Named in every request, so a new default in a later version is a
+		 * new cache key and the results say which model answered. */
+		if (!model && !strcmp(name, "anthropic"))
+			model = PO_ANTHROPIC_DEFAULT_MODEL;
+		if (!model && !strcmp(name, "openai"))
+			model = PO_OPENAI_DEFAULT_MODEL;
 		e->settings.models[r] = model;
 	}
 	if (!ret) {
