@@ -47,6 +47,7 @@ test-asan: $(ASAN)/build.ninja
 bench: build
 	./$(BUILD)/bench/bench_run
 	./$(BUILD)/bench/bench_bridge ./$(BUILD)/promptopt
+	./$(BUILD)/bench/bench_http
 	./$(BUILD)/bench/bench_batch
 
 fuzz:

@@ -25,7 +25,9 @@ connections, statuses, last_headers, last_body); POST /_mock/reset clears them.
 import argparse
 import hashlib
 import json
+import os
 import re
+import signal
 import socket
 import sys
 import threading
@@ -111,6 +113,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        # Headers and body go out in two writes: without this, Nagle holds the
+        # second until the client's delayed ACK, 40 ms later.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with LOCK:
             STATE["connections"] += 1
 
@@ -318,13 +323,41 @@ def main():
     ap.add_argument("--latency-ms", type=float, default=0)
     ap.add_argument("--api-key", help="the key requests must carry (default: any)")
     ap.add_argument("--default", default="ok", help="behaviour when nothing else chooses")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes sharing the port (SO_REUSEPORT), for benchmarks; "
+                         "counters and queues are per process")
     OPTS = ap.parse_args()
-    srv = Server(("127.0.0.1", OPTS.port), Handler)  # loopback only, never beyond
+    srv = Server(("127.0.0.1", OPTS.port), Handler, bind_and_activate=False)
+    srv.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    srv.server_bind()  # loopback only, never beyond
+    srv.server_activate()
     port = srv.server_address[1]
+    children = []
+    for _ in range(OPTS.workers - 1):
+        pid = os.fork()
+        if pid == 0:
+            srv.server_close()
+            w = Server(("127.0.0.1", port), Handler, bind_and_activate=False)
+            w.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            w.server_bind()
+            w.server_activate()
+            signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+            w.serve_forever(poll_interval=0.05)
+            os._exit(0)
+        children.append(pid)
+
+    def stop(*args):
+        for c in children:
+            try:
+                os.kill(c, signal.SIGTERM)
+                os.waitpid(c, 0)
+            except OSError:
+                pass
+        os._exit(0)
+    signal.signal(signal.SIGTERM, stop)
     if OPTS.port_file:
         with open(OPTS.port_file + ".tmp", "w") as f:
             f.write("%d\n" % port)
-        import os
         os.replace(OPTS.port_file + ".tmp", OPTS.port_file)
     print("PORT %d" % port, flush=True)
     try:

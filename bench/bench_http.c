@@ -1,0 +1,192 @@
+/*
+ * `make bench` (HTTP part): batches of calls through the anthropic provider
+ * to the mock server (tests/mock/mock_llm.py) answering after a fixed
+ * latency, at several concurrencies. Prints wall time against the ideal
+ * (calls x latency / concurrency), CPU time per call and peak memory.
+ * Targets (issue 4): within 10 % of ideal at 64 and 256, < 1 ms CPU per call,
+ * < 50 MB.
+ *
+ * usage: bench_http [CALLS [LATENCY_MS [CONCURRENCY...]]]
+ * (default 1000 calls, 200 ms, concurrency 1 16 64 256; at concurrency 1 only
+ * min(CALLS, 25) calls are made, since 1000 x 200 ms would take 200 s).
+ * BENCH_WARM=1 opens the connections with an untimed batch first.
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "llm/provider.h"
+#include "util/timeutil.h"
+
+#define KEY "sk-ant-bench-key"
+#define SERIAL_CALLS 25
+
+static double cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
+
+/* The mock script, next to this source tree: $PO_MOCK_LLM, else found
+ * above the benchmark binary. */
+static int find_mock(char *out, size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (getenv("PO_MOCK_LLM")) {
+		snprintf(out, size, "%s", getenv("PO_MOCK_LLM"));
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	for (char *s = strrchr(exe, '/'); s; s = strrchr(exe, '/')) {
+		*s = '\0';
+		if ((size_t)snprintf(out, size, "%.*s/tests/mock/mock_llm.py", (int)(size - 32), exe) <
+		    size && access(out, R_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static pid_t start_mock(const char *script, double latency_ms, int *port)
+{
+	char pf[64], lat[32];
+	pid_t pid;
+
+	snprintf(pf, sizeof(pf), "/tmp/po-bench-mock-%ld", (long)getpid());
+	snprintf(lat, sizeof(lat), "%g", latency_ms);
+	unlink(pf);
+	pid = fork();
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execlp("python3", "python3", script, "--port-file", pf, "--latency-ms", lat,
+		       "--api-key", KEY, "--workers", "8", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500 && pid > 0; i++) {
+		FILE *f = fopen(pf, "r");
+		if (f) {
+			int ok = fscanf(f, "%d", port) == 1;
+			fclose(f);
+			if (ok) {
+				unlink(pf);
+				return pid;
+			}
+		}
+		usleep(20000);
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const int default_conc[] = { 1, 16, 64, 256 };
+	int calls = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 1000;
+	double latency = argc > 2 ? strtod(argv[2], NULL) : 200;
+	int conc[16], nconc = 0, port = 0, failed = 0;
+	char script[PATH_MAX], base[64];
+	pid_t mock;
+
+	for (int i = 3; i < argc && nconc < 16; i++)
+		conc[nconc++] = (int)strtol(argv[i], NULL, 10);
+	if (!nconc)
+		for (size_t i = 0; i < sizeof(default_conc) / sizeof(int); i++)
+			conc[nconc++] = default_conc[i];
+	if (calls < 1 || latency < 0) {
+		fprintf(stderr, "usage: bench_http [CALLS [LATENCY_MS [CONCURRENCY...]]]\n");
+		return 2;
+	}
+	if (find_mock(script, sizeof(script)) < 0) {
+		fprintf(stderr, "bench_http: cannot find tests/mock/mock_llm.py (set PO_MOCK_LLM)\n");
+		return 1;
+	}
+	mock = start_mock(script, latency, &port);
+	if (mock < 0) {
+		fprintf(stderr, "bench_http: the mock server did not start\n");
+		return 1;
+	}
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+	setenv("ANTHROPIC_API_KEY", KEY, 1);
+
+	printf("HTTP transport: anthropic provider -> mock server, %g ms per call\n", latency);
+	printf("%6s %6s %10s %10s %7s %12s\n", "conc", "calls", "wall ms", "ideal ms", "ratio",
+	       "cpu ms/call");
+	for (int k = 0; k < nconc; k++) {
+		int n = conc[k] == 1 && calls > SERIAL_CALLS ? SERIAL_CALLS : calls;
+		struct po_llm_request *reqs = calloc((size_t)n, sizeof(*reqs));
+		struct po_llm_response *out = calloc((size_t)n, sizeof(*out));
+		char (*prompts)[64] = calloc((size_t)n, 64);
+		struct po_provider_spec spec;
+		struct po_provider *p;
+		struct po_err err = { 0 };
+		double t0, c0, wall, cpu, ideal;
+		int bad = 0;
+
+		po_provider_spec_init(&spec);
+		spec.name = "anthropic";
+		spec.base_url = base;
+		spec.concurrency = conc[k];
+		spec.timeout_s = 60;
+		p = po_provider_new(&spec, NULL, &err);
+		if (!p) {
+			fprintf(stderr, "bench_http: %s\n", err.msg);
+			return 1;
+		}
+		for (int i = 0; i < n; i++) {
+			snprintf(prompts[i], 64, "bench call %d", i);
+			reqs[i].prompt = prompts[i];
+			reqs[i].max_tokens = 256;
+		}
+		if (getenv("BENCH_WARM")) {
+			p->ops->complete(p, reqs, out, (size_t)(conc[k] < n ? conc[k] : n), &err);
+			for (int i = 0; i < n; i++)
+				po_llm_response_release(&out[i]);
+		}
+		t0 = po_time_mono_ms();
+		c0 = cpu_ms();
+		if (p->ops->complete(p, reqs, out, (size_t)n, &err) < 0) {
+			fprintf(stderr, "bench_http: %s\n", err.msg);
+			bad = n;
+		}
+		wall = po_time_mono_ms() - t0;
+		cpu = cpu_ms() - c0;
+		for (int i = 0; i < n; i++) {
+			bad += !out[i].content;
+			po_llm_response_release(&out[i]);
+		}
+		ideal = (double)n * latency / conc[k];
+		printf("%6d %6d %10.0f %10.0f %7.3f %12.3f%s\n", conc[k], n, wall, ideal,
+		       ideal > 0 ? wall / ideal : 0, cpu / n, bad ? "  FAILED CALLS" : "");
+		fflush(stdout);
+		failed += bad;
+		p->ops->free(p);
+		free(reqs);
+		free(out);
+		free(prompts);
+	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("peak memory: %.1f MB\n", (double)ru.ru_maxrss / 1024);
+	kill(mock, SIGTERM);
+	waitpid(mock, NULL, 0);
+	/* The mock shares the machine's cores with the client: its CPU time is
+	 * what limits the highest concurrencies on a small machine. */
+	getrusage(RUSAGE_CHILDREN, &ru);
+	printf("mock server CPU: %.2f s (%ld cores online)\n",
+	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+	       sysconf(_SC_NPROCESSORS_ONLN));
+	return failed ? 1 : 0;
+}
