@@ -63,7 +63,8 @@ static void batch_usage(FILE *f)
 		"With --config, the flags above are defaults for experiments that do not set\n"
 		"the key. Ctrl-C stops cleanly: experiments in flight save what they have,\n"
 		"the others do not start, and the batch file records it (exit 11). Exit 1 when\n"
-		"an experiment failed (the others still ran).\n\n%s",
+		"an experiment failed (the others still ran), 12 when none failed but some\n"
+		"stopped at --max-calls or --budget-usd.\n\n%s",
 		cli_exit_codes_help);
 }
 
