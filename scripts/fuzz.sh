@@ -9,12 +9,12 @@ OUT=build-fuzz
 mkdir -p "$OUT"
 python3 scripts/embed.py projects "$OUT/embedded.c" pr-faq-validator/test_cases.json \
 	pr-faq-validator/prompts.json pr-faq-validator/config.json scaffold/test_cases.json \
-	scaffold/prompts.json scaffold/config.json
+	scaffold/prompts.json scaffold/config.json ../data/prices.json
 SRC=$(ls src/util/*.c src/llm/*.c src/eval/*.c src/opt/*.c src/run/*.c src/report/*.c)
 for f in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$f" .c)
 	clang -g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-		-Iinclude -Isrc "$f" $SRC "$OUT/embedded.c" -ljansson -lm -lpthread -o "$OUT/$name"
+		-Iinclude -Isrc "$f" $SRC "$OUT/embedded.c" -ljansson -lcurl -lsqlite3 -lm -lpthread -o "$OUT/$name"
 	mkdir -p "tests/fuzz/corpus/$name" "$OUT/corpus-$name"
 	echo "fuzz: $name for ${SECS}s"
 	"$OUT/$name" -max_total_time="$SECS" -print_final_stats=1 "$OUT/corpus-$name" \
