@@ -180,6 +180,9 @@ struct po_run_options {
 	 * fails at once instead of timing out). May be NULL. */
 	int (*peer_alive)(void *userdata);
 	void *peer_userdata;
+	/* The bridge is answered by a simulator (`respond --provider sim`): the run
+	 * keeps one too, for the ground truth (true_score). Default false. */
+	bool bridge_peer_is_sim;
 	/* Limits shared by several experiments (a batch); NULL = this run's own. */
 	struct po_shared *shared;
 };

@@ -153,6 +153,7 @@ static int make_engine(struct po_experiment *e, struct po_err *err)
 	spec.poll_interval = e->opts.poll_interval;
 	spec.peer_alive = e->opts.peer_alive;
 	spec.peer_userdata = e->opts.peer_userdata;
+	spec.peer_is_sim = e->opts.bridge_peer_is_sim;
 
 	for (int r = 0; r < PO_ROLE_COUNT && !ret; r++) {
 		const char *name = role_provider(e, r);
