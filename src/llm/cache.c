@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "util/buf.h"
 #include "util/err.h"
@@ -62,6 +63,25 @@ static int check_format(struct po_cache *c, struct po_err *err)
 	return ret;
 }
 
+/*
+ * Runs sql, waiting while another process holds the lock. Switching a new
+ * file to WAL can report SQLITE_BUSY without calling the busy handler (when
+ * several processes create the cache at once), so the wait is done here.
+ */
+static int exec_waiting(sqlite3 *db, const char *sql)
+{
+	double deadline = po_time_mono_ms() + BUSY_TIMEOUT_MS;
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	int rc;
+
+	for (;;) {
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || po_time_mono_ms() > deadline)
+			return rc;
+		nanosleep(&ts, NULL);
+	}
+}
+
 int po_cache_open(struct po_cache **out, const char *path, struct po_err *err)
 {
 	struct po_cache *c;
@@ -87,12 +107,12 @@ int po_cache_open(struct po_cache **out, const char *path, struct po_err *err)
 	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
 	/* WAL: readers never block the writer; NORMAL sync is crash-safe in WAL
 	 * (a power cut may lose the last answers, which are only a cache). */
-	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL,
-			 NULL, NULL) != SQLITE_OK) {
+	if (exec_waiting(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") !=
+	    SQLITE_OK) {
 		ret = db_error(c, err, "cannot use it");
 		goto fail;
 	}
-	if (sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+	if (exec_waiting(c->db, schema) != SQLITE_OK) {
 		ret = db_error(c, err, "cannot create its tables");
 		goto fail;
 	}
