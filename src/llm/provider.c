@@ -70,3 +70,17 @@ struct po_provider *po_provider_new(const struct po_provider_spec *spec, struct 
 		 po_provider_names());
 	return NULL;
 }
+
+int po_provider_preflight(const struct po_provider_spec *spec, struct po_err *err)
+{
+	struct po_provider *p;
+
+	/* The simulator and the bridge need nothing from outside to start. */
+	if (!strcmp(spec->name, "sim") || !strcmp(spec->name, "bridge"))
+		return 0;
+	p = po_provider_new(spec, NULL, err);
+	if (!p)
+		return err ? err->code : PO_ELLM;
+	p->ops->free(p);
+	return 0;
+}

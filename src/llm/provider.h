@@ -54,6 +54,12 @@ bool po_provider_known(const char *name);
 struct po_provider *po_provider_new(const struct po_provider_spec *spec, struct po_sim **sim,
 				    struct po_err *err);
 
+/*
+ * Checks that a provider can start (e.g. its API key is set) without keeping
+ * it: lets a run fail before it creates or changes anything.
+ */
+int po_provider_preflight(const struct po_provider_spec *spec, struct po_err *err);
+
 /* Constructors of the individual providers (each in its own file). */
 struct po_provider *po_bridge_provider_new(const struct po_provider_spec *spec,
 					   struct po_err *err);

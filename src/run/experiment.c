@@ -306,6 +306,16 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 					role_provider(e, r), po_provider_names());
 	make_run_id(e);
 
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		struct po_provider_spec spec;
+
+		po_provider_spec_init(&spec);
+		spec.name = role_provider(e, r);
+		spec.base_url = e->opts.base_url;
+		ret = po_provider_preflight(&spec, err);
+		if (ret)
+			return ret;
+	}
 	if (!po_project_exists(".", e->project_name)) {
 		ret = po_project_init(".", e->project_name, err);
 		if (ret)

@@ -19,3 +19,8 @@ expect_grep err.txt "promptopt: error: invalid project name '../escape'"
 [ ! -e ../prompt_tuning_results_escape ] || die "escaped the working folder"
 # nothing was created by refused runs
 [ -z "$(ls)" ] || [ "$(ls | grep -v -e out.txt -e err.txt)" = "" ] || die "refused runs created files: $(ls)"
+# a missing API key is reported before anything is created
+env -u ANTHROPIC_API_KEY "$PO" run --project fresh --real-api >out.txt 2>err.txt
+[ $? -eq 8 ] || die "missing key: wrong exit code"
+expect_line err.txt "promptopt: error: anthropic: ANTHROPIC_API_KEY is not set; export it (or put it in .env), or use --provider sim"
+[ ! -e prompt_tuning_results_fresh ] || die "a run without a key created the project"
