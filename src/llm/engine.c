@@ -299,7 +299,8 @@ static void account(struct po_engine *e, const struct po_llm_request *req,
 	if (e->journal) {
 		struct po_journal_entry en = {
 			.ts = po_time_unix(), .run_id = e->run_id, .role = po_role_name(req->role),
-			.provider = prov, .model = model, .key = key, .sample = req->sample,
+			.provider = prov, .model = model, .key = key && *key ? key : NULL,
+			.sample = req->sample,
 			.latency_ms = resp->latency_ms, .input_tokens = resp->input_tokens,
 			.output_tokens = resp->output_tokens,
 			.cache_read_tokens = resp->cache_read_tokens,
@@ -428,9 +429,12 @@ int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 	int ret;
 
 	memset(out, 0, n * sizeof(*out));
+	/* Only cached providers need the key: hashing every prompt of a
+	 * simulated run would cost more than the simulator itself. */
 	for (size_t i = 0; i < n; i++)
-		po_engine_cache_key(&reqs[i], provider_name(e, reqs[i].role),
-				    e->base_url[reqs[i].role], keys[i]);
+		if (po_engine_cacheable(provider_name(e, reqs[i].role)))
+			po_engine_cache_key(&reqs[i], provider_name(e, reqs[i].role),
+					    e->base_url[reqs[i].role], keys[i]);
 	cache_lookup(e, reqs, out, n, keys, hit);
 	for (size_t i = 0; i < n; i++) {
 		if (hit[i])

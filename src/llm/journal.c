@@ -14,6 +14,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "util/mem.h"
 
 struct po_journal {
@@ -40,46 +41,44 @@ int po_journal_open(struct po_journal **out, const char *path, struct po_err *er
 	return 0;
 }
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
+/*
+ * One line per call, keys in sorted order. Formatted by hand: a run journals
+ * every call, and building a jansson object per line cost more than the
+ * simulator's answer. Only an error text, which may come from a server and
+ * need not be UTF-8, goes through jansson.
+ */
 void po_journal_add(struct po_journal *j, const struct po_journal_entry *en)
 {
-	json_t *o = json_object();
-	char *line;
+	struct po_buf *b = &j->pending;
 
-	json_object_set_new(o, "ts", json_integer(en->ts));
-	json_object_set_new(o, "run_id", str_or_null(en->run_id));
-	json_object_set_new(o, "role", str_or_null(en->role));
-	json_object_set_new(o, "provider", str_or_null(en->provider));
-	json_object_set_new(o, "model", str_or_null(en->model));
-	json_object_set_new(o, "key", str_or_null(en->key));
-	json_object_set_new(o, "sample", json_integer(en->sample));
-	json_object_set_new(o, "latency_ms", json_real(en->latency_ms));
-	json_object_set_new(o, "input_tokens", json_integer(en->input_tokens));
-	json_object_set_new(o, "output_tokens", json_integer(en->output_tokens));
-	json_object_set_new(o, "cache_read_tokens", json_integer(en->cache_read_tokens));
-	json_object_set_new(o, "cache_write_tokens", json_integer(en->cache_write_tokens));
-	json_object_set_new(o, "cost_usd", json_real(en->cost_usd));
-	json_object_set_new(o, "cached", json_boolean(en->cached));
-	json_object_set_new(o, "attempts", json_integer(en->attempts));
-	/* A string that is not valid UTF-8 makes json_string() return NULL,
-	 * which json_object_set_new() refuses: keep the line, mark the error. */
-	if (en->error && !json_object_get(o, "error")) {
+	po_buf_addf(b, "{\"attempts\":%d,\"cache_read_tokens\":%ld,\"cache_write_tokens\":%ld,"
+		    "\"cached\":%s,\"cost_usd\":%.10f,\"error\":",
+		    en->attempts, (long)en->cache_read_tokens, (long)en->cache_write_tokens,
+		    en->cached ? "true" : "false", en->cost_usd);
+	if (en->error) {
 		json_t *e = json_string(en->error);
-		json_object_set_new(o, "error", e ? e : json_string("(error text not UTF-8)"));
+		char *t;
+
+		if (!e)
+			e = json_string("(error text not UTF-8)");
+		t = json_dumps(e, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+		po_buf_adds(b, t ? t : "null");
+		free(t);
+		json_decref(e);
 	} else {
-		json_object_set_new(o, "error", json_null());
+		po_buf_adds(b, "null");
 	}
-	line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-	if (line) {
-		po_buf_adds(&j->pending, line);
-		po_buf_addch(&j->pending, '\n');
-		free(line);
-	}
-	json_decref(o);
+	po_buf_addf(b, ",\"input_tokens\":%ld,\"key\":", (long)en->input_tokens);
+	po_json_escape(b, en->key);
+	po_buf_addf(b, ",\"latency_ms\":%.3f,\"model\":", en->latency_ms);
+	po_json_escape(b, en->model);
+	po_buf_addf(b, ",\"output_tokens\":%ld,\"provider\":", (long)en->output_tokens);
+	po_json_escape(b, en->provider);
+	po_buf_adds(b, ",\"role\":");
+	po_json_escape(b, en->role);
+	po_buf_adds(b, ",\"run_id\":");
+	po_json_escape(b, en->run_id);
+	po_buf_addf(b, ",\"sample\":%u,\"ts\":%lld}\n", en->sample, (long long)en->ts);
 }
 
 int po_journal_flush(struct po_journal *j, struct po_err *err)

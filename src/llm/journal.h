@@ -24,7 +24,7 @@ struct po_journal_entry {
 	const char *role;
 	const char *provider;
 	const char *model;    /* the model that answered, else the one asked for; may be NULL */
-	const char *key;      /* cache key (hex SHA-256) */
+	const char *key;      /* cache key (hex SHA-256); NULL for providers never cached */
 	unsigned sample;
 	double latency_ms;
 	long input_tokens, output_tokens, cache_read_tokens, cache_write_tokens;

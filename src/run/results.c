@@ -4,6 +4,7 @@
 #include "run/results.h"
 
 #include <dirent.h>
+#include <stdlib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/mem.h"
 
 int po_results_write(const char *dir, const char *name, const json_t *v, bool durable,
 		     json_t *files, struct po_err *err)
@@ -32,29 +34,79 @@ static json_t *score_or_null(double x)
 	return isfinite(x) ? json_real(x) : json_null();
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * simulation_iteration_NNN.json holds every output of the iteration, the
+ * bulk of what a run writes: it is formatted here directly (same layout as
+ * po_json_write_file: 2-space indent, sorted keys), which is several times
+ * faster than building and dumping a jansson tree. Strings come from jansson
+ * parses or the simulator, so they are valid UTF-8.
+ */
+static void simulation_text(struct po_buf *b, int iteration, const json_t *prompts,
+			    const char *origin, const struct po_evaluation *ev)
+{
+	size_t n = json_object_size(prompts), k = 0;
+	const char **keys = po_xcalloc(n ? n : 1, sizeof(*keys));
+	const char *key;
+	json_t *v;
+
+	po_buf_adds(b, "{\n  \"candidate\": ");
+	po_json_escape(b, origin ? origin : "");
+	if (ev->invalid) {
+		po_buf_adds(b, ",\n  \"invalid\": ");
+		po_json_escape(b, ev->invalid);
+	}
+	po_buf_addf(b, ",\n  \"iteration\": %d,\n  \"outputs\": [", iteration);
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct po_case_result *r = &ev->cases[i];
+
+		po_buf_adds(b, i ? ",\n    {" : "\n    {");
+		if (!r->output && r->error) {
+			po_buf_adds(b, "\n      \"error\": ");
+			po_json_escape(b, r->error);
+			po_buf_addch(b, ',');
+		}
+		po_buf_adds(b, "\n      \"output\": ");
+		po_json_escape(b, r->output);
+		po_buf_adds(b, ",\n      \"test_case_id\": ");
+		po_json_escape(b, r->tc ? r->tc->id : "");
+		po_buf_adds(b, "\n    }");
+	}
+	po_buf_adds(b, ev->n ? "\n  ],\n  \"prompts\": {" : "],\n  \"prompts\": {");
+	json_object_foreach((json_t *)prompts, key, v)
+		keys[k++] = key;
+	qsort(keys, k, sizeof(*keys), cmp_str);
+	for (size_t i = 0; i < k; i++) {
+		po_buf_adds(b, i ? ",\n    " : "\n    ");
+		po_json_escape(b, keys[i]);
+		po_buf_adds(b, ": ");
+		po_json_escape(b, json_string_value(json_object_get(prompts, keys[i])));
+	}
+	po_buf_adds(b, k ? "\n  }\n}\n" : "}\n}\n");
+	free(keys);
+}
+
 int po_results_write_iteration(const char *dir, int iteration, const json_t *prompts,
 			       const char *origin, const struct po_evaluation *ev, double best_score,
 			       bool improved, json_t *files, struct po_err *err)
 {
-	json_t *outputs = json_array(), *sim, *eval;
+	struct po_buf text = PO_BUF_INIT, path = PO_BUF_INIT;
+	json_t *eval;
 	char name[64];
 	int ret;
 
-	for (size_t i = 0; i < ev->n; i++) {
-		const struct po_case_result *r = &ev->cases[i];
-		json_t *o = json_pack("{s:s}", "test_case_id", r->tc ? r->tc->id : "");
-		json_object_set_new(o, "output", r->output ? json_string(r->output) : json_null());
-		if (!r->output && r->error)
-			json_object_set_new(o, "error", json_string(r->error));
-		json_array_append_new(outputs, o);
-	}
-	sim = json_pack("{s:i, s:O, s:s, s:o}", "iteration", iteration, "prompts", prompts,
-			"candidate", origin ? origin : "", "outputs", outputs);
-	if (ev->invalid)
-		json_object_set_new(sim, "invalid", json_string(ev->invalid));
+	simulation_text(&text, iteration, prompts, origin, ev);
 	snprintf(name, sizeof(name), "simulation_iteration_%03d.json", iteration);
-	ret = po_results_write(dir, name, sim, false, files, err);
-	json_decref(sim);
+	po_fs_join(&path, dir, name);
+	ret = po_fs_replace(path.data, text.data, text.len, false, err);
+	if (!ret && files)
+		json_array_append_new(files, json_string(name));
+	po_buf_release(&text);
+	po_buf_release(&path);
 	if (ret)
 		return ret;
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "promptopt.h"
+#include "util/buf.h"
 
 /* Parses the file at path into *out (new reference). PO_ESYNTAX on bad JSON. */
 int po_json_load_file(const char *path, json_t **out, struct po_err *err);
@@ -27,6 +28,10 @@ const char *po_json_str(const json_t *obj, const char *key, const char *dflt);
 double po_json_num(const json_t *obj, const char *key, double dflt);
 long long po_json_int(const json_t *obj, const char *key, long long dflt);
 int po_json_bool(const json_t *obj, const char *key, int dflt);
+/* Appends s as a JSON string literal (quotes included; NULL gives null).
+ * Bytes >= 0x80 are copied as they are: the caller passes UTF-8. */
+void po_json_escape(struct po_buf *out, const char *s);
+
 /* Name of a JSON value's type for messages: "a string", "an array", ... */
 const char *po_json_type_name(const json_t *v);
 
