@@ -507,6 +507,35 @@ static void test_hash(void **state)
 	assert_true(po_hash_u64(1, 0) != po_hash_u64(2, 0));
 }
 
+/* po_json_escape: what it writes parses back to the same string. */
+static void test_json_escape(void **state)
+{
+	static const char *const cases[] = {
+		"", "plain", "quote \" and backslash \\", "line\nbreak\ttab\rcr",
+		"\x01\x1f control", "caf\xc3\xa9 UTF-8 kept", "{\"json\": [1, 2]}",
+	};
+	struct po_buf b = PO_BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *v;
+
+		po_buf_reset(&b);
+		po_json_escape(&b, cases[i]);
+		v = json_loads(b.data, JSON_DECODE_ANY, NULL);
+		assert_non_null(v);
+		assert_string_equal(json_string_value(v), cases[i]);
+		json_decref(v);
+	}
+	po_buf_reset(&b);
+	po_json_escape(&b, "\x01");
+	assert_string_equal(b.data, "\"\\u0001\"");
+	po_buf_reset(&b);
+	po_json_escape(&b, NULL);
+	assert_string_equal(b.data, "null");
+	po_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_rng_double_range),
 		cmocka_unit_test(test_rng_normal_moments),
 		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_json_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
