@@ -230,6 +230,7 @@ struct po_summary {
 	double wall_seconds;
 	double true_best_score;     /* simulator only; negative when unknown */
 	double true_baseline_score; /* simulator only; negative when unknown */
+	double true_optimum;        /* simulator only: the best any prompt can reach; negative when unknown */
 	char results_dir[512];
 	char report_path[512];
 };
@@ -246,6 +247,23 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err);
  * e may be NULL (a failed po_experiment_new), giving an empty summary. */
 void po_experiment_summary(const struct po_experiment *e, struct po_summary *out);
 void po_experiment_free(struct po_experiment *e);
+
+/* ---- the simulator's ground truth ----------------------------------- */
+
+/*
+ * The noise-free expected per-case score (0-100) that the built-in
+ * simulator's judge gives to outputs of `template` (with `system` as the
+ * system prompt; may be NULL) for a test case whose inputs are the JSON
+ * object `inputs_json` (name -> string), with the catalogue "prfaq" (the
+ * pr-faq-validator project) or "generic" (NULL: "prfaq"). The mean over a
+ * project's test cases is the true score of a prompt, which the reported
+ * (noisy) score estimates. Returns 0, or PO_EINPUT with a message for an
+ * unknown catalogue or inputs that are not a JSON object.
+ */
+int po_sim_expected_score(const char *catalogue, const char *system, const char *template,
+			  const char *inputs_json, double *score, struct po_err *err);
+/* The best expected score any prompt can reach with this catalogue. */
+int po_sim_catalogue_optimum(const char *catalogue, double *optimum, struct po_err *err);
 
 /* Reads optimization_final_results.json of a results folder. */
 int po_results_read_summary(const char *results_dir, struct po_summary *out,

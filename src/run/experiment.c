@@ -969,7 +969,7 @@ void po_experiment_summary(const struct po_experiment *e, struct po_summary *out
 {
 	if (!e) {
 		memset(out, 0, sizeof(*out));
-		out->true_best_score = out->true_baseline_score = -1;
+		out->true_best_score = out->true_baseline_score = out->true_optimum = -1;
 		return;
 	}
 	*out = e->summary;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "eval/render.h"
+#include "opt/strategy.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -152,10 +153,17 @@ bool po_project_is_builtin(const char *name)
 
 bool po_project_exists(const char *base, const char *name)
 {
-	char *dir = po_project_dir(base, name), *tc = project_file(dir, "test_cases", name);
-	bool ret = po_fs_exists(tc);
+	static const char *const kinds[3] = { "test_cases", "prompts", "config" };
+	char *dir = po_project_dir(base, name);
+	bool ret = false;
 
-	free(tc);
+	/* Any of the three files makes it exist: loading it then says what is
+	 * missing, where initializing over it would refuse or clobber. */
+	for (int i = 0; i < 3 && !ret; i++) {
+		char *f = project_file(dir, kinds[i], name);
+		ret = po_fs_exists(f);
+		free(f);
+	}
 	free(dir);
 	return ret;
 }
@@ -771,6 +779,22 @@ static int parse_roles(const struct src *s, const json_t *roles, struct po_err *
 	return ret;
 }
 
+static int check_strategy(const struct src *s, const json_t *v, struct po_err *err)
+{
+	const json_t *name = json_is_object(v) ? json_object_get(v, "name") : v;
+	const char *at = json_is_object(v) ? "/strategy/name" : "/strategy";
+
+	if (json_is_object(v) && !name)
+		return 0;
+	if (!json_is_string(name))
+		return fail_at(err, PO_EINPUT, s, at, false, "expected a strategy name, found %s",
+			       po_json_type_name(name));
+	if (!po_strategy_find(json_string_value(name)))
+		return fail_at(err, PO_EINPUT, s, at, false, "unknown strategy '%s'; available: %s",
+			       json_string_value(name), po_strategy_names());
+	return 0;
+}
+
 /*
  * The settings others read from p->config are typed here, so that a wrong
  * type is reported with its position before a run starts, and an unknown
@@ -809,6 +833,8 @@ static int parse_config(const struct src *s, json_t **out, struct po_rubric *rub
 	if (!ret)
 		ret = check_type(s, "", root, "strategy", JSON_STRING, JSON_OBJECT,
 				 "a strategy name or an object", err);
+	if (!ret && (v = json_object_get(root, "strategy")))
+		ret = check_strategy(s, v, err);
 	if (!ret && json_is_number(json_object_get(root, "budget")))
 		ret = check_number(s, "", root, "budget", false, 0, false, 0, err);
 	else if (!ret)
@@ -1060,6 +1086,12 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 	pr_path = project_file(dir, "prompts", name);
 	cf_path = project_file(dir, "config", name);
 	ret = read_project_file(tc_path, dir, &tc, NULL, err);
+	if (ret == PO_ENOTFOUND && po_project_exists(base, name)) {
+		ret = po_error(err, PO_ENOTFOUND,
+			       "project '%s' has no test cases file '%s'; restore it (the seed's shape: {\"test_cases\": [...]}), or remove '%s' to start the project over",
+			       name, tc_path, dir);
+		goto out;
+	}
 	if (ret == PO_ENOTFOUND) {
 		ret = po_error(err, PO_ENOTFOUND,
 			       "project '%s' not found: there is no '%s'; create it with 'promptopt init %s'%s",

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/jsonpos.h"
 #include "util/mem.h"
 
 int po_results_write(const char *dir, const char *name, const json_t *v, bool durable,
@@ -173,21 +175,59 @@ void po_results_summary_from_json(const json_t *f, struct po_summary *s)
 	s->wall_seconds = po_json_num(f, "wall_seconds", 0);
 	s->true_best_score = json_is_object(truth) ? po_json_num(truth, "best", -1) : -1;
 	s->true_baseline_score = json_is_object(truth) ? po_json_num(truth, "baseline", -1) : -1;
+	s->true_optimum = json_is_object(truth) ? po_json_num(truth, "optimum", -1) : -1;
+}
+
+/* The keys a summary is made of, so that an edited or foreign file is an
+ * error with its position rather than a summary of zeros. */
+static int check_summary_shape(const char *name, const struct po_buf *text, const json_t *f,
+			       struct po_err *err)
+{
+	static const struct {
+		const char *key;
+		int type; /* a json_type; JSON_REAL: any number */
+	} need[] = { { "project", JSON_STRING },        { "max_iterations", JSON_INTEGER },
+		     { "baseline_score", JSON_REAL },   { "final_score", JSON_REAL },
+		     { "iteration_history", JSON_ARRAY } };
+	struct po_jsonpos pos;
+
+	if (!json_is_object(f)) {
+		po_jsonpos_find(text->data, text->len, "", &pos);
+		return po_error(err, PO_EINPUT, "%s:%d:%d: expected an object of results, found %s",
+				name, pos.line, pos.col, po_json_type_name(f));
+	}
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		const json_t *v = json_object_get(f, need[i].key);
+		bool ok = need[i].type == JSON_REAL ? json_is_number(v) :
+						      v && (int)json_typeof(v) == need[i].type;
+
+		if (ok)
+			continue;
+		po_jsonpos_find(text->data, text->len, v ? need[i].key : "", &pos);
+		return po_error(err, PO_EINPUT,
+				"%s:%d:%d: %s \"%s\"%s%s; this is not a results file of promptopt, or it was edited: run the experiment again",
+				name, pos.line, pos.col, v ? "wrong type for" : "missing",
+				need[i].key, v ? ", found " : "", v ? po_json_type_name(v) : "");
+	}
+	return 0;
 }
 
 int po_results_read_summary(const char *results_dir, struct po_summary *out, struct po_err *err)
 {
-	struct po_buf path = PO_BUF_INIT;
+	struct po_buf path = PO_BUF_INIT, text = PO_BUF_INIT;
 	json_t *f = NULL;
 	int ret;
 
 	po_fs_join(&path, results_dir, PO_FINAL_RESULTS_FILE);
-	ret = po_json_load_file(path.data, &f, err);
-	if (!ret && !json_is_object(f))
-		ret = po_error(err, PO_EINPUT, "%s: expected a JSON object", path.data);
+	ret = po_fs_read_file(path.data, &text, err);
+	if (!ret)
+		ret = po_json_load_text(path.data, text.data, text.len, &f, err);
+	if (!ret)
+		ret = check_summary_shape(path.data, &text, f, err);
 	if (!ret)
 		po_results_summary_from_json(f, out);
 	json_decref(f);
+	po_buf_release(&text);
 	po_buf_release(&path);
 	return ret;
 }

@@ -169,7 +169,9 @@ bool po_fs_exists(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0;
+	/* A path we may not look at (EACCES, ELOOP...) is not "absent": treating
+	 * it so would make run re-create a project it cannot read. */
+	return stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
 }
 
 void po_fs_join(struct po_buf *out, const char *a, const char *b)

@@ -32,3 +32,22 @@ expect_grep err.txt "prompt_tuning_results_empty/prompts_empty.json:1:"
 : > blocker
 expect_exit 7 "$PO" run --project ro --iterations 1 --results-dir blocker/sub
 expect_grep err.txt "blocker"
+# a project whose test cases file is gone: said so, not re-created over
+"$PO" init lost >/dev/null
+rm prompt_tuning_results_lost/test_cases_lost.json
+expect_exit 10 "$PO" run --project lost --iterations 1
+expect_line err.txt "promptopt: error: project 'lost' has no test cases file 'prompt_tuning_results_lost/test_cases_lost.json'; restore it (the seed's shape: {\"test_cases\": [...]}), or remove 'prompt_tuning_results_lost' to start the project over"
+[ -e prompt_tuning_results_lost/test_cases_lost.json ] && die "run re-created the test cases"
+# a project folder that cannot be read (needs a user without root's rights)
+"$PO" init locked >/dev/null
+chmod 000 prompt_tuning_results_locked
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	chmod 777 .
+	expect_exit 7 setpriv --reuid=65534 --regid=65534 --clear-groups "$PO" run --project locked --iterations 1
+	expect_grep err.txt "cannot read 'prompt_tuning_results_locked/test_cases_locked.json': Permission denied"
+	expect_no_grep err.txt "cannot write"
+elif [ "$(id -u)" != 0 ]; then
+	expect_exit 7 "$PO" run --project locked --iterations 1
+	expect_grep err.txt "cannot read 'prompt_tuning_results_locked/test_cases_locked.json': Permission denied"
+fi
+chmod 755 prompt_tuning_results_locked

@@ -281,6 +281,30 @@ static void test_ground_truth_range(void **state)
 	po_sim_free(sim);
 }
 
+/* The public functions give the same numbers as the handle's. */
+static void test_public_ground_truth(void **state)
+{
+	struct po_sim *sim = new_sim(42, 4, "prfaq");
+	json_t *in = prfaq_inputs();
+	char *in_text = json_dumps(in, 0);
+	const char *base = po_sim_baseline_prompt(sim);
+	struct po_err err = { 0 };
+	double score = -1, opt = -1;
+
+	(void)state;
+	assert_int_equal(po_sim_expected_score(NULL, NULL, base, in_text, &score, &err), 0);
+	assert_true(fabs(score - po_sim_true_score(sim, NULL, base, in)) < 1e-12);
+	assert_int_equal(po_sim_catalogue_optimum("prfaq", &opt, &err), 0);
+	assert_true(fabs(opt - po_sim_optimum(sim)) < 1e-12);
+	assert_int_equal(po_sim_expected_score("prfaq", NULL, base, "[1]", &score, &err), PO_EINPUT);
+	assert_non_null(strstr(err.msg, "JSON object"));
+	assert_int_equal(po_sim_catalogue_optimum("chess", &opt, &err), PO_EINPUT);
+	assert_non_null(strstr(err.msg, "unknown simulator catalogue \"chess\""));
+	free(in_text);
+	json_decref(in);
+	po_sim_free(sim);
+}
+
 static void test_harmful_and_negation(void **state)
 {
 	struct po_sim *sim = new_sim(42, 4, "prfaq");
@@ -742,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_detect_role),
 		cmocka_unit_test(test_generic_catalogue),
 		cmocka_unit_test(test_provider),
+		cmocka_unit_test(test_public_ground_truth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
