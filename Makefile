@@ -53,7 +53,10 @@ bench: build
 fuzz:
 	sh scripts/fuzz.sh
 
+# PREFIX is applied here too: the build folder may have been set up before
+# (by `make run`) with another one. DESTDIR is honoured by meson install.
 install: build
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
 	meson install -C $(BUILD)
 
 clean:
