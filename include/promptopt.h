@@ -129,6 +129,10 @@ struct po_event {
 	bool improved;
 	int no_improvement;
 	int saved;
+	/* PO_EV_BASELINE, PO_EV_ITERATION: test cases of the scored candidate,
+	 * and how many of them failed (left out of its score). */
+	int cases;
+	int failed;
 };
 
 struct po_run_options {

@@ -13,6 +13,15 @@
 #include "util/fs.h"
 #include "util/json.h"
 
+/* Failed evaluations are left out of a score, never hidden. */
+static void print_failed(const struct po_event *ev)
+{
+	if (ev->failed > 0)
+		printf("    (%d of %d evaluation%s failed and %s left out of this score; see the evaluation file)\n",
+		       ev->failed, ev->cases, ev->cases == 1 ? "" : "s",
+		       ev->failed == 1 ? "was" : "were");
+}
+
 void cli_progress_event(const struct po_event *ev, void *userdata)
 {
 	(void)userdata;
@@ -25,6 +34,7 @@ void cli_progress_event(const struct po_event *ev, void *userdata)
 		break;
 	case PO_EV_BASELINE:
 		printf("Baseline score: %.2f\n", ev->score);
+		print_failed(ev);
 		break;
 	case PO_EV_ITERATION:
 		printf("=== Iteration %d/%d ===  ", ev->iteration, ev->max_iterations);
@@ -36,6 +46,7 @@ void cli_progress_event(const struct po_event *ev, void *userdata)
 			printf("\u2713 Improvement! %.2f \u2192 %.2f\n", ev->previous_best, ev->best);
 		else
 			printf("\u2717 No improvement. Keeping previous prompts.\n");
+		print_failed(ev);
 		break;
 	case PO_EV_CONVERGED:
 		printf("\n\U0001F3AF Convergence detected at iteration %d\n", ev->iteration);

@@ -516,7 +516,8 @@ static int run_baseline(struct po_experiment *e, struct po_err *err)
 	po_convergence_update(e->conv, 0, e->best_score);
 	record(e, 0, e->best_score, false, &e->best_eval, "baseline");
 	struct po_event ev = { .kind = PO_EV_BASELINE, .score = e->best_score,
-			       .max_iterations = e->opts.max_iterations };
+			       .max_iterations = e->opts.max_iterations, .cases = (int)e->best_eval.n,
+			       .failed = (int)(e->best_eval.n - e->best_eval.n_ok) };
 	emit(e, &ev);
 	return po_results_write_iteration(e->results_dir, 0, e->best_prompts, "baseline",
 					  &e->best_eval, e->best_score, false, e->files, err);
@@ -538,7 +539,7 @@ static int run_iteration(struct po_experiment *e, struct po_strategy *s, int k,
 	size_t n = 0, best = 0;
 	double prev = e->best_score, score = NAN;
 	bool improved = false;
-	int ret;
+	int ret, ncases = 0, nfailed = 0;
 
 	ret = e->strategy_ops->propose(s, &ctx, &cands, &n, &serr);
 	if (ret == PO_EEVAL || (!ret && !n)) {
@@ -570,6 +571,8 @@ static int run_iteration(struct po_experiment *e, struct po_strategy *s, int k,
 		if (evals[i].n_ok && (!isfinite(score) || evals[i].mean > score)) {
 			score = evals[i].mean;
 			best = i;
+			ncases = (int)evals[i].n;
+			nfailed = (int)(evals[i].n - evals[i].n_ok);
 		}
 	}
 	if (e->strategy_ops->observe)
@@ -591,7 +594,8 @@ static int run_iteration(struct po_experiment *e, struct po_strategy *s, int k,
 emit_it:;
 	struct po_event ev = { .kind = PO_EV_ITERATION, .iteration = k,
 			       .max_iterations = e->opts.max_iterations, .score = score,
-			       .best = e->best_score, .previous_best = prev, .improved = improved };
+			       .best = e->best_score, .previous_best = prev, .improved = improved,
+			       .cases = ncases, .failed = nfailed };
 	emit(e, &ev);
 out:
 	for (size_t i = 0; i < n; i++) {

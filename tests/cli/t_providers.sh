@@ -59,6 +59,17 @@ expect_exit 9 env ANTHROPIC_API_KEY="$KEY" "$PO" run --project pr-faq-validator 
 expect_grep err.txt "anthropic: Failed to connect to 127.0.0.1 port 9"
 expect_grep err.txt "check --base-url and that the server is reachable"
 
+# A case whose calls fail (the mock refuses it with a 400, never retried) is
+# a failed evaluation: left out of the score, and said so on the console.
+"$PO" init fe >/dev/null
+python3 -c "
+import json; p='prompt_tuning_results_fe/test_cases_fe.json'; d=json.load(open(p))
+d['test_cases'][1]['inputs']['input'] += ' [[mock:400]]'; json.dump(d, open(p, 'w'))"
+expect_exit 0 env OPENAI_API_KEY="$KEY" "$PO" run --project fe --iterations 1 --provider openai \
+	--base-url "$URL/v1" --no-cache --no-report
+expect_line out.txt "    (1 of 3 evaluations failed and was left out of this score; see the evaluation file)"
+[ "$(json_get prompt_tuning_results_fe/evaluation_iteration_000.json "['failed']")" = 1 ] || die "failed case not recorded"
+
 # No key in any file the runs wrote (results, journal, cache, report) nor in
 # any message.
 rm -f port.txt
