@@ -5,9 +5,12 @@
  */
 #include "report/report.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/err.h"
 #include "util/fs.h"
@@ -896,6 +899,42 @@ static void name_for_file(struct po_buf *out, const char *project)
 	}
 }
 
+/*
+ * Two runs of one project in the same second must not share a report: the
+ * name is claimed by creating "<base>.md" exclusively (the report replaces
+ * it atomically later), with "_2", "_3"... appended while it is taken.
+ */
+static int reserve_name(const char *docs_dir, struct po_buf *base, struct po_err *err)
+{
+	struct po_buf path = PO_BUF_INIT;
+	size_t stem = base->len;
+	int ret = 0;
+
+	for (int k = 1;; k++) {
+		int fd;
+
+		if (k > 1) {
+			po_buf_setlen(base, stem);
+			po_buf_addf(base, "_%d", k);
+		}
+		po_buf_reset(&path);
+		po_fs_join(&path, docs_dir, base->data);
+		po_buf_adds(&path, ".md");
+		fd = open(path.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			close(fd);
+			break;
+		}
+		if (errno != EEXIST || k == 1000) {
+			ret = po_error(err, PO_EIO, "cannot create '%s': %s", path.data,
+				       strerror(errno));
+			break;
+		}
+	}
+	po_buf_release(&path);
+	return ret;
+}
+
 int po_report_write(const json_t *final_results, const char *docs_dir, int64_t unixtime,
 		    struct po_buf *md_path, struct po_err *err)
 {
@@ -915,6 +954,9 @@ int po_report_write(const json_t *final_results, const char *docs_dir, int64_t u
 	po_buf_adds(&base, "EXPERIMENT_");
 	name_for_file(&base, project);
 	po_buf_addf(&base, "_%lld", (long long)unixtime);
+	ret = reserve_name(docs_dir, &base, err);
+	if (ret < 0)
+		goto out;
 
 	n = chart_series(final_results, &score, &best);
 	po_buf_addf(&title, "Score per iteration: %s", project ? project : "n/a");

@@ -57,7 +57,7 @@ static void suggest_name(char *out, size_t size, const char *name)
 	for (i = 0; name[i] && n + 1 < size && n < 40; i++) {
 		char ch = name[i];
 
-		if ((unsigned char)ch < 0x20 || ch == 0x7f || ch == '/' || ch == '\\')
+		if ((unsigned char)ch <= 0x20 || ch == 0x7f || ch == '/' || ch == '\\')
 			ch = '-';
 		if (ch == '.' && (n == 0 || out[n - 1] == '.' || out[n - 1] == '-'))
 			continue;
@@ -86,6 +86,8 @@ int po_project_name_check(const char *name, struct po_err *err)
 		why = "it contains '..'";
 	else if (name[0] == '.')
 		why = "it starts with '.'";
+	else if (name[0] == ' ' || name[len - 1] == ' ')
+		why = "it starts or ends with a space";
 	for (i = 0; i < len && !why; i++) {
 		if (name[i] == '/')
 			why = "it contains '/'";

@@ -30,3 +30,6 @@ expect_exit 0 "$PO" run --project noconf --iterations 2 --no-report --results-di
 expect_file elsewhere/test_cases_noconf.json
 expect_file elsewhere/prompts_noconf.json
 [ ! -e elsewhere/config_noconf.json ] || die "invented a config file"
+# a name with a space at either end (the folder would be hard to tell apart)
+expect_exit 3 "$PO" init " my-project"
+expect_line err.txt "promptopt: error: invalid project name ' my-project': it starts or ends with a space; use a plain name of letters, digits, '-' and '_', e.g. 'my-project'"

@@ -666,9 +666,15 @@ static void test_write_creates_both_files(void **state)
 	assert_contains(got.data, "pr-faq-validator</title>");
 	assert_int_equal(count_of(got.data, "<polyline"), 2);
 
-	/* Writing again replaces the files. */
+	/* A second report in the same second gets its own name. */
 	assert_int_equal(po_report_write(fr, docs.data, 1732419531, &md_path, &err), 0);
-	assert_int_equal(count_entries(docs.data), 2);
+	po_buf_reset(&expect);
+	po_buf_addf(&expect, "%s/EXPERIMENT_pr-faq-validator_1732419531_2.md", docs.data);
+	assert_string_equal(md_path.data, expect.data);
+	assert_int_equal(count_entries(docs.data), 4);
+	po_buf_reset(&got);
+	assert_int_equal(po_fs_read_file(md_path.data, &got, &err), 0);
+	assert_contains(got.data, "](EXPERIMENT_pr-faq-validator_1732419531_2.svg)");
 
 	remove_tree(tmp);
 	free(tmp);
