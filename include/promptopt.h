@@ -40,6 +40,7 @@ enum po_status {
 	PO_ENOTFOUND = -10,   /* no such project / results */
 	PO_EINTR = -11,       /* interrupted (SIGINT/SIGTERM) */
 	PO_EBUDGET = -12,     /* --max-calls or --budget-usd reached (results so far saved) */
+	PO_EBUSY = -13,       /* another run is writing to the same results folder */
 };
 
 /* The three kinds of LLM call. */

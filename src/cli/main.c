@@ -35,7 +35,8 @@ const char cli_exit_codes_help[] =
 	"   9  evaluation produced no usable score\n"
 	"  10  not found (no such project or results)\n"
 	"  11  interrupted (results so far are saved)\n"
-	"  12  --max-calls or --budget-usd reached (results so far are saved)\n";
+	"  12  --max-calls or --budget-usd reached (results so far are saved)\n"
+	"  13  another run is writing to the same results folder\n";
 
 int cli_exit_code(int status)
 {

@@ -38,6 +38,7 @@ struct po_experiment {
 	char run_id[64];
 	struct po_project *project;
 	struct po_engine *engine;
+	int lock_fd;                    /* holds results_dir/.promptopt.lock, or -1 */
 	const struct po_sim *sim;       /* borrowed from the engine's provider, or NULL */
 	const struct po_strategy_ops *strategy_ops;
 	struct po_eval_settings settings;
@@ -262,11 +263,40 @@ static int apply_config(struct po_experiment *e, struct po_err *err)
 	return 0;
 }
 
+/* One run writes into a results folder at a time: a second one would mix
+ * its iteration files with the first's. */
+static int lock_results(struct po_experiment *e, struct po_err *err)
+{
+	struct po_buf path = PO_BUF_INIT;
+	long holder;
+
+	po_fs_join(&path, e->results_dir, ".promptopt.lock");
+	e->lock_fd = po_fs_lock(path.data, false, &holder, err);
+	po_buf_release(&path);
+	if (e->lock_fd == PO_EBUSY) {
+		e->lock_fd = -1;
+		if (holder)
+			return po_error(err, PO_EBUSY,
+					"another run (pid %ld) is writing to '%s'; wait for it to finish, or give this run its own folder with --results-dir",
+					holder, e->results_dir);
+		return po_error(err, PO_EBUSY,
+				"another run is writing to '%s'; wait for it to finish, or give this run its own folder with --results-dir",
+				e->results_dir);
+	}
+	if (e->lock_fd < 0) {
+		int ret = e->lock_fd;
+		e->lock_fd = -1;
+		return ret;
+	}
+	return 0;
+}
+
 int po_experiment_new(struct po_experiment **out, const struct po_run_options *opts,
 		      struct po_err *err)
 {
 	struct po_experiment *e;
 	struct po_buf dir = PO_BUF_INIT;
+	bool created;
 	int ret;
 
 	*out = NULL;
@@ -280,6 +310,7 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 				"iterations must be between 0 and 100000, not %d",
 				opts->max_iterations);
 	e = po_xcalloc(1, sizeof(*e));
+	e->lock_fd = -1;
 	e->opts = *opts;
 	e->project_name = po_xstrdup(opts->project);
 	e->provider = po_xstrdup(opts->provider ? opts->provider : "sim");
@@ -316,10 +347,10 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 		if (ret)
 			return ret;
 	}
-	if (!po_project_exists(".", e->project_name)) {
-		ret = po_project_init(".", e->project_name, err);
-		if (ret)
-			return ret;
+	ret = po_project_ensure(".", e->project_name, &created, err);
+	if (ret)
+		return ret;
+	if (created) {
 		emit_msg(e, PO_EV_INFO, "Initialized project '%s' in prompt_tuning_results_%s/ (%s)",
 			 e->project_name, e->project_name,
 			 po_project_is_builtin(e->project_name) ? "built-in data" :
@@ -338,6 +369,9 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 	}
 	e->opts.results_dir = e->results_dir;
 	ret = po_fs_mkdirs(e->results_dir, err);
+	if (ret)
+		return ret;
+	ret = lock_results(e, err);
 	if (ret)
 		return ret;
 	ret = make_engine(e, err);
@@ -990,6 +1024,8 @@ void po_experiment_free(struct po_experiment *e)
 {
 	if (!e)
 		return;
+	if (e->lock_fd >= 0)
+		close(e->lock_fd);
 	po_engine_free(e->engine);
 	po_project_free(e->project);
 	po_convergence_free(e->conv);

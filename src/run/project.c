@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "eval/render.h"
 #include "opt/strategy.h"
@@ -166,6 +167,49 @@ bool po_project_exists(const char *base, const char *name)
 		ret = po_fs_exists(f);
 		free(f);
 	}
+	free(dir);
+	return ret;
+}
+
+int po_project_ensure(const char *base, const char *name, bool *created, struct po_err *err)
+{
+	struct po_buf lock = PO_BUF_INIT;
+	char *dir;
+	long holder;
+	int ret, fd;
+
+	*created = false;
+	ret = po_project_name_check(name, err);
+	if (ret)
+		return ret;
+	dir = po_project_dir(base, name);
+	po_fs_join(&lock, dir, "test_cases_");
+	po_buf_addf(&lock, "%s.json", name);
+	/* Complete (the test cases are written last): nothing to do. */
+	if (po_fs_exists(lock.data))
+		goto out;
+	/* Several runs (or shards of a batch on one shared folder) may find the
+	 * project missing at once: one creates it, the others wait and use it.
+	 * Under the lock, a partial project is one whose creation failed: it is
+	 * left for loading to report. */
+	ret = po_fs_mkdirs(dir, err);
+	if (!ret) {
+		po_fs_join(&lock, dir, ".init.lock");
+		fd = po_fs_lock(lock.data, true, &holder, err);
+		ret = fd < 0 ? fd : 0;
+		if (!ret && !po_project_exists(base, name)) {
+			ret = po_project_init(base, name, err);
+			*created = !ret;
+		}
+		/* Removing it is safe: whoever locks the file after this
+		 * (this inode or a new one) finds the project there. */
+		if (fd >= 0) {
+			unlink(lock.data);
+			close(fd);
+		}
+	}
+out:
+	po_buf_release(&lock);
 	free(dir);
 	return ret;
 }

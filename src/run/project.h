@@ -69,6 +69,12 @@ int po_project_init(const char *base, const char *name, struct po_err *err);
 
 /* True when the project's folder holds its test cases file. */
 bool po_project_exists(const char *base, const char *name);
+/*
+ * Creates the project when none of its files exists (as po_project_init),
+ * safely when several processes do it at once: one creates it, the others
+ * wait for it. *created tells whether this call created it.
+ */
+int po_project_ensure(const char *base, const char *name, bool *created, struct po_err *err);
 
 /* Loads and validates. PO_ENOTFOUND when the project does not exist. */
 int po_project_load(struct po_project **out, const char *base, const char *name,

@@ -58,6 +58,7 @@ const char *po_strstatus(int status)
 	case PO_ENOTFOUND: return "not found";
 	case PO_EINTR: return "interrupted";
 	case PO_EBUDGET: return "budget reached";
+	case PO_EBUSY: return "results folder in use";
 	default: return "failure";
 	}
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -172,6 +173,37 @@ bool po_fs_exists(const char *path)
 	/* A path we may not look at (EACCES, ELOOP...) is not "absent": treating
 	 * it so would make run re-create a project it cannot read. */
 	return stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
+}
+
+int po_fs_lock(const char *path, bool wait, long *holder, struct po_err *err)
+{
+	char text[32];
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	*holder = 0;
+	if (fd < 0)
+		return po_error(err, PO_EIO, "cannot open the lock file '%s': %s", path,
+				strerror(errno));
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK) {
+			n = pread(fd, text, sizeof(text) - 1, 0);
+			text[n > 0 ? n : 0] = '\0';
+			*holder = strtol(text, NULL, 10);
+			close(fd);
+			return po_error(err, PO_EBUSY, "'%s' is locked by process %ld", path, *holder);
+		}
+		po_error(err, PO_EIO, "cannot lock '%s': %s", path, strerror(errno));
+		close(fd);
+		return PO_EIO;
+	}
+	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	/* Best effort: the pid only makes the refusal message more helpful. */
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, text, (size_t)n, 0) < 0)
+		(void)0;
+	return fd;
 }
 
 void po_fs_join(struct po_buf *out, const char *a, const char *b)

@@ -30,6 +30,14 @@ int po_fs_read_file(const char *path, struct po_buf *out, struct po_err *err);
 int po_fs_mkdirs(const char *path, struct po_err *err);
 bool po_fs_is_dir(const char *path);
 bool po_fs_exists(const char *path);
+/*
+ * Takes an exclusive lock (flock) on the file at path, created if needed,
+ * and writes the caller's pid into it. Returns the open descriptor (close it
+ * to release the lock; the file stays), or PO_EIO. When the lock is held
+ * elsewhere: waits for it if `wait`, else returns PO_EBUSY with *holder set
+ * to the pid written by the process that holds it (0 when unknown).
+ */
+int po_fs_lock(const char *path, bool wait, long *holder, struct po_err *err);
 /* Joins a and b with one '/', into out (reset first). */
 void po_fs_join(struct po_buf *out, const char *a, const char *b);
 
