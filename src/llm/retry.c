@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 /* Quota and billing errors are decided from the start of the body. */
 #define QUOTA_SCAN_MAX 65536
 
@@ -27,25 +29,57 @@ static bool contains_ci(const char *hay, size_t len, const char *needle)
 	return false;
 }
 
-bool po_retry_is_quota_error(const char *body, size_t len)
+/* Quota and spend-limit phrases of OpenAI, Anthropic and compatible
+ * gateways. Not "billing" alone: OpenAI's ordinary per-minute rate-limit
+ * message links to the billing page. */
+static bool quota_phrase(const char *text, size_t len)
 {
-	/* Phrases of OpenAI (insufficient_quota), Anthropic (credit balance,
-	 * usage limits) and compatible gateways (spend limit, billing). A
-	 * per-minute rate limit says "rate limit", which stays retryable. */
 	static const char *const phrases[] = {
 		"insufficient_quota", "exceeded your current quota", "credit balance",
-		"billing", "spend limit", "spending limit", "budget exceeded",
-		"api usage limits", "usage limit reached",
+		"billing_hard_limit", "billing_not_active", "spend limit", "spending limit",
+		"budget exceeded", "api usage limits", "usage limit reached",
 	};
+
+	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (contains_ci(text, len, phrases[i]))
+			return true;
+	return false;
+}
+
+static bool is_rate_limit_code(const char *s)
+{
+	return s && (!strcmp(s, "rate_limit_exceeded") || !strcmp(s, "rate_limit_error") ||
+		     !strcmp(s, "requests") || !strcmp(s, "tokens"));
+}
+
+bool po_retry_is_quota_error(const char *body, size_t len)
+{
+	const char *fields[3];
+	json_t *root, *e;
+	bool quota = false, rate = false;
 
 	if (!body)
 		return false;
 	if (len > QUOTA_SCAN_MAX)
 		len = QUOTA_SCAN_MAX;
-	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
-		if (contains_ci(body, len, phrases[i]))
-			return true;
-	return false;
+	root = json_loadb(body, len, 0, NULL);
+	if (!root)
+		return quota_phrase(body, len);
+	/* A JSON error: decided from its code, type and message only, never from
+	 * other text a server may echo (such as the prompt). */
+	e = json_object_get(root, "error");
+	if (!json_is_object(e))
+		e = root;
+	fields[0] = json_string_value(json_object_get(e, "code"));
+	fields[1] = json_string_value(json_object_get(e, "type"));
+	fields[2] = json_string_value(json_object_get(e, "message"));
+	if (!fields[2])
+		fields[2] = json_string_value(json_object_get(root, "error"));
+	rate = is_rate_limit_code(fields[0]) || is_rate_limit_code(fields[1]);
+	for (int i = 0; i < 3 && !rate && !quota; i++)
+		quota = fields[i] && quota_phrase(fields[i], strlen(fields[i]));
+	json_decref(root);
+	return quota;
 }
 
 enum po_retry_class po_retry_classify(long status, const char *body, size_t len)

@@ -34,6 +34,17 @@ static void test_classify(void **state)
 	assert_int_equal(po_retry_classify(400, aq, strlen(aq)), PO_RETRY_FATAL);
 	const char *rl = "{\"error\":{\"type\":\"rate_limit_error\",\"message\":\"rate limit\"}}";
 	assert_int_equal(po_retry_classify(429, rl, strlen(rl)), PO_RETRY_AGAIN);
+	/* OpenAI's ordinary rate limit links to the billing page: retried. */
+	const char *orl = "{\"error\":{\"message\":\"Rate limit reached for gpt-4o-mini in organization org-x on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn more. You can increase your rate limit by adding a payment method to your account at https://platform.openai.com/account/billing.\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}";
+	assert_int_equal(po_retry_classify(429, orl, strlen(orl)), PO_RETRY_AGAIN);
+	/* A 400 that echoes a prompt about credit balances is not a quota error. */
+	const char *echo = "{\"error\":{\"message\":\"bad request\"},\"prompt\":\"explain the credit balance\"}";
+	assert_int_equal(po_retry_classify(400, echo, strlen(echo)), PO_RETRY_FINAL);
+	/* OpenAI's billing hard limit, and a plain-text gateway error. */
+	const char *hard = "{\"error\":{\"code\":\"billing_hard_limit_reached\",\"message\":\"Billing hard limit has been reached\"}}";
+	assert_int_equal(po_retry_classify(400, hard, strlen(hard)), PO_RETRY_FATAL);
+	const char *plain = "monthly spend limit reached for this key";
+	assert_int_equal(po_retry_classify(429, plain, strlen(plain)), PO_RETRY_FATAL);
 	/* Only the length given is read. */
 	assert_int_equal(po_retry_classify(429, oq, 5), PO_RETRY_AGAIN);
 }
