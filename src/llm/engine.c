@@ -405,12 +405,9 @@ static int dispatch(struct po_engine *e, const struct po_llm_request *reqs,
 		}
 		memset(subout, 0, m * sizeof(*subout));
 		ret = p->ops->complete(p, sub, subout, m, err);
-		for (size_t k = 0; k < m; k++) {
-			if (ret < 0)
-				po_llm_response_release(&subout[k]);
-			else
-				out[idx[k]] = subout[k];
-		}
+		/* Also on failure: the calls answered before it were paid for. */
+		for (size_t k = 0; k < m; k++)
+			out[idx[k]] = subout[k];
 	}
 	free(sub);
 	free(subout);
@@ -448,14 +445,29 @@ int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 		goto fail;
 	ret = dispatch(e, reqs, out, n, hit, err);
 	if (ret < 0) {
-		/* The provider is unusable: what it did not answer is not spent. */
-		goto fail;
+		/* The provider is unusable (a refused key, an exhausted quota, an
+		 * interrupt), but what it answered before that was paid for: it is
+		 * journaled, priced and cached like any answer, so a rerun does not
+		 * pay for it again. What was never sent is given back. */
+		long unsent = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (hit[i] || out[i].content || out[i].attempts > 0)
+				account(e, &reqs[i], &out[i], keys[i]);
+			else
+				unsent++;
+		}
+		e->provider_calls -= unsent;
+		if (e->shared)
+			po_shared_release(e->shared, unsent);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			account(e, &reqs[i], &out[i], keys[i]);
 	}
-	for (size_t i = 0; i < n; i++)
-		account(e, &reqs[i], &out[i], keys[i]);
 	cache_store(e, reqs, out, n, keys, hit);
 	if (e->journal && po_journal_flush(e->journal, NULL) < 0)
 		e->stats.journal_errors++;
+	if (ret < 0)
+		goto fail;
 	free(keys);
 	free(hit);
 	return 0;
