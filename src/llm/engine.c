@@ -29,6 +29,7 @@ struct po_engine {
 	long max_calls;
 	double budget_usd;
 	struct po_shared *shared;
+	uint64_t seed;
 	long provider_calls;            /* calls sent to providers (cache hits excluded) */
 	char *last_model[PO_ROLE_COUNT]; /* the model that last answered a role */
 	double spent;
@@ -119,6 +120,7 @@ int po_engine_new(struct po_engine **out, const struct po_engine_config *cfg,
 	e->max_calls = cfg->max_calls > 0 ? cfg->max_calls : 0;
 	e->budget_usd = cfg->budget_usd > 0 ? cfg->budget_usd : 0;
 	e->shared = cfg->shared;
+	e->seed = cfg->seed;
 	*out = e;
 	return 0;
 fail:
@@ -158,14 +160,14 @@ static void key_str(struct po_sha256 *c, char tag, const char *s)
 }
 
 void po_engine_cache_key(const struct po_llm_request *req, const char *provider,
-			 const char *base_url, char out[65])
+			 const char *base_url, uint64_t seed, char out[65])
 {
 	struct po_sha256 c;
 	unsigned char d[PO_SHA256_LEN];
 	char num[64];
 
 	po_sha256_init(&c);
-	key_str(&c, 'V', "promptopt-cache-key-1");
+	key_str(&c, 'V', "promptopt-cache-key-2");
 	key_str(&c, 'P', provider);
 	key_str(&c, 'U', base_url ? base_url : "");
 	key_str(&c, 'M', req->model);
@@ -178,6 +180,8 @@ void po_engine_cache_key(const struct po_llm_request *req, const char *provider,
 	key_str(&c, 'X', num);
 	snprintf(num, sizeof(num), "%u", req->sample);
 	key_str(&c, 'N', num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)seed);
+	key_str(&c, 'R', num);
 	po_sha256_final(&c, d);
 	po_sha256_hex(d, out);
 }
@@ -431,7 +435,7 @@ int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 	for (size_t i = 0; i < n; i++)
 		if (po_engine_cacheable(provider_name(e, reqs[i].role)))
 			po_engine_cache_key(&reqs[i], provider_name(e, reqs[i].role),
-					    e->base_url[reqs[i].role], keys[i]);
+					    e->base_url[reqs[i].role], e->seed, keys[i]);
 	cache_lookup(e, reqs, out, n, keys, hit);
 	for (size_t i = 0; i < n; i++) {
 		if (hit[i])

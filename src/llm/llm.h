@@ -107,6 +107,9 @@ struct po_engine_config {
 	long max_calls;             /* provider calls (not cache hits); 0 = no limit */
 	double budget_usd;          /* 0 = no limit */
 	struct po_shared *shared;   /* limits shared with other engines; may be NULL */
+	/* The run's seed, part of the cache key: a rerun with the same seed is
+	 * answered from the cache, another seed draws fresh samples. */
+	uint64_t seed;
 };
 
 void po_engine_config_init(struct po_engine_config *cfg);
@@ -131,9 +134,10 @@ const struct po_prices *po_engine_prices(const struct po_engine *e);
 double po_engine_total_cost(const struct po_engine *e);
 /* True when a provider's answers are cached (not sim, not bridge). */
 bool po_engine_cacheable(const char *provider);
-/* The cache key of a request (hex SHA-256) for a provider and base URL. */
+/* The cache key of a request (hex SHA-256) for a provider, base URL and
+ * run seed. */
 void po_engine_cache_key(const struct po_llm_request *req, const char *provider,
-			 const char *base_url, char out[65]);
+			 const char *base_url, uint64_t seed, char out[65]);
 /*
  * Remaining allowance: calls (-1 = no limit) and dollars (-1 = no limit),
  * the tighter of this engine's limits and the shared ones.

@@ -195,6 +195,7 @@ static int make_engine(struct po_experiment *e, struct po_err *err)
 		po_fs_join(&jpath, e->results_dir, PO_JOURNAL_FILE);
 		ec.journal_path = jpath.data;
 		ec.run_id = e->run_id;
+		ec.seed = e->opts.seed;
 		ec.max_calls = e->opts.max_calls;
 		ec.budget_usd = e->opts.budget_usd;
 		ec.shared = e->opts.shared;

@@ -233,50 +233,53 @@ static void test_key_fields(void **state)
 	char k0[65], k[65];
 
 	(void)state;
-	po_engine_cache_key(&base, "openai", "http://a", k0);
+	po_engine_cache_key(&base, "openai", "http://a", 42, k0);
 	assert_int_equal(strlen(k0), 64);
-	po_engine_cache_key(&base, "openai", "http://a", k);
+	po_engine_cache_key(&base, "openai", "http://a", 42, k);
 	assert_string_equal(k, k0);
 
 	struct po_llm_request r = base;
 	r.sample = 1;
-	po_engine_cache_key(&r, "openai", "http://a", k);
+	po_engine_cache_key(&r, "openai", "http://a", 42, k);
 	assert_string_not_equal(k, k0);
 	r = base;
 	r.temperature = 0.70000001;
-	po_engine_cache_key(&r, "openai", "http://a", k);
+	po_engine_cache_key(&r, "openai", "http://a", 42, k);
 	assert_string_not_equal(k, k0);
 	r = base;
 	r.max_tokens = 101;
-	po_engine_cache_key(&r, "openai", "http://a", k);
+	po_engine_cache_key(&r, "openai", "http://a", 42, k);
 	assert_string_not_equal(k, k0);
 	r = base;
 	r.model = "m2";
-	po_engine_cache_key(&r, "openai", "http://a", k);
+	po_engine_cache_key(&r, "openai", "http://a", 42, k);
 	assert_string_not_equal(k, k0);
 	r = base;
 	r.system = NULL;
-	po_engine_cache_key(&r, "openai", "http://a", k);
+	po_engine_cache_key(&r, "openai", "http://a", 42, k);
 	assert_string_not_equal(k, k0);
 	r = base;
 	r.system = "";
 	char k2[65];
-	po_engine_cache_key(&r, "openai", "http://a", k2);
+	po_engine_cache_key(&r, "openai", "http://a", 42, k2);
 	assert_string_not_equal(k2, k);
 	/* Text moved from system to prompt is another request. */
 	r = base;
 	r.system = "sy";
 	r.prompt = "sp";
-	po_engine_cache_key(&r, "openai", "http://a", k);
+	po_engine_cache_key(&r, "openai", "http://a", 42, k);
 	assert_string_not_equal(k, k0);
-	po_engine_cache_key(&base, "anthropic", "http://a", k);
+	po_engine_cache_key(&base, "anthropic", "http://a", 42, k);
 	assert_string_not_equal(k, k0);
-	po_engine_cache_key(&base, "openai", "http://b", k);
+	po_engine_cache_key(&base, "openai", "http://b", 42, k);
+	assert_string_not_equal(k, k0);
+	/* Another run seed draws fresh samples. */
+	po_engine_cache_key(&base, "openai", "http://a", 43, k);
 	assert_string_not_equal(k, k0);
 	/* The role is not part of the key: the same request is the same answer. */
 	r = base;
 	r.role = PO_ROLE_JUDGE;
-	po_engine_cache_key(&r, "openai", "http://a", k);
+	po_engine_cache_key(&r, "openai", "http://a", 42, k);
 	assert_string_equal(k, k0);
 }
 
