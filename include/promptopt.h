@@ -208,7 +208,11 @@ enum {
 	PO_FROM_CONFIG_PATIENCE = 1u << 3,     /* convergence.no_improvement_threshold */
 	PO_FROM_CONFIG_MIN_IMPROVEMENT = 1u << 4, /* convergence.min_improvement_percent */
 	PO_FROM_CONFIG_EARLY_STOP = 1u << 5,   /* convergence.enable_early_stop, track_plateau_variance */
-	PO_FROM_CONFIG_ALL = 0x3fu,
+	/* "roles": provider and model per role, where role_provider[r] /
+	 * role_model[r] are not set (clear it when the run names a provider or
+	 * model for all roles: the command line then decides) */
+	PO_FROM_CONFIG_ROLES = 1u << 6,
+	PO_FROM_CONFIG_ALL = 0x7fu,
 };
 
 void po_run_options_init(struct po_run_options *opts);
@@ -252,6 +256,9 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err);
  * e may be NULL (a failed po_experiment_new), giving an empty summary. */
 void po_experiment_summary(const struct po_experiment *e, struct po_summary *out);
 void po_experiment_free(struct po_experiment *e);
+/* The provider a role uses ("sim", "bridge", ...), as the options and the
+ * project's config decided; valid after a successful po_experiment_new. */
+const char *po_experiment_role_provider(const struct po_experiment *e, enum po_role role);
 
 /* ---- the simulator's ground truth ----------------------------------- */
 

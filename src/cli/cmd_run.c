@@ -64,7 +64,7 @@ static void run_usage(FILE *f)
 		"  -q, --quiet            print only the final summary\n"
 		"  -h, --help             show this help\n\n"
 		"Settings not given as flags come from the project's config_NAME.json\n"
-		"(iterations, seed, strategy, convergence), else from the defaults above.\n\n%s",
+		"(iterations, seed, strategy, convergence, roles), else from the defaults above.\n\n%s",
 		cli_exit_codes_help);
 }
 
@@ -133,6 +133,7 @@ int cmd_run(int argc, char **argv)
 		}
 		if (!strcmp(a, "--real-api")) {
 			o.provider = "anthropic"; /* the seed's flag */
+			o.from_config &= ~PO_FROM_CONFIG_ROLES;
 			continue;
 		}
 		if (!strcmp(a, "--no-auto-responder")) {
@@ -162,6 +163,7 @@ int cmd_run(int argc, char **argv)
 			continue;
 		case OPT_PROVIDER:
 			o.provider = v;
+			o.from_config &= ~PO_FROM_CONFIG_ROLES;
 			continue;
 		case OPT_STRATEGY:
 			o.strategy = v;
@@ -196,6 +198,7 @@ int cmd_run(int argc, char **argv)
 			continue;
 		case OPT_MODEL:
 			o.model = v;
+			o.from_config &= ~PO_FROM_CONFIG_ROLES;
 			continue;
 		case OPT_GENERATE_MODEL:
 		case OPT_JUDGE_MODEL:
@@ -257,10 +260,9 @@ int cmd_run(int argc, char **argv)
 	o.on_event = on_event;
 	o.userdata = &rc;
 	o.interrupt = &stop_requested;
-	for (int r = 0; r < PO_ROLE_COUNT; r++)
-		if (!strcmp(o.role_provider[r] ? o.role_provider[r] : o.provider, "bridge"))
-			uses_bridge = true;
-	if (uses_bridge && auto_responder) {
+	/* Whether a role uses the bridge is known once the project's config
+	 * (roles) is read: the responder starts after po_experiment_new. */
+	if (auto_responder) {
 		o.peer_alive = cli_autoresponder_alive;
 		o.peer_userdata = &ar;
 		o.bridge_peer_is_sim = true;
@@ -273,7 +275,10 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	ret = po_experiment_new(&e, &o, &err);
-	if (!ret && o.peer_alive) {
+	for (int r = 0; !ret && r < PO_ROLE_COUNT; r++)
+		if (!strcmp(po_experiment_role_provider(e, (enum po_role)r), "bridge"))
+			uses_bridge = true;
+	if (!ret && uses_bridge && auto_responder) {
 		if (o.bridge_dir)
 			po_buf_adds(&bdir, o.bridge_dir);
 		else

@@ -250,6 +250,22 @@ static int apply_config(struct po_experiment *e, struct po_err *err)
 						e->project->config_path, name, po_strategy_names());
 		}
 	}
+	if (m & PO_FROM_CONFIG_ROLES) {
+		const char *key;
+		const json_t *v;
+
+		json_object_foreach((json_t *)json_object_get(cfg, "roles"), key, v) {
+			enum po_role r;
+			const char *prov = json_is_string(v) ? json_string_value(v) :
+							       po_json_str(v, "provider", NULL);
+			if (po_role_parse(key, &r) < 0)
+				continue;
+			if (prov && !e->opts.role_provider[r])
+				e->opts.role_provider[r] = prov;
+			if (!e->opts.role_model[r])
+				e->opts.role_model[r] = po_json_str(v, "model", NULL);
+		}
+	}
 	if (m & PO_FROM_CONFIG_PATIENCE)
 		cc->no_improvement_threshold = (int)po_json_int(conv, "no_improvement_threshold",
 								cc->no_improvement_threshold);
@@ -260,6 +276,45 @@ static int apply_config(struct po_experiment *e, struct po_err *err)
 		cc->enable_early_stop = po_json_bool(conv, "enable_early_stop", cc->enable_early_stop);
 		cc->track_plateau_variance = po_json_bool(conv, "track_plateau_variance",
 							  cc->track_plateau_variance);
+	}
+	return 0;
+}
+
+/* "bridge", or "anthropic (judge: openai/gpt-4o-mini)" when roles differ. */
+static void describe_providers(const struct po_experiment *e, struct po_buf *out)
+{
+	int own = 0, n = 0;
+
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		own += !strcmp(role_provider(e, r), e->provider);
+	/* The run-wide provider is named only when some role uses it. */
+	if (own)
+		po_buf_adds(out, e->provider);
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		if (!strcmp(role_provider(e, r), e->provider) && !e->opts.role_model[r])
+			continue;
+		po_buf_addf(out, "%s%s: %s", n++ ? ", " : own ? " (" : "",
+			    po_role_name((enum po_role)r), role_provider(e, r));
+		if (e->settings.models[r])
+			po_buf_addf(out, "/%s", e->settings.models[r]);
+	}
+	if (own && n)
+		po_buf_addch(out, ')');
+}
+
+/* Credentials of every role's provider, before anything is created. */
+static int preflight(struct po_experiment *e, struct po_err *err)
+{
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		struct po_provider_spec spec;
+		int ret;
+
+		po_provider_spec_init(&spec);
+		spec.name = role_provider(e, r);
+		spec.base_url = e->opts.base_url;
+		ret = po_provider_preflight(&spec, err);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -338,16 +393,9 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 					role_provider(e, r), po_provider_names());
 	make_run_id(e);
 
-	for (int r = 0; r < PO_ROLE_COUNT; r++) {
-		struct po_provider_spec spec;
-
-		po_provider_spec_init(&spec);
-		spec.name = role_provider(e, r);
-		spec.base_url = e->opts.base_url;
-		ret = po_provider_preflight(&spec, err);
-		if (ret)
-			return ret;
-	}
+	ret = preflight(e, err);
+	if (ret)
+		return ret;
 	ret = po_project_ensure(".", e->project_name, &created, err);
 	if (ret)
 		return ret;
@@ -361,6 +409,10 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 	if (ret)
 		return ret;
 	ret = apply_config(e, err);
+	if (ret)
+		return ret;
+	/* The config may name providers of its own (roles). */
+	ret = preflight(e, err);
 	if (ret)
 		return ret;
 	if (opts->results_dir) {
@@ -785,13 +837,15 @@ static json_t *final_json(struct po_experiment *e, int64_t now)
 	const struct po_engine_stats *st = po_engine_stats(e->engine);
 	double imp = e->best_score - e->baseline_score;
 	char iso[32];
-	json_t *f, *models = json_object(), *calls, *tokens;
+	json_t *f, *models = json_object(), *providers = json_object(), *calls, *tokens;
 	long in = 0, outt = 0, failed = 0;
 
 	po_time_iso8601(now, iso, sizeof(iso));
 	for (int i = 0; i < PO_ROLE_COUNT; i++) {
 		json_object_set_new(models, po_role_name((enum po_role)i),
 				    json_string(e->settings.models[i] ? e->settings.models[i] : ""));
+		json_object_set_new(providers, po_role_name((enum po_role)i),
+				    json_string(role_provider(e, i)));
 		in += st->input_tokens[i];
 		outt += st->output_tokens[i];
 	}
@@ -815,6 +869,7 @@ static json_t *final_json(struct po_experiment *e, int64_t now)
 	json_object_set_new(f, "provider", json_string(e->provider));
 	json_object_set_new(f, "seed", json_integer((json_int_t)e->opts.seed));
 	json_object_set_new(f, "models", models);
+	json_object_set_new(f, "providers", providers);
 	json_object_set_new(f, "calls", calls);
 	json_object_set_new(f, "tokens", tokens);
 	add_accounting(e, f);
@@ -916,6 +971,7 @@ static int finish(struct po_experiment *e, struct po_err *err)
 int po_experiment_run(struct po_experiment *e, struct po_err *err)
 {
 	struct po_strategy *s = NULL;
+	struct po_buf prov = PO_BUF_INIT;
 	int ret, k;
 
 	if (!e->engine)
@@ -933,11 +989,13 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 	ret = write_inputs_copy(e, err);
 	if (ret)
 		return ret;
+	describe_providers(e, &prov);
 	emit_msg(e, PO_EV_INFO,
 		 "Project %s: %zu test cases, prompt '%s', up to %d iterations, strategy %s, provider %s, seed %llu",
 		 e->project_name, e->project->ncases, e->project->main_prompt,
-		 e->opts.max_iterations, e->strategy_name, e->provider,
+		 e->opts.max_iterations, e->strategy_name, prov.data,
 		 (unsigned long long)e->opts.seed);
+	po_buf_release(&prov);
 	emit_estimate(e);
 	ret = run_baseline(e, err);
 	if (ret == PO_EBUDGET && err) {
@@ -1019,6 +1077,11 @@ void po_experiment_summary(const struct po_experiment *e, struct po_summary *out
 		out->iterations_run = e->iterations_run;
 		out->max_iterations = e->opts.max_iterations;
 	}
+}
+
+const char *po_experiment_role_provider(const struct po_experiment *e, enum po_role role)
+{
+	return role_provider(e, role);
 }
 
 void po_experiment_free(struct po_experiment *e)

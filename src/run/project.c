@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "eval/render.h"
+#include "llm/provider.h"
 #include "opt/strategy.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -817,10 +818,32 @@ static int parse_roles(const struct src *s, const json_t *roles, struct po_err *
 		return type_error(err, s, "", "roles", roles, "an object", "");
 	ret = check_keys(s, "/roles", roles, known, "role", err);
 	json_object_foreach((json_t *)roles, key, v) {
+		static const char *const fields[] = { "provider", "model", NULL };
+		struct po_buf at = PO_BUF_INIT;
+		const json_t *prov = json_is_object(v) ? json_object_get(v, "provider") : v;
+
 		if (ret)
 			break;
 		ret = check_type(s, "/roles", roles, key, JSON_STRING, JSON_OBJECT,
 				 "a provider name or an object", err);
+		po_buf_adds(&at, "/roles/");
+		po_jsonpos_path_key(&at, key);
+		if (!ret && json_is_object(v))
+			ret = check_keys(s, at.data, v, fields, "role setting", err);
+		if (!ret && json_is_object(v))
+			ret = check_type(s, at.data, v, "provider", JSON_STRING, JSON_STRING,
+					 "a provider name", err);
+		if (!ret && json_is_object(v))
+			ret = check_type(s, at.data, v, "model", JSON_STRING, JSON_STRING,
+					 "a model name", err);
+		if (!ret && prov && !po_provider_known(json_string_value(prov))) {
+			if (json_is_object(v))
+				po_buf_adds(&at, "/provider");
+			ret = fail_at(err, PO_EINPUT, s, at.data, false,
+				      "unknown provider '%s' for role %s; available: %s",
+				      json_string_value(prov), key, po_provider_names());
+		}
+		po_buf_release(&at);
 	}
 	return ret;
 }
