@@ -281,7 +281,9 @@ static void summary_calls(struct po_buf *out, const json_t *calls)
 		po_buf_addch(out, ')');
 }
 
-static void summary_models(struct po_buf *out, const json_t *models)
+/* "generate anthropic/claude-...": the provider is named when the results
+ * say which one each role used (older results name only the model). */
+static void summary_models(struct po_buf *out, const json_t *models, const json_t *providers)
 {
 	static const char *const roles[] = { "generate", "judge", "mutate" };
 	size_t i;
@@ -294,6 +296,10 @@ static void summary_models(struct po_buf *out, const json_t *models)
 		if (i)
 			po_buf_adds(out, ", ");
 		po_buf_addf(out, "%s ", roles[i]);
+		if (json_is_string(json_object_get(providers, roles[i]))) {
+			add_str(out, providers, roles[i]);
+			po_buf_addch(out, '/');
+		}
 		add_str(out, models, roles[i]);
 	}
 }
@@ -392,7 +398,7 @@ static void section_summary(struct po_buf *out, const json_t *fr)
 	add_str(out, fr, "provider");
 	row_end(out);
 	row_start(out, "Models");
-	summary_models(out, json_object_get(fr, "models"));
+	summary_models(out, json_object_get(fr, "models"), json_object_get(fr, "providers"));
 	row_end(out);
 	row_start(out, "Seed");
 	add_int(out, fr, "seed");

@@ -442,6 +442,18 @@ static void test_missing_keys_print_na(void **state)
 	assert_contains(md, "\n1. first\n\n");
 	free(md);
 
+	/* Each role's provider is named when the results say it. */
+	{
+		json_t *roles = json_pack("{s:{s:s,s:s,s:s},s:{s:s,s:s,s:s}}", "models", "generate",
+					  "sim", "judge", "claude-haiku-4-5", "mutate", "sim",
+					  "providers", "generate", "sim", "judge", "anthropic",
+					  "mutate", "sim");
+		md = markdown_of(roles, NULL);
+		assert_contains(md, "| Models | generate sim/sim, judge anthropic/claude-haiku-4-5, mutate sim/sim |\n");
+		free(md);
+		json_decref(roles);
+	}
+
 	/* Timestamp derived from unixtime when the string is missing. */
 	json_object_set_new(empty, "unixtime", json_integer(0));
 	md = markdown_of(empty, NULL);
