@@ -149,6 +149,10 @@ struct po_run_options {
 	const char *results_dir;    /* default prompt_tuning_results_<project> */
 	const char *docs_dir;       /* default "docs" */
 	bool write_report;          /* default true */
+	/* Continue the run whose checkpoint.json is in the results folder, after
+	 * its last finished iteration (same seed and strategy); without one, a
+	 * new run starts. Default false: a new run replaces the folder's results. */
+	bool resume;
 	/* Progress callback (may be NULL), called from the running thread. */
 	void (*on_event)(const struct po_event *ev, void *userdata);
 	void *userdata;

@@ -61,6 +61,9 @@ static void run_usage(FILE *f)
 		"  --results-dir DIR      write results here (default prompt_tuning_results_NAME)\n"
 		"  --docs-dir DIR         write the report here (default docs)\n"
 		"  --no-report            do not write the Markdown report\n"
+		"  --resume               continue the interrupted run in the results folder after\n"
+		"                         its last finished iteration (checkpoint.json); a new\n"
+		"                         run when there is none\n"
 		"  -q, --quiet            print only the final summary\n"
 		"  -h, --help             show this help\n\n"
 		"Settings not given as flags come from the project's config_NAME.json\n"
@@ -129,6 +132,10 @@ int cmd_run(int argc, char **argv)
 		}
 		if (!strcmp(a, "--no-report")) {
 			o.write_report = false;
+			continue;
+		}
+		if (!strcmp(a, "--resume")) {
+			o.resume = true;
 			continue;
 		}
 		if (!strcmp(a, "--real-api")) {

@@ -488,6 +488,17 @@ const struct po_engine_stats *po_engine_stats(const struct po_engine *e)
 	return &e->stats;
 }
 
+void po_engine_restore_stats(struct po_engine *e, const struct po_engine_stats *s)
+{
+	e->stats = *s;
+	e->provider_calls = 0;
+	e->spent = 0;
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		e->provider_calls += s->calls[r] - s->cache_hits[r];
+		e->spent += s->cost_usd[r];
+	}
+}
+
 long po_engine_total_calls(const struct po_engine *e)
 {
 	long t = 0;

@@ -125,6 +125,9 @@ void po_engine_free(struct po_engine *e);
 int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 		       struct po_llm_response *out, size_t n, struct po_err *err);
 const struct po_engine_stats *po_engine_stats(const struct po_engine *e);
+/* A resumed run's statistics so far: its calls and spend count against the
+ * limits as if made by this engine. */
+void po_engine_restore_stats(struct po_engine *e, const struct po_engine_stats *s);
 long po_engine_total_calls(const struct po_engine *e);
 /* The provider serving a role (borrowed). */
 struct po_provider *po_engine_provider(struct po_engine *e, enum po_role r);

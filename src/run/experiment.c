@@ -22,6 +22,7 @@
 #include "opt/strategy.h"
 #include "promptopt.h"
 #include "report/report.h"
+#include "run/checkpoint.h"
 #include "run/project.h"
 #include "run/results.h"
 #include "util/buf.h"
@@ -54,6 +55,7 @@ struct po_experiment {
 	char budget_msg[1024];          /* why the limit stopped the run */
 	int64_t started;
 	double t0_ms;
+	double prior_wall_s;            /* a resumed run's time before this session */
 	struct po_summary summary;
 };
 
@@ -538,17 +540,25 @@ static void emit_estimate(struct po_experiment *e)
 }
 
 /* How to go on after a limit stopped the run. */
-static void budget_advice(const struct po_experiment *e, struct po_buf *b)
+static void budget_advice(const struct po_experiment *e, bool resumable, struct po_buf *b)
 {
 	bool cached = false;
 
 	for (int r = 0; r < PO_ROLE_COUNT; r++)
 		cached |= e->opts.use_cache && po_engine_cacheable(role_provider(e, r));
-	po_buf_addf(b, "to go on, run again with a higher %s%s",
-		    e->opts.budget_usd > 0 && e->opts.max_calls > 0 ? "--max-calls or --budget-usd" :
-		    e->opts.budget_usd > 0 ? "--budget-usd" : e->opts.max_calls > 0 ? "--max-calls" :
-		    "limit of the batch",
-		    cached ? " (calls already made are answered from the cache at no cost)" : "");
+	const char *which = e->opts.budget_usd > 0 && e->opts.max_calls > 0 ?
+				    "--max-calls or --budget-usd" :
+			    e->opts.budget_usd > 0 ? "--budget-usd" :
+			    e->opts.max_calls > 0 ? "--max-calls" : NULL;
+
+	if (which && resumable)
+		po_buf_addf(b, "to go on, run again with --resume and a higher %s (the limits count the whole run)",
+			    which);
+	else if (which)
+		po_buf_addf(b, "to go on, run again with a higher %s", which);
+	else
+		po_buf_addf(b, "to go on, run again with a higher limit of the batch%s",
+			    cached ? " (calls already made are answered from the cache at no cost)" : "");
 }
 
 /*
@@ -875,7 +885,7 @@ static json_t *final_json(struct po_experiment *e, int64_t now)
 	add_accounting(e, f);
 	json_object_set_new(f, "failed_evaluations", json_integer(failed));
 	json_object_set_new(f, "wall_seconds",
-			    json_real((po_time_mono_ms() - e->t0_ms) / 1000.0));
+			    json_real(e->prior_wall_s + (po_time_mono_ms() - e->t0_ms) / 1000.0));
 	json_object_set_new(f, "results_dir", json_string(e->results_dir));
 	json_object_set_new(f, "interrupted", json_boolean(e->interrupted));
 	json_object_set_new(f, "settings", settings_json(e));
@@ -968,11 +978,75 @@ static int finish(struct po_experiment *e, struct po_err *err)
 	return ret;
 }
 
+/* After the baseline and each iteration: what --resume needs. */
+static int save_checkpoint(struct po_experiment *e, int k, struct po_err *err)
+{
+	struct po_checkpoint ck = {
+		.seed = e->opts.seed, .iteration = k, .started = e->started,
+		.wall_seconds = e->prior_wall_s + (po_time_mono_ms() - e->t0_ms) / 1000.0,
+		.baseline_score = e->baseline_score, .best_score = e->best_score,
+		.baseline_prompts = e->baseline_prompts, .best_prompts = e->best_prompts,
+		.history = e->history, .files = e->files, .best_eval = e->best_eval,
+		.stats = *po_engine_stats(e->engine),
+	};
+
+	snprintf(ck.project, sizeof(ck.project), "%s", e->project_name);
+	snprintf(ck.strategy, sizeof(ck.strategy), "%s", e->strategy_name);
+	return po_checkpoint_write(e->results_dir, &ck, err);
+}
+
+/*
+ * Takes the state of an interrupted run from its checkpoint: *last is the
+ * last iteration it finished. The convergence detector is fed the scores
+ * again, which gives it the state it had.
+ */
+static int restore_checkpoint(struct po_experiment *e, int *last, struct po_err *err)
+{
+	struct po_checkpoint ck;
+	size_t i;
+	json_t *h;
+	int ret = po_checkpoint_read(e->results_dir, e->project, &ck, err);
+
+	if (ret)
+		return ret;
+	if (ck.seed != e->opts.seed || strcmp(ck.strategy, e->strategy_name)) {
+		ret = po_error(err, PO_EUSAGE,
+			       "the run in '%s' used seed %llu and strategy %s; resume it with --seed %llu --strategy %s, or start a new run without --resume",
+			       e->results_dir, (unsigned long long)ck.seed, ck.strategy,
+			       (unsigned long long)ck.seed, ck.strategy);
+		po_checkpoint_release(&ck);
+		return ret;
+	}
+	*last = ck.iteration;
+	e->started = ck.started;
+	e->prior_wall_s = ck.wall_seconds;
+	e->baseline_score = ck.baseline_score;
+	e->best_score = ck.best_score;
+	e->baseline_prompts = json_incref(ck.baseline_prompts);
+	e->best_prompts = json_incref(ck.best_prompts);
+	json_decref(e->history);
+	e->history = json_incref(ck.history);
+	json_decref(e->files);
+	e->files = json_incref(ck.files);
+	e->best_eval = ck.best_eval;
+	memset(&ck.best_eval, 0, sizeof(ck.best_eval));
+	po_engine_restore_stats(e->engine, &ck.stats);
+	json_array_foreach(e->history, i, h) {
+		const json_t *sc = json_object_get(h, "score");
+		po_convergence_update(e->conv, (int)i, json_is_number(sc) ? json_number_value(sc) :
+						       po_json_num(h, "best_score", e->best_score));
+	}
+	e->iterations_run = ck.iteration;
+	po_checkpoint_release(&ck);
+	return 0;
+}
+
 int po_experiment_run(struct po_experiment *e, struct po_err *err)
 {
 	struct po_strategy *s = NULL;
 	struct po_buf prov = PO_BUF_INIT;
-	int ret, k;
+	bool resumed = false;
+	int ret, k, first = 0;
 
 	if (!e->engine)
 		return po_error(err, PO_EFAIL, "experiment was not set up");
@@ -985,10 +1059,23 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 	e->started = po_time_unix();
 	e->t0_ms = po_time_mono_ms();
 	e->conv = po_convergence_new(&e->opts.convergence);
-	po_results_clear_iterations(e->results_dir);
-	ret = write_inputs_copy(e, err);
-	if (ret)
-		return ret;
+	if (e->opts.resume) {
+		ret = restore_checkpoint(e, &first, err);
+		if (ret == PO_ENOTFOUND)
+			emit_msg(e, PO_EV_INFO, "No checkpoint in %s: starting a new run",
+				 e->results_dir);
+		else if (ret)
+			return ret;
+		else
+			resumed = true;
+	}
+	if (!resumed) {
+		po_results_clear_iterations(e->results_dir);
+		po_checkpoint_remove(e->results_dir);
+		ret = write_inputs_copy(e, err);
+		if (ret)
+			return ret;
+	}
 	describe_providers(e, &prov);
 	emit_msg(e, PO_EV_INFO,
 		 "Project %s: %zu test cases, prompt '%s', up to %d iterations, strategy %s, provider %s, seed %llu",
@@ -996,11 +1083,20 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 		 e->opts.max_iterations, e->strategy_name, prov.data,
 		 (unsigned long long)e->opts.seed);
 	po_buf_release(&prov);
+	if (resumed) {
+		emit_msg(e, PO_EV_INFO,
+			 "Resuming after iteration %d of %d: baseline %.2f, best %.2f (checkpoint in %s)",
+			 first, e->opts.max_iterations, e->baseline_score, e->best_score,
+			 e->results_dir);
+		goto loop;
+	}
 	emit_estimate(e);
 	ret = run_baseline(e, err);
+	if (!ret)
+		ret = save_checkpoint(e, 0, err);
 	if (ret == PO_EBUDGET && err) {
 		struct po_buf b = PO_BUF_INIT;
-		budget_advice(e, &b);
+		budget_advice(e, false, &b);
 		po_error_prefix(err, "the baseline did not fit in the limits (nothing to save)");
 		snprintf(e->budget_msg, sizeof(e->budget_msg), "%s", err->msg);
 		po_error(err, PO_EBUDGET, "%s; %s", e->budget_msg, b.data);
@@ -1008,8 +1104,12 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 	}
 	if (ret)
 		return ret;
+loop:
 	s = e->strategy_ops->new(e->opts.seed);
-	for (k = 1; k <= e->opts.max_iterations; k++) {
+	/* A resumed run that had converged has nothing left to do. */
+	if (resumed && e->opts.enable_convergence && po_convergence_should_stop(e->conv))
+		first = e->opts.max_iterations;
+	for (k = first + 1; k <= e->opts.max_iterations; k++) {
 		if (interrupted(e)) {
 			e->interrupted = true;
 			break;
@@ -1029,6 +1129,9 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 		if (ret)
 			break;
 		e->iterations_run = k;
+		ret = save_checkpoint(e, k, err);
+		if (ret)
+			break;
 		if (e->opts.enable_convergence && po_convergence_should_stop(e->conv)) {
 			struct po_convergence_status st;
 			po_convergence_get_status(e->conv, &st);
@@ -1050,11 +1153,12 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 	}
 	ret = finish(e, err);
 	if (!ret && e->interrupted)
-		ret = po_error(err, PO_EINTR, "interrupted after iteration %d; results so far saved in %s",
+		ret = po_error(err, PO_EINTR,
+			       "interrupted after iteration %d; results so far saved in %s; to go on, run again with --resume",
 			       e->iterations_run, e->results_dir);
 	if (!ret && e->budget_stopped) {
 		struct po_buf b = PO_BUF_INIT;
-		budget_advice(e, &b);
+		budget_advice(e, true, &b);
 		ret = po_error(err, PO_EBUDGET, "%s; stopped after iteration %d, results so far saved in %s; %s",
 			       e->budget_msg, e->iterations_run, e->results_dir, b.data);
 		po_buf_release(&b);

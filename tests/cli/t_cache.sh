@@ -81,7 +81,7 @@ expect_line out.txt "Entries: 0"
 # --max-calls: stops cleanly before an iteration that does not fit.
 expect_exit 12 "$PO" run --project pr-faq-validator --iterations 5 --provider anthropic \
 	--no-convergence --results-dir rb --max-calls 70
-expect_line err.txt "promptopt: error: call limit reached: 13 calls left, an iteration needs about 29; stopped after iteration 1, results so far saved in rb; to go on, run again with a higher --max-calls (calls already made are answered from the cache at no cost)"
+expect_line err.txt "promptopt: error: call limit reached: 13 calls left, an iteration needs about 29; stopped after iteration 1, results so far saved in rb; to go on, run again with --resume and a higher --max-calls (the limits count the whole run)"
 [ "$(json_get rb/optimization_final_results.json "['budget']['stopped']")" = True ] || die "budget.stopped"
 [ "$(json_get rb/optimization_final_results.json "['iterations_run']")" = 1 ] || die "not 1 iteration"
 expect_grep out.txt "CONVERGENCE ANALYSIS"
@@ -91,6 +91,12 @@ expect_exit 0 "$PO" run --project pr-faq-validator --iterations 2 --provider ant
 	--no-convergence --results-dir rb2 --max-calls 40
 [ "$(json_get rb2/optimization_final_results.json "['cache']['hits']")" = 57 ] || die "continuation: cached calls not reused"
 [ $(( $(mock_requests) - before )) = 29 ] || die "continuation: $(( $(mock_requests) - before )) new requests, expected 29"
+# ... --resume with a higher limit goes on from iteration 2 (the limit counts
+# the 57 calls already made; the new ones come from the cache rb2 filled)
+expect_exit 0 "$PO" run --project pr-faq-validator --iterations 3 --provider anthropic \
+	--no-convergence --results-dir rb --max-calls 120 --resume
+expect_grep out.txt "Resuming after iteration 1 of 3"
+[ "$(json_get rb/optimization_final_results.json "['calls']['total']")" = 115 ] || die "resumed: not 57 + 2 x 29 calls"
 
 # The baseline alone does not fit: nothing to save, exit 12.
 expect_exit 12 "$PO" run --project pr-faq-validator --iterations 1 --provider anthropic --no-cache \
@@ -107,7 +113,7 @@ expect_exit 12 "$PO" run --project pr-faq-validator --iterations 10 --provider a
 	--results-dir rd --prices prices.json --budget-usd 5
 expect_grep out.txt "prices of 2030-01-01"
 expect_grep err.txt "promptopt: error: budget reached: \$"
-expect_grep err.txt "to go on, run again with a higher --budget-usd"
+expect_grep err.txt "to go on, run again with --resume and a higher --budget-usd"
 python3 -c "import json; d=json.load(open('rd/optimization_final_results.json')); c=d['cost']['total_usd']; assert 0 < c <= 5, c" ||
 	die "spent more than the budget"
 expect_exit 10 "$PO" run --project pr-faq-validator --iterations 1 --provider anthropic --prices nope.json

@@ -1,0 +1,261 @@
+/*
+ * checkpoint.json (see checkpoint.h): what a resumed run cannot rebuild from
+ * the results files alone, in one object replaced after every iteration.
+ */
+#include "run/checkpoint.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/mem.h"
+
+#define CHECKPOINT_VERSION 1
+
+/* ---- engine statistics <-> JSON ----------------------------------------- */
+
+static json_t *longs(const long v[PO_ROLE_COUNT])
+{
+	json_t *a = json_array();
+
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		json_array_append_new(a, json_integer(v[r]));
+	return a;
+}
+
+static json_t *doubles(const double v[PO_ROLE_COUNT])
+{
+	json_t *a = json_array();
+
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		json_array_append_new(a, json_real(v[r]));
+	return a;
+}
+
+static json_t *stats_json(const struct po_engine_stats *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "calls", longs(s->calls));
+	json_object_set_new(o, "failures", longs(s->failures));
+	json_object_set_new(o, "input_tokens", longs(s->input_tokens));
+	json_object_set_new(o, "output_tokens", longs(s->output_tokens));
+	json_object_set_new(o, "cache_read_tokens", longs(s->cache_read_tokens));
+	json_object_set_new(o, "cache_write_tokens", longs(s->cache_write_tokens));
+	json_object_set_new(o, "latency_ms", doubles(s->latency_ms));
+	json_object_set_new(o, "cache_hits", longs(s->cache_hits));
+	json_object_set_new(o, "cost_usd", doubles(s->cost_usd));
+	json_object_set_new(o, "saved_usd", doubles(s->saved_usd));
+	json_object_set_new(o, "unpriced_calls", longs(s->unpriced_calls));
+	json_object_set_new(o, "retries", longs(s->retries));
+	json_object_set_new(o, "cache_errors", json_integer(s->cache_errors));
+	json_object_set_new(o, "journal_errors", json_integer(s->journal_errors));
+	return o;
+}
+
+/* A role-indexed array of non-negative numbers; false when it is not one. */
+static bool read_roles(const json_t *o, const char *key, long *l, double *d)
+{
+	const json_t *a = json_object_get(o, key);
+
+	if (json_array_size(a) != PO_ROLE_COUNT)
+		return false;
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		const json_t *v = json_array_get(a, (size_t)r);
+		double x = json_number_value(v);
+
+		if (!json_is_number(v) || !(x >= 0) || !isfinite(x))
+			return false;
+		if (l)
+			l[r] = (long)x;
+		else
+			d[r] = x;
+	}
+	return true;
+}
+
+static bool stats_from_json(const json_t *o, struct po_engine_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->cache_errors = (long)po_json_int(o, "cache_errors", 0);
+	s->journal_errors = (long)po_json_int(o, "journal_errors", 0);
+	return json_is_object(o) && read_roles(o, "calls", s->calls, NULL) &&
+	       read_roles(o, "failures", s->failures, NULL) &&
+	       read_roles(o, "input_tokens", s->input_tokens, NULL) &&
+	       read_roles(o, "output_tokens", s->output_tokens, NULL) &&
+	       read_roles(o, "cache_read_tokens", s->cache_read_tokens, NULL) &&
+	       read_roles(o, "cache_write_tokens", s->cache_write_tokens, NULL) &&
+	       read_roles(o, "latency_ms", NULL, s->latency_ms) &&
+	       read_roles(o, "cache_hits", s->cache_hits, NULL) &&
+	       read_roles(o, "cost_usd", NULL, s->cost_usd) &&
+	       read_roles(o, "saved_usd", NULL, s->saved_usd) &&
+	       read_roles(o, "unpriced_calls", s->unpriced_calls, NULL) &&
+	       read_roles(o, "retries", s->retries, NULL);
+}
+
+/* ---- the best evaluation <-> JSON --------------------------------------- */
+
+/* What the next mutation needs of the best evaluation: per case whether it
+ * was scored, its score and the judge's improvements. */
+static json_t *eval_json(const struct po_evaluation *ev)
+{
+	json_t *cases = json_array();
+
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct po_case_result *c = &ev->cases[i];
+
+		json_array_append_new(cases, json_pack("{s:s, s:b, s:f, s:O}", "id",
+						       c->tc ? c->tc->id : "", "ok", c->ok, "score",
+						       c->ok ? c->score : 0.0, "improvements",
+						       c->improvements ? c->improvements : json_null()));
+	}
+	return json_pack("{s:f, s:f, s:I, s:o}", "mean", isfinite(ev->mean) ? ev->mean : 0.0,
+			 "stddev", isfinite(ev->stddev) ? ev->stddev : 0.0, "n_ok",
+			 (json_int_t)ev->n_ok, "cases", cases);
+}
+
+static bool eval_from_json(const json_t *o, const struct po_project *p, struct po_evaluation *ev)
+{
+	const json_t *cases = json_object_get(o, "cases");
+
+	memset(ev, 0, sizeof(*ev));
+	if (!json_is_array(cases) || json_array_size(cases) != p->ncases)
+		return false;
+	ev->cases = po_xcalloc(p->ncases ? p->ncases : 1, sizeof(*ev->cases));
+	ev->n = p->ncases;
+	for (size_t i = 0; i < p->ncases; i++) {
+		const json_t *c = json_array_get(cases, i);
+		const json_t *imp = json_object_get(c, "improvements");
+		struct po_case_result *r = &ev->cases[i];
+
+		if (strcmp(po_json_str(c, "id", ""), p->cases[i].id))
+			return false;
+		r->tc = &p->cases[i];
+		r->ok = po_json_bool(c, "ok", 0);
+		r->score = po_json_num(c, "score", 0);
+		r->improvements = json_is_array(imp) ? json_incref((json_t *)imp) : NULL;
+		ev->n_ok += r->ok;
+	}
+	ev->mean = ev->n_ok ? po_json_num(o, "mean", NAN) : NAN;
+	ev->stddev = po_json_num(o, "stddev", 0);
+	return true;
+}
+
+/* ---- the file ------------------------------------------------------------ */
+
+int po_checkpoint_write(const char *dir, const struct po_checkpoint *ck, struct po_err *err)
+{
+	struct po_buf path = PO_BUF_INIT;
+	json_t *o;
+	int ret;
+
+	o = json_pack("{s:i, s:s, s:s, s:I, s:i, s:I, s:f, s:f, s:f, s:O, s:O, s:O, s:O, s:o, s:o}",
+		      "version", CHECKPOINT_VERSION, "project", ck->project, "strategy",
+		      ck->strategy, "seed", (json_int_t)ck->seed, "iteration", ck->iteration,
+		      "started", (json_int_t)ck->started, "wall_seconds", ck->wall_seconds,
+		      "baseline_score", ck->baseline_score, "best_score", ck->best_score,
+		      "baseline_prompts", ck->baseline_prompts, "best_prompts", ck->best_prompts,
+		      "history", ck->history, "files", ck->files, "best_evaluation",
+		      eval_json(&ck->best_eval), "llm_stats", stats_json(&ck->stats));
+	if (!o)
+		return po_error(err, PO_EFAIL, "cannot build the checkpoint (a score is not a number)");
+	po_fs_join(&path, dir, PO_CHECKPOINT_FILE);
+	ret = po_json_write_file_ex(path.data, o, false, err);
+	json_decref(o);
+	po_buf_release(&path);
+	return ret;
+}
+
+static int bad(struct po_err *err, const char *path, const char *what)
+{
+	return po_error(err, PO_EINPUT,
+			"%s: %s; start a new run without --resume (the results in its folder are replaced)",
+			path, what);
+}
+
+int po_checkpoint_read(const char *dir, const struct po_project *p, struct po_checkpoint *ck,
+		       struct po_err *err)
+{
+	struct po_buf path = PO_BUF_INIT;
+	json_t *o = NULL, *v;
+	int ret;
+
+	memset(ck, 0, sizeof(*ck));
+	po_fs_join(&path, dir, PO_CHECKPOINT_FILE);
+	ret = po_json_load_file(path.data, &o, err);
+	if (ret)
+		goto out;
+	if (!json_is_object(o) || po_json_int(o, "version", 0) != CHECKPOINT_VERSION ||
+	    !json_is_integer(json_object_get(o, "iteration")) ||
+	    !json_is_integer(json_object_get(o, "seed")) ||
+	    !json_is_number(json_object_get(o, "baseline_score")) ||
+	    !json_is_number(json_object_get(o, "best_score")) ||
+	    !json_is_object(json_object_get(o, "baseline_prompts")) ||
+	    !json_is_object(json_object_get(o, "best_prompts")) ||
+	    !json_is_array(json_object_get(o, "history")) ||
+	    !json_is_array(json_object_get(o, "files"))) {
+		ret = bad(err, path.data, "not a checkpoint of this version of promptopt");
+		goto out;
+	}
+	if (strcmp(po_json_str(o, "project", ""), p->name)) {
+		ret = bad(err, path.data, "a checkpoint of another project");
+		goto out;
+	}
+	snprintf(ck->project, sizeof(ck->project), "%s", p->name);
+	snprintf(ck->strategy, sizeof(ck->strategy), "%s", po_json_str(o, "strategy", ""));
+	ck->seed = (uint64_t)json_integer_value(json_object_get(o, "seed"));
+	ck->iteration = (int)json_integer_value(json_object_get(o, "iteration"));
+	ck->started = (int64_t)po_json_int(o, "started", 0);
+	ck->wall_seconds = po_json_num(o, "wall_seconds", 0);
+	ck->baseline_score = po_json_num(o, "baseline_score", 0);
+	ck->best_score = po_json_num(o, "best_score", 0);
+	ck->baseline_prompts = json_incref(json_object_get(o, "baseline_prompts"));
+	ck->best_prompts = json_incref(json_object_get(o, "best_prompts"));
+	ck->history = json_deep_copy(json_object_get(o, "history"));
+	ck->files = json_deep_copy(json_object_get(o, "files"));
+	if (ck->iteration < 0 || json_array_size(ck->history) != (size_t)ck->iteration + 1) {
+		ret = bad(err, path.data, "its iteration history does not match its iteration");
+		goto out;
+	}
+	if (!stats_from_json(json_object_get(o, "llm_stats"), &ck->stats)) {
+		ret = bad(err, path.data, "its call statistics are not readable");
+		goto out;
+	}
+	v = json_object_get(o, "best_evaluation");
+	if (!eval_from_json(v, p, &ck->best_eval)) {
+		ret = bad(err, path.data,
+			  "the project's test cases changed since the run started (they must stay the same to resume)");
+		goto out;
+	}
+out:
+	if (ret)
+		po_checkpoint_release(ck);
+	json_decref(o);
+	po_buf_release(&path);
+	return ret;
+}
+
+void po_checkpoint_remove(const char *dir)
+{
+	struct po_buf path = PO_BUF_INIT;
+
+	po_fs_join(&path, dir, PO_CHECKPOINT_FILE);
+	unlink(path.data);
+	po_buf_release(&path);
+}
+
+void po_checkpoint_release(struct po_checkpoint *ck)
+{
+	json_decref(ck->baseline_prompts);
+	json_decref(ck->best_prompts);
+	json_decref(ck->history);
+	json_decref(ck->files);
+	po_evaluation_release(&ck->best_eval);
+	memset(ck, 0, sizeof(*ck));
+}
