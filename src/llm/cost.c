@@ -24,6 +24,7 @@ struct entry {
 	char *provider;
 	char *model;     /* without the trailing '*' when prefix */
 	bool prefix;
+	int temperature; /* "temperature": 1 true, 0 false, -1 not said */
 	struct po_price price;
 };
 
@@ -58,15 +59,25 @@ static int shape_error(struct po_err *err, const char *name, const char *text, s
 			pos.line, pos.col, what);
 }
 
-static int parse_price(const json_t *o, struct po_price *pr, const char **bad)
+static int parse_price(const json_t *o, struct po_price *pr, int *temperature,
+		       const char **bad)
 {
 	static const char *const keys[] = { "input", "output", "cache_read", "cache_write" };
 	double *dst[] = { &pr->input, &pr->output, &pr->cache_read, &pr->cache_write };
 	const char *k;
 	json_t *v;
 
+	*temperature = -1;
 	json_object_foreach((json_t *)o, k, v) {
 		size_t i;
+		if (!strcmp(k, "temperature")) {
+			if (!json_is_boolean(v)) {
+				*bad = k;
+				return -4;
+			}
+			*temperature = json_is_true(v);
+			continue;
+		}
 		for (i = 0; i < 4; i++)
 			if (!strcmp(k, keys[i]))
 				break;
@@ -108,7 +119,7 @@ static int parse_provider(struct po_prices *p, const char *prov, const json_t *m
 		struct po_price pr = { 0 };
 		const char *bad = NULL;
 		size_t mlen = strlen(model);
-		int r;
+		int r, temperature = -1;
 
 		po_buf_reset(&path);
 		po_buf_adds(&path, "providers");
@@ -120,10 +131,13 @@ static int parse_provider(struct po_prices *p, const char *prov, const json_t *m
 		} else if (!json_is_object(v)) {
 			po_buf_addf(&msg, "the price of \"%s\" must be an object like {\"input\": 3, \"output\": 15}, not %s",
 				    model, po_json_type_name(v));
-		} else if ((r = parse_price(v, &pr, &bad)) < 0) {
+		} else if ((r = parse_price(v, &pr, &temperature, &bad)) < 0) {
 			if (r == -1)
-				po_buf_addf(&msg, "unknown key \"%s\" in the price of \"%s\" (known: input, output, cache_read, cache_write)",
+				po_buf_addf(&msg, "unknown key \"%s\" in the price of \"%s\" (known: input, output, cache_read, cache_write, temperature)",
 					    bad, model);
+			else if (r == -4)
+				po_buf_addf(&msg, "\"temperature\" of \"%s\" must be true or false (false: the model refuses a temperature, none is sent)",
+					    model);
 			else if (r == -2)
 				po_buf_addf(&msg, "\"%s\" of \"%s\" must be a number of dollars per million tokens between 0 and 1000000",
 					    bad, model);
@@ -144,6 +158,7 @@ static int parse_provider(struct po_prices *p, const char *prov, const json_t *m
 		if (en->prefix)
 			en->model[mlen - 1] = '\0';
 		en->price = pr;
+		en->temperature = temperature;
 	}
 	po_buf_release(&path);
 	po_buf_release(&msg);
@@ -240,26 +255,25 @@ size_t po_prices_count(const struct po_prices *p)
 	return p->n;
 }
 
-bool po_prices_find(const struct po_prices *p, const char *provider, const char *model,
-		    struct po_price *out)
+/* The entry for a model: an exact one, else the longest prefix; only
+ * entries with a temperature flag when `flagged`. */
+static const struct entry *find(const struct po_prices *p, const char *provider,
+				const char *model, bool flagged)
 {
 	const struct entry *best = NULL;
 	size_t best_len = 0;
 
-	memset(out, 0, sizeof(*out));
 	if (!p || !provider)
-		return false;
+		return NULL;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct entry *en = &p->v[i];
 		size_t len = strlen(en->model);
 
-		if (strcmp(en->provider, provider))
+		if (strcmp(en->provider, provider) || (flagged && en->temperature < 0))
 			continue;
 		if (!en->prefix) {
-			if (model && !strcmp(en->model, model)) {
-				best = en;
-				break;
-			}
+			if (model && !strcmp(en->model, model))
+				return en;
 			continue;
 		}
 		if ((len == 0 || (model && !strncmp(en->model, model, len))) &&
@@ -268,10 +282,26 @@ bool po_prices_find(const struct po_prices *p, const char *provider, const char 
 			best_len = len;
 		}
 	}
-	if (!best)
+	return best;
+}
+
+bool po_prices_find(const struct po_prices *p, const char *provider, const char *model,
+		    struct po_price *out)
+{
+	const struct entry *en = find(p, provider, model, false);
+
+	memset(out, 0, sizeof(*out));
+	if (!en)
 		return false;
-	*out = best->price;
+	*out = en->price;
 	return true;
+}
+
+int po_prices_temperature(const struct po_prices *p, const char *provider, const char *model)
+{
+	const struct entry *en = find(p, provider, model, true);
+
+	return en ? en->temperature : -1;
 }
 
 double po_price_cost(const struct po_price *pr, long input, long output, long cache_read,

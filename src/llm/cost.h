@@ -1,7 +1,8 @@
 /*
  * The price table: USD per million tokens per provider and model, loaded
  * from data/prices.json (compiled in) or a user's file, and the cost of a
- * call computed from its token counts.
+ * call computed from its token counts. Entries may also say whether a model
+ * takes a temperature (the API providers read that flag).
  *
  * Ownership: po_prices_load/parse return a new table freed with
  * po_prices_free(); strings returned belong to the table.
@@ -27,7 +28,8 @@ struct po_prices;
 /*
  * Parses a price table (`name` is used in messages):
  *   {"date": "YYYY-MM-DD", "source": "...", "providers": {PROVIDER: {MODEL:
- *    {"input": N, "output": N, "cache_read"?: N, "cache_write"?: N}}}}
+ *    {"input": N, "output": N, "cache_read"?: N, "cache_write"?: N,
+ *     "temperature"?: true|false}}}}
  * A MODEL ending in '*' is a prefix; "*" alone matches any model. Errors
  * (PO_ESYNTAX, PO_EINPUT) give file:line:col.
  */
@@ -49,6 +51,13 @@ size_t po_prices_count(const struct po_prices *p);
  */
 bool po_prices_find(const struct po_prices *p, const char *provider, const char *model,
 		    struct po_price *out);
+
+/*
+ * Whether a model takes a temperature, as the table says: 1 or 0 from the
+ * most specific entry (exact name, else longest prefix) that has a
+ * "temperature" flag, -1 when none has.
+ */
+int po_prices_temperature(const struct po_prices *p, const char *provider, const char *model);
 
 /* Cost in USD of a call with these token counts. */
 double po_price_cost(const struct po_price *pr, long input, long output, long cache_read,

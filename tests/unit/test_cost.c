@@ -2,8 +2,9 @@
  * The price table and the engine's limits: the built-in table loads and is
  * dated, lookups take the exact name or the longest prefix, a call's cost is
  * its tokens times the prices, bad tables are refused with file:line:col,
- * unknown models cost 0 and are counted, and --max-calls / --budget-usd
- * refuse a batch before anything is sent.
+ * unknown models cost 0 and are counted, the per-model "temperature" flag
+ * (most specific entry that has one), and --max-calls / --budget-usd refuse
+ * a batch before anything is sent.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,6 +79,50 @@ static void test_exact_beats_prefix_and_cost(void **state)
 	po_prices_free(p);
 }
 
+static void test_temperature_flags(void **state)
+{
+	static const char T[] = "{\"date\": \"2026-01-01\", \"providers\": {\"x\": {"
+				"\"r*\": {\"input\": 1, \"output\": 2, \"temperature\": false},"
+				"\"r-chat*\": {\"input\": 1, \"output\": 2, \"temperature\": true},"
+				"\"r-mini*\": {\"input\": 1, \"output\": 2},"
+				"\"plain\": {\"input\": 1, \"output\": 2}}}}";
+	struct po_prices *p;
+	struct po_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(po_prices_parse(&p, "t.json", T, strlen(T), &err), 0);
+	assert_int_equal(po_prices_temperature(p, "x", "r1"), 0);
+	assert_int_equal(po_prices_temperature(p, "x", "r-chat-latest"), 1);
+	/* r-mini* says nothing: the most specific entry that does decides. */
+	assert_int_equal(po_prices_temperature(p, "x", "r-mini-2"), 0);
+	assert_int_equal(po_prices_temperature(p, "x", "plain"), -1);
+	assert_int_equal(po_prices_temperature(p, "x", "other"), -1);
+	assert_int_equal(po_prices_temperature(p, "y", "r1"), -1);
+	assert_int_equal(po_prices_temperature(NULL, "x", "r1"), -1);
+	po_prices_free(p);
+
+	/* The built-in table: models known to refuse one, and to take one. */
+	assert_int_equal(po_prices_load(&p, NULL, &err), 0);
+	assert_int_equal(po_prices_temperature(p, "openai", "o1"), 0);
+	assert_int_equal(po_prices_temperature(p, "openai", "o1-mini"), 0);
+	assert_int_equal(po_prices_temperature(p, "openai", "o3-mini-2025-01-31"), 0);
+	assert_int_equal(po_prices_temperature(p, "openai", "o4-mini"), 0);
+	assert_int_equal(po_prices_temperature(p, "openai", "gpt-5-nano"), 0);
+	assert_int_equal(po_prices_temperature(p, "openai", "gpt-4o-mini"), 1);
+	assert_int_equal(po_prices_temperature(p, "openai", "gpt-4.1-nano"), 1);
+	assert_int_equal(po_prices_temperature(p, "anthropic", "claude-opus-4-7"), 0);
+	assert_int_equal(po_prices_temperature(p, "anthropic", "claude-opus-4-6"), 1);
+	assert_int_equal(po_prices_temperature(p, "anthropic", "claude-sonnet-4-5-20250929"), 1);
+	assert_int_equal(po_prices_temperature(p, "anthropic", "claude-haiku-4-5"), 1);
+	assert_int_equal(po_prices_temperature(p, "openai", "llama3.1"), -1);
+	struct po_price pr;
+	assert_true(po_prices_find(p, "anthropic", "claude-opus-4-7", &pr));
+	assert_true(pr.input == 5 && pr.output == 25);
+	assert_true(po_prices_find(p, "openai", "o1-2024-12-17", &pr));
+	assert_true(pr.input == 15 && pr.output == 60);
+	po_prices_free(p);
+}
+
 static void expect_error(const char *text, int code, const char *msg)
 {
 	struct po_prices *p = (struct po_prices *)1;
@@ -105,7 +150,10 @@ static void test_bad_tables(void **state)
 		     "prices.json:1:63: \"output\" of \"m\" must be a number of dollars per million tokens between 0 and 1000000; see docs/costs-and-cache.md");
 	expect_error("{\"date\": \"d\", \"providers\": {\"a\": {\"m\": {\"input\": 1, \"outptu\": 2}}}}",
 		     PO_EINPUT,
-		     "prices.json:1:63: unknown key \"outptu\" in the price of \"m\" (known: input, output, cache_read, cache_write); see docs/costs-and-cache.md");
+		     "prices.json:1:63: unknown key \"outptu\" in the price of \"m\" (known: input, output, cache_read, cache_write, temperature); see docs/costs-and-cache.md");
+	expect_error("{\"date\": \"d\", \"providers\": {\"a\": {\"m\": {\"input\": 1, \"output\": 2, \"temperature\": 0}}}}",
+		     PO_EINPUT,
+		     "prices.json:1:81: \"temperature\" of \"m\" must be true or false (false: the model refuses a temperature, none is sent); see docs/costs-and-cache.md");
 	expect_error("{\"date\": \"d\", \"providers\": {\"a\": [1]}}", PO_EINPUT,
 		     "prices.json:1:34: the models of provider \"a\" must be an object, not an array; see docs/costs-and-cache.md");
 	expect_error("{\"date\": \"d\",", PO_ESYNTAX, NULL);
@@ -293,6 +341,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtin_table),
 		cmocka_unit_test(test_exact_beats_prefix_and_cost),
+		cmocka_unit_test(test_temperature_flags),
 		cmocka_unit_test(test_bad_tables),
 		cmocka_unit_test(test_engine_prices_calls),
 		cmocka_unit_test(test_max_calls_refuses_batch),
