@@ -19,10 +19,11 @@
 
 bool po_anthropic_model_rejects_temperature(const char *model)
 {
-	/* None of the current Claude models refuses one outright; a model that
-	 * does is learned from its first 400 (see po_http_api_complete). The
-	 * table is where a known one goes. */
-	static const char *const prefixes[] = { NULL };
+	/* Claude Opus 4.7 answers any temperature with a 400 ("`temperature` is
+	 * deprecated for this model", Anthropic's migration guide). The price
+	 * table's "temperature" flag, when it has one for the model, comes
+	 * first; a model known to neither is tried (po_http_api_complete). */
+	static const char *const prefixes[] = { "claude-opus-4-7", NULL };
 
 	for (size_t i = 0; model && prefixes[i]; i++)
 		if (!strncmp(model, prefixes[i], strlen(prefixes[i])))
@@ -59,19 +60,37 @@ static long usage_count(const json_t *usage, const char *key)
 	return json_is_integer(v) && json_integer_value(v) > 0 ? (long)json_integer_value(v) : 0;
 }
 
+static void read_usage(const json_t *usage, struct po_llm_response *out)
+{
+	out->input_tokens = usage_count(usage, "input_tokens");
+	out->output_tokens = usage_count(usage, "output_tokens");
+	out->cache_write_tokens = usage_count(usage, "cache_creation_input_tokens");
+	out->cache_read_tokens = usage_count(usage, "cache_read_input_tokens");
+}
+
 int po_anthropic_parse_reply(const char *body, size_t len, struct po_llm_response *out,
 			     struct po_err *err)
 {
 	json_error_t jerr;
-	json_t *root = json_loadb(body, len, 0, &jerr), *content, *block, *usage, *model;
+	json_t *root = json_loadb(body, len, 0, &jerr), *content, *block, *model;
 	struct po_buf text = PO_BUF_INIT;
 	bool any = false;
 	size_t i;
 	int ret = 0;
 
-	if (!root)
+	if (!root) {
+		/* Billed all the same: keep the usage when it can be read. */
+		json_t *usage = po_http_salvage_object(body, len, "usage");
+
+		read_usage(usage, out);
+		json_decref(usage);
 		return po_error(err, PO_ELLM, "not valid JSON (line %d, column %d: %s)", jerr.line,
 				jerr.column, jerr.text);
+	}
+	read_usage(json_object_get(root, "usage"), out);
+	model = json_object_get(root, "model");
+	free(out->model);
+	out->model = json_is_string(model) ? po_xstrdup(json_string_value(model)) : NULL;
 	content = json_object_get(root, "content");
 	if (!json_is_array(content)) {
 		ret = po_error(err, PO_ELLM, "no \"content\" array in the reply");
@@ -94,14 +113,6 @@ int po_anthropic_parse_reply(const char *body, size_t len, struct po_llm_respons
 			       stop ? stop : "missing");
 		goto out;
 	}
-	usage = json_object_get(root, "usage");
-	out->input_tokens = usage_count(usage, "input_tokens");
-	out->output_tokens = usage_count(usage, "output_tokens");
-	out->cache_write_tokens = usage_count(usage, "cache_creation_input_tokens");
-	out->cache_read_tokens = usage_count(usage, "cache_read_input_tokens");
-	model = json_object_get(root, "model");
-	free(out->model);
-	out->model = json_is_string(model) ? po_xstrdup(json_string_value(model)) : NULL;
 	free(out->content);
 	out->content = po_buf_detach(&text);
 out:
@@ -222,5 +233,10 @@ struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spe
 	a->api.rejects_temperature = po_anthropic_model_rejects_temperature;
 	a->base.ops = &anthropic_ops;
 	a->base.impl = a;
+	/* The "temperature" flags of the price table (the built-in one). */
+	if (po_http_api_load_prices(&a->api, NULL, err) < 0) {
+		provider_free(&a->base);
+		return NULL;
+	}
 	return &a->base;
 }

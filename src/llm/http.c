@@ -4,6 +4,7 @@
  * that starts calls as slots, backoff timers and the rate-limit state allow.
  */
 #include "llm/http.h"
+#include "llm/cost.h"
 #include "llm/llm.h"
 
 #include <curl/curl.h>
@@ -275,6 +276,7 @@ static int start(struct po_http *h, struct slot *s, struct po_http_call *c, size
 	s->retry_after[0] = s->retry_after_ms[0] = s->errbuf[0] = '\0';
 	po_buf_reset(&c->response);
 	c->status = 0;
+	c->broke = PO_HTTP_BREAK_NONE;
 	c->attempts++;
 	curl_easy_setopt(s->easy, CURLOPT_URL, c->url);
 	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, c->headers);
@@ -319,6 +321,31 @@ static bool transport_fatal(CURLcode rc)
 	}
 }
 
+/* How a transfer that failed broke off: only an exchange that got as far
+ * as sending its request can have timed out or been cut by the server;
+ * before that it is a connection failure (see describe). */
+static enum po_http_break broke_off(CURL *e, CURLcode rc)
+{
+	long sent = 0;
+
+	curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &sent);
+	if (sent <= 0)
+		return PO_HTTP_BREAK_NONE;
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return PO_HTTP_BREAK_TIMEOUT;
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return PO_HTTP_BREAK_CLOSED;
+	default:
+		return PO_HTTP_BREAK_NONE;
+	}
+}
+
 static void schedule_retry(struct po_http *h, size_t index, double at)
 {
 	h->retries = po_xrealloc(h->retries, (h->nretries + 1) * sizeof(*h->retries));
@@ -358,8 +385,12 @@ static bool finish_attempt(struct po_http *h, struct slot *s, CURLcode rc, doubl
 		po_buf_reset(&c->response);
 		cls = PO_RETRY_FINAL;
 	} else {
+		/* An answer that began keeps its status: "HTTP 200, then the body
+		 * never ended" says more than a bare timeout. */
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+		c->status = status;
 		set_error(c, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
-		c->status = 0;
+		c->broke = broke_off(s->easy, rc);
 		cls = transport_fatal(rc) ? PO_RETRY_FATAL : PO_RETRY_AGAIN;
 	}
 
@@ -583,14 +614,36 @@ static const char *hint(long status, bool quota, const char *key_env)
 	return "check --base-url: the server may not speak this API";
 }
 
+/* The first part of the message of an exchange that broke off. */
+static void describe_break(struct po_buf *out, const struct po_http_call *c, double timeout_s)
+{
+	bool timeout = c->broke == PO_HTTP_BREAK_TIMEOUT;
+
+	if (c->status <= 0) {
+		if (timeout)
+			po_buf_addf(out, "no answer within --timeout %g s", timeout_s);
+		else
+			po_buf_adds(out, "the server closed the connection without answering");
+		return;
+	}
+	po_buf_addf(out, "HTTP %ld arrived, but ", c->status);
+	if (timeout)
+		po_buf_addf(out, "its body did not finish within --timeout %g s", timeout_s);
+	else
+		po_buf_adds(out, "the server closed the connection mid-answer");
+}
+
 void po_http_describe_failure(struct po_buf *out, const char *provider,
 			      const struct po_http_call *c, const char *server_type,
 			      const char *server_msg, const char *key_env, double timeout_s)
 {
 	bool quota = po_retry_is_quota_error(c->response.data, c->response.len);
+	bool got_bytes = c->error && c->broke != PO_HTTP_BREAK_NONE && c->status > 0;
 
 	po_buf_addf(out, "%s: ", provider);
-	if (c->status > 0) {
+	if (c->error && c->broke != PO_HTTP_BREAK_NONE) {
+		describe_break(out, c, timeout_s);
+	} else if (c->status > 0) {
 		po_buf_addf(out, "HTTP %ld", c->status);
 		if (server_type && *server_type) {
 			po_buf_addch(out, ' ');
@@ -610,18 +663,31 @@ void po_http_describe_failure(struct po_buf *out, const char *provider,
 		add_clean(out, c->error ? c->error : "no answer", c->error ? strlen(c->error) : 9,
 			  200);
 	}
-	if (c->request_id || c->attempts > 1) {
+	if (got_bytes || c->request_id || c->attempts > 1) {
+		const char *sep = "";
+
 		po_buf_adds(out, " (");
+		if (got_bytes) {
+			po_buf_addf(out, "%zu bytes received", c->response.len);
+			sep = ", ";
+		}
 		if (c->request_id) {
-			po_buf_adds(out, "request ");
+			po_buf_addf(out, "%srequest ", sep);
 			add_clean(out, c->request_id, strlen(c->request_id), 80);
+			sep = ", ";
 		}
 		if (c->attempts > 1)
-			po_buf_addf(out, "%s%d attempts", c->request_id ? ", " : "", c->attempts);
+			po_buf_addf(out, "%s%d attempts", sep, c->attempts);
 		po_buf_addch(out, ')');
 	}
 	po_buf_adds(out, "; ");
-	if (c->status == 0) {
+	if (c->error && c->broke == PO_HTTP_BREAK_TIMEOUT) {
+		po_buf_adds(out, c->status > 0 ?
+			    "raise --timeout, or check the server: its answer may not end" :
+			    "raise --timeout or check the server");
+	} else if (c->error && c->broke == PO_HTTP_BREAK_CLOSED) {
+		po_buf_adds(out, "the server or a proxy dropped the connection; try again later or raise --max-attempts");
+	} else if (c->status == 0) {
 		if (c->error && strstr(c->error, "larger than"))
 			po_buf_adds(out, "check --base-url: the server sent more than a reply");
 		else if (c->error && (strstr(c->error, "imed out") || strstr(c->error, "imeout")))
@@ -670,21 +736,47 @@ char *po_http_join_url(const char *base, const char *path)
 	return po_buf_detach(&b);
 }
 
-static bool learned_no_temperature(const struct po_http_api *a, const char *model)
+/* A model's entry among what the run learned, or NULL. */
+static struct po_http_model *learned(const struct po_http_api *a, const char *model)
 {
-	for (size_t i = 0; i < a->n_no_temperature; i++)
-		if (!strcmp(a->no_temperature[i], model))
-			return true;
-	return false;
+	for (size_t i = 0; i < a->n_models; i++)
+		if (!strcmp(a->models[i].name, model))
+			return &a->models[i];
+	return NULL;
 }
 
-static bool sends_temperature(const struct po_http_api *a, const char *model)
+static void learn(struct po_http_api *a, const char *model, bool temperature)
 {
-	return !(a->rejects_temperature && a->rejects_temperature(model)) &&
-	       !learned_no_temperature(a, model);
+	struct po_http_model *m = learned(a, model);
+
+	if (!m) {
+		a->models = po_xrealloc(a->models, (a->n_models + 1) * sizeof(*a->models));
+		m = &a->models[a->n_models++];
+		m->name = po_xstrdup(model);
+	}
+	m->temperature = temperature;
 }
 
-/* A 400 whose message is about temperature, for a call that sent one. */
+enum temperature_rule { SEND, OMIT, TRY };
+
+/* The order of http.h: the run's refusal, the table, the built-in list,
+ * the run's success, else try. */
+static enum temperature_rule temperature_rule(const struct po_http_api *a, const char *model)
+{
+	const struct po_http_model *m = learned(a, model);
+	int flag;
+
+	if (m && !m->temperature)
+		return OMIT;
+	flag = po_prices_temperature(a->prices, a->name, model);
+	if (flag >= 0)
+		return flag ? SEND : OMIT;
+	if (a->rejects_temperature && a->rejects_temperature(model))
+		return OMIT;
+	return m ? SEND : TRY;
+}
+
+/* A 400 whose message is about temperature. */
 static bool refused_temperature(const struct po_http_api *a, const struct po_http_call *c)
 {
 	char *type = NULL, *msg = NULL;
@@ -708,7 +800,7 @@ static char *failure_text(const struct po_http_api *a, const struct po_http_call
 		po_buf_addf(&b, "%s: %s", a->name, c->error ? c->error : "not sent");
 		return po_buf_detach(&b);
 	}
-	if (c->status > 0 && c->response.len)
+	if (c->status > 0 && c->response.len && c->broke == PO_HTTP_BREAK_NONE)
 		a->parse_error(c->response.data, c->response.len, &type, &msg);
 	po_http_describe_failure(&b, a->name, c, type, msg, a->key_env, a->timeout_s);
 	free(type);
@@ -728,6 +820,8 @@ static void answer(const struct po_http_api *a, const struct po_http_call *c,
 		out->error = failure_text(a, c);
 		return;
 	}
+	/* A reply that does not parse keeps the tokens the parser could read:
+	 * they were billed. */
 	if (a->parse_reply(c->response.data, c->response.len, out, &perr) < 0) {
 		struct po_buf b = PO_BUF_INIT;
 
@@ -743,66 +837,197 @@ static void answer(const struct po_http_api *a, const struct po_http_call *c,
 	}
 }
 
+json_t *po_http_salvage_object(const char *body, size_t len, const char *key)
+{
+	size_t klen = strlen(key);
+	json_t *found = NULL;
+
+	for (size_t i = 0; body && i + klen + 2 <= len; i++) {
+		size_t j = i + klen + 2, end, depth = 0;
+		bool str = false, esc = false;
+		json_t *o;
+
+		if (body[i] != '"' || (i && body[i - 1] == '\\') || memcmp(body + i + 1, key, klen) ||
+		    body[i + 1 + klen] != '"')
+			continue;
+		while (j < len && (body[j] == ' ' || body[j] == '\t' || body[j] == '\r' || body[j] == '\n'))
+			j++;
+		if (j >= len || body[j] != ':')
+			continue;
+		for (j++; j < len && (body[j] == ' ' || body[j] == '\t' || body[j] == '\r' ||
+				      body[j] == '\n'); j++)
+			;
+		if (j >= len || body[j] != '{')
+			continue;
+		for (end = j; end < len; end++) {
+			char ch = body[end];
+
+			if (str) {
+				if (esc)
+					esc = false;
+				else if (ch == '\\')
+					esc = true;
+				else if (ch == '"')
+					str = false;
+			} else if (ch == '"') {
+				str = true;
+			} else if (ch == '{') {
+				depth++;
+			} else if (ch == '}' && --depth == 0) {
+				break;
+			}
+		}
+		if (end >= len)
+			break; /* the object never closes: nothing later can either */
+		o = json_loadb(body + j, end - j + 1, 0, NULL);
+		if (json_is_object(o)) {
+			json_decref(found);
+			found = o;
+		} else {
+			json_decref(o);
+		}
+		i = end;
+	}
+	return found;
+}
+
+/* One call of a batch as the rounds of po_http_api_complete() see it. */
+struct batch_call {
+	char *body;
+	bool temperature;  /* the body carries one */
+	bool pending;      /* to be sent (again) */
+	bool trial;        /* the first call of its model: sent alone */
+};
+
+static const char *model_of(const struct po_http_api *a, const struct po_llm_request *r)
+{
+	return r->model ? r->model : a->default_model;
+}
+
+static bool has(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], s))
+			return true;
+	return false;
+}
+
+/* Runs calls[idx[0..k-1]]; a call sent again keeps the attempts and time
+ * of its earlier rounds. */
+static int run_round(struct po_http_api *a, struct po_http_call *calls, struct batch_call *bc,
+		     const size_t *idx, size_t k, struct po_err *err)
+{
+	struct po_http_call *sub = po_xcalloc(k, sizeof(*sub));
+	int ret;
+
+	for (size_t j = 0; j < k; j++) {
+		sub[j].url = a->url;
+		sub[j].headers = a->headers;
+		sub[j].body = bc[idx[j]].body;
+		sub[j].body_len = strlen(bc[idx[j]].body);
+	}
+	ret = po_http_run(a->http, sub, k, err);
+	for (size_t j = 0; j < k; j++) {
+		struct po_http_call *c = &calls[idx[j]];
+		int attempts = c->attempts;
+		double latency = c->latency_ms;
+
+		po_http_call_release(c);
+		*c = sub[j];
+		c->attempts += attempts;
+		c->latency_ms += latency;
+	}
+	free(sub);
+	return ret;
+}
+
+/*
+ * Sends the batch in rounds: the first round holds back the calls of a
+ * model whose temperature is untried but one; the next ones send those and
+ * again, without temperature, the calls that were refused one. Three rounds
+ * at most: a call is refused a temperature once, then sent without.
+ */
+static int send_rounds(struct po_http_api *a, const struct po_llm_request *reqs,
+		       struct po_http_call *calls, struct batch_call *bc, size_t n,
+		       struct po_err *err)
+{
+	const char **trying = po_xcalloc(n, sizeof(*trying));
+	const char **tried = po_xcalloc(n, sizeof(*tried));
+	size_t *idx = po_xcalloc(n, sizeof(*idx)), ntried = 0;
+	bool fatal = false;
+	int ret = 0;
+
+	for (int round = 0; round < 3 && !ret && !fatal; round++) {
+		size_t k = 0, ntrying = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			const char *model = model_of(a, &reqs[i]);
+			enum temperature_rule rule;
+
+			if (!bc[i].pending)
+				continue;
+			rule = temperature_rule(a, model);
+			/* A trial that failed for another reason told nothing:
+			 * the others go with temperature, not one by one. */
+			if (rule == TRY && has(tried, ntried, model))
+				rule = SEND;
+			if (rule == TRY && has(trying, ntrying, model))
+				continue;
+			bc[i].trial = rule == TRY;
+			if (rule == TRY)
+				trying[ntrying++] = model;
+			if (!bc[i].body || bc[i].temperature != (rule != OMIT)) {
+				free(bc[i].body);
+				bc[i].temperature = rule != OMIT;
+				bc[i].body = a->build_body(&reqs[i], model, bc[i].temperature);
+			}
+			idx[k++] = i;
+		}
+		if (!k)
+			break;
+		ret = run_round(a, calls, bc, idx, k, err);
+		for (size_t j = 0; j < k; j++) {
+			size_t i = idx[j];
+			const char *model = model_of(a, &reqs[i]);
+
+			bc[i].pending = false;
+			fatal |= calls[i].outcome == PO_HTTP_FATAL;
+			if (bc[i].temperature && refused_temperature(a, &calls[i])) {
+				learn(a, model, false);
+				bc[i].pending = true;
+			} else if (bc[i].trial && calls[i].outcome == PO_HTTP_OK) {
+				learn(a, model, true);
+			}
+		}
+		for (size_t t = 0; t < ntrying; t++)
+			tried[ntried++] = trying[t];
+	}
+	/* Calls held back for a round that never came. */
+	for (size_t i = 0; i < n; i++)
+		if (calls[i].outcome == PO_HTTP_NOT_SENT && !calls[i].error)
+			calls[i].error = po_xstrdup(ret == PO_EINTR ?
+						    "interrupted before an answer arrived" :
+						    "not sent: an earlier call failed for every call");
+	free(trying);
+	free(tried);
+	free(idx);
+	return ret;
+}
+
 int po_http_api_complete(struct po_http_api *a, const struct po_llm_request *reqs,
 			 struct po_llm_response *out, size_t n, struct po_err *err)
 {
 	struct po_http_call *calls = po_xcalloc(n ? n : 1, sizeof(*calls));
-	char **bodies = po_xcalloc(n ? n : 1, sizeof(*bodies));
-	size_t *redo = po_xcalloc(n ? n : 1, sizeof(*redo));
-	size_t nredo = 0, fatal = n;
+	struct batch_call *bc = po_xcalloc(n ? n : 1, sizeof(*bc));
+	size_t fatal = n;
 	int ret;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *model = reqs[i].model ? reqs[i].model : a->default_model;
-
-		bodies[i] = a->build_body(&reqs[i], model, sends_temperature(a, model));
-		calls[i].url = a->url;
-		calls[i].headers = a->headers;
-		calls[i].body = bodies[i];
-		calls[i].body_len = strlen(bodies[i]);
+		calls[i].outcome = PO_HTTP_NOT_SENT;
+		calls[i].response = (struct po_buf)PO_BUF_INIT;
+		bc[i].pending = true;
 	}
-	ret = po_http_run(a->http, calls, n, err);
-	if (ret == 0) {
-		/* Models that refuse a temperature: learn them, send those again. */
-		for (size_t i = 0; i < n; i++) {
-			const char *model = reqs[i].model ? reqs[i].model : a->default_model;
-
-			if (!sends_temperature(a, model) || !refused_temperature(a, &calls[i]))
-				continue;
-			a->no_temperature = po_xrealloc(a->no_temperature,
-							(a->n_no_temperature + 1) * sizeof(char *));
-			a->no_temperature[a->n_no_temperature++] = po_xstrdup(model);
-		}
-		for (size_t i = 0; i < n; i++) {
-			const char *model = reqs[i].model ? reqs[i].model : a->default_model;
-
-			if (sends_temperature(a, model) || !refused_temperature(a, &calls[i]))
-				continue;
-			free(bodies[i]);
-			bodies[i] = a->build_body(&reqs[i], model, false);
-			redo[nredo++] = i;
-		}
-	}
-	if (ret == 0 && nredo) {
-		struct po_http_call *again = po_xcalloc(nredo, sizeof(*again));
-
-		for (size_t k = 0; k < nredo; k++) {
-			again[k].url = a->url;
-			again[k].headers = a->headers;
-			again[k].body = bodies[redo[k]];
-			again[k].body_len = strlen(bodies[redo[k]]);
-		}
-		ret = po_http_run(a->http, again, nredo, err);
-		for (size_t k = 0; k < nredo; k++) {
-			struct po_http_call *c = &calls[redo[k]];
-			int before = c->attempts;
-
-			po_http_call_release(c);
-			*c = again[k];
-			c->attempts += before;
-		}
-		free(again);
-	}
+	ret = send_rounds(a, reqs, calls, bc, n, err);
 	for (size_t i = 0; i < n; i++) {
 		answer(a, &calls[i], &out[i]);
 		if (calls[i].outcome == PO_HTTP_FATAL && fatal == n)
@@ -815,11 +1040,22 @@ int po_http_api_complete(struct po_http_api *a, const struct po_llm_request *req
 	}
 	for (size_t i = 0; i < n; i++) {
 		po_http_call_release(&calls[i]);
-		free(bodies[i]);
+		free(bc[i].body);
 	}
 	free(calls);
-	free(bodies);
-	free(redo);
+	free(bc);
+	return ret;
+}
+
+int po_http_api_load_prices(struct po_http_api *a, const char *path, struct po_err *err)
+{
+	int ret;
+
+	po_prices_free(a->prices);
+	a->prices = NULL;
+	ret = po_prices_load(&a->prices, path, err);
+	if (ret == PO_ENOTFOUND || ret == PO_EIO)
+		po_error_prefix(err, "--prices");
 	return ret;
 }
 
@@ -827,11 +1063,13 @@ void po_http_api_release(struct po_http_api *a)
 {
 	po_http_free(a->http);
 	po_http_headers_free(a->headers);
-	for (size_t i = 0; i < a->n_no_temperature; i++)
-		free(a->no_temperature[i]);
-	free(a->no_temperature);
+	po_prices_free(a->prices);
+	for (size_t i = 0; i < a->n_models; i++)
+		free(a->models[i].name);
+	free(a->models);
 	a->http = NULL;
 	a->headers = NULL;
-	a->no_temperature = NULL;
-	a->n_no_temperature = 0;
+	a->prices = NULL;
+	a->models = NULL;
+	a->n_models = 0;
 }

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "llm/retry.h"
 #include "promptopt.h"
 #include "util/buf.h"
@@ -44,6 +46,14 @@ enum po_http_outcome {
 	PO_HTTP_NOT_SENT,   /* abandoned: interrupted, or an earlier call was fatal */
 };
 
+/* How the last attempt's exchange broke off (status says whether an answer
+ * had begun: its status line arrived). */
+enum po_http_break {
+	PO_HTTP_BREAK_NONE,       /* no transport failure, or one of another kind */
+	PO_HTTP_BREAK_TIMEOUT,    /* connected, then the timeout passed */
+	PO_HTTP_BREAK_CLOSED,     /* connected, then the server closed or reset it */
+};
+
 struct po_http_call {
 	/* in */
 	const char *url;
@@ -52,9 +62,11 @@ struct po_http_call {
 	size_t body_len;
 	/* out */
 	enum po_http_outcome outcome;
-	long status;             /* HTTP status of the last answer; 0 when none */
-	struct po_buf response;  /* body of the last answer */
+	long status;             /* HTTP status of the last answer; 0 when none began
+	                          * (kept when its body then broke off) */
+	struct po_buf response;  /* body of the last answer (what arrived of it) */
 	char *error;             /* transport failure of the last attempt, or NULL */
+	enum po_http_break broke; /* with error: how the exchange broke off */
 	char *request_id;        /* the server's request id of the last answer, or NULL */
 	int attempts;
 	bool retryable;          /* FAILED after using up the attempts on a transient failure */
@@ -116,12 +128,33 @@ void po_http_redact(struct po_buf *b, const char *secret);
 char *po_http_join_url(const char *base, const char *path);
 
 /*
+ * A JSON object that follows "key": somewhere in a body that is not valid
+ * JSON as a whole (the last one that parses), or NULL: lets a parser read
+ * the usage of a reply whose other parts are broken. Caller decrefs.
+ */
+json_t *po_http_salvage_object(const char *body, size_t len, const char *key);
+
+/*
  * The batch logic both API providers share: build one body per request,
- * run them, resend once without temperature the calls of a model that
- * refused it (and remember the model), parse answers, describe failures.
+ * run them, parse answers, describe failures, and send a temperature only
+ * to the models that take one:
+ *   - a model that refused one this run (a 400 about temperature) never
+ *     gets one again in the run; the refused calls are sent again without;
+ *   - else the price table's "temperature" flag decides (po_prices_temperature);
+ *   - else the provider's built-in list of models that refuse one;
+ *   - else the first call of the model in the run goes alone, before the
+ *     other calls of that model in its batch: a refusal costs one extra
+ *     call per run, not one per call of the batch.
  */
 struct po_llm_request;
 struct po_llm_response;
+struct po_prices;
+
+/* What a run learned about a model. */
+struct po_http_model {
+	char *name;
+	bool temperature;   /* took one (a 2xx), or refused it (a 400) */
+};
 
 struct po_http_api {
 	const char *name;            /* "anthropic" */
@@ -137,10 +170,18 @@ struct po_http_api {
 	int (*parse_reply)(const char *body, size_t len, struct po_llm_response *out,
 			   struct po_err *err);
 	void (*parse_error)(const char *body, size_t len, char **type, char **message);
-	bool (*rejects_temperature)(const char *model);
-	char **no_temperature;       /* models learned to refuse it */
-	size_t n_no_temperature;
+	struct po_prices *prices;    /* for the "temperature" flags; owned, may be NULL */
+	bool (*rejects_temperature)(const char *model);  /* built-in list; may be NULL */
+	struct po_http_model *models; /* learned this run */
+	size_t n_models;
 };
+
+/*
+ * Loads the price table (path NULL: the built-in one) into a->prices.
+ * Errors as po_prices_load(), a missing or unreadable file prefixed with
+ * "--prices".
+ */
+int po_http_api_load_prices(struct po_http_api *a, const char *path, struct po_err *err);
 
 /*
  * Answers the batch into out[]. Returns 0 (failed calls carry an error),
@@ -149,5 +190,5 @@ struct po_http_api {
  */
 int po_http_api_complete(struct po_http_api *a, const struct po_llm_request *reqs,
 			 struct po_llm_response *out, size_t n, struct po_err *err);
-/* Frees what the api struct owns: http, headers, the learned models. */
+/* Frees what the api struct owns: http, headers, prices, the learned models. */
 void po_http_api_release(struct po_http_api *a);

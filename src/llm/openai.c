@@ -85,6 +85,19 @@ static bool content_text(const json_t *content, struct po_buf *out)
 	return any;
 }
 
+static void read_usage(const json_t *usage, struct po_llm_response *out)
+{
+	long prompt = count(usage, "prompt_tokens");
+	long cached = count(json_object_get(usage, "prompt_tokens_details"), "cached_tokens");
+
+	if (cached > prompt)
+		cached = prompt;
+	/* prompt_tokens includes the cached ones, which are billed apart. */
+	out->input_tokens = prompt - cached;
+	out->cache_read_tokens = cached;
+	out->output_tokens = count(usage, "completion_tokens");
+}
+
 int po_openai_parse_reply(const char *body, size_t len, struct po_llm_response *out,
 			  struct po_err *err)
 {
@@ -92,11 +105,19 @@ int po_openai_parse_reply(const char *body, size_t len, struct po_llm_response *
 	json_t *root = json_loadb(body, len, 0, &jerr), *choice, *msg, *usage, *model;
 	struct po_buf text = PO_BUF_INIT;
 	int ret = 0;
-	long prompt, cached;
 
-	if (!root)
+	if (!root) {
+		/* Billed all the same: keep the usage when it can be read. */
+		usage = po_http_salvage_object(body, len, "usage");
+		read_usage(usage, out);
+		json_decref(usage);
 		return po_error(err, PO_ELLM, "not valid JSON (line %d, column %d: %s)", jerr.line,
 				jerr.column, jerr.text);
+	}
+	read_usage(json_object_get(root, "usage"), out);
+	model = json_object_get(root, "model");
+	free(out->model);
+	out->model = json_is_string(model) ? po_xstrdup(json_string_value(model)) : NULL;
 	if (json_object_get(root, "error") && !json_is_null(json_object_get(root, "error"))) {
 		char *type = NULL, *m = NULL;
 		po_openai_parse_error(body, len, &type, &m);
@@ -121,18 +142,6 @@ int po_openai_parse_reply(const char *body, size_t len, struct po_llm_response *
 				       fin ? fin : "missing");
 		goto out;
 	}
-	usage = json_object_get(root, "usage");
-	prompt = count(usage, "prompt_tokens");
-	cached = count(json_object_get(usage, "prompt_tokens_details"), "cached_tokens");
-	if (cached > prompt)
-		cached = prompt;
-	/* prompt_tokens includes the cached ones, which are billed apart. */
-	out->input_tokens = prompt - cached;
-	out->cache_read_tokens = cached;
-	out->output_tokens = count(usage, "completion_tokens");
-	model = json_object_get(root, "model");
-	free(out->model);
-	out->model = json_is_string(model) ? po_xstrdup(json_string_value(model)) : NULL;
 	free(out->content);
 	out->content = po_buf_detach(&text);
 out:
@@ -257,5 +266,10 @@ struct po_provider *po_openai_provider_new(const struct po_provider_spec *spec, 
 	o->api.rejects_temperature = po_openai_model_is_reasoning;
 	o->base.ops = &openai_ops;
 	o->base.impl = o;
+	/* The "temperature" flags of the price table (the built-in one). */
+	if (po_http_api_load_prices(&o->api, NULL, err) < 0) {
+		provider_free(&o->base);
+		return NULL;
+	}
 	return &o->base;
 }

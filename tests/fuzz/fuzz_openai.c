@@ -1,8 +1,10 @@
 /*
  * libFuzzer target for the openai reply parsers: any bytes, as a 2xx body or
  * as an error body, give an answer with non-negative counts or an error
- * message, and describing the failure never crashes. The same bytes also
- * feed the retry-after and rate-limit header parsers.
+ * message (counts non-negative there too: a broken body keeps its usage),
+ * and describing the failure, also of an answer that broke off, never
+ * crashes and stays on one line. The same bytes also feed the usage
+ * salvage and the retry-after and rate-limit header parsers.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,10 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!r.content || r.input_tokens < 0 || r.output_tokens < 0 ||
 		    r.cache_read_tokens < 0 || r.cache_write_tokens < 0)
 			abort();
-	} else if (r.content || !err.msg[0]) {
+	} else if (r.content || !err.msg[0] || r.input_tokens < 0 || r.output_tokens < 0 ||
+		   r.cache_read_tokens < 0 || r.cache_write_tokens < 0) {
 		abort();
 	}
 	po_llm_response_release(&r);
+	json_decref(po_http_salvage_object((const char *)data, size, "usage"));
 
 	po_openai_parse_error((const char *)data, size, &type, &msg);
 	c.status = 400 + (long)(size % 200);
@@ -43,6 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	po_http_redact(&b, "sk-secret");
 	if (strchr(b.data, '\n'))
 		abort(); /* messages stay on one line */
+	po_buf_release(&b);
+	c.error = text;
+	c.broke = (enum po_http_break)(size % 3);
+	c.status = size % 2 ? 200 : 0;
+	po_http_describe_failure(&b, "openai", &c, NULL, NULL, "KEY_ENV", 30);
+	if (strchr(b.data, '\n'))
+		abort();
 	po_buf_release(&b);
 	free(type);
 	free(msg);

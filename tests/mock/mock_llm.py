@@ -14,7 +14,8 @@ Misbehaviour is chosen per request, first match wins:
   4. --default (default "ok")
 A behaviour is comma-separated tokens:
   ok | latency=MS | 400 401 403 404 429 500 503 529 (status) | quota |
-  retry-after=S | retry-after-ms=MS | badjson | cut | endless | huge=BYTES |
+  retry-after=S | retry-after-ms=MS | badjson (a 200 body cut after its usage) |
+  cut | endless | huge=BYTES |
   flaky=N (the status token applies to the first N requests with the same body,
   then ok) | ratelimit=REMAINING | strerror (OpenAI: "error" as a string) |
   nousage | cachetokens
@@ -261,11 +262,18 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["statuses"][str(status)] = STATE["statuses"].get(str(status), 0) + 1
             return self.send_json(status, self.error_body(api, status, etype, msg, b), extra)
         if b.get("badjson"):
-            return self.send_json(200, None, extra, raw=b'{"id": "msg_1", "content": [ {"type": "te')
+            # Broken after the usage, which a client can still read (billed).
+            raw = (b'{"id": "msg_1", "usage": {"input_tokens": 12, "output_tokens": 5}, '
+                   b'"content": [ {"type": "te' if api == "anthropic" else
+                   b'{"id": "chatcmpl-1", "usage": {"prompt_tokens": 12, "completion_tokens": 5}, '
+                   b'"choices": [{"message": {"content": "te')
+            return self.send_json(200, None, extra, raw=raw)
         if b.get("cut"):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", "4000")
+            for k, v in extra.items():
+                self.send_header(k, v)
             self.end_headers()
             self.wfile.write(b'{"id":"msg_cut","content":[{"type":"text","text":"par')
             self.wfile.flush()
@@ -276,6 +284,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Transfer-Encoding", "chunked")
+            for k, v in extra.items():
+                self.send_header(k, v)
             self.end_headers()
             start = b'{"id":"msg_endless","content":[{"type":"text","text":"'
             self.wfile.write(b"%x\r\n%s\r\n" % (len(start), start))

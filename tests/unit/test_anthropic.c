@@ -2,7 +2,8 @@
  * Tests of the anthropic provider: the reply and error parsers, the missing
  * key error, and whole batches against the mock server (headers sent, usage
  * with cache tokens, a refused key that stops the run without showing the
- * key, a model that refuses temperature, 404, invalid JSON, 529).
+ * key, which models get a temperature and what a refusal costs, 404,
+ * invalid JSON (its usage still read), 529).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "llm/provider.h"
+#include "util/timeutil.h"
 
 #include "mock_server.h"
 
@@ -74,6 +76,32 @@ static void test_parse_reply(void **state)
 	assert_int_equal(po_anthropic_parse_reply("{\"a\":", 5, &r, &err), PO_ELLM);
 	assert_non_null(strstr(err.msg, "not valid JSON (line 1"));
 	assert_null(r.content);
+	assert_int_equal(r.input_tokens, 0);
+
+	/* Unusable but billed: the usage is read all the same. */
+	const char *broken = "{\"model\":\"claude-x\",\"usage\":{\"input_tokens\":7,"
+			     "\"output_tokens\":3},\"content\":[{\"type\":\"te";
+	assert_int_equal(po_anthropic_parse_reply(broken, strlen(broken), &r, &err), PO_ELLM);
+	assert_non_null(strstr(err.msg, "not valid JSON"));
+	assert_null(r.content);
+	assert_int_equal(r.input_tokens, 7);
+	assert_int_equal(r.output_tokens, 3);
+	po_llm_response_release(&r);
+	memset(&r, 0, sizeof(r));
+	const char *notext = "{\"model\":\"claude-x\",\"content\":[],\"stop_reason\":\"max_tokens\","
+			     "\"usage\":{\"input_tokens\":5,\"output_tokens\":4096}}";
+	assert_int_equal(po_anthropic_parse_reply(notext, strlen(notext), &r, &err), PO_ELLM);
+	assert_int_equal(r.input_tokens, 5);
+	assert_int_equal(r.output_tokens, 4096);
+	assert_string_equal(r.model, "claude-x");
+	po_llm_response_release(&r);
+	memset(&r, 0, sizeof(r));
+	/* A "usage" quoted inside a text is not the usage. */
+	const char *quoted = "{\"content\":[{\"type\":\"text\",\"text\":\"a \\\"usage\\\": "
+			     "{\\\"input_tokens\\\": 99}\"}], \"x\": [";
+	assert_int_equal(po_anthropic_parse_reply(quoted, strlen(quoted), &r, &err), PO_ELLM);
+	assert_int_equal(r.input_tokens, 0);
+	po_llm_response_release(&r);
 }
 
 static void test_parse_error(void **state)
@@ -219,24 +247,84 @@ static void test_bad_key_is_fatal_and_redacted(void **state)
 	p->ops->free(p);
 }
 
-static void test_temperature_refused_then_learned(void **state)
+static long requests(void)
 {
-	struct po_llm_request r = { .model = "claude-no-temp-1", .prompt = "hi", .temperature = 1 };
-	struct po_llm_response out = { 0 };
+	return mock_stat(&M, "requests");
+}
+
+static bool sent_temperature(void)
+{
+	json_t *stats = mock_control(&M, "/_mock/stats", NULL);
+	bool yes = json_object_get(json_object_get(stats, "last_body"), "temperature") != NULL;
+
+	json_decref(stats);
+	return yes;
+}
+
+/* Sends n requests of a model (prompt may carry a [[mock:...]]); returns the wall time. */
+static double batch(struct po_provider *p, const char *model, const char *prompt, size_t n,
+		    int *retried)
+{
+	struct po_llm_request r[8];
+	struct po_llm_response out[8] = { 0 };
+	double t0 = po_time_mono_ms(), wall;
+
+	for (size_t i = 0; i < n; i++)
+		r[i] = (struct po_llm_request){ .model = model, .prompt = prompt, .temperature = 0.5 };
+	assert_int_equal(p->ops->complete(p, r, out, n, NULL), 0);
+	wall = po_time_mono_ms() - t0;
+	*retried = 0;
+	for (size_t i = 0; i < n; i++) {
+		assert_null(out[i].error);
+		assert_non_null(out[i].content);
+		assert_true(out[i].attempts == 1 || out[i].attempts == 2);
+		*retried += out[i].attempts == 2;
+		po_llm_response_release(&out[i]);
+	}
+	return wall;
+}
+
+static void test_temperature(void **state)
+{
 	struct po_provider *p = provider(KEY, M.base);
+	long before;
+	int retried;
 
 	(void)state;
-	assert_int_equal(p->ops->complete(p, &r, &out, 1, NULL), 0);
-	assert_null(out.error);
-	assert_non_null(out.content);
-	assert_int_equal(out.attempts, 2);
-	po_llm_response_release(&out);
-	/* Learned: the next call goes without temperature at once. */
-	assert_int_equal(p->ops->complete(p, &r, &out, 1, NULL), 0);
-	assert_non_null(out.content);
-	assert_int_equal(out.attempts, 1);
-	po_llm_response_release(&out);
+	/* A model that refuses a temperature and that nothing declares: its
+	 * first call goes alone, is refused, and is sent again without; the
+	 * other five go without at once. One extra call in all, not six. */
+	before = requests();
+	batch(p, "claude-no-temp-1", "hi", 6, &retried);
+	assert_int_equal(retried, 1);
+	assert_int_equal(requests() - before, 7);
+	assert_false(sent_temperature());
+	/* Remembered for the rest of the run. */
+	before = requests();
+	batch(p, "claude-no-temp-1", "hi", 6, &retried);
+	assert_int_equal(retried, 0);
+	assert_int_equal(requests() - before, 6);
+
+	/* A model that takes one, not declared: the first call alone (one
+	 * round trip more, once per run), then the rest with temperature. */
+	before = requests();
+	assert_true(batch(p, "claude-unlisted-1", "[[mock:latency=400]]", 4, &retried) >= 800);
+	assert_int_equal(retried, 0);
+	assert_int_equal(requests() - before, 4);
+	assert_true(sent_temperature());
+	assert_true(batch(p, "claude-unlisted-1", "[[mock:latency=400]]", 4, &retried) < 780);
+
+	/* Declared in the built-in price table: the default model takes one
+	 * (no trial round), claude-opus-4-7 gets none. */
+	assert_true(batch(p, NULL, "[[mock:latency=400]]", 4, &retried) < 780);
+	assert_true(sent_temperature());
+	before = requests();
+	batch(p, "claude-opus-4-7", "hi", 2, &retried);
+	assert_int_equal(requests() - before, 2);
+	assert_false(sent_temperature());
 	p->ops->free(p);
+	assert_true(po_anthropic_model_rejects_temperature("claude-opus-4-7-20260416"));
+	assert_false(po_anthropic_model_rejects_temperature("claude-opus-4-6"));
 }
 
 static void test_call_failures(void **state)
@@ -262,6 +350,9 @@ static void test_call_failures(void **state)
 	assert_non_null(strstr(out[1].error, "anthropic: HTTP 200 but the reply is unusable: not "
 					     "valid JSON"));
 	assert_non_null(strstr(out[1].error, "check --base-url"));
+	/* ... and its usage is kept: those tokens were billed. */
+	assert_int_equal(out[1].input_tokens, 12);
+	assert_int_equal(out[1].output_tokens, 5);
 	snprintf(want, sizeof(want), ", 2 attempts); the API is overloaded; try again later or "
 		 "raise --max-attempts");
 	assert_non_null(strstr(out[2].error, "anthropic: HTTP 529 overloaded_error: Overloaded"));
@@ -280,7 +371,7 @@ int main(void)
 		cmocka_unit_test(test_missing_key),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_bad_key_is_fatal_and_redacted),
-		cmocka_unit_test(test_temperature_refused_then_learned),
+		cmocka_unit_test(test_temperature),
 		cmocka_unit_test(test_call_failures),
 	};
 

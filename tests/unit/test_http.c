@@ -2,8 +2,9 @@
  * Tests of the HTTP transport against the mock server (tests/mock/mock_llm.py,
  * started as a child on 127.0.0.1): concurrency bound and overlap, connection
  * reuse, each misbehaviour (429 with retry-after, 500, 529, cut connection,
- * endless body, oversized body, 401, quota, refused connection), attempts
- * limit, rate-limit pacing, interrupt.
+ * endless body, oversized body, 401, quota, refused connection) and the
+ * message it gives, attempts limit, rate-limit pacing, interrupt, reading a
+ * usage out of a broken body.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -274,12 +275,23 @@ static void test_cut_connection(void **state)
 	assert_int_equal(c.attempts, 2);
 	po_http_call_release(&c);
 
+	/* Cut every time: the status that arrived is kept, and the message says
+	 * the server closed the connection mid-answer (not "unreachable"). */
 	c = run_one("cut", &o, NULL);
 	assert_int_equal(c.outcome, PO_HTTP_FAILED);
 	assert_true(c.retryable);
 	assert_int_equal(c.attempts, 3);
-	assert_int_equal(c.status, 0);
+	assert_int_equal(c.status, 200);
+	assert_int_equal(c.broke, PO_HTTP_BREAK_CLOSED);
 	assert_non_null(c.error);
+	struct po_buf b = PO_BUF_INIT;
+	po_http_describe_failure(&b, "anthropic", &c, NULL, NULL, "ANTHROPIC_API_KEY", 5);
+	assert_non_null(strstr(b.data, "anthropic: HTTP 200 arrived, but the server closed the "
+				       "connection mid-answer (53 bytes received, request req_mock_"));
+	assert_non_null(strstr(b.data, ", 3 attempts); the server or a proxy dropped the "
+				       "connection; try again later or raise --max-attempts"));
+	assert_null(strstr(b.data, "reachable"));
+	po_buf_release(&b);
 	po_http_call_release(&c);
 }
 
@@ -296,9 +308,34 @@ static void test_endless_body_times_out(void **state)
 	c = run_one("endless", &o, &wall);
 	assert_int_equal(c.outcome, PO_HTTP_FAILED);
 	assert_int_equal(c.attempts, 2);
-	assert_int_equal(c.status, 0);
+	/* HTTP 200 had arrived: kept, and said. */
+	assert_int_equal(c.status, 200);
+	assert_int_equal(c.broke, PO_HTTP_BREAK_TIMEOUT);
+	assert_true(c.response.len > 50);
 	assert_non_null(strstr(c.error, "imed out"));
 	assert_true(wall >= 800 && wall < 3000);
+	struct po_buf b = PO_BUF_INIT;
+	po_http_describe_failure(&b, "anthropic", &c, NULL, NULL, "ANTHROPIC_API_KEY", 0.4);
+	assert_non_null(strstr(b.data, "anthropic: HTTP 200 arrived, but its body did not finish "
+				       "within --timeout 0.4 s ("));
+	assert_non_null(strstr(b.data, " bytes received, request req_mock_"));
+	assert_non_null(strstr(b.data, ", 2 attempts); raise --timeout, or check the server: its "
+				       "answer may not end"));
+	po_buf_release(&b);
+	po_http_call_release(&c);
+
+	/* No answer at all within the timeout (latency above it). */
+	o.timeout_s = 0.3;
+	o.max_attempts = 1;
+	c = run_one("latency=2000", &o, NULL);
+	assert_int_equal(c.outcome, PO_HTTP_FAILED);
+	assert_int_equal(c.status, 0);
+	assert_int_equal(c.broke, PO_HTTP_BREAK_TIMEOUT);
+	b = (struct po_buf)PO_BUF_INIT;
+	po_http_describe_failure(&b, "openai", &c, NULL, NULL, "OPENAI_API_KEY", 0.3);
+	assert_string_equal(b.data, "openai: no answer within --timeout 0.3 s; raise --timeout or "
+				    "check the server");
+	po_buf_release(&b);
 	po_http_call_release(&c);
 }
 
@@ -337,6 +374,13 @@ static void test_refused(void **state)
 	fast_options(&o, 1);
 	o.max_attempts = 2;
 	h = po_http_new(&o, NULL);
+	/* A good call first on the same handle: nothing of it carries over. */
+	c.url = URL;
+	c.body = BODY;
+	c.body_len = strlen(BODY);
+	assert_int_equal(po_http_run(h, &c, 1, NULL), 0);
+	assert_int_equal(c.outcome, PO_HTTP_OK);
+	po_http_call_release(&c);
 	c.url = url;
 	c.body = BODY;
 	c.body_len = strlen(BODY);
@@ -344,7 +388,14 @@ static void test_refused(void **state)
 	assert_int_equal(c.outcome, PO_HTTP_FAILED);
 	assert_int_equal(c.attempts, 2);
 	assert_int_equal(c.status, 0);
+	assert_int_equal(c.broke, PO_HTTP_BREAK_NONE);
 	assert_non_null(strstr(c.error, "onnect"));
+	struct po_buf b = PO_BUF_INIT;
+	po_http_describe_failure(&b, "anthropic", &c, NULL, NULL, "ANTHROPIC_API_KEY", 5);
+	assert_non_null(strstr(b.data, "anthropic: Failed to connect to 127.0.0.1 port "));
+	assert_non_null(strstr(b.data, " (2 attempts); check --base-url and that the server is "
+				       "reachable"));
+	po_buf_release(&b);
 	po_http_call_release(&c);
 	po_http_free(h);
 }

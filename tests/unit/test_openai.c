@@ -2,7 +2,9 @@
  * Tests of the openai provider: replies of OpenAI and of the compatible
  * servers (error as a string or an object, usage missing, content parts,
  * cached tokens), the key rules (required for api.openai.com only), request
- * bodies (reasoning models), and batches against the mock server.
+ * bodies (reasoning models, temperature), and batches against the mock
+ * server, misbehaving too: invalid JSON, a cut connection, a body that never
+ * ends, 529 and 503, latency.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "llm/provider.h"
+#include "util/timeutil.h"
 
 #include "mock_server.h"
 
@@ -113,6 +116,9 @@ static void test_parse_error(void **state)
 	assert_null(msg);
 }
 
+static double TIMEOUT = 5;  /* of the providers made by provider() */
+static int ATTEMPTS = 2;
+
 static struct po_provider *provider(const char *key, const char *base, struct po_err *err)
 {
 	struct po_provider_spec spec;
@@ -124,8 +130,8 @@ static struct po_provider *provider(const char *key, const char *base, struct po
 	po_provider_spec_init(&spec);
 	spec.name = "openai";
 	spec.base_url = base;
-	spec.max_attempts = 2;
-	spec.timeout_s = 5;
+	spec.max_attempts = ATTEMPTS;
+	spec.timeout_s = TIMEOUT;
 	return po_provider_new(&spec, NULL, err);
 }
 
@@ -260,6 +266,137 @@ static void test_errors(void **state)
 	p->ops->free(p);
 }
 
+/* The misbehaviours of the mock through the openai provider, as one batch:
+ * what each failed call says, and that the good ones are not held up. */
+static void test_misbehaviour(void **state)
+{
+	struct po_llm_request reqs[6] = {
+		{ .prompt = "[[mock:badjson]]" },
+		{ .prompt = "[[mock:cut]]" },
+		{ .prompt = "[[mock:529]]" },
+		{ .prompt = "[[mock:503]]" },
+		{ .prompt = "a [[mock:latency=300]]" },
+		{ .prompt = "b [[mock:latency=300]]" },
+	};
+	struct po_llm_response out[6] = { 0 };
+	struct po_err err = { 0 };
+	struct po_provider *p = provider(KEY, BASE, &err);
+	double t0 = po_time_mono_ms(), wall;
+
+	(void)state;
+	assert_int_equal(p->ops->complete(p, reqs, out, 6, &err), 0);
+	wall = po_time_mono_ms() - t0;
+
+	/* Invalid JSON in a 200: not retried, its usage kept (billed). */
+	assert_null(out[0].content);
+	assert_non_null(strstr(out[0].error, "openai: HTTP 200 but the reply is unusable: not "
+					     "valid JSON (line 1"));
+	assert_non_null(strstr(out[0].error, "; check --base-url: the server may not speak this API"));
+	assert_int_equal(out[0].attempts, 1);
+	assert_int_equal(out[0].input_tokens, 12);
+	assert_int_equal(out[0].output_tokens, 5);
+
+	/* Cut mid-body: retried, then said as such (not "unreachable"). */
+	assert_null(out[1].content);
+	assert_non_null(strstr(out[1].error, "openai: HTTP 200 arrived, but the server closed the "
+					     "connection mid-answer ("));
+	assert_non_null(strstr(out[1].error, " bytes received, request req_mock_"));
+	assert_non_null(strstr(out[1].error, ", 2 attempts); the server or a proxy dropped the "
+					     "connection; try again later or raise --max-attempts"));
+	assert_null(strstr(out[1].error, "reachable"));
+	assert_int_equal(out[1].attempts, 2);
+
+	/* 529 and 503: retried, then the server's words and what to do. */
+	assert_non_null(strstr(out[2].error, "openai: HTTP 529 overloaded_error: Overloaded "
+					     "(request req_mock_"));
+	assert_non_null(strstr(out[2].error, ", 2 attempts); the API is overloaded; try again "
+					     "later or raise --max-attempts"));
+	assert_int_equal(out[2].attempts, 2);
+	assert_non_null(strstr(out[3].error, "openai: HTTP 503 api_error: Internal server error "
+					     "(request req_mock_"));
+	assert_non_null(strstr(out[3].error, ", 2 attempts); the server failed; try again later "
+					     "or raise --max-attempts"));
+	assert_int_equal(out[3].attempts, 2);
+
+	/* Latency: answered, in parallel with the rest, timed from the start. */
+	for (int i = 4; i < 6; i++) {
+		assert_null(out[i].error);
+		assert_non_null(out[i].content);
+		assert_int_equal(out[i].attempts, 1);
+		assert_true(out[i].latency_ms >= 295);
+	}
+	assert_true(wall >= 300 && wall < 5000);
+	for (int i = 0; i < 6; i++)
+		po_llm_response_release(&out[i]);
+
+	/* 529 then 503 then an answer: three attempts, one good answer. */
+	p->ops->free(p);
+	ATTEMPTS = 3;
+	p = provider(KEY, BASE, &err);
+	mock_queue(&M, "529");
+	mock_queue(&M, "503");
+	assert_int_equal(p->ops->complete(p, reqs + 4, out, 1, &err), 0);
+	assert_non_null(out[0].content);
+	assert_int_equal(out[0].attempts, 3);
+	po_llm_response_release(&out[0]);
+	p->ops->free(p);
+	ATTEMPTS = 2;
+
+	/* A body that never ends: cut at --timeout, the status kept. */
+	TIMEOUT = 1;
+	p = provider(KEY, BASE, &err);
+	struct po_llm_request endless = { .prompt = "[[mock:endless]]" };
+	t0 = po_time_mono_ms();
+	assert_int_equal(p->ops->complete(p, &endless, out, 1, &err), 0);
+	wall = po_time_mono_ms() - t0;
+	assert_null(out[0].content);
+	assert_non_null(strstr(out[0].error, "openai: HTTP 200 arrived, but its body did not "
+					     "finish within --timeout 1 s ("));
+	assert_non_null(strstr(out[0].error, " bytes received, request req_mock_"));
+	assert_non_null(strstr(out[0].error, ", 2 attempts); raise --timeout, or check the server: "
+					     "its answer may not end"));
+	assert_true(wall >= 1900 && wall < 6000);
+	po_llm_response_release(&out[0]);
+	p->ops->free(p);
+	TIMEOUT = 5;
+}
+
+/* Which models get a temperature: the reasoning models and those the price
+ * table marks get none; a refusal of an undeclared model costs one call. */
+static void test_temperature(void **state)
+{
+	struct po_llm_request r[5];
+	struct po_llm_response out[5] = { 0 };
+	struct po_err err = { 0 };
+	struct po_provider *p = provider(KEY, BASE, &err);
+	static const char *const none[] = { "o1", "o1-mini", "o4-mini", "gpt-5", "gpt-5-mini" };
+	long before;
+	int retried = 0;
+
+	(void)state;
+	for (size_t i = 0; i < 5; i++) {
+		r[0] = (struct po_llm_request){ .model = none[i], .prompt = "x", .temperature = 0.3 };
+		assert_int_equal(p->ops->complete(p, r, out, 1, &err), 0);
+		json_t *stats = mock_control(&M, "/_mock/stats", NULL);
+		assert_null(json_object_get(json_object_get(stats, "last_body"), "temperature"));
+		json_decref(stats);
+		po_llm_response_release(&out[0]);
+	}
+	before = mock_stat(&M, "requests");
+	for (size_t i = 0; i < 5; i++)
+		r[i] = (struct po_llm_request){ .model = "local-no-temp", .prompt = "x",
+						.temperature = 0.3 };
+	assert_int_equal(p->ops->complete(p, r, out, 5, &err), 0);
+	for (size_t i = 0; i < 5; i++) {
+		assert_non_null(out[i].content);
+		retried += out[i].attempts == 2;
+		po_llm_response_release(&out[i]);
+	}
+	assert_int_equal(retried, 1);
+	assert_int_equal(mock_stat(&M, "requests") - before, 6);
+	p->ops->free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +405,8 @@ int main(void)
 		cmocka_unit_test(test_key_rules),
 		cmocka_unit_test(test_batch_and_bodies),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_misbehaviour),
+		cmocka_unit_test(test_temperature),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
