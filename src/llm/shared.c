@@ -1,19 +1,33 @@
 /*
- * Shared limits (see shared.h and promptopt.h).
+ * Shared limits (see shared.h and promptopt.h): one pool of calls and
+ * dollars for the experiments running at once, with the dollars of calls
+ * in flight held as pending per thread.
  */
 #include "llm/shared.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "util/err.h"
 #include "util/mem.h"
+
+/* What one thread has reserved and not yet settled. */
+struct holder {
+	pthread_t thread;
+	long calls;
+	double usd;
+};
 
 struct po_shared {
 	pthread_mutex_t mu;
+	pthread_cond_t settled;     /* pending dollars went down */
 	long max_calls;
 	double budget_usd;
-	long calls;
-	double usd;
+	long calls;                 /* reserved or made */
+	double usd;                 /* spent */
+	double pending_usd;         /* sum of the holders' usd */
+	struct holder *holders;
+	size_t nholders, cap;
 };
 
 struct po_shared *po_shared_new(long max_calls, double budget_usd)
@@ -21,6 +35,7 @@ struct po_shared *po_shared_new(long max_calls, double budget_usd)
 	struct po_shared *s = po_xcalloc(1, sizeof(*s));
 
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->settled, NULL);
 	s->max_calls = max_calls > 0 ? max_calls : 0;
 	s->budget_usd = budget_usd > 0 ? budget_usd : 0;
 	return s;
@@ -30,8 +45,57 @@ void po_shared_free(struct po_shared *s)
 {
 	if (!s)
 		return;
+	pthread_cond_destroy(&s->settled);
 	pthread_mutex_destroy(&s->mu);
+	free(s->holders);
 	free(s);
+}
+
+/* The calling thread's entry, or NULL when it holds nothing. Locked. */
+static struct holder *find_holder(struct po_shared *s)
+{
+	pthread_t self = pthread_self();
+
+	for (size_t i = 0; i < s->nholders; i++)
+		if (pthread_equal(s->holders[i].thread, self))
+			return &s->holders[i];
+	return NULL;
+}
+
+/* Drops what h still holds (its calls are not coming back). Locked. */
+static void drop_holder(struct po_shared *s, struct holder *h)
+{
+	if (!h)
+		return;
+	s->pending_usd -= h->usd;
+	if (s->pending_usd < 1e-12 || s->nholders == 1)
+		s->pending_usd = 0;
+	*h = s->holders[--s->nholders];
+	pthread_cond_broadcast(&s->settled);
+}
+
+/* Settles n of the holder's calls at its mean estimate. Locked. */
+static void settle(struct po_shared *s, long n)
+{
+	struct holder *h = find_holder(s);
+	double share;
+
+	if (!h)
+		return;
+	if (n >= h->calls) {
+		drop_holder(s, h);
+		return;
+	}
+	share = h->usd * (double)n / (double)h->calls;
+	h->usd -= share;
+	h->calls -= n;
+	s->pending_usd -= share;
+	pthread_cond_broadcast(&s->settled);
+}
+
+static bool calls_fit(const struct po_shared *s, long n)
+{
+	return !s->max_calls || s->calls + n <= s->max_calls;
 }
 
 bool po_shared_reserve(struct po_shared *s, long n)
@@ -39,12 +103,46 @@ bool po_shared_reserve(struct po_shared *s, long n)
 	bool ok;
 
 	pthread_mutex_lock(&s->mu);
-	ok = (!s->max_calls || s->calls + n <= s->max_calls) &&
-	     (!s->budget_usd || s->usd < s->budget_usd);
+	ok = calls_fit(s, n) && (!s->budget_usd || s->usd + s->pending_usd < s->budget_usd);
 	if (ok)
 		s->calls += n;
 	pthread_mutex_unlock(&s->mu);
 	return ok;
+}
+
+/* Reserves n calls and est dollars for the calling thread, waiting for
+ * other threads' calls in flight when only they stand in the way. Locked. */
+static bool reserve_locked(struct po_shared *s, long n, double est)
+{
+	struct holder *h;
+
+	/* This thread's previous batch is over: what it left is not in flight. */
+	drop_holder(s, find_holder(s));
+	if (!calls_fit(s, n))
+		return false;
+	if (s->budget_usd) {
+		if (s->usd + est > s->budget_usd)
+			return false;
+		while (s->pending_usd > 0 && s->usd + s->pending_usd + est > s->budget_usd &&
+		       s->usd + est <= s->budget_usd)
+			pthread_cond_wait(&s->settled, &s->mu);
+		/* Others spent more than they reserved while we waited. */
+		if (s->usd + est > s->budget_usd || !calls_fit(s, n))
+			return false;
+	}
+	s->calls += n;
+	if (n <= 0)
+		return true;
+	if (s->nholders == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 8;
+		s->holders = po_xrealloc(s->holders, s->cap * sizeof(*s->holders));
+	}
+	h = &s->holders[s->nholders++];
+	h->thread = pthread_self();
+	h->calls = n;
+	h->usd = est > 0 ? est : 0;
+	s->pending_usd += h->usd;
+	return true;
 }
 
 bool po_shared_reserve_est(struct po_shared *s, long n, double est_usd)
@@ -52,12 +150,33 @@ bool po_shared_reserve_est(struct po_shared *s, long n, double est_usd)
 	bool ok;
 
 	pthread_mutex_lock(&s->mu);
-	ok = (!s->max_calls || s->calls + n <= s->max_calls) &&
-	     (!s->budget_usd || s->usd + est_usd <= s->budget_usd);
-	if (ok)
-		s->calls += n;
+	ok = reserve_locked(s, n, est_usd);
 	pthread_mutex_unlock(&s->mu);
 	return ok;
+}
+
+int po_shared_take(struct po_shared *s, long n, double est_usd, struct po_err *err)
+{
+	long calls, max;
+	double usd, budget;
+	bool ok;
+
+	pthread_mutex_lock(&s->mu);
+	ok = reserve_locked(s, n, est_usd);
+	calls = s->calls;
+	max = s->max_calls;
+	usd = s->usd;
+	budget = s->budget_usd;
+	pthread_mutex_unlock(&s->mu);
+	if (ok)
+		return 0;
+	if (max && calls + n > max)
+		return po_error(err, PO_EBUDGET,
+				"shared call limit reached: %ld of --max-calls %ld made by all experiments, the next batch needs %ld more",
+				calls, max, n);
+	return po_error(err, PO_EBUDGET,
+			"shared budget reached: $%.4f of --budget-usd %.4f spent by all experiments, the next batch would cost about $%.4f",
+			usd, budget, est_usd);
 }
 
 void po_shared_limits(struct po_shared *s, long *max_calls, double *budget_usd)
@@ -74,6 +193,7 @@ void po_shared_release(struct po_shared *s, long n)
 {
 	pthread_mutex_lock(&s->mu);
 	s->calls -= n;
+	settle(s, n);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -81,6 +201,14 @@ void po_shared_add_cost(struct po_shared *s, double usd)
 {
 	pthread_mutex_lock(&s->mu);
 	s->usd += usd;
+	settle(s, 1);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void po_shared_thread_done(struct po_shared *s)
+{
+	pthread_mutex_lock(&s->mu);
+	drop_holder(s, find_holder(s));
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -92,4 +220,14 @@ void po_shared_totals(struct po_shared *s, long *calls, double *usd)
 	if (usd)
 		*usd = s->usd;
 	pthread_mutex_unlock(&s->mu);
+}
+
+double po_shared_pending(struct po_shared *s)
+{
+	double v;
+
+	pthread_mutex_lock(&s->mu);
+	v = s->pending_usd;
+	pthread_mutex_unlock(&s->mu);
+	return v;
 }

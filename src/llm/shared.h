@@ -2,6 +2,16 @@
  * Limits shared by the experiments of one process (struct po_shared in
  * promptopt.h): a call counter and spend against max_calls / budget_usd,
  * guarded by a mutex so parallel experiments draw from one pool.
+ *
+ * Dollars are reserved before calls are made: a reservation's estimated
+ * cost is "pending" until the calls are settled (po_shared_add_cost, one
+ * call at a time) or given back (po_shared_release), and a new reservation
+ * must fit in the budget beside what is spent *and* what is pending, so
+ * parallel experiments cannot all pass the check at once and overshoot.
+ * Pending dollars are kept per thread: an experiment reserves and settles
+ * its calls on the thread that runs it, one batch at a time, so a thread's
+ * next reservation ends its previous one (what a failed batch left
+ * unsettled is not kept forever).
  */
 #ifndef PO_SHARED_H
 #define PO_SHARED_H
@@ -11,17 +21,33 @@
 #include "promptopt.h"
 
 /* Reserves n calls; false (nothing reserved) when that would pass max_calls
- * or the budget is already spent. */
+ * or the budget is already spent (pending dollars included). */
 bool po_shared_reserve(struct po_shared *s, long n);
-/* Like po_shared_reserve, and also false when the spend so far plus
- * est_usd (the estimated cost of the n calls) would pass the budget. */
+/*
+ * Reserves n calls and est_usd (their estimated cost) of the budget. When
+ * they fit beside the spend alone but not beside the other threads' pending
+ * dollars, waits for those calls to settle (they are in flight) and checks
+ * again. False, with nothing reserved, when they do not fit.
+ */
 bool po_shared_reserve_est(struct po_shared *s, long n, double est_usd);
+/* The same, with a message when refused: 0, or PO_EBUDGET with err saying
+ * which limit (only the limits that are set) was reached, e.g.
+ * "shared budget reached: $0.4712 of --budget-usd 0.5000 spent by all
+ * experiments, the next batch would cost about $0.0400". */
+int po_shared_take(struct po_shared *s, long n, double est_usd, struct po_err *err);
 /* The limits (0 = none). */
 void po_shared_limits(struct po_shared *s, long *max_calls, double *budget_usd);
-/* Gives back calls reserved but not made. */
+/* Gives back n calls reserved but not made, with their share of the calling
+ * thread's pending dollars. */
 void po_shared_release(struct po_shared *s, long n);
-/* Adds the cost of calls made. */
+/* Adds the cost of one call made, settling that call's share of the calling
+ * thread's pending dollars. */
 void po_shared_add_cost(struct po_shared *s, double usd);
+/* Settles whatever the calling thread still has pending (its experiment
+ * ended); no-op when nothing is. */
+void po_shared_thread_done(struct po_shared *s);
+/* Calls reserved or made, and dollars spent. */
 void po_shared_totals(struct po_shared *s, long *calls, double *usd);
-
+/* Dollars reserved for calls in flight, all threads together. */
+double po_shared_pending(struct po_shared *s);
 #endif

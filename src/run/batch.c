@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 
 #include "eval/stats.h"
+#include "llm/provider.h"
+#include "llm/shared.h"
 #include "report/batch_report.h"
 #include "run/results.h"
 #include "util/err.h"
@@ -287,6 +289,8 @@ static void *worker(void *arg)
 		name = po_json_str(po_batch_config(r->b, index), "name", "");
 		emit(r, PO_BATCH_EV_START, index, name, NULL);
 		pthread_mutex_unlock(&r->mu);
+	/* What a failed call batch left reserved is not in flight any more. */
+	po_shared_thread_done(r->shared);
 
 		rec = run_one(r, index);
 

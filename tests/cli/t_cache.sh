@@ -15,6 +15,17 @@ while [ ! -s port.txt ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
 [ -s port.txt ] || die "mock server did not start: $(cat mock.err)"
 URL=http://127.0.0.1:$(cat port.txt)
 unset ANTHROPIC_API_KEY ANTHROPIC_BASE_URL OPENAI_API_KEY OPENAI_BASE_URL
+# Every command's output is kept in printed.log (expect_exit writes out.txt
+# and err.txt afresh each time), so the key search at the end reads all that
+# was printed.
+expect_exit() {
+	want=$1; shift
+	"$@" >out.txt 2>err.txt
+	got=$?
+	cat out.txt err.txt >>printed.log
+	[ "$got" -eq "$want" ] || { cat out.txt err.txt; die "'$*' exited $got, expected $want"; }
+}
+
 mock_requests() { python3 -c "import json,urllib.request as u; print(json.load(u.urlopen('$URL/_mock/stats'))['requests'])"; }
 jsonl_count() { python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if eval(sys.argv[2], {}, {'d': json.loads(l)})))" "$1" "$2"; }
 
@@ -123,9 +134,12 @@ expect_exit 5 "$PO" run --project pr-faq-validator --iterations 1 --provider ant
 expect_line err.txt "promptopt: error: bad-prices.json:1:48: the price of \"m\" has no \"output\"; see docs/costs-and-cache.md"
 
 # No key anywhere but in .env: not in the results, journals, reports, the
-# cache, nor in what was printed (out.txt and err.txt of the last command).
+# cache, nor in anything printed (printed.log: every command's output).
 found=$(grep -r -a -l -F -- "$KEY" . | sort | tr '\n' ' ')
 [ "$found" = "./.env " ] || die "the API key was found in: $found"
+expect_grep printed.log "Entries: 0 (no cache file yet)"
+expect_grep printed.log "Cache hits: "
+expect_grep printed.log "promptopt: error: budget reached: \$"
 
 # A bad .env stops before any work, without showing the line.
 printf 'GOOD=1\nsk-ant-pasted-by-mistake\n' > .env

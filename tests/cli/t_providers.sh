@@ -15,6 +15,17 @@ while [ ! -s port.txt ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
 URL=http://127.0.0.1:$(cat port.txt)
 unset ANTHROPIC_API_KEY ANTHROPIC_BASE_URL OPENAI_API_KEY OPENAI_BASE_URL
 
+# Every command's output is kept in printed.log (expect_exit writes out.txt
+# and err.txt afresh each time), so the key search at the end reads all that
+# was printed. The command lines are not logged: they hold the key.
+expect_exit() {
+	want=$1; shift
+	"$@" >out.txt 2>err.txt
+	got=$?
+	cat out.txt err.txt >>printed.log
+	[ "$got" -eq "$want" ] || { cat out.txt err.txt; die "'$*' exited $got, expected $want"; }
+}
+
 mock_requests() { python3 -c "import json,urllib.request as u; print(json.load(u.urlopen('$URL/_mock/stats'))['requests'])"; }
 
 # No key: a clear error before any call.
@@ -61,7 +72,7 @@ expect_grep err.txt "check --base-url and that the server is reachable"
 
 # A case whose calls fail (the mock refuses it with a 400, never retried) is
 # a failed evaluation: left out of the score, and said so on the console.
-"$PO" init fe >/dev/null
+"$PO" init fe >>printed.log 2>&1
 python3 -c "
 import json; p='prompt_tuning_results_fe/test_cases_fe.json'; d=json.load(open(p))
 d['test_cases'][1]['inputs']['input'] += ' [[mock:400]]'; json.dump(d, open(p, 'w'))"
@@ -70,13 +81,28 @@ expect_exit 0 env OPENAI_API_KEY="$KEY" "$PO" run --project fe --iterations 1 --
 expect_line out.txt "    (1 of 3 evaluations failed and was left out of this score; see the evaluation file)"
 [ "$(json_get prompt_tuning_results_fe/evaluation_iteration_000.json "['failed']")" = 1 ] || die "failed case not recorded"
 
+# A model that refuses a temperature, declared nowhere: its first call is
+# refused and sent again without, the rest of the run never sends one. One
+# request more than calls, not one per call of the first batch.
+before=$(mock_requests)
+expect_exit 0 env ANTHROPIC_API_KEY="$KEY" ANTHROPIC_BASE_URL="$URL" "$PO" run \
+	--project pr-faq-validator --iterations 1 --provider anthropic --model claude-no-temp-1 \
+	--no-convergence --no-cache --results-dir rt --concurrency 16
+calls=$(json_get rt/optimization_final_results.json "['calls']['total']")
+[ $(( $(mock_requests) - before )) = $((calls + 1)) ] ||
+	die "temperature refused: $(( $(mock_requests) - before )) requests for $calls calls"
+[ "$(json_get rt/optimization_final_results.json "['calls']['retries']")" = 1 ] || die "not one retry"
+
 # No key in any file the runs wrote (results, journal, cache, report) nor in
-# any message.
+# anything they printed (printed.log: every command's output).
 rm -f port.txt
 if grep -rlaF -e "$KEY" -e "$WRONG" . >leaks.txt 2>/dev/null; then
 	die "API key found in: $(cat leaks.txt)"
 fi
-# (and the search did look at them)
+# (and the search did look at them, the output of every command included)
 [ "$(find . -type f | wc -l)" -gt 40 ] || die "too few files written: $(find . -type f)"
+expect_grep printed.log "Provider: openai"
+expect_grep printed.log "invalid x-api-key: [redacted]"
+expect_grep printed.log "Failed to connect to 127.0.0.1 port 9"
 echo "$KEY" >canary.txt
 grep -rlaF -e "$KEY" . | grep -qx ./canary.txt || die "the key search finds nothing"

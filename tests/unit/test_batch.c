@@ -13,12 +13,14 @@
 #include <ftw.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "eval/stats.h"
+#include "llm/shared.h"
 #include "promptopt.h"
 #include "report/batch_report.h"
 #include "run/batch.h"
@@ -322,6 +324,71 @@ static void test_plan_errors(void **state)
 		    "b.json:1:17: the batch holds more than 10000 experiments (\"repeat\" included); split it");
 	parse_fails("{\"experiments\": [{\"name\": \"a\",}]}", PO_ESYNTAX,
 		    "b.json:1:31: invalid JSON: string or '}' expected near '}'");
+}
+
+/* ---- the shared pool ------------------------------------------------------ */
+
+struct taker {
+	struct po_shared *s;
+	double est;
+	int ret;
+	volatile int done;
+	struct po_err err;
+};
+
+static void *take_thread(void *arg)
+{
+	struct taker *t = arg;
+
+	t->ret = po_shared_take(t->s, 1, t->est, &t->err);
+	t->done = 1;
+	po_shared_thread_done(t->s);
+	return NULL;
+}
+
+/* Dollars reserved for calls in flight count against the budget: a second
+ * experiment waits for them to settle instead of overshooting. */
+static void test_shared_pending(void **state)
+{
+	struct po_shared *s = po_shared_new(0, 1.0), *c = po_shared_new(5, 0);
+	struct taker t = { .s = s, .est = 0.5 };
+	struct po_err err = { 0 };
+	pthread_t th;
+	double usd;
+
+	(void)state;
+	assert_true(po_shared_reserve_est(s, 2, 0.6));
+	assert_true(fabs(po_shared_pending(s) - 0.6) < 1e-12);
+	assert_int_equal(pthread_create(&th, NULL, take_thread, &t), 0);
+	usleep(50 * 1000);
+	assert_false(t.done);   /* 0 spent + 0.6 pending + 0.5 > 1: it waits */
+	po_shared_add_cost(s, 0.1);
+	assert_true(fabs(po_shared_pending(s) - 0.3) < 1e-12);
+	po_shared_add_cost(s, 0.1);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(t.ret, 0);   /* 0.2 spent + 0.5 fits */
+	po_shared_totals(s, NULL, &usd);
+	assert_true(fabs(usd - 0.2) < 1e-12);
+	assert_true(fabs(po_shared_pending(s)) < 1e-12);
+	/* more than the budget left, pending or not: refused at once */
+	assert_int_equal(po_shared_take(s, 1, 0.9, &err), PO_EBUDGET);
+	assert_string_equal(err.msg, "shared budget reached: $0.2000 of --budget-usd 1.0000 spent by all experiments, the next batch would cost about $0.9000");
+	/* a batch that failed leaves its reservation; the next one ends it */
+	assert_true(po_shared_reserve_est(s, 3, 0.7));
+	assert_true(po_shared_reserve_est(s, 1, 0.7));
+	assert_true(fabs(po_shared_pending(s) - 0.7) < 1e-12);
+	po_shared_release(s, 1);
+	assert_true(fabs(po_shared_pending(s)) < 1e-12);
+	assert_true(po_shared_reserve_est(s, 1, 0.4));
+	po_shared_thread_done(s);
+	assert_true(fabs(po_shared_pending(s)) < 1e-12);
+
+	/* only the limit that is set is named */
+	assert_int_equal(po_shared_take(c, 3, 0, &err), 0);
+	assert_int_equal(po_shared_take(c, 3, 0, &err), PO_EBUDGET);
+	assert_string_equal(err.msg, "shared call limit reached: 3 of --max-calls 5 made by all experiments, the next batch needs 3 more");
+	po_shared_free(c);
+	po_shared_free(s);
 }
 
 static void test_shards_partition(void **state)
@@ -687,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_plan_layers_and_repeat),
 		cmocka_unit_test(test_plan_options_all_keys),
 		cmocka_unit_test(test_plan_errors),
+		cmocka_unit_test(test_shared_pending),
 		cmocka_unit_test(test_shards_partition),
 		cmocka_unit_test(test_result_build),
 		cmocka_unit_test(test_chart),
