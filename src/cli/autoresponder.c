@@ -247,6 +247,7 @@ void cli_autoresponder_stop(struct cli_autoresponder *ar)
 		pid_t w = 0;
 
 		kill(ar->pid, SIGTERM);
+		kill(ar->pid, SIGCONT); /* one stopped (kill -STOP) acts on the SIGTERM now */
 		while ((w = waitpid(ar->pid, &status, WNOHANG)) == 0 && po_time_mono_ms() < end) {
 			struct pollfd pfd = { .fd = ar->status_fd, .events = POLLIN };
 			/* Wakes when the child writes its totals or exits (EOF). */

@@ -199,7 +199,8 @@ out:
 
 char *po_bridge_dumps(const json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	/* 15 significant digits: 0.7 is written 0.7, not 0.69999999999999996. */
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 	size_t n;
 
 	if (!s)
@@ -614,38 +615,68 @@ static size_t first_left(const struct wait *w)
 	return 0;
 }
 
-/* Gives up on the calls still waiting: their requests are withdrawn (when
- * no responder has claimed them yet) and the error names the files. */
+/* What give_up() did with the requests still waiting, for its message. */
+static void say_withdrawn(struct po_buf *out, size_t left, size_t withdrawn)
+{
+	if (withdrawn == left)
+		po_buf_adds(out, left == 1 ? "the request was withdrawn" :
+					     "the requests were withdrawn");
+	else if (!withdrawn)
+		po_buf_adds(out, left == 1 ? "a responder had claimed it" :
+					     "responders had claimed them");
+	else
+		po_buf_addf(out, "%zu were withdrawn, %zu had been claimed by a responder",
+			    withdrawn, left - withdrawn);
+}
+
+/*
+ * Gives up on the calls still waiting: their requests are withdrawn (when
+ * no responder has claimed them yet: nobody will read their answers) and
+ * the error names the first request written and the response expected.
+ */
 static int give_up(struct wait *w, int code, const char *why, struct po_err *err)
 {
 	struct bridge *b = w->b;
-	struct po_buf rq = PO_BUF_INIT, rs = PO_BUF_INIT, more = PO_BUF_INIT;
-	size_t f = first_left(w), left = w->left;
+	struct po_buf rq = PO_BUF_INIT, rs = PO_BUF_INIT, more = PO_BUF_INIT, fate = PO_BUF_INIT;
+	size_t f = first_left(w), left = w->left, withdrawn = 0;
 	int ret;
 
-	po_bridge_path(&rq, b->dir, PO_BRIDGE_REQUESTS, "request", w->base + f, NULL);
-	po_bridge_path(&rs, b->dir, PO_BRIDGE_RESPONSES, "response", w->base + f, NULL);
-	if (left > 1)
-		po_buf_addf(&more, " (and %zu more)", left - 1);
-	if (code == PO_ETIMEOUT_LOCAL)
-		ret = po_error(err, PO_ELLM,
-			       "no response to '%s'%s within %g s: expected '%s'; start a responder "
-			       "('promptopt respond --dir %s --continuous') or write the response by hand, "
-			       "or raise --timeout",
-			       rq.data, more.data, b->timeout_s, rs.data, b->dir);
-	else
-		ret = po_error(err, code, "%s while waiting for '%s'%s: expected '%s'", why, rs.data,
-			       more.data, rs.data);
 	for (size_t i = 0; i < w->n; i++) {
 		if (w->done[i])
 			continue;
 		po_bridge_path(&rq, b->dir, PO_BRIDGE_REQUESTS, "request", w->base + i, NULL);
-		unlink(rq.data);
-		w->out[i].error = po_xstrdup(err ? err->msg : "bridge wait failed");
+		if (!unlink(rq.data))
+			withdrawn++;
 	}
+	say_withdrawn(&fate, left, withdrawn);
+	po_bridge_path(&rq, b->dir, PO_BRIDGE_REQUESTS, "request", w->base + f, NULL);
+	po_bridge_path(&rs, b->dir, PO_BRIDGE_RESPONSES, "response", w->base + f, NULL);
+	if (left > 1)
+		po_buf_addf(&more, " (and %zu more)", left - 1);
+	if (code == PO_ETIMEOUT_LOCAL && b->peer_alive)
+		/* The managed responder runs (it is checked while waiting) but is
+		 * stopped (SIGSTOP), stuck or too slow. */
+		ret = po_error(err, PO_ELLM,
+			       "no response to '%s'%s within %g s: expected '%s' (%s); the responder "
+			       "is running but did not answer: is it stopped or stuck? (its logs are "
+			       "in '%s'); raise --timeout if it is only slow",
+			       rq.data, more.data, b->timeout_s, rs.data, fate.data, b->dir);
+	else if (code == PO_ETIMEOUT_LOCAL)
+		ret = po_error(err, PO_ELLM,
+			       "no response to '%s'%s within %g s: expected '%s' (%s); start a "
+			       "responder ('promptopt respond --dir %s --continuous') or answer the "
+			       "request files by hand while the run waits, or raise --timeout",
+			       rq.data, more.data, b->timeout_s, rs.data, fate.data, b->dir);
+	else
+		ret = po_error(err, code, "%s while waiting for the response to '%s'%s: expected '%s' (%s)",
+			       why, rq.data, more.data, rs.data, fate.data);
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->done[i])
+			w->out[i].error = po_xstrdup(err ? err->msg : "bridge wait failed");
 	po_buf_release(&rq);
 	po_buf_release(&rs);
 	po_buf_release(&more);
+	po_buf_release(&fate);
 	return ret;
 }
 

@@ -56,9 +56,28 @@ expect_no_grep out.txt "Auto-responder"
 kill -TERM $ext; wait $ext || die "external responder exit $?"
 # ... and with nobody answering, the wait times out naming both files
 expect_exit 8 "$PO" run --project $P --iterations 2 --no-report --results-dir none --no-auto-responder --timeout 0.3
-grep -Eq "^promptopt: error: no response to '.$P/llm_requests/request_[0-9]{4,}.json' \(and 13 more\) within 0.3 s: expected '.$P/llm_responses/response_[0-9]{4,}.json'; start a responder \('promptopt respond --dir .$P --continuous'\)" err.txt \
+grep -Eq "^promptopt: error: no response to '.$P/llm_requests/request_[0-9]{4,}.json' \(and 13 more\) within 0.3 s: expected '.$P/llm_responses/response_[0-9]{4,}.json' \(the requests were withdrawn\); start a responder \('promptopt respond --dir .$P --continuous'\) or answer the request files by hand while the run waits, or raise --timeout$" err.txt \
 	|| { cat err.txt; die "timeout message"; }
 [ -z "$(ls .$P/llm_requests | grep json)" ] || die "requests of a failed run left behind: $(ls .$P/llm_requests)"
+
+# the managed responder runs but hangs (SIGSTOP): the timeout says so, the run
+# still stops it (it never outlives the run)
+"$PO" run --project $P --iterations 100000 --no-convergence --no-report --results-dir hung \
+	--timeout 1 >out.txt 2>err.txt &
+run=$!
+n=0; while [ -z "$(rpid out.txt)" ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+hung=$(rpid out.txt)
+[ -n "$hung" ] || die "no responder pid"
+kill -STOP "$hung"
+t0=$(date +%s)
+wait $run
+code=$?
+[ $code -eq 8 ] || { cat err.txt; die "hung responder: exit $code, expected 8"; }
+[ $(( $(date +%s) - t0 )) -lt 10 ] || die "the run took too long to give up"
+grep -Eq "^promptopt: error: no response to '.$P/llm_requests/request_[0-9]{4,}.json'( \(and [0-9]+ more\))? within 1 s: expected '.$P/llm_responses/response_[0-9]{4,}.json' \((the request was withdrawn|the requests were withdrawn|a responder had claimed it|responders had claimed them|[0-9]+ were withdrawn, [0-9]+ had been claimed by a responder)\); the responder is running but did not answer: is it stopped or stuck\? \(its logs are in '.$P'\); raise --timeout if it is only slow$" err.txt \
+	|| { cat err.txt; die "hung responder message"; }
+expect_no_grep err.txt "start a responder"
+gone "$hung" || die "the stopped responder ($hung) outlived the run"
 
 # two runs of one project at once: both work, answers never mix
 expect_exit 0 "$PO" run --project $P --iterations 6 --no-report --results-dir s9 --provider sim --seed 9

@@ -119,7 +119,7 @@ static void test_names(void **state)
 static void test_request_round_trip(void **state)
 {
 	json_t *meta = json_pack("{s:s, s:{s:s}}", "template", "Write {x}", "inputs", "x", "a kettle");
-	struct po_llm_request req = { .role = PO_ROLE_JUDGE, .model = "m1", .temperature = 0.3,
+	struct po_llm_request req = { .role = PO_ROLE_JUDGE, .model = "m1", .temperature = 0.7,
 				      .max_tokens = 77, .system = "sys", .prompt = "judge this",
 				      .metadata = meta, .sample = 3 };
 	struct po_bridge_sim_hint hint = { .present = true, .seed = 9, .noise = 2.5,
@@ -131,6 +131,9 @@ static void test_request_round_trip(void **state)
 
 	(void)state;
 	assert_int_equal(text[strlen(text) - 1], '\n');
+	/* written as a person would (not 0.69999999999999996), read back exactly */
+	assert_non_null(strstr(text, "\"temperature\": 0.7,"));
+	assert_non_null(strstr(text, "\"noise\": 2.5"));
 	back = json_loads(text, 0, NULL);
 	assert_non_null(back);
 	assert_int_equal(po_bridge_request_parse(back, &br, &err), 0);
@@ -139,7 +142,7 @@ static void test_request_round_trip(void **state)
 	assert_string_equal(br.run_id, "run-A");
 	assert_int_equal(br.req.role, PO_ROLE_JUDGE);
 	assert_string_equal(br.req.model, "m1");
-	assert_true(br.req.temperature == 0.3);
+	assert_true(br.req.temperature == 0.7);
 	assert_int_equal(br.req.max_tokens, 77);
 	assert_string_equal(br.req.system, "sys");
 	assert_string_equal(br.req.prompt, "judge this");
@@ -315,8 +318,10 @@ static void test_timeout_names_files(void **state)
 	assert_int_equal(p->ops->complete(p, reqs, out, 2, &err), PO_ELLM);
 	assert_true(po_time_mono_ms() - t0 < 2000);
 	po_buf_addf(&want, "no response to '%s/llm_requests/request_0001.json' (and 1 more) within 0.2 s: "
-		    "expected '%s/llm_responses/response_0001.json'", dir, dir);
-	assert_non_null(strstr(err.msg, want.data));
+		    "expected '%s/llm_responses/response_0001.json' (the requests were withdrawn); "
+		    "start a responder ('promptopt respond --dir %s --continuous') or answer the "
+		    "request files by hand while the run waits, or raise --timeout", dir, dir, dir);
+	assert_string_equal(err.msg, want.data);
 	assert_non_null(out[0].error);
 	/* the requests were withdrawn */
 	po_bridge_path(&want, dir, "llm_requests", "request", 1, NULL);
@@ -467,6 +472,12 @@ static int peer_dead(void *ud)
 	return 0;
 }
 
+static int peer_hung(void *ud)
+{
+	(*(int *)ud)++;
+	return 1;
+}
+
 static void test_peer_gone_and_interrupt(void **state)
 {
 	const char *dir = *state;
@@ -477,6 +488,7 @@ static void test_peer_gone_and_interrupt(void **state)
 	volatile int intr = 1;
 	int calls = 0;
 	struct po_provider *p;
+	struct po_buf want = PO_BUF_INIT;
 	double t0;
 
 	po_provider_spec_init(&spec);
@@ -493,9 +505,28 @@ static void test_peer_gone_and_interrupt(void **state)
 	assert_int_equal(p->ops->complete(p, &req, &out, 1, &err), PO_ELLM);
 	assert_true(po_time_mono_ms() - t0 < 1000);
 	assert_int_equal(calls, 1);
-	assert_non_null(strstr(err.msg, "the responder stopped while waiting for"));
+	po_buf_addf(&want, "the responder stopped while waiting for the response to "
+		    "'%s/llm_requests/request_0001.json': expected '%s/llm_responses/response_0001.json' "
+		    "(the request was withdrawn)", dir, dir);
+	assert_string_equal(err.msg, want.data);
 	po_llm_response_release(&out);
 	p->ops->free(p);
+
+	/* a managed responder that runs but never answers (stopped, stuck) */
+	spec.peer_alive = peer_hung;
+	spec.timeout_s = 0.2;
+	calls = 0;
+	p = po_provider_new(&spec, NULL, &err);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(p->ops->complete(p, &req, &out, 1, &err), PO_ELLM);
+	assert_true(calls > 0);
+	assert_non_null(strstr(err.msg, "within 0.2 s: expected '"));
+	assert_non_null(strstr(err.msg, "(the request was withdrawn); the responder is running but "
+				       "did not answer: is it stopped or stuck?"));
+	assert_null(strstr(err.msg, "start a responder"));
+	po_llm_response_release(&out);
+	p->ops->free(p);
+	spec.timeout_s = 30;
 
 	spec.peer_alive = NULL;
 	spec.interrupt = &intr;
@@ -504,9 +535,10 @@ static void test_peer_gone_and_interrupt(void **state)
 	t0 = po_time_mono_ms();
 	assert_int_equal(p->ops->complete(p, &req, &out, 1, &err), PO_EINTR);
 	assert_true(po_time_mono_ms() - t0 < 5000);
-	assert_non_null(strstr(err.msg, "interrupted while waiting for"));
+	assert_non_null(strstr(err.msg, "interrupted while waiting for the response to '"));
 	po_llm_response_release(&out);
 	p->ops->free(p);
+	po_buf_release(&want);
 }
 
 static void test_bad_folder(void **state)
