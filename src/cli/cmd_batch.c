@@ -472,8 +472,12 @@ int cmd_batch(int argc, char **argv)
 		ret = po_batch_plan_load(&b, config, &d, &err);
 	else
 		ret = po_batch_plan_default(&b, experiments > 0 ? (int)experiments : 3, &d, &err);
-	if (ret)
+	if (!ret)
+		ret = po_batch_preflight(b, ro.shard_index, ro.shard_count, &err);
+	if (ret) {
+		po_batch_free(b);
 		return cli_fail(&err);
+	}
 
 	bc.plan_size = po_batch_size(b);
 	ro.on_event = on_event;

@@ -76,6 +76,20 @@ const char *po_batch_fingerprint(const struct po_batch *b);
  */
 void po_batch_options(const struct po_batch *b, size_t i, struct po_run_options *o);
 
+/* The provider role r of experiment i uses: the plan's for that role, else
+ * (unless the plan names the provider or model of every role) the one its
+ * project's config_<project>.json gives under "roles", else the plan's
+ * provider; as po_experiment_new() will decide. Reads that file (a missing
+ * or bad one gives no roles); returns a new string, the caller frees it. */
+char *po_batch_role_provider(const struct po_batch *b, size_t i, enum po_role r);
+
+/* Appends the bridge folder experiment i uses (its "bridge_dir", else
+ * .<project>) to out; false, with nothing appended, when none of its roles
+ * uses the bridge (po_batch_role_provider). *interval (when not NULL)
+ * receives its polling interval. */
+bool po_batch_bridge_dir(const struct po_batch *b, size_t i, struct po_buf *out,
+			 double *interval);
+
 /* True when experiment i (0-based) belongs to shard `index` of `count`
  * (1-based; count 0 means no sharding): round-robin, i % count == index - 1. */
 bool po_batch_in_shard(size_t i, int index, int count);
@@ -131,13 +145,23 @@ void po_batch_run_options_init(struct po_batch_run_options *o);
  * Runs the plan (or one shard of it) and writes <root>/batch_results_<id>.json
  * (a shard: batch_results_<id>.shard-<I>-of-<N>.json) and, unless disabled,
  * the report next to it. A failing experiment is recorded and the batch goes
- * on. On return *result (when not NULL) is the batch result and json_path
- * (when not NULL) the path of the JSON file.
+ * on. Checks the providers first (po_batch_preflight) and writes nothing
+ * when one cannot start. On return *result (when not NULL) is the batch
+ * result and json_path (when not NULL) the path of the JSON file.
  * Returns 0 when the file was written (whatever the experiments did),
  * PO_EINTR when interrupted (the file holds what finished), or an error.
  */
 int po_batch_run(struct po_batch *b, const struct po_batch_run_options *o, json_t **result,
 		 struct po_buf *json_path, struct po_err *err);
+
+/*
+ * Checks that every provider the experiments of shard `index` of `count`
+ * (0/0: all) use can start, e.g. that its API key is set, before anything
+ * runs. PO_ELLM otherwise, with one line naming each problem and the
+ * experiments it stops: "anthropic: ANTHROPIC_API_KEY is not set; ...
+ * (needed by experiment 3 "Real API Test"); nothing was run".
+ */
+int po_batch_preflight(const struct po_batch *b, int index, int count, struct po_err *err);
 
 /*
  * Combines the shard results found in dirs (files

@@ -26,6 +26,10 @@
 
 struct po_batch {
 	json_t *configs;        /* array of normalized config objects */
+	/* Per experiment: the plan names the provider or the model of every role
+	 * (like run's --provider, --real-api, --model), so the project's "roles"
+	 * do not apply. */
+	unsigned char *all_roles;
 	char fingerprint[17];
 };
 
@@ -256,8 +260,14 @@ static int check_settings(struct po_err *err, const struct src *s, const char *p
 static void set_fingerprint(struct po_batch *b)
 {
 	char *s = po_json_dumps_compact(b->configs);
-	uint64_t h = po_hash_str(s ? s : "", 0);
+	struct po_buf text = PO_BUF_INIT;
+	uint64_t h;
 
+	po_buf_adds(&text, s ? s : "");
+	for (size_t i = 0; i < po_batch_size(b); i++)
+		po_buf_addch(&text, b->all_roles[i] ? '1' : '0');
+	h = po_hash_str(text.data, 0);
+	po_buf_release(&text);
 	free(s);
 	snprintf(b->fingerprint, sizeof(b->fingerprint), "%016llx", (unsigned long long)h);
 }
@@ -279,6 +289,27 @@ static json_t *cli_layer(const struct po_batch_defaults *d)
 }
 
 /*
+ * The provider the config's layers choose, the experiment's before
+ * "defaults": a layer's "provider", else its "use_real_api": true
+ * (anthropic). "use_real_api": false chooses nothing but hides a true of
+ * "defaults". NULL: the command line's (or sim).
+ */
+static const char *layer_provider(const json_t *entry, const json_t *dflt)
+{
+	const json_t *real = json_object_get(entry, "use_real_api");
+
+	if (po_json_str(entry, "provider", NULL))
+		return po_json_str(entry, "provider", NULL);
+	if (json_is_true(real))
+		return "anthropic";
+	if (po_json_str(dflt, "provider", NULL))
+		return po_json_str(dflt, "provider", NULL);
+	if (!real && json_is_true(json_object_get(dflt, "use_real_api")))
+		return "anthropic";
+	return NULL;
+}
+
+/*
  * One normalized config: the layers merged (later wins), then the values a
  * plan always fixes: name, project, seed, provider, enable_convergence.
  * An explicit seed is the experiment's (plus the repeat number); otherwise
@@ -286,13 +317,13 @@ static json_t *cli_layer(const struct po_batch_defaults *d)
  * batch would.
  */
 static json_t *normalize(const struct po_batch_defaults *d, const json_t *dflt,
-			 const json_t *entry, size_t index, int rep, int nrep)
+			 const json_t *entry, size_t index, int rep, int nrep, unsigned char *all_roles)
 {
 	json_t *c = cli_layer(d);
 	const json_t *seed = json_object_get(entry, "seed");
 	uint64_t base = json_is_integer(json_object_get(dflt, "seed")) ?
 		(uint64_t)json_integer_value(json_object_get(dflt, "seed")) : d->seed;
-	const char *provider = po_json_str(entry, "provider", po_json_str(dflt, "provider", NULL));
+	const char *provider = layer_provider(entry, dflt);
 	const char *name;
 	char buf[256];
 
@@ -301,9 +332,9 @@ static json_t *normalize(const struct po_batch_defaults *d, const json_t *dflt,
 	if (entry)
 		json_object_update(c, (json_t *)entry);
 	json_object_del(c, "repeat");
+	*all_roles = provider || d->provider || json_object_get(c, "model");
 	if (!provider)
-		provider = po_json_bool(c, "use_real_api", 0) ? "anthropic" :
-			   d->provider ? d->provider : "sim";
+		provider = d->provider ? d->provider : "sim";
 	json_object_set_new(c, "provider", json_string(provider));
 	if (!json_object_get(c, "project"))
 		json_object_set_new(c, "project", json_string(DEFAULT_PROJECT));
@@ -325,16 +356,12 @@ static json_t *normalize(const struct po_batch_defaults *d, const json_t *dflt,
 	return c;
 }
 
-int po_batch_plan_default(struct po_batch **out, int n, const struct po_batch_defaults *d,
-			  struct po_err *err)
+/* The command line's defaults, checked whether or not an experiment uses
+ * them: a bad flag is a mistake either way. */
+static int check_defaults(const struct po_batch_defaults *d, struct po_err *err)
 {
-	struct po_batch *b;
 	struct po_err nerr = { 0 };
 
-	*out = NULL;
-	if (n < 1 || n > PO_BATCH_MAX_EXPERIMENTS)
-		return po_error(err, PO_EUSAGE, "a batch holds 1 to %d experiments, not %d",
-				PO_BATCH_MAX_EXPERIMENTS, n);
 	if (d->project && po_project_name_check(d->project, &nerr))
 		return po_error(err, nerr.code, "%s", nerr.msg);
 	if (d->provider && !po_provider_known(d->provider))
@@ -343,10 +370,28 @@ int po_batch_plan_default(struct po_batch **out, int n, const struct po_batch_de
 	if (d->strategy && !po_strategy_find(d->strategy))
 		return po_error(err, PO_EUSAGE, "unknown strategy '%s'; available: %s", d->strategy,
 				po_strategy_names());
+	return 0;
+}
+
+int po_batch_plan_default(struct po_batch **out, int n, const struct po_batch_defaults *d,
+			  struct po_err *err)
+{
+	struct po_batch *b;
+	int ret;
+
+	*out = NULL;
+	if (n < 1 || n > PO_BATCH_MAX_EXPERIMENTS)
+		return po_error(err, PO_EUSAGE, "a batch holds 1 to %d experiments, not %d",
+				PO_BATCH_MAX_EXPERIMENTS, n);
+	ret = check_defaults(d, err);
+	if (ret)
+		return ret;
 	b = po_xcalloc(1, sizeof(*b));
 	b->configs = json_array();
+	b->all_roles = po_xcalloc((size_t)n, 1);
 	for (int i = 0; i < n; i++)
-		json_array_append_new(b->configs, normalize(d, NULL, NULL, (size_t)i, 0, 1));
+		json_array_append_new(b->configs, normalize(d, NULL, NULL, (size_t)i, 0, 1,
+							    &b->all_roles[i]));
 	set_fingerprint(b);
 	*out = b;
 	return 0;
@@ -414,6 +459,9 @@ int po_batch_plan_parse(struct po_batch **out, const char *name, const char *tex
 	int ret;
 
 	*out = NULL;
+	ret = check_defaults(d, err);
+	if (ret)
+		return ret;
 	ret = po_json_load_text(name, text, len, &root, err);
 	if (ret)
 		return ret;
@@ -446,13 +494,15 @@ int po_batch_plan_parse(struct po_batch **out, const char *name, const char *tex
 		goto out;
 	b = po_xcalloc(1, sizeof(*b));
 	b->configs = json_array();
+	b->all_roles = po_xcalloc(total ? total : 1, 1);
 	json_array_foreach(exps, i, e) {
 		int nrep = (int)po_json_int(e, "repeat", po_json_int(dflt, "repeat", 1));
 
-		for (int r = 0; r < nrep; r++)
-			json_array_append_new(b->configs,
-					      normalize(d, dflt, e, json_array_size(b->configs), r,
-							nrep));
+		for (int r = 0; r < nrep; r++) {
+			size_t k = json_array_size(b->configs);
+			json_array_append_new(b->configs, normalize(d, dflt, e, k, r, nrep,
+								    &b->all_roles[k]));
+		}
 	}
 	set_fingerprint(b);
 	*out = b;
@@ -484,6 +534,7 @@ void po_batch_free(struct po_batch *b)
 	if (!b)
 		return;
 	json_decref(b->configs);
+	free(b->all_roles);
 	free(b);
 }
 
@@ -525,6 +576,8 @@ void po_batch_options(const struct po_batch *b, size_t i, struct po_run_options 
 	/* The project's config supplies what the plan does not say; the seed
 	 * is always the plan's. */
 	o->from_config = PO_FROM_CONFIG_ALL & ~PO_FROM_CONFIG_SEED;
+	if (b->all_roles[i])
+		o->from_config &= ~PO_FROM_CONFIG_ROLES;
 	o->project = po_json_str(c, "project", DEFAULT_PROJECT);
 	o->provider = po_json_str(c, "provider", "sim");
 	o->seed = (uint64_t)po_json_int(c, "seed", 42);

@@ -1,7 +1,8 @@
 . "$HERE/lib.sh"
-# promptopt batch --config FILE: the seed's schema (the real-API experiment fails
-# without a key and the batch goes on), run options per experiment, "repeat",
-# groups of experiments sharing a setting, and exact messages for bad configs.
+# promptopt batch --config FILE: the seed's schema (without a key its real-API
+# experiment stops the batch before anything runs), bad command-line defaults,
+# run options per experiment, "repeat", a failing experiment, and exact
+# messages for bad configs.
 cat > seed.json <<'JSON'
 {
   "experiments": [
@@ -29,27 +30,33 @@ cat > seed.json <<'JSON'
   ]
 }
 JSON
-unset ANTHROPIC_API_KEY
-expect_exit 1 "$PO" batch --config seed.json --batch-id s1 --no-report
-expect_line out.txt "Total Experiments: 3"
-expect_line out.txt "Successful: 2"
-expect_line out.txt "Failed: 1"
-expect_line out.txt "  Baseline - No Convergence Detection"
-expect_line out.txt "Failed Experiments:"
-expect_line out.txt "  Real API Test"
-expect_grep out.txt "    Error: anthropic: ANTHROPIC_API_KEY"
-expect_line err.txt "promptopt: error: 1 of 3 experiments failed (the others ran); see batch_results/batch_results_s1.json"
-python3 - <<'PY' || die "bad results for the seed's config"
-import json
-d = json.load(open('batch_results/batch_results_s1.json'))
-e = d['experiments']
-assert [x['success'] for x in e] == [True, True, False]
-assert e[2]['config']['provider'] == 'anthropic' and 'ANTHROPIC_API_KEY' in e[2]['error']
-assert e[0]['config']['enable_convergence'] is False and e[0]['results']['max_iterations'] == 6
-labels = [(g['setting'], g['value'], g['experiments']) for g in d['comparison']['groups']]
-assert ('enable_convergence', False, [0]) in labels and ('enable_convergence', True, [1, 2]) in labels, labels
-assert ('use_real_api', True, [2]) in labels, labels
-PY
+unset ANTHROPIC_API_KEY OPENAI_API_KEY
+# a provider that cannot start (no key) stops the batch before anything runs,
+# naming the experiment and the key (t_batch_providers.sh runs it with a key)
+expect_exit 8 "$PO" batch --config seed.json --batch-id s1 --no-report
+expect_line err.txt "promptopt: error: anthropic: ANTHROPIC_API_KEY is not set; export it (or put it in .env), or use --provider sim (needed by experiment 3 \"Real API Test\"); nothing was run"
+[ ! -s out.txt ] || die "something ran without the key"
+[ ! -e batch_results ] || die "a batch without the key wrote files"
+printf '{"defaults": {"provider": "openai"}, "experiments": [{"name": "a"}, {"name": "b", "provider": "sim"}, {"name": "c"}, {"name": "d", "judge_provider": "anthropic"}]}\n' > keys.json
+expect_exit 8 "$PO" batch --config keys.json
+expect_line err.txt "promptopt: error: openai: OPENAI_API_KEY is not set; export it (or put it in .env), or point --base-url / OPENAI_BASE_URL at a local server (needed by experiments 1 \"a\", 3 \"c\" and 4 \"d\"); anthropic: ANTHROPIC_API_KEY is not set; export it (or put it in .env), or use --provider sim (needed by experiment 4 \"d\"); nothing was run"
+# the experiment's use_real_api beats the defaults' provider
+printf '{"defaults": {"provider": "sim"}, "experiments": [{"name": "real", "use_real_api": true}]}\n' > real.json
+expect_exit 8 "$PO" batch --config real.json
+expect_grep err.txt "(needed by experiment 1 \"real\")"
+# the command line's defaults are checked with --config too, before anything runs
+for flags in "--strategy foo" "--provider foo" "--project ../x"; do
+	# shellcheck disable=SC2086
+	"$PO" batch --config seed.json $flags >out.txt 2>err.txt
+	echo "$?: $(cat err.txt)" >> cli.txt
+	[ ! -s out.txt ] || die "$flags: something ran"
+done
+expect_line cli.txt "2: promptopt: error: unknown strategy 'foo'; available: hillclimb"
+expect_line cli.txt "2: promptopt: error: unknown provider 'foo'; available: sim, bridge, anthropic, openai"
+expect_line cli.txt "3: promptopt: error: invalid project name '../x': it contains '..'; use a plain name of letters, digits, '-' and '_', e.g. 'x'"
+[ ! -e batch_results ] || die "a bad command line wrote files"
+# only the shard's experiments need their keys
+expect_exit 0 "$PO" batch --config keys.json --shard 2/4 --no-report -q
 # run options per experiment, defaults, repeat; a project with a bad file fails alone
 cp -r "$FIXTURES"/projects/prompt_tuning_results_bad-json .
 cat > opts.json <<'JSON'

@@ -326,6 +326,70 @@ static void test_plan_errors(void **state)
 		    "b.json:1:31: invalid JSON: string or '}' expected near '}'");
 }
 
+/* The command line's defaults are checked with a config too, before the
+ * file is read, with the codes of --experiments (docs/batch.md). */
+static void test_plan_bad_cli_defaults(void **state)
+{
+	static const char text[] = "{\"experiments\": [{\"strategy\": \"hillclimb\", "
+				   "\"provider\": \"sim\", \"project\": \"p\"}]}";
+	struct po_batch_defaults d;
+	struct po_batch *b = NULL;
+	struct po_err err = { 0 };
+
+	(void)state;
+	po_batch_defaults_init(&d);
+	d.strategy = "foo";
+	assert_int_equal(po_batch_plan_parse(&b, "b.json", text, strlen(text), &d, &err),
+			 PO_EUSAGE);
+	assert_string_equal(err.msg, "unknown strategy 'foo'; available: hillclimb");
+	d.strategy = NULL;
+	d.provider = "foo";
+	assert_int_equal(po_batch_plan_parse(&b, "b.json", text, strlen(text), &d, &err),
+			 PO_EUSAGE);
+	assert_string_equal(err.msg, "unknown provider 'foo'; available: sim, bridge, anthropic, openai");
+	d.provider = NULL;
+	d.project = "../x";
+	assert_int_equal(po_batch_plan_parse(&b, "b.json", text, strlen(text), &d, &err), PO_ENAME);
+	assert_non_null(strstr(err.msg, "invalid project name '../x'"));
+	assert_null(b);
+}
+
+/* The experiment's own key beats "defaults", which beats the command line;
+ * within a layer "provider" beats "use_real_api". */
+static void test_plan_provider_precedence(void **state)
+{
+	static const char text[] =
+		"{\"defaults\": {\"provider\": \"openai\"},\n"
+		" \"experiments\": [\n"
+		"  {\"use_real_api\": true},\n"
+		"  {},\n"
+		"  {\"use_real_api\": false},\n"
+		"  {\"use_real_api\": true, \"provider\": \"bridge\"}\n"
+		" ]}";
+	static const char text2[] =
+		"{\"defaults\": {\"use_real_api\": true},\n"
+		" \"experiments\": [{}, {\"use_real_api\": false}, {\"provider\": \"sim\"}]}";
+	struct po_batch_defaults d;
+	struct po_batch *b = NULL;
+	struct po_err err = { 0 };
+
+	(void)state;
+	po_batch_defaults_init(&d);
+	d.provider = "bridge";
+	assert_int_equal(po_batch_plan_parse(&b, "b.json", text, strlen(text), &d, &err), 0);
+	assert_string_equal(cfg_str(b, 0, "provider"), "anthropic");
+	assert_string_equal(cfg_str(b, 1, "provider"), "openai");
+	assert_string_equal(cfg_str(b, 2, "provider"), "openai");
+	assert_string_equal(cfg_str(b, 3, "provider"), "bridge");
+	po_batch_free(b);
+	assert_int_equal(po_batch_plan_parse(&b, "b.json", text2, strlen(text2), &d, &err), 0);
+	assert_string_equal(cfg_str(b, 0, "provider"), "anthropic");
+	/* false hides the defaults' true: the command line's provider */
+	assert_string_equal(cfg_str(b, 1, "provider"), "bridge");
+	assert_string_equal(cfg_str(b, 2, "provider"), "sim");
+	po_batch_free(b);
+}
+
 /* ---- the shared pool ------------------------------------------------------ */
 
 struct taker {
@@ -687,6 +751,53 @@ static void test_run_merge(void **state)
 	po_batch_free(b);
 }
 
+/* The project's config "roles" apply unless the plan names a provider or a
+ * model for every role, as with `run`; the preflight and the bridge see them. */
+static void test_project_roles(void **state)
+{
+	static const char text[] =
+		"{\"experiments\": [{\"project\": \"p\"}, {\"project\": \"p\", \"provider\": \"sim\"},"
+		" {\"project\": \"p\", \"model\": \"m\"}, {\"project\": \"p\", \"judge_provider\": \"sim\"}]}";
+	struct po_batch *b;
+	struct po_buf dir = PO_BUF_INIT;
+	struct po_err err = { 0 };
+	struct po_run_options o;
+	char *p;
+
+	(void)state;
+	unsetenv("ANTHROPIC_API_KEY");
+	assert_int_equal(po_fs_mkdirs("prompt_tuning_results_p", &err), 0);
+	static const char cfg[] =
+		"{\"roles\": {\"judge\": \"anthropic\", \"mutate\": {\"provider\": \"bridge\"}}}";
+	assert_int_equal(po_fs_replace("prompt_tuning_results_p/config_p.json", cfg, strlen(cfg),
+				       false, &err), 0);
+	b = parse_ok(text);
+	p = po_batch_role_provider(b, 0, PO_ROLE_JUDGE);
+	assert_string_equal(p, "anthropic");
+	free(p);
+	p = po_batch_role_provider(b, 0, PO_ROLE_GENERATE);
+	assert_string_equal(p, "sim");
+	free(p);
+	assert_true(po_batch_bridge_dir(b, 0, &dir, NULL));
+	assert_string_equal(dir.data, ".p");
+	/* a provider or model for every role: the project's roles are not used */
+	for (size_t i = 1; i <= 2; i++) {
+		po_batch_options(b, i, &o);
+		assert_false(o.from_config & PO_FROM_CONFIG_ROLES);
+		p = po_batch_role_provider(b, i, PO_ROLE_JUDGE);
+		assert_string_equal(p, "sim");
+		free(p);
+	}
+	po_batch_options(b, 3, &o);
+	assert_true(o.from_config & PO_FROM_CONFIG_ROLES);
+	assert_int_equal(po_batch_preflight(b, 0, 0, &err), PO_ELLM);
+	assert_string_equal(err.msg, "anthropic: ANTHROPIC_API_KEY is not set; export it (or put it in .env), or use --provider sim (needed by experiment 1 \"Experiment 1\"); nothing was run");
+	/* only shard 2/2 (experiments 2 and 4): nothing needs a key */
+	assert_int_equal(po_batch_preflight(b, 2, 2, &err), 0);
+	po_buf_release(&dir);
+	po_batch_free(b);
+}
+
 static void test_run_interrupted(void **state)
 {
 	struct po_batch *b = small_plan();
@@ -754,11 +865,14 @@ int main(void)
 		cmocka_unit_test(test_plan_layers_and_repeat),
 		cmocka_unit_test(test_plan_options_all_keys),
 		cmocka_unit_test(test_plan_errors),
+		cmocka_unit_test(test_plan_bad_cli_defaults),
+		cmocka_unit_test(test_plan_provider_precedence),
 		cmocka_unit_test(test_shared_pending),
 		cmocka_unit_test(test_shards_partition),
 		cmocka_unit_test(test_result_build),
 		cmocka_unit_test(test_chart),
 		cmocka_unit_test_setup_teardown(test_run_merge, setup_cwd, teardown_cwd),
+		cmocka_unit_test_setup_teardown(test_project_roles, setup_cwd, teardown_cwd),
 		cmocka_unit_test_setup_teardown(test_run_interrupted, setup_cwd, teardown_cwd),
 		cmocka_unit_test_setup_teardown(test_unique_ids, setup_cwd, teardown_cwd),
 	};
