@@ -4,15 +4,19 @@
  * a comparison table; `promptopt batch merge DIR...` combines shards.
  */
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/autoresponder.h"
 #include "cli/cli.h"
 #include "report/batch_report.h"
 #include "run/batch.h"
+#include "util/fs.h"
 #include "util/json.h"
+#include "util/mem.h"
 
 #define RULE "================================================================================"
 #define NAME_COLS 28
@@ -58,6 +62,8 @@ static void batch_usage(FILE *f)
 		"  --batch-id ID          names the batch (default: the Unix time); shards of one\n"
 		"                         batch should share it\n"
 		"  --no-report            no reports (experiments' and batch's)\n"
+		"  --no-auto-responder    with the bridge, start no responder: someone else answers\n"
+		"                         (default: one managed responder per bridge folder)\n"
 		"  -q, --quiet            print only the summary\n"
 		"  -h, --help             show this help\n\n"
 		"With --config, the flags above are defaults for experiments that do not set\n"
@@ -262,6 +268,89 @@ static int finish(const json_t *r, const struct po_buf *json_path, bool report, 
 	return 0;
 }
 
+/* ---- managed responders for the bridge -------------------------------------- */
+
+/* One per bridge folder the batch uses; experiments running at once share it,
+ * so its peer_alive (which may restart it) is called under a lock. */
+struct responder {
+	struct cli_autoresponder ar;
+	pthread_mutex_t mu;
+	char *dir;
+};
+
+struct responders {
+	struct responder *v;
+	struct po_batch_peer *peers;
+	size_t n;
+};
+
+static int responder_alive(void *userdata)
+{
+	struct responder *rs = userdata;
+	int alive;
+
+	pthread_mutex_lock(&rs->mu);
+	alive = cli_autoresponder_alive(&rs->ar);
+	pthread_mutex_unlock(&rs->mu);
+	return alive;
+}
+
+/* Starts a responder for every bridge folder the experiments of this run use
+ * (one is enough however many experiments share the folder: each call has
+ * its run's id). */
+static int start_responders(struct responders *rs, const struct po_batch *b,
+			    const struct po_batch_run_options *ro, bool quiet, struct po_err *err)
+{
+	size_t n = po_batch_size(b);
+	int ret = 0;
+
+	rs->v = po_xcalloc(n, sizeof(*rs->v));
+	rs->peers = po_xcalloc(n, sizeof(*rs->peers));
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct po_buf dir = PO_BUF_INIT;
+		double interval = 0.2;
+		size_t k;
+
+		if (!po_batch_in_shard(i, ro->shard_index, ro->shard_count) ||
+		    !po_batch_bridge_dir(b, i, &dir, &interval)) {
+			po_buf_release(&dir);
+			continue;
+		}
+		for (k = 0; k < rs->n && strcmp(rs->v[k].dir, dir.data); k++)
+			;
+		if (k == rs->n) {
+			/* Started at the interval of the folder's first experiment. */
+			ret = po_fs_mkdirs(dir.data, err);
+			if (!ret)
+				ret = cli_autoresponder_start(&rs->v[k].ar, dir.data, interval, quiet,
+							      err);
+			if (!ret) {
+				pthread_mutex_init(&rs->v[k].mu, NULL);
+				rs->v[k].dir = po_buf_detach(&dir);
+				rs->peers[k] = (struct po_batch_peer){ rs->v[k].dir, responder_alive,
+								       &rs->v[k], true };
+				rs->n++;
+			} else {
+				free(rs->v[k].ar.dir); /* a responder that did not start */
+			}
+		}
+		po_buf_release(&dir);
+	}
+	return ret;
+}
+
+static void stop_responders(struct responders *rs)
+{
+	for (size_t k = 0; k < rs->n; k++) {
+		cli_autoresponder_stop(&rs->v[k].ar);
+		pthread_mutex_destroy(&rs->v[k].mu);
+		free(rs->v[k].dir);
+	}
+	free(rs->v);
+	free(rs->peers);
+	memset(rs, 0, sizeof(*rs));
+}
+
 /* ---- batch merge ------------------------------------------------------------ */
 
 static int cmd_merge(int argc, char **argv)
@@ -375,9 +464,11 @@ int cmd_batch(int argc, char **argv)
 	struct po_err err = { 0 };
 	struct batch_cli bc = { 0 };
 	struct sigaction sa;
+	struct responders rs = { 0 };
 	const char *config = NULL;
 	json_t *r = NULL;
 	long n, experiments = -1;
+	bool auto_responder = true;
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "merge"))
@@ -401,6 +492,10 @@ int cmd_batch(int argc, char **argv)
 		}
 		if (!strcmp(a, "--no-report")) {
 			ro.write_report = false;
+			continue;
+		}
+		if (!strcmp(a, "--no-auto-responder")) {
+			auto_responder = false;
 			continue;
 		}
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -499,7 +594,18 @@ int cmd_batch(int argc, char **argv)
 			printf("Batch: %zu experiments, %d at once\n", bc.plan_size, ro.jobs);
 		fflush(stdout);
 	}
+	if (auto_responder) {
+		ret = start_responders(&rs, b, &ro, bc.quiet, &err);
+		if (ret) {
+			stop_responders(&rs);
+			po_batch_free(b);
+			return cli_fail(&err);
+		}
+		ro.peers = rs.peers;
+		ro.npeers = rs.n;
+	}
 	ret = po_batch_run(b, &ro, &r, &path, &err);
+	stop_responders(&rs);
 	po_batch_free(b);
 	if (!r) {
 		po_buf_release(&path);

@@ -221,6 +221,22 @@ static void emit(struct runner *r, enum po_batch_event_kind kind, size_t index, 
 		r->o->on_event(&ev, r->o->userdata);
 }
 
+/* The peer answering the experiment's bridge folder, if it has one. */
+static void set_peer(const struct runner *r, size_t index, struct po_run_options *o)
+{
+	struct po_buf dir = PO_BUF_INIT;
+
+	if (r->o->npeers && po_batch_bridge_dir(r->b, index, &dir, NULL))
+		for (size_t k = 0; k < r->o->npeers; k++)
+			if (!strcmp(r->o->peers[k].bridge_dir, dir.data)) {
+				o->peer_alive = r->o->peers[k].alive;
+				o->peer_userdata = r->o->peers[k].userdata;
+				o->bridge_peer_is_sim = r->o->peers[k].is_sim;
+				break;
+			}
+	po_buf_release(&dir);
+}
+
 static json_t *run_one(struct runner *r, size_t index)
 {
 	const json_t *cfg = po_batch_config(r->b, index);
@@ -244,6 +260,7 @@ static json_t *run_one(struct runner *r, size_t index)
 	opts.write_report = r->o->write_report;
 	opts.interrupt = r->o->interrupt;
 	opts.shared = r->shared;
+	set_peer(r, index, &opts);
 
 	pthread_mutex_lock(&r->mu);
 	perr = po_json_str(r->project_errors, opts.project, NULL);

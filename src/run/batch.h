@@ -118,6 +118,15 @@ struct po_batch_event {
 	const json_t *record;     /* DONE: the experiment's entry of experiments[] */
 };
 
+/* A peer answering one bridge folder (e.g. a managed responder). */
+struct po_batch_peer {
+	const char *bridge_dir;       /* as po_batch_bridge_dir() says it */
+	int (*alive)(void *userdata); /* po_run_options.peer_alive; called from the
+	                               * experiments' threads, maybe several at once */
+	void *userdata;
+	bool is_sim;                  /* it answers with the simulator */
+};
+
 struct po_batch_run_options {
 	const char *results_root;  /* default "batch_results" */
 	/* Names the batch: files batch_results_<id>.json and folder <root>/<id>/.
@@ -128,6 +137,11 @@ struct po_batch_run_options {
 	int jobs;                  /* experiments at once; default 1 */
 	int shard_index, shard_count; /* run only shard I of N (1-based); 0/0 = all */
 	bool write_report;         /* each experiment's report and the batch's; default true */
+	/* An experiment using the bridge folder of a peer gets it as its
+	 * peer_alive (and bridge_peer_is_sim); the others wait for whoever
+	 * answers. */
+	const struct po_batch_peer *peers;
+	size_t npeers;
 	long max_calls;            /* shared by all experiments; 0 = no limit */
 	double budget_usd;         /* shared by all experiments; 0 = no limit */
 	/* Non-zero: experiments in flight stop after their current iteration
@@ -142,6 +156,15 @@ struct po_batch_run_options {
 void po_batch_run_options_init(struct po_batch_run_options *o);
 
 /*
+ * Checks that every provider the experiments of shard `index` of `count`
+ * (0/0: all) use can start, e.g. that its API key is set, before anything
+ * runs. PO_ELLM otherwise, with one line naming each problem and the
+ * experiments it stops: "anthropic: ANTHROPIC_API_KEY is not set; ...
+ * (needed by experiment 3 "Real API Test"); nothing was run".
+ */
+int po_batch_preflight(const struct po_batch *b, int index, int count, struct po_err *err);
+
+/*
  * Runs the plan (or one shard of it) and writes <root>/batch_results_<id>.json
  * (a shard: batch_results_<id>.shard-<I>-of-<N>.json) and, unless disabled,
  * the report next to it. A failing experiment is recorded and the batch goes
@@ -153,15 +176,6 @@ void po_batch_run_options_init(struct po_batch_run_options *o);
  */
 int po_batch_run(struct po_batch *b, const struct po_batch_run_options *o, json_t **result,
 		 struct po_buf *json_path, struct po_err *err);
-
-/*
- * Checks that every provider the experiments of shard `index` of `count`
- * (0/0: all) use can start, e.g. that its API key is set, before anything
- * runs. PO_ELLM otherwise, with one line naming each problem and the
- * experiments it stops: "anthropic: ANTHROPIC_API_KEY is not set; ...
- * (needed by experiment 3 "Real API Test"); nothing was run".
- */
-int po_batch_preflight(const struct po_batch *b, int index, int count, struct po_err *err);
 
 /*
  * Combines the shard results found in dirs (files
