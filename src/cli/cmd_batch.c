@@ -164,28 +164,92 @@ static void print_summary(const json_t *r)
 	printf("%s\n", RULE);
 }
 
-/* "62.10 ± 1.30" (or "62.10" for one value, "n/a" for none) in a cell. */
-static void print_ci(const json_t *c, int decimals, int cols)
+/* Columns a UTF-8 string takes ("±" is two bytes, one column). */
+static int text_cols(const char *s)
 {
-	double mean = po_json_num(c, "mean", NAN), low = po_json_num(c, "low", NAN);
-	double high = po_json_num(c, "high", NAN);
-	char cell[64];
+	int n = 0;
 
-	if (!isfinite(mean))
-		snprintf(cell, sizeof(cell), "n/a");
-	else if (isfinite(low) && isfinite(high) && high > low)
-		snprintf(cell, sizeof(cell), "%.*f ± %.*f", decimals, mean, decimals,
-			 (high - low) / 2);
-	else
-		snprintf(cell, sizeof(cell), "%.*f", decimals, mean);
-	/* "±" is two bytes and one column. */
-	print_cell(cell, cols + (strstr(cell, "±") ? 1 : 0));
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* The group table's interval columns: title, JSON key, decimals. */
+static const struct {
+	const char *title, *key;
+	int decimals;
+} group_cols[] = {
+	{ "Baseline", "baseline_score", 2 },
+	{ "Final", "final_score", 2 },
+	{ "Improvement", "improvement", 2 },
+	{ "Iter", "iterations_run", 1 },
+	{ "Saved", "iterations_saved", 1 },
+	{ "Calls", "calls", 0 },
+	{ "Cost $", "cost_usd", 4 },
+	{ "Time s", "elapsed_seconds", 2 },
+};
+#define NGROUP_COLS (sizeof(group_cols) / sizeof(group_cols[0]))
+
+static void print_padded(const char *s, int cols)
+{
+	int pad = cols - text_cols(s);
+
+	printf("%s%*s", s, pad > 0 ? pad : 0, "");
+}
+
+/* One line per group; each column as wide as its widest cell. True when a
+ * cell needs the legend (no interval, or a cut one). */
+static bool print_groups(const json_t *groups)
+{
+	size_t ng = json_array_size(groups);
+	struct po_buf *cells = po_xcalloc(ng * NGROUP_COLS + 1, sizeof(*cells));
+	int width[NGROUP_COLS];
+	const json_t *g;
+	bool legend = false;
+	size_t i;
+
+	for (size_t c = 0; c < NGROUP_COLS; c++)
+		width[c] = text_cols(group_cols[c].title);
+	json_array_foreach(groups, i, g)
+		for (size_t c = 0; c < NGROUP_COLS; c++) {
+			struct po_buf *cell = &cells[i * NGROUP_COLS + c];
+
+			po_buf_init(cell);
+			po_batch_ci_text(cell, json_object_get(g, group_cols[c].key),
+					 group_cols[c].decimals);
+			if (text_cols(cell->data) > width[c])
+				width[c] = text_cols(cell->data);
+			legend |= strstr(cell->data, "n/a") || strchr(cell->data, '[');
+		}
+	printf("\n%-*s %3s", NAME_COLS, "Group", "n");
+	for (size_t c = 0; c < NGROUP_COLS; c++) {
+		printf("  ");
+		print_padded(group_cols[c].title, c + 1 < NGROUP_COLS ? width[c] : 0);
+	}
+	printf("\n");
+	json_array_foreach(groups, i, g) {
+		struct po_buf label = PO_BUF_INIT;
+
+		po_batch_group_label(&label, g);
+		print_cell(label.data, NAME_COLS);
+		po_buf_release(&label);
+		printf(" %3lld", po_json_int(g, "successful", 0));
+		for (size_t c = 0; c < NGROUP_COLS; c++) {
+			printf("  ");
+			print_padded(cells[i * NGROUP_COLS + c].data,
+				     c + 1 < NGROUP_COLS ? width[c] : 0);
+			po_buf_release(&cells[i * NGROUP_COLS + c]);
+		}
+		printf("\n");
+	}
+	free(cells);
+	return legend;
 }
 
 static void print_comparison(const json_t *r)
 {
 	const json_t *cmp = json_object_get(r, "comparison");
-	const json_t *row, *g;
+	const json_t *row;
 	size_t i;
 
 	printf("\nCOMPARISON (mean ± 95%% CI over successful experiments)\n\n");
@@ -206,35 +270,10 @@ static void print_comparison(const json_t *r)
 		       po_json_num(row, "baseline_score", NAN), po_json_num(row, "final_score", NAN),
 		       po_json_num(row, "improvement", NAN), iter,
 		       po_json_int(row, "iterations_saved", 0), po_json_int(row, "calls", 0), cost,
-		       po_json_num(row, "wall_seconds", NAN));
+		       po_json_num(row, "elapsed_seconds", NAN));
 	}
-	printf("\n%-*s %3s %-15s %-15s %-15s %-11s %-11s %-13s %-15s %-11s\n", NAME_COLS, "Group",
-	       "n", "Baseline", "Final", "Improvement", "Iter", "Saved", "Calls", "Cost $",
-	       "Time s");
-	json_array_foreach(json_object_get(cmp, "groups"), i, g) {
-		struct po_buf label = PO_BUF_INIT;
-
-		po_batch_group_label(&label, g);
-		print_cell(label.data, NAME_COLS);
-		po_buf_release(&label);
-		printf(" %3lld ", po_json_int(g, "successful", 0));
-		print_ci(json_object_get(g, "baseline_score"), 2, 15);
-		printf(" ");
-		print_ci(json_object_get(g, "final_score"), 2, 15);
-		printf(" ");
-		print_ci(json_object_get(g, "improvement"), 2, 15);
-		printf(" ");
-		print_ci(json_object_get(g, "iterations_run"), 1, 11);
-		printf(" ");
-		print_ci(json_object_get(g, "iterations_saved"), 1, 11);
-		printf(" ");
-		print_ci(json_object_get(g, "calls"), 0, 13);
-		printf(" ");
-		print_ci(json_object_get(g, "cost_usd"), 4, 15);
-		printf(" ");
-		print_ci(json_object_get(g, "wall_seconds"), 2, 11);
-		printf("\n");
-	}
+	if (print_groups(json_object_get(cmp, "groups")))
+		printf("\n± n/a: one experiment, no interval; [low, high]: the interval cut at what the value can be\n");
 }
 
 /* Summary, table, file names; the exit code for the result. */
@@ -256,8 +295,15 @@ static int finish(const json_t *r, const struct po_buf *json_path, bool report, 
 	json_array_foreach(json_object_get(r, "experiments"), i, e)
 		failed += !strcmp(po_json_str(e, "status", ""), "failed");
 	if (failed) {
-		cli_error("%lld of %lld experiments failed (the others ran); see %s", failed,
-			  po_json_int(r, "total_experiments", 0), json_path->data);
+		long long total = po_json_int(r, "total_experiments", 0);
+
+		if (failed == 1 && total == 1)
+			cli_error("the experiment failed; see %s", json_path->data);
+		else if (failed == total)
+			cli_error("all %lld experiments failed; see %s", total, json_path->data);
+		else
+			cli_error("%lld of %lld experiments failed (the others ran); see %s", failed,
+				  total, json_path->data);
 		return 1;
 	}
 	if (stopped) {

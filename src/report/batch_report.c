@@ -62,20 +62,28 @@ static void num(struct po_buf *out, const json_t *v, int decimals)
 		po_buf_adds(out, "n/a");
 }
 
-/* "62.10 ± 1.30" from {"mean","low","high"}; "n/a" for null. */
-static void ci(struct po_buf *out, const json_t *c, int decimals)
+void po_batch_ci_text(struct po_buf *out, const json_t *c, int decimals)
 {
 	double mean = po_json_num(c, "mean", NAN), low = po_json_num(c, "low", NAN);
 	double high = po_json_num(c, "high", NAN);
+	double tol = 0.5 * pow(10, -decimals);
 
 	if (!json_is_object(c) || !isfinite(mean)) {
 		po_buf_adds(out, "n/a");
 		return;
 	}
 	po_svg_addnum(out, mean, decimals);
-	if (isfinite(low) && isfinite(high) && high > low) {
+	if (!isfinite(low) || !isfinite(high)) {
+		po_buf_adds(out, " ± n/a");
+	} else if (fabs((high - mean) - (mean - low)) < tol) {
 		po_buf_adds(out, " ± ");
 		po_svg_addnum(out, (high - low) / 2, decimals);
+	} else {
+		po_buf_adds(out, " [");
+		po_svg_addnum(out, low, decimals);
+		po_buf_adds(out, ", ");
+		po_svg_addnum(out, high, decimals);
+		po_buf_addch(out, ']');
 	}
 }
 
@@ -183,21 +191,21 @@ static void group_table(struct po_buf *out, const json_t *r)
 		po_buf_release(&label);
 		po_buf_addf(out, " | %zu | %lld | ", json_array_size(json_object_get(g, "experiments")),
 			    po_json_int(g, "successful", 0));
-		ci(out, json_object_get(g, "baseline_score"), 2);
+		po_batch_ci_text(out, json_object_get(g, "baseline_score"), 2);
 		po_buf_adds(out, " | ");
-		ci(out, json_object_get(g, "final_score"), 2);
+		po_batch_ci_text(out, json_object_get(g, "final_score"), 2);
 		po_buf_adds(out, " | ");
-		ci(out, json_object_get(g, "improvement"), 2);
+		po_batch_ci_text(out, json_object_get(g, "improvement"), 2);
 		po_buf_adds(out, " | ");
-		ci(out, json_object_get(g, "iterations_run"), 1);
+		po_batch_ci_text(out, json_object_get(g, "iterations_run"), 1);
 		po_buf_adds(out, " | ");
-		ci(out, json_object_get(g, "iterations_saved"), 1);
+		po_batch_ci_text(out, json_object_get(g, "iterations_saved"), 1);
 		po_buf_adds(out, " | ");
-		ci(out, json_object_get(g, "calls"), 0);
+		po_batch_ci_text(out, json_object_get(g, "calls"), 0);
 		po_buf_adds(out, " | ");
-		ci(out, json_object_get(g, "cost_usd"), 4);
+		po_batch_ci_text(out, json_object_get(g, "cost_usd"), 4);
 		po_buf_adds(out, " | ");
-		ci(out, json_object_get(g, "wall_seconds"), 2);
+		po_batch_ci_text(out, json_object_get(g, "elapsed_seconds"), 2);
 		po_buf_adds(out, " |\n");
 	}
 }
@@ -235,8 +243,10 @@ static void settings_and_files(struct po_buf *out, const json_t *r)
 		po_buf_addf(out, "- (%lld) ", po_json_int(e, "index", 0) + 1);
 		md_code(out, cfg ? cfg : "{}");
 		free(cfg);
-		po_buf_adds(out, "; results ");
-		md_code(out, po_json_str(e, "results_dir", ""));
+		if (json_is_string(json_object_get(e, "results_dir"))) {
+			po_buf_adds(out, "; results ");
+			md_code(out, po_json_str(e, "results_dir", ""));
+		}
 		if (json_is_string(json_object_get(res, "report"))) {
 			po_buf_adds(out, "; report ");
 			md_code(out, po_json_str(res, "report", ""));
@@ -264,7 +274,10 @@ void po_batch_report_markdown(struct po_buf *out, const json_t *r, const char *s
 	experiment_table(out, r);
 	po_buf_adds(out, "\n## Comparison (mean ± 95 % CI)\n\n"
 			 "Groups: all experiments, then one group per value of each setting that "
-			 "differs between experiments.\n\n");
+			 "differs between experiments. \"± n/a\": one experiment, no interval; "
+			 "\"[low, high]\": the interval cut at what the value can be (no negative "
+			 "count, no more iterations than the maximum). Time: each experiment from "
+			 "start to end, report included.\n\n");
 	group_table(out, r);
 	failures(out, r);
 	settings_and_files(out, r);

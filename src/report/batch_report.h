@@ -23,6 +23,11 @@ void po_batch_report_markdown(struct po_buf *out, const json_t *result, const ch
 /* Appends the chart of the result's score curves. */
 void po_batch_report_chart(struct po_buf *out, const json_t *result);
 
+/* Appends an interval {"mean","low","high"} as text: "62.10 ± 1.30"; cut at
+ * what the value can be (not symmetric), "2.0 [0.0, 7.1]"; one value (low
+ * and high null), "62.10 ± n/a"; "n/a" for null. */
+void po_batch_ci_text(struct po_buf *out, const json_t *ci, int decimals);
+
 /* Appends a group's label: "all", or "setting=value" (null: "(default)"). */
 void po_batch_group_label(struct po_buf *out, const json_t *group);
 

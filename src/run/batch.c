@@ -176,8 +176,12 @@ static json_t *read_results(const char *dir, const json_t *cfg)
 
 static json_t *new_record(size_t index, const json_t *cfg, const char *dir)
 {
-	return json_pack("{s:I, s:s, s:O, s:s}", "index", (json_int_t)index, "name",
-			 po_json_str(cfg, "name", ""), "config", cfg, "results_dir", dir);
+	json_t *rec = json_pack("{s:I, s:s, s:O}", "index", (json_int_t)index, "name",
+				po_json_str(cfg, "name", ""), "config", cfg);
+
+	if (dir)
+		json_object_set_new(rec, "results_dir", json_string(dir));
+	return rec;
 }
 
 static void record_outcome(json_t *rec, const char *status, const char *error, json_t *results,
@@ -272,6 +276,9 @@ static json_t *run_one(struct runner *r, size_t index)
 		if (!ret)
 			ret = po_experiment_run(e, &err);
 	}
+	/* Failed before it made its folder: no link to a folder that is not there. */
+	if (!po_fs_exists(dir.data))
+		json_object_del(rec, "results_dir");
 	if (!ret)
 		record_outcome(rec, "ok", NULL, read_results(dir.data, cfg),
 			       (po_time_mono_ms() - t0) / 1000.0);
@@ -633,14 +640,10 @@ int po_batch_run(struct po_batch *b, const struct po_batch_run_options *o, json_
 		json_t *rec = r.records[k];
 
 		if (!rec) {
-			/* Not started: the batch was interrupted first. */
-			struct po_buf d = PO_BUF_INIT;
-			po_buf_addf(&d, "%s/%0*zu-", dir.data, r.width, r.todo[k] + 1);
-			add_slug(&d, po_json_str(cfg, "name", ""));
-			rec = new_record(r.todo[k], cfg, d.data);
+			/* Not started: the batch was interrupted first; no folder. */
+			rec = new_record(r.todo[k], cfg, NULL);
 			record_outcome(rec, "not_run", "not run: the batch was interrupted first",
 				       NULL, 0);
-			po_buf_release(&d);
 		}
 		json_array_append_new(records, round_trip(rec));
 		json_decref(rec);
@@ -688,23 +691,52 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* mean, low, high of the 95 % t interval; null for no values. */
-static json_t *ci_json(const double *x, size_t n)
+/*
+ * mean, low, high of the 95 % t interval, cut to [lo, hi] (what the mean
+ * can be: no negative count, no more iterations than the maximum); null
+ * for no values, low and high null for one (one value has no interval).
+ */
+static json_t *ci_json(const double *x, size_t n, double lo, double hi)
 {
 	struct po_ci ci;
 
 	if (!n)
 		return json_null();
 	ci = po_stats_mean_ci(x, n, CI_LEVEL);
-	return json_pack("{s:o, s:o, s:o}", "mean", jnum(ci.mean), "low", jnum(ci.low), "high",
-			 jnum(ci.high));
+	if (n < 2)
+		return json_pack("{s:o, s:n, s:n}", "mean", jnum(ci.mean), "low", "high");
+	/* Records from elsewhere (a merge) may break the bounds: never past the mean. */
+	return json_pack("{s:o, s:o, s:o}", "mean", jnum(ci.mean), "low",
+			 jnum(fmin(fmax(ci.low, lo), ci.mean)), "high",
+			 jnum(fmax(fmin(ci.high, hi), ci.mean)));
 }
 
-/* The metrics a comparison reports, each read from a record's results. */
-static const char *const metrics[] = {
-	"baseline_score", "final_score", "improvement", "improvement_percent", "iterations_run",
-	"iterations_saved", "calls", "cost_usd", "wall_seconds", NULL,
+/* The metrics a comparison reports, read from a record's results (but
+ * elapsed_seconds, the record's own), with the range of their values;
+ * hi NAN: the largest max_iterations of the group. */
+static const struct metric {
+	const char *name;
+	double lo, hi;
+} metrics[] = {
+	{ "baseline_score", 0, 100 },
+	{ "final_score", 0, 100 },
+	{ "improvement", -100, 100 },
+	{ "improvement_percent", -100, INFINITY },
+	{ "iterations_run", 0, NAN },
+	{ "iterations_saved", 0, NAN },
+	{ "calls", 0, INFINITY },
+	{ "cost_usd", 0, INFINITY },
+	{ "wall_seconds", 0, INFINITY },
+	{ "elapsed_seconds", 0, INFINITY },
+	{ NULL, 0, 0 },
 };
+
+static const json_t *metric_value(const json_t *rec, const char *name)
+{
+	if (!strcmp(name, "elapsed_seconds"))
+		return json_object_get(rec, name);
+	return json_object_get(json_object_get(rec, "results"), name);
+}
 
 /* One group: the successful members' metrics as mean and interval. */
 static json_t *group_json(const char *setting, const json_t *value, json_t *const *recs,
@@ -712,6 +744,7 @@ static json_t *group_json(const char *setting, const json_t *value, json_t *cons
 {
 	json_t *g = json_object(), *members = json_array();
 	double *x = po_xcalloc(n ? n : 1, sizeof(*x));
+	double max_iter = 0;
 	size_t ok = 0, converged = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -729,13 +762,16 @@ static json_t *group_json(const char *setting, const json_t *value, json_t *cons
 	json_object_set_new(g, "experiments", members);
 	json_object_set_new(g, "successful", json_integer((json_int_t)ok));
 	json_object_set_new(g, "converged", json_integer((json_int_t)converged));
-	for (int m = 0; metrics[m]; m++) {
+	for (size_t i = 0; i < n; i++)
+		if (member[i] && po_json_bool(recs[i], "success", 0))
+			max_iter = fmax(max_iter, po_json_num(json_object_get(recs[i], "results"),
+							      "max_iterations", 0));
+	for (int m = 0; metrics[m].name; m++) {
 		size_t k = 0;
 		bool known = true;
 
 		for (size_t i = 0; i < n; i++) {
-			const json_t *res = json_object_get(recs[i], "results");
-			const json_t *v = json_object_get(res, metrics[m]);
+			const json_t *v = metric_value(recs[i], metrics[m].name);
 
 			if (!member[i] || !po_json_bool(recs[i], "success", 0))
 				continue;
@@ -745,7 +781,10 @@ static json_t *group_json(const char *setting, const json_t *value, json_t *cons
 				known = false;
 		}
 		/* A mean over part of the group would mislead: unknown is unknown. */
-		json_object_set_new(g, metrics[m], known ? ci_json(x, k) : json_null());
+		json_object_set_new(g, metrics[m].name,
+				    known ? ci_json(x, k, metrics[m].lo,
+						    isnan(metrics[m].hi) ? max_iter : metrics[m].hi) :
+					    json_null());
 	}
 	free(x);
 	return g;
@@ -827,9 +866,9 @@ static json_t *rows_json(json_t *const *recs, size_t n)
 			continue;
 		row = json_pack("{s:I, s:s}", "index", po_json_int(recs[i], "index", 0), "name",
 				po_json_str(recs[i], "name", ""));
-		for (int m = 0; metrics[m]; m++) {
-			const json_t *v = json_object_get(res, metrics[m]);
-			json_object_set_new(row, metrics[m], v ? json_deep_copy(v) : json_null());
+		for (int m = 0; metrics[m].name; m++) {
+			const json_t *v = metric_value(recs[i], metrics[m].name);
+			json_object_set_new(row, metrics[m].name, v ? json_deep_copy(v) : json_null());
 		}
 		json_object_set_new(row, "converged",
 				    json_boolean(po_json_bool(res, "converged", 0)));
@@ -992,12 +1031,17 @@ static int check_shards(struct shard_file *f, size_t n, json_t *records, struct 
 	int ret = 0;
 
 	for (size_t i = 1; i < n; i++) {
-		if (strcmp(fp_of(&f[i]), fp_of(&f[0])) ||
-		    strcmp(po_json_str(f[i].doc, "batch_id", ""), po_json_str(f[0].doc, "batch_id", "")))
+		const char *id0 = po_json_str(f[0].doc, "batch_id", "");
+		const char *id = po_json_str(f[i].doc, "batch_id", "");
+
+		if (strcmp(id, id0))
 			return po_error(err, PO_EINPUT,
 					"'%s' (batch %s) and '%s' (batch %s) are not shards of one batch; merge the shards of one batch only (see --batch-id)",
-					f[0].path, po_json_str(f[0].doc, "batch_id", ""), f[i].path,
-					po_json_str(f[i].doc, "batch_id", ""));
+					f[0].path, id0, f[i].path, id);
+		if (strcmp(fp_of(&f[i]), fp_of(&f[0])))
+			return po_error(err, PO_EINPUT,
+					"'%s' and '%s' are shards of batch %s but of different plans (fingerprints %s and %s): their configs or flags differ; run every shard with the same config and flags",
+					f[0].path, f[i].path, id0, fp_of(&f[0]), fp_of(&f[i]));
 		if (f[i].count != count)
 			return po_error(err, PO_EINPUT,
 					"'%s' is shard %d of %d but '%s' is shard %d of %d; shards of one batch have the same N",

@@ -42,3 +42,4 @@ printf '{"experiments": [{"name": "alone", "provider": "bridge", "iterations": 1
 expect_exit 1 "$PO" batch --config alone.json --no-auto-responder --batch-id n --no-report
 expect_no_grep out.txt "Auto-responder"
 expect_grep out.txt "    Error: no response to '.$P/llm_requests/request_"
+expect_line err.txt "promptopt: error: the experiment failed; see batch_results/batch_results_n.json"

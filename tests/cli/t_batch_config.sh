@@ -82,7 +82,25 @@ for x in e[:3]:
     assert f['settings']['convergence']['no_improvement_threshold'] == x['config']['patience']
     assert f['max_iterations'] == 8 and f['seed'] == x['config']['seed']
 assert e[3]['results'] is None
+# it never made its folder: no link to one
+assert 'results_dir' not in e[3] and all('results_dir' in x for x in e[:3])
+# a group of one has a mean and no interval; intervals of counts stay possible
+g = {(x['setting'], x['value']): x for x in d['comparison']['groups']}
+one = g[('patience', 8)]
+assert one['successful'] == 1 and one['final_score']['low'] is None and one['final_score']['high'] is None
+for x in d['comparison']['groups']:
+    for k in ('iterations_run', 'iterations_saved', 'calls'):
+        if x[k] and x[k]['low'] is not None:
+            assert 0 <= x[k]['low'] <= x[k]['mean'] <= x[k]['high'], (x['setting'], k, x[k])
+    if x['iterations_run'] and x['iterations_run']['high'] is not None:
+        assert x['iterations_run']['high'] <= 8
 PY
+grep -Eq '^patience=8 +1  [0-9.]+ ± n/a  +[0-9.]+ ± n/a ' out.txt || { cat out.txt; die "no '± n/a' for a group of one"; }
+expect_line out.txt "± n/a: one experiment, no interval; [low, high]: the interval cut at what the value can be"
+# every experiment failed: said so
+printf '{"experiments": [{"name": "x", "project": "bad-json"}, {"name": "y", "project": "bad-json"}]}\n' > allbad.json
+expect_exit 1 "$PO" batch --config allbad.json --batch-id f1 --no-report -q
+expect_line err.txt "promptopt: error: all 2 experiments failed; see batch_results/batch_results_f1.json"
 # bad configs: one line, file:line:col, exit 5 (4 for invalid JSON), nothing run
 check() { # code file expected-stderr
 	expect_exit "$1" "$PO" batch --config "$2"

@@ -30,4 +30,6 @@ long = d['experiments'][1]
 assert long['results']['interrupted'] is True and 3 <= long['results']['iterations_run'] < 100000
 f = json.load(open(long['results_dir'] + '/optimization_final_results.json'))
 assert f['interrupted'] is True
+# the one not run has no folder, so no link to one
+assert 'results_dir' not in d['experiments'][2]
 PY

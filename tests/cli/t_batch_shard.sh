@@ -54,3 +54,10 @@ expect_line err.txt "promptopt: error: batch merge needs the folders of the shar
 mkdir nothing
 expect_exit 10 "$PO" batch merge nothing
 expect_line err.txt "promptopt: error: no shard results (batch_results_*.shard-*-of-*.json) in 'nothing'; run 'promptopt batch --shard I/N' first"
+# shards of one batch id but of another plan (another config or flags)
+mkdir other
+(cd other && "$PO" batch --experiments 2 --iterations 1 --batch-id x --shard 2/3 -q --no-report >/dev/null 2>&1)
+cp sharded/batch_results/batch_results_x.shard-1-of-3.json sharded/batch_results/batch_results_x.shard-3-of-3.json other/batch_results/
+expect_exit 5 "$PO" batch merge other/batch_results
+grep -Eq "^promptopt: error: 'other/batch_results/batch_results_x.shard-1-of-3.json' and 'other/batch_results/batch_results_x.shard-2-of-3.json' are shards of batch x but of different plans \(fingerprints [0-9a-f]{16} and [0-9a-f]{16}\): their configs or flags differ; run every shard with the same config and flags$" err.txt ||
+	{ cat err.txt; die "merge of two plans: wrong message"; }

@@ -34,7 +34,41 @@ static void check_plan(const struct po_batch *b)
 		if (!o.project || !o.provider || o.max_iterations < 0 ||
 		    (o.from_config & PO_FROM_CONFIG_SEED))
 			abort();
+		/* the bridge folder is named exactly when a role uses the bridge */
+		struct po_buf dir = PO_BUF_INIT;
+		bool bridge = po_batch_bridge_dir(b, i, &dir, NULL);
+		if (bridge != (dir.len > 0))
+			abort();
+		po_buf_release(&dir);
 	}
+}
+
+/* Every interval of every group: low <= mean <= high, or no interval. */
+static void check_groups(const json_t *res)
+{
+	const json_t *groups = json_object_get(json_object_get(res, "comparison"), "groups");
+	const json_t *g, *v;
+	const char *key;
+	size_t i;
+
+	json_array_foreach(groups, i, g)
+		json_object_foreach((json_t *)g, key, v) {
+			const json_t *lo = json_object_get(v, "low"), *hi = json_object_get(v, "high");
+			double mean = json_number_value(json_object_get(v, "mean"));
+			struct po_buf text = PO_BUF_INIT;
+
+			if (!json_is_object(v))
+				continue;
+			if (json_is_number(lo) != json_is_number(hi))
+				abort();
+			if (json_is_number(lo) && json_is_number(json_object_get(v, "mean")) &&
+			    !(json_number_value(lo) <= mean && mean <= json_number_value(hi)))
+				abort();
+			po_batch_ci_text(&text, v, 2);
+			if (!text.len)
+				abort();
+			po_buf_release(&text);
+		}
 }
 
 static void check_records(const uint8_t *data, size_t size)
@@ -50,6 +84,7 @@ static void check_records(const uint8_t *data, size_t size)
 	if ((size_t)json_integer_value(json_object_get(res, "total_experiments")) !=
 	    json_array_size(recs))
 		abort();
+	check_groups(res);
 	po_batch_report_markdown(&md, res, "c.svg");
 	po_batch_report_chart(&svg, res);
 	if (!strstr(svg.data, "</svg>"))

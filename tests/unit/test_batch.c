@@ -482,10 +482,11 @@ static json_t *fake_record(int index, const char *status, bool conv, double base
 
 	if (!strcmp(status, "ok"))
 		json_object_set_new(r, "results",
-				    json_pack("{s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:o, s:f, s:b}",
+				    json_pack("{s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:o, s:f, s:b}",
 					      "baseline_score", base, "final_score", fin,
 					      "improvement", fin - base, "improvement_percent",
 					      (fin - base) / base * 100, "iterations_run", 10,
+					      "max_iterations", 20,
 					      "iterations_saved", conv ? 10 : 0, "calls", 100,
 					      "cost_usd", isfinite(cost) ? json_real(cost) : json_null(),
 					      "wall_seconds", 0.5, "converged", conv));
@@ -532,6 +533,24 @@ static void test_result_build(void **state)
 	assert_true(fabs(po_json_num(f, "high", 0) - ci.high) < 1e-9);
 	assert_true(fabs(po_json_num(json_object_get(g, "iterations_saved"), "mean", 0) - 10) <
 		    1e-12);
+	/* one successful member: a mean, no interval */
+	f = json_object_get(json_array_get(groups, 2), "final_score");
+	assert_true(fabs(po_json_num(f, "mean", 0) - 55) < 1e-12);
+	assert_true(json_is_null(json_object_get(f, "low")));
+	assert_true(json_is_null(json_object_get(f, "high")));
+	/* intervals of counts stay within what the counts can be */
+	f = json_object_get(json_array_get(groups, 0), "iterations_saved");
+	assert_true(po_json_num(f, "low", -1) == 0);
+	assert_true(po_json_num(f, "high", -1) <= 20);
+	assert_true(po_json_num(f, "mean", -1) - po_json_num(f, "low", -1) <
+		    po_json_num(f, "high", -1) - po_json_num(f, "mean", -1));
+	struct po_buf txt = PO_BUF_INIT;
+	po_batch_ci_text(&txt, f, 1);
+	assert_string_equal(txt.data, "7.5 [0.0, 15.5]");
+	po_buf_reset(&txt);
+	po_batch_ci_text(&txt, json_object_get(json_array_get(groups, 2), "final_score"), 2);
+	assert_string_equal(txt.data, "55.00 ± n/a");
+	po_buf_release(&txt);
 	/* a member with an unknown cost makes the group's cost unknown */
 	assert_true(json_is_null(json_object_get(json_array_get(groups, 2), "cost_usd")));
 	assert_true(json_is_object(json_object_get(g, "cost_usd")));
@@ -544,7 +563,9 @@ static void test_result_build(void **state)
 	/* the report shows the figures and the failure */
 	struct po_buf md = PO_BUF_INIT;
 	po_batch_report_markdown(&md, res, "chart.svg");
-	assert_non_null(strstr(md.data, "| enable\\_convergence=true | 3 | 3 | 60.00 | 74.00 ± "));
+	assert_non_null(strstr(md.data, "| enable\\_convergence=true | 3 | 3 | 60.00 ± 0.00 | 74.00 ± "));
+	/* one member: no interval; counts cut at what they can be */
+	assert_non_null(strstr(md.data, "| enable\\_convergence=false | 2 | 1 | 50.00 ± n/a | 55.00 ± n/a |"));
 	assert_non_null(strstr(md.data, "![Score curves](chart.svg)"));
 	assert_non_null(strstr(md.data, "- (4) **e** (failed): boom"));
 	po_buf_release(&md);
@@ -604,10 +625,14 @@ static char *untimed(const json_t *res)
 		json_object_del(json_object_get(e, "results"), "wall_seconds");
 		json_object_del(json_object_get(e, "results"), "report");
 	}
-	json_array_foreach(json_object_get(json_object_get(c, "comparison"), "experiments"), i, e)
+	json_array_foreach(json_object_get(json_object_get(c, "comparison"), "experiments"), i, e) {
 		json_object_del((json_t *)e, "wall_seconds");
-	json_array_foreach(json_object_get(json_object_get(c, "comparison"), "groups"), i, e)
+		json_object_del((json_t *)e, "elapsed_seconds");
+	}
+	json_array_foreach(json_object_get(json_object_get(c, "comparison"), "groups"), i, e) {
 		json_object_del((json_t *)e, "wall_seconds");
+		json_object_del((json_t *)e, "elapsed_seconds");
+	}
 	s = po_json_dumps_compact(c);
 	json_decref(c);
 	return s;
@@ -679,6 +704,8 @@ static void test_run_merge(void **state)
 	assert_int_equal(po_json_int(full, "failed", 0), 1);
 	const json_t *broken = json_array_get(json_object_get(full, "experiments"), 4);
 	assert_string_equal(po_json_str(broken, "status", ""), "failed");
+	/* it never made its folder: no link to one */
+	assert_null(json_object_get(broken, "results_dir"));
 	assert_string_equal(po_json_str(broken, "error", ""),
 			    "prompt_tuning_results_broken/test_cases_broken.json:1:1: invalid JSON: string or '}' expected near end of file");
 	/* every experiment in its own folder */
@@ -738,7 +765,8 @@ static void test_run_merge(void **state)
 	assert_int_equal(rename("mixed/batch_results_t1.shard-2-of-2.json",
 				"shards/batch_results_t1.shard-2-of-2.json"), 0);
 	assert_int_equal(po_batch_merge(dirs, 1, "merged", false, NULL, NULL, &err), PO_EINPUT);
-	assert_non_null(strstr(err.msg, "are not shards of one batch"));
+	assert_non_null(strstr(err.msg, "are shards of batch t1 but of different plans (fingerprints "));
+	assert_non_null(strstr(err.msg, "their configs or flags differ; run every shard with the same config and flags"));
 
 	json_decref(o2);
 	json_decref(again);
