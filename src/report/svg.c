@@ -403,10 +403,12 @@ static void score_series(struct po_buf *out, const struct axes *ax, const double
 }
 
 /*
- * The best score only changes when a candidate is accepted, so it is drawn
- * as steps: flat until the iteration that improved it, then up.
+ * A best score only changes when a candidate is accepted, so it is drawn as
+ * steps: flat until the iteration that improved it, then up. Runs of finite
+ * values are lines; a lone value is a dot of radius r.
  */
-static void best_series(struct po_buf *out, const struct axes *ax, const double *v, size_t n)
+static void step_series(struct po_buf *out, const struct axes *ax, const double *v, size_t n,
+			const char *color, const char *width, double r)
 {
 	size_t i = 0, j;
 
@@ -418,9 +420,9 @@ static void best_series(struct po_buf *out, const struct axes *ax, const double 
 		for (j = i; j < n && isfinite(v[j]); j++)
 			;
 		if (j - i == 1) {
-			add_circle(out, map_x(ax, (double)i), map_y(ax, v[i]), 3.5, COLOR_BEST);
+			add_circle(out, map_x(ax, (double)i), map_y(ax, v[i]), r, color);
 		} else {
-			polyline_open(out, COLOR_BEST, "3.00");
+			polyline_open(out, color, width);
 			add_point(out, map_x(ax, (double)i), map_y(ax, v[i]));
 			for (size_t k = i + 1; k < j; k++) {
 				double x = map_x(ax, (double)k);
@@ -480,7 +482,7 @@ void po_svg_score_chart(struct po_buf *out, const char *title, const double *sco
 			      "text-anchor=\"middle\" font-size=\"13\" fill=\"#888888\"");
 		po_buf_adds(out, "No iterations recorded</text>\n");
 	} else {
-		best_series(out, &ax, best, n);
+		step_series(out, &ax, best, n, COLOR_BEST, "3.00", 3.5);
 		score_series(out, &ax, score, n);
 	}
 	po_buf_adds(out, "</svg>\n");
@@ -496,37 +498,6 @@ static const char *const multi_colors[] = {
 #define MULTI_LEGEND_COLS 3
 #define MULTI_LEGEND_MAX 30
 #define MULTI_LEGEND_CHARS 28
-
-/* One run's best score as steps (see best_series), in its own colour. */
-static void step_series(struct po_buf *out, const struct axes *ax, const double *v, size_t n,
-			const char *color)
-{
-	size_t i = 0, j;
-
-	while (i < n) {
-		if (!isfinite(v[i])) {
-			i++;
-			continue;
-		}
-		for (j = i; j < n && isfinite(v[j]); j++)
-			;
-		if (j - i == 1) {
-			add_circle(out, map_x(ax, (double)i), map_y(ax, v[i]), 3, color);
-		} else {
-			polyline_open(out, color, "2.00");
-			add_point(out, map_x(ax, (double)i), map_y(ax, v[i]));
-			for (size_t k = i + 1; k < j; k++) {
-				double x = map_x(ax, (double)k);
-
-				if (v[k] != v[k - 1])
-					add_point(out, x, map_y(ax, v[k - 1]));
-				add_point(out, x, map_y(ax, v[k]));
-			}
-			polyline_close(out);
-		}
-		i = j;
-	}
-}
 
 void po_svg_multi_chart(struct po_buf *out, const char *title, const char *const *names,
 			const double *const *series, const size_t *lens, size_t nseries)
@@ -577,7 +548,7 @@ void po_svg_multi_chart(struct po_buf *out, const char *title, const char *const
 	for (size_t s = 0; s < nseries; s++)
 		if (series[s])
 			step_series(out, &ax, series[s], lens[s] < n ? lens[s] : n,
-				    multi_colors[s % ncolors]);
+				    multi_colors[s % ncolors], "2.00", 3);
 
 	po_buf_adds(out, "<g font-size=\"11\" fill=\"" COLOR_TEXT "\">\n");
 	for (size_t s = 0; s < shown; s++) {
