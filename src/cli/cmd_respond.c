@@ -40,6 +40,9 @@ static void respond_usage(FILE *f)
 		"  --model NAME         model for forwarded requests (default: the request's)\n"
 		"  --base-url URL       API base URL for forwarded requests\n"
 		"  --timeout SECONDS    per forwarded call (default 120)\n"
+		"  --max-attempts N     per forwarded call, retries included (default 5)\n"
+		"  --concurrency N      forwarded calls in flight at once: the requests found\n"
+		"                       together are sent together (default 8)\n"
 		"  --seed N, --noise X, --catalogue NAME\n"
 		"                       simulator settings for requests that carry none\n"
 		"                       (default 42, 4, prfaq)\n"
@@ -72,6 +75,24 @@ static void on_answer(const struct po_responder_event *ev, void *ud)
 		printf(": error: %s\n", ev->error);
 	else
 		printf(": answered in %.2f ms\n", ev->ms);
+	/* No flush per line: on_idle flushes once the requests in hand are done. */
+}
+
+static void on_notice(const char *text, void *ud)
+{
+	const struct respond_cli *rc = ud;
+	char when[32];
+
+	if (rc->quiet)
+		return;
+	po_time_iso8601(po_time_unix(), when, sizeof(when));
+	printf("%s notice: %s\n", when, text);
+	fflush(stdout);
+}
+
+static void on_idle(void *ud)
+{
+	(void)ud;
 	fflush(stdout);
 }
 
@@ -92,12 +113,12 @@ static void report_fd(int fd, const char *text)
 
 enum {
 	OPT_PROJECT, OPT_DIR, OPT_INTERVAL, OPT_PROVIDER, OPT_MODEL, OPT_BASE_URL, OPT_TIMEOUT,
-	OPT_SEED, OPT_NOISE, OPT_CATALOGUE, OPT_READY_FD,
+	OPT_SEED, OPT_NOISE, OPT_CATALOGUE, OPT_READY_FD, OPT_MAX_ATTEMPTS, OPT_CONCURRENCY,
 };
 
 static const char *const value_opts[] = {
 	"--project", "--dir", "--interval", "--provider", "--model", "--base-url", "--timeout",
-	"--seed", "--noise", "--catalogue", "--ready-fd", NULL,
+	"--seed", "--noise", "--catalogue", "--ready-fd", "--max-attempts", "--concurrency", NULL,
 };
 
 int cmd_respond(int argc, char **argv)
@@ -172,6 +193,16 @@ int cmd_respond(int argc, char **argv)
 		case OPT_CATALOGUE:
 			o.catalogue = v;
 			continue;
+		case OPT_MAX_ATTEMPTS:
+			if (cli_parse_long("--max-attempts", v, 1, 100, &n) < 0)
+				return 2;
+			o.max_attempts = (int)n;
+			continue;
+		case OPT_CONCURRENCY:
+			if (cli_parse_long("--concurrency", v, 1, 4096, &n) < 0)
+				return 2;
+			o.concurrency = (int)n;
+			continue;
 		case OPT_READY_FD:
 			if (cli_parse_long("--ready-fd", v, 0, 1 << 20, &n) < 0)
 				return 2;
@@ -199,6 +230,8 @@ int cmd_respond(int argc, char **argv)
 	o.dir = dir.data;
 	o.stop = &respond_stop;
 	o.on_answer = on_answer;
+	o.on_notice = on_notice;
+	o.on_idle = on_idle;
 	o.userdata = &rc;
 
 	memset(&sa, 0, sizeof(sa));

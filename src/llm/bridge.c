@@ -132,12 +132,16 @@ out:
 	return ret;
 }
 
-int po_bridge_read(const char *path, struct po_buf *out, double *age_s, struct po_err *err)
+int po_bridge_read(const char *path, struct po_buf *out, struct po_bridge_file *f,
+		   struct po_err *err)
 {
-	struct stat st;
+	struct po_bridge_file dummy;
 	struct timespec now;
 	int fd, e, ret = 0;
 
+	if (!f)
+		f = &dummy;
+	memset(f, 0, sizeof(*f));
 	po_buf_reset(out);
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
@@ -149,30 +153,32 @@ int po_bridge_read(const char *path, struct po_buf *out, double *age_s, struct p
 					path);
 		return po_error(err, PO_EIO, "cannot read '%s': %s", path, strerror(e));
 	}
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, &f->st) < 0) {
 		e = errno;
 		ret = po_error(err, PO_EIO, "cannot read '%s': %s", path, strerror(e));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(f->st.st_mode)) {
 		ret = po_error(err, PO_EINPUT, "'%s' is not a regular file", path);
 		goto out;
 	}
-	if ((uint64_t)st.st_size > PO_BRIDGE_MAX_FILE) {
+	f->regular = true;
+	if ((uint64_t)f->st.st_size > PO_BRIDGE_MAX_FILE) {
 		ret = po_error(err, PO_EINPUT, "'%s' is too large (%lld bytes, the limit is %u)",
-			       path, (long long)st.st_size, PO_BRIDGE_MAX_FILE);
+			       path, (long long)f->st.st_size, PO_BRIDGE_MAX_FILE);
 		goto out;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (age_s)
-		*age_s = (double)(now.tv_sec - st.st_mtim.tv_sec) +
-			 (double)(now.tv_nsec - st.st_mtim.tv_nsec) / 1e9;
-	po_buf_grow(out, (size_t)st.st_size + 1);
+	f->age_s = (double)(now.tv_sec - f->st.st_mtim.tv_sec) +
+		   (double)(now.tv_nsec - f->st.st_mtim.tv_nsec) / 1e9;
+	po_buf_grow(out, (size_t)f->st.st_size + 1);
 	for (;;) {
+		size_t want;
 		ssize_t k;
 
 		po_buf_grow(out, 4096);
-		k = read(fd, out->data + out->len, out->cap - out->len - 1);
+		want = out->cap - out->len - 1;
+		k = read(fd, out->data + out->len, want);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
@@ -180,8 +186,6 @@ int po_bridge_read(const char *path, struct po_buf *out, double *age_s, struct p
 			ret = po_error(err, PO_EIO, "cannot read '%s': %s", path, strerror(e));
 			goto out;
 		}
-		if (k == 0)
-			break;
 		out->len += (size_t)k;
 		out->data[out->len] = '\0';
 		if (out->len > PO_BRIDGE_MAX_FILE) {
@@ -189,6 +193,9 @@ int po_bridge_read(const char *path, struct po_buf *out, double *age_s, struct p
 				       path, PO_BRIDGE_MAX_FILE);
 			goto out;
 		}
+		/* A short read of a regular file is its end: no read() for EOF. */
+		if ((size_t)k < want)
+			break;
 	}
 out:
 	close(fd);
@@ -530,13 +537,13 @@ static void try_take(struct wait *w, size_t i)
 	struct po_err e = { 0 };
 	json_error_t je;
 	json_t *j;
-	double age = 0;
+	struct po_bridge_file f;
 	int ret;
 
 	if (w->done[i])
 		return;
 	po_bridge_path(&w->path, b->dir, PO_BRIDGE_RESPONSES, "response", id, NULL);
-	ret = po_bridge_read(w->path.data, &w->text, &age, &e);
+	ret = po_bridge_read(w->path.data, &w->text, &f, &e);
 	if (ret == PO_ENOTFOUND)
 		return;
 	if (ret) {
@@ -545,7 +552,7 @@ static void try_take(struct wait *w, size_t i)
 	}
 	j = json_loadb(w->text.data, w->text.len, 0, &je);
 	if (!j) {
-		if (age < PO_BRIDGE_SETTLE_S) {
+		if (f.age_s < PO_BRIDGE_SETTLE_S) {
 			w->deferred = true;
 			return;
 		}

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "llm/llm.h"
 #include "util/buf.h"
@@ -47,13 +48,21 @@ void po_bridge_path(struct po_buf *out, const char *dir, const char *sub, const 
  */
 int po_bridge_write(const char *path, const char *data, size_t len, struct po_err *err);
 
+/* What po_bridge_read() found at a path. */
+struct po_bridge_file {
+	bool regular;   /* false: a folder, FIFO, symbolic link... (not read) */
+	double age_s;   /* seconds since its last change (0 when not a regular file) */
+	struct stat st; /* valid when regular */
+};
+
 /*
  * Reads a bridge file (at most PO_BRIDGE_MAX_FILE bytes) into out (reset
- * first) and its age in seconds (since its last change) into *age_s.
- * PO_ENOTFOUND when it is gone; PO_EINPUT when it is not a regular file or
- * too large; PO_EIO otherwise.
+ * first) and what it is into *f (may be NULL). PO_ENOTFOUND when it is
+ * gone; PO_EINPUT when it is not a regular file (f->regular false) or too
+ * large; PO_EIO otherwise.
  */
-int po_bridge_read(const char *path, struct po_buf *out, double *age_s, struct po_err *err);
+int po_bridge_read(const char *path, struct po_buf *out, struct po_bridge_file *f,
+		   struct po_err *err);
 
 /* The sim settings a request may carry: a responder answering with the
  * simulator uses them, so a bridged run is the same as an in-process one. */

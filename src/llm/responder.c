@@ -2,7 +2,8 @@
  * The responder (see responder.h): claim by rename, answer, write the
  * response atomically, remove the claim. Woken by inotify on llm_requests/;
  * a full scan every poll interval is the fallback and also takes over the
- * claims of responders that died.
+ * claims of responders that died. Requests found together are claimed and
+ * answered as one batch (a forwarding provider runs them concurrently).
  */
 #include "llm/responder.h"
 
@@ -11,10 +12,12 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +30,8 @@
 #include "util/timeutil.h"
 
 #define MAX_SIMS 8
+/* Names said once not to be served; beyond this many, no more are said. */
+#define MAX_WARNED 256
 
 struct sim_slot {
 	uint64_t seed;
@@ -35,17 +40,35 @@ struct sim_slot {
 	struct po_sim *sim;
 };
 
+/* One request found: claimed, answered and published together with the
+ * others found at the same time. */
+struct job {
+	char *name;      /* request_<digits>.json, as found (any number of digits) */
+	char *dead;      /* the claim of a responder that died, to take over; or NULL */
+	uint64_t id;
+	json_t *j;       /* the request; br borrows from it */
+	struct po_bridge_request br;
+	struct po_llm_response resp;
+	bool valid;      /* answered by the provider (else resp.error says why not) */
+	bool regular;    /* false: set aside as .rejected after the answer */
+	double t0;
+};
+
 struct po_responder {
 	struct po_responder_options o;
 	char *dir, *req_dir, *resp_dir, *provider_name, *model, *base_url, *catalogue;
 	struct po_provider *prov; /* NULL: the simulator, per hint */
 	struct sim_slot sims[MAX_SIMS];
 	size_t nsims;
-	int ino;
+	int ino, ino_errno;
 	long pid;
 	bool deferred;
 	struct po_responder_stats st;
-	struct po_buf path, claim, text;
+	struct job *jobs;
+	size_t njobs, capjobs;
+	char **warned;
+	size_t nwarned;
+	struct po_buf path, claim, text, resp_path;
 };
 
 void po_responder_options_init(struct po_responder_options *o)
@@ -54,6 +77,7 @@ void po_responder_options_init(struct po_responder_options *o)
 	o->provider = "sim";
 	o->timeout_s = 120;
 	o->max_attempts = 5;
+	o->concurrency = 8;
 	o->seed = 42;
 	o->noise = 4;
 	o->catalogue = "prfaq";
@@ -63,6 +87,23 @@ void po_responder_options_init(struct po_responder_options *o)
 static char *dup_or_null(const char *s)
 {
 	return s ? po_xstrdup(s) : NULL;
+}
+
+static void note(struct po_responder *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note(struct po_responder *r, const char *fmt, ...)
+{
+	struct po_buf b = PO_BUF_INIT;
+	va_list ap;
+
+	if (!r->o.on_notice)
+		return;
+	va_start(ap, fmt);
+	po_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	r->o.on_notice(b.data, r->o.userdata);
+	po_buf_release(&b);
 }
 
 int po_responder_new(struct po_responder **out, const struct po_responder_options *o,
@@ -90,9 +131,12 @@ int po_responder_new(struct po_responder **out, const struct po_responder_option
 	r->o.catalogue = r->catalogue;
 	if (r->o.interval <= 0)
 		r->o.interval = 0.2;
+	if (r->o.concurrency < 1)
+		r->o.concurrency = 8;
 	po_buf_init(&r->path);
 	po_buf_init(&r->claim);
 	po_buf_init(&r->text);
+	po_buf_init(&r->resp_path);
 	po_fs_join(&b, r->dir, PO_BRIDGE_REQUESTS);
 	r->req_dir = po_buf_detach(&b);
 	po_fs_join(&b, r->dir, PO_BRIDGE_RESPONSES);
@@ -115,6 +159,7 @@ int po_responder_new(struct po_responder **out, const struct po_responder_option
 		spec.base_url = r->base_url;
 		spec.timeout_s = o->timeout_s;
 		spec.max_attempts = o->max_attempts;
+		spec.concurrency = r->o.concurrency;
 		spec.interrupt = o->stop;
 		spec.seed = o->seed;
 		spec.noise = o->noise;
@@ -129,7 +174,10 @@ int po_responder_new(struct po_responder **out, const struct po_responder_option
 	}
 	/* Watch before the first scan: a request written in between is not missed. */
 	r->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (r->ino >= 0 && inotify_add_watch(r->ino, r->req_dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+	if (r->ino < 0) {
+		r->ino_errno = errno;
+	} else if (inotify_add_watch(r->ino, r->req_dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		r->ino_errno = errno;
 		close(r->ino);
 		r->ino = -1;
 	}
@@ -138,6 +186,17 @@ fail:
 	po_responder_free(r);
 	*out = NULL;
 	return err ? err->code : PO_EFAIL;
+}
+
+static void clear_jobs(struct po_responder *r)
+{
+	for (size_t i = 0; i < r->njobs; i++) {
+		free(r->jobs[i].name);
+		free(r->jobs[i].dead);
+		json_decref(r->jobs[i].j);
+		po_llm_response_release(&r->jobs[i].resp);
+	}
+	r->njobs = 0;
 }
 
 void po_responder_free(struct po_responder *r)
@@ -152,6 +211,11 @@ void po_responder_free(struct po_responder *r)
 		po_sim_free(r->sims[i].sim);
 		free(r->sims[i].catalogue);
 	}
+	clear_jobs(r);
+	free(r->jobs);
+	for (size_t i = 0; i < r->nwarned; i++)
+		free(r->warned[i]);
+	free(r->warned);
 	free(r->dir);
 	free(r->req_dir);
 	free(r->resp_dir);
@@ -162,6 +226,7 @@ void po_responder_free(struct po_responder *r)
 	po_buf_release(&r->path);
 	po_buf_release(&r->claim);
 	po_buf_release(&r->text);
+	po_buf_release(&r->resp_path);
 	free(r);
 }
 
@@ -169,6 +234,116 @@ const struct po_responder_stats *po_responder_stats(const struct po_responder *r
 {
 	return &r->st;
 }
+
+/* ---- finding requests ---- */
+
+static bool pid_alive(long pid, long self)
+{
+	/* Our own pid: another responder of this process (a thread), alive. */
+	if (pid == self)
+		return true;
+	if (pid <= 0)
+		return false;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* "request_N.json.claimed.PID" -> id, pid and "request_N.json" into head. */
+static bool parse_claim(const char *name, uint64_t *id, long *pid, char *head, size_t size)
+{
+	const char *p = strstr(name, ".json.claimed.");
+	char *end;
+	size_t n;
+
+	if (!p)
+		return false;
+	n = (size_t)(p - name) + 5;
+	if (n >= size)
+		return false;
+	memcpy(head, name, n);
+	head[n] = '\0';
+	if (!po_bridge_parse_name(head, "request", id))
+		return false;
+	p += strlen(".json.claimed.");
+	errno = 0;
+	*pid = strtol(p, &end, 10);
+	return *p && !*end && !errno;
+}
+
+static void queue(struct po_responder *r, const char *name, const char *dead, uint64_t id)
+{
+	struct job *j;
+
+	if (r->njobs == r->capjobs) {
+		r->capjobs = r->capjobs ? 2 * r->capjobs : 32;
+		r->jobs = po_xrealloc(r->jobs, r->capjobs * sizeof(*r->jobs));
+	}
+	j = &r->jobs[r->njobs++];
+	memset(j, 0, sizeof(*j));
+	j->name = po_xstrdup(name);
+	j->dead = dup_or_null(dead);
+	j->id = id;
+	j->regular = true;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
+/* A file that looks meant as a request but will never be served is said
+ * once, not skipped silently. */
+static void warn_once(struct po_responder *r, const char *name)
+{
+	for (size_t i = 0; i < r->nwarned; i++)
+		if (!strcmp(r->warned[i], name))
+			return;
+	if (r->nwarned == MAX_WARNED)
+		return;
+	r->warned = po_xrealloc(r->warned, (r->nwarned + 1) * sizeof(*r->warned));
+	r->warned[r->nwarned++] = po_xstrdup(name);
+	note(r, "'%s' in %s/ is not served: requests are named request_<number>.json", name,
+	     r->req_dir);
+}
+
+/*
+ * Queues the request a directory entry names. A full scan (`scan`) also
+ * takes over the claims of dead responders and says which names it will
+ * not serve; events only bring new requests.
+ */
+static void classify(struct po_responder *r, const char *name, bool scan)
+{
+	char head[256];
+	uint64_t id;
+	long pid;
+
+	if (po_bridge_parse_name(name, "request", &id)) {
+		queue(r, name, NULL, id);
+		return;
+	}
+	if (!scan || name[0] == '.') /* hidden: temporary files */
+		return;
+	if (parse_claim(name, &id, &pid, head, sizeof(head))) {
+		if (!pid_alive(pid, r->pid))
+			queue(r, head, name, id);
+		return;
+	}
+	if (!strncmp(name, "request", 7) && !ends_with(name, ".rejected") &&
+	    !strstr(name, ".json.claimed."))
+		warn_once(r, name);
+}
+
+static int cmp_job(const void *a, const void *b)
+{
+	const struct job *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* ---- answering ---- */
 
 /* The simulator for a request's hint (or the responder's settings). A few
  * are kept: runs with different seeds may share one folder. */
@@ -202,261 +377,284 @@ static struct po_sim *get_sim(struct po_responder *r, const struct po_bridge_sim
 	return sim;
 }
 
-static void answer(struct po_responder *r, struct po_bridge_request *br,
-		   struct po_llm_response *resp, struct po_err *e)
+/*
+ * The valid requests of a batch: with the simulator one by one, else in
+ * one call of the provider, which runs them concurrently. A call that
+ * failed is answered with its error; a provider that cannot be used at all
+ * (a refused key) or was interrupted fails the batch (negative, err set):
+ * no request is answered with the responder's own problem.
+ */
+static int answer_all(struct po_responder *r, struct job **jobs, size_t n, struct po_err *err)
 {
-	if (!br->has_role)
-		br->req.role = po_sim_detect_role(br->req.system, br->req.prompt);
+	struct po_llm_request *reqs;
+	struct po_llm_response *out;
+	struct job **sent;
+	struct po_err e = { 0 };
+	size_t k = 0;
+	int ret;
+
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i]->valid && !jobs[i]->br.has_role)
+			jobs[i]->br.req.role = po_sim_detect_role(jobs[i]->br.req.system,
+								 jobs[i]->br.req.prompt);
 	if (!r->prov) {
-		struct po_sim *sim = get_sim(r, &br->sim, e);
-		if (!sim) {
-			resp->error = po_xstrdup(e->msg);
-			return;
+		for (size_t i = 0; i < n; i++) {
+			struct po_sim *sim;
+
+			if (!jobs[i]->valid)
+				continue;
+			sim = get_sim(r, &jobs[i]->br.sim, &e);
+			if (!sim)
+				jobs[i]->resp.error = po_xstrdup(e.msg);
+			else
+				po_sim_answer(sim, &jobs[i]->br.req, &jobs[i]->resp);
 		}
-		po_sim_answer(sim, &br->req, resp);
-		return;
+		return 0;
 	}
-	if (r->model)
-		br->req.model = r->model;
-	if (r->prov->ops->complete(r->prov, &br->req, resp, 1, e) < 0 && !resp->error)
-		resp->error = po_xstrdup(e->msg[0] ? e->msg : "the provider failed");
-	if (!resp->model && !resp->error)
-		resp->model = po_xstrdup(br->req.model ? br->req.model : r->provider_name);
+	reqs = po_xcalloc(n, sizeof(*reqs));
+	out = po_xcalloc(n, sizeof(*out));
+	sent = po_xcalloc(n, sizeof(*sent));
+	for (size_t i = 0; i < n; i++) {
+		if (!jobs[i]->valid)
+			continue;
+		if (r->model)
+			jobs[i]->br.req.model = r->model;
+		reqs[k] = jobs[i]->br.req;
+		sent[k++] = jobs[i];
+	}
+	ret = k ? r->prov->ops->complete(r->prov, reqs, out, k, &e) : 0;
+	if (ret < 0)
+		po_error(err, ret, "%s", e.msg[0] ? e.msg : "the provider failed");
+	for (size_t i = 0; i < k; i++) {
+		struct po_llm_response *resp = &sent[i]->resp;
+
+		*resp = out[i];
+		if (!resp->content && !resp->error)
+			resp->error = po_xstrdup(ret < 0 && e.msg[0] ? e.msg : "the provider failed");
+		if (resp->content && resp->error) {
+			free(resp->content);
+			resp->content = NULL;
+		}
+		if (!resp->model && !resp->error)
+			resp->model = po_xstrdup(reqs[i].model ? reqs[i].model : r->provider_name);
+	}
+	free(reqs);
+	free(out);
+	free(sent);
+	return ret < 0 ? ret : 0;
+}
+
+static void set_claim_path(struct po_responder *r, const char *name)
+{
+	po_buf_reset(&r->claim);
+	po_buf_addf(&r->claim, "%s/%s.claimed.%ld", r->req_dir, name, r->pid);
+}
+
+/* <dir>/llm_responses/response_<the request's digits>.json into resp_path. */
+static void set_response_path(struct po_responder *r, const char *name)
+{
+	po_buf_reset(&r->resp_path);
+	po_buf_addf(&r->resp_path, "%s/response_%s", r->resp_dir, name + strlen("request_"));
+}
+
+/* Puts the claim of a job back under the request's name (the responder
+ * could not answer it: another one may). */
+static void give_back(struct po_responder *r, const struct job *job)
+{
+	set_claim_path(r, job->name);
+	po_fs_join(&r->path, r->req_dir, job->name);
+	rename(r->claim.data, r->path.data);
 }
 
 /*
- * Writes the response of a claimed request and removes the claim. A claim
- * that is not a regular file is renamed aside (it may be a folder).
+ * Reads and claims one request. False when there is nothing to answer:
+ * gone (claimed by another responder), still being written (r->deferred),
+ * or a takeover whose answer was already published.
  */
-static int publish(struct po_responder *r, uint64_t id, const char *run_id,
-		   const struct po_llm_response *resp, bool regular, struct po_err *err)
+static bool claim(struct po_responder *r, struct job *job)
 {
-	json_t *j = po_bridge_response_json(id, run_id, resp);
+	struct po_err e = { 0 };
+	struct po_bridge_file f;
+	json_error_t je;
+	int rd;
+
+	job->t0 = po_time_mono_ms();
+	set_claim_path(r, job->name);
+	if (job->dead) {
+		struct stat st;
+
+		po_fs_join(&r->path, r->req_dir, job->dead);
+		if (rename(r->path.data, r->claim.data) < 0)
+			return false; /* another responder took it over first */
+		/* It died after publishing the answer, before removing its
+		 * claim: answering again would answer twice. */
+		set_response_path(r, job->name);
+		if (!lstat(r->resp_path.data, &st)) {
+			unlink(r->claim.data);
+			r->st.reclaimed++;
+			note(r, "%s: already answered by a responder that stopped ('%s' exists); its claim was removed",
+			     job->name, r->resp_path.data);
+			return false;
+		}
+		rd = po_bridge_read(r->claim.data, &r->text, &f, &e);
+	} else {
+		po_fs_join(&r->path, r->req_dir, job->name);
+		rd = po_bridge_read(r->path.data, &r->text, &f, &e);
+	}
+	if (rd == PO_ENOTFOUND)
+		return false;
+	if (rd) {
+		job->regular = rd != PO_EINPUT || f.regular;
+		job->resp.error = po_xstrdup(e.msg);
+	} else if (!(job->j = json_loadb(r->text.data, r->text.len, 0, &je))) {
+		if (!job->dead && f.age_s < PO_BRIDGE_SETTLE_S) {
+			r->deferred = true; /* perhaps still being written */
+			return false;
+		}
+		po_error(&e, PO_EINPUT, "%s is not valid JSON: %d:%d: %s", job->name, je.line,
+			 je.column, je.text);
+		job->resp.error = po_xstrdup(e.msg);
+	} else if (po_bridge_request_parse(job->j, &job->br, &e) < 0) {
+		job->resp.error = po_xstrdup(e.msg);
+	} else if (job->br.has_id && job->br.request_id != job->id) {
+		po_error(&e, PO_EINPUT, "its request_id %" PRIu64 " does not match its file name %s",
+			 job->br.request_id, job->name);
+		job->resp.error = po_xstrdup(e.msg);
+	}
+	if (!job->dead && rename(r->path.data, r->claim.data) < 0) {
+		/* Lost the race: another responder claimed it. */
+		po_llm_response_release(&job->resp);
+		memset(&job->resp, 0, sizeof(job->resp));
+		return false;
+	}
+	job->valid = !job->resp.error;
+	return true;
+}
+
+/*
+ * Writes the response of a claimed request and removes the claim; a claim
+ * that is not a regular file (a folder, FIFO, symbolic link) is set aside
+ * as .rejected. PO_EIO when the response cannot be written (the request is
+ * given back).
+ */
+static int publish(struct po_responder *r, struct job *job, struct po_err *err)
+{
+	json_t *j = po_bridge_response_json(job->id, job->br.run_id, &job->resp);
 	char *text = po_bridge_dumps(j);
 	int ret;
 
 	json_decref(j);
-	po_bridge_path(&r->path, r->dir, PO_BRIDGE_RESPONSES, "response", id, NULL);
-	ret = po_bridge_write(r->path.data, text, strlen(text), err);
+	set_response_path(r, job->name);
+	set_claim_path(r, job->name);
+	ret = po_bridge_write(r->resp_path.data, text, strlen(text), err);
 	free(text);
 	if (ret) {
-		/* Give the request back: another responder may be able to write. */
-		po_bridge_path(&r->path, r->dir, PO_BRIDGE_REQUESTS, "request", id, NULL);
-		rename(r->claim.data, r->path.data);
+		give_back(r, job);
 		return ret;
 	}
-	if (!regular || unlink(r->claim.data) < 0) {
-		po_bridge_path(&r->path, r->dir, PO_BRIDGE_REQUESTS, "request", id, ".rejected");
+	if (!job->regular || unlink(r->claim.data) < 0) {
+		po_buf_reset(&r->path);
+		po_buf_addf(&r->path, "%s/%s.rejected", r->req_dir, job->name);
 		rename(r->claim.data, r->path.data);
 	}
-	r->st.answered++;
-	if (resp->error)
-		r->st.errors++;
 	return 0;
 }
 
-static void set_claim_path(struct po_responder *r, uint64_t id)
+static void report(struct po_responder *r, const struct job *job)
 {
-	char suffix[40];
+	struct po_responder_event ev = {
+		.file = job->name, .request_id = job->id, .run_id = job->br.run_id,
+		.role = job->valid ? po_role_name(job->br.req.role) : NULL,
+		.role_detected = job->valid && !job->br.has_role, .reclaimed = job->dead != NULL,
+		.error = job->resp.error, .ms = po_time_mono_ms() - job->t0,
+	};
 
-	snprintf(suffix, sizeof(suffix), ".claimed.%ld", r->pid);
-	po_bridge_path(&r->claim, r->dir, PO_BRIDGE_REQUESTS, "request", id, suffix);
-}
-
-/*
- * One request. `src` is its file: request_N.json, or the claim of a dead
- * responder (reclaim). Returns 0, or PO_EIO when responses cannot be
- * written (fatal for the responder).
- */
-static int handle(struct po_responder *r, uint64_t id, const char *src, bool reclaim,
-		  struct po_err *err)
-{
-	struct po_bridge_request br;
-	struct po_llm_response resp = { 0 };
-	struct po_err e = { 0 };
-	json_error_t je;
-	json_t *j = NULL;
-	double age = 0, t0 = po_time_mono_ms();
-	bool regular = true, valid;
-	int rd, ret;
-	char fname[64];
-
-	snprintf(fname, sizeof(fname), "request_%04" PRIu64 ".json", id);
-	set_claim_path(r, id);
-	if (reclaim) {
-		if (rename(src, r->claim.data) < 0)
-			return 0; /* another responder took it over first */
-		rd = po_bridge_read(r->claim.data, &r->text, &age, &e);
-	} else {
-		rd = po_bridge_read(src, &r->text, &age, &e);
-	}
-	if (rd == PO_ENOTFOUND)
-		return 0; /* claimed by another responder */
-	memset(&br, 0, sizeof(br));
-	if (rd) {
-		regular = rd != PO_EINPUT || !strstr(e.msg, "too large");
-		resp.error = po_xstrdup(e.msg);
-	} else if (!(j = json_loadb(r->text.data, r->text.len, 0, &je))) {
-		if (!reclaim && age < PO_BRIDGE_SETTLE_S) {
-			r->deferred = true; /* perhaps still being written */
-			return 0;
-		}
-		po_error(&e, PO_EINPUT, "%s is not valid JSON: %d:%d: %s", fname, je.line,
-			 je.column, je.text);
-		resp.error = po_xstrdup(e.msg);
-	} else if (po_bridge_request_parse(j, &br, &e) < 0) {
-		resp.error = po_xstrdup(e.msg);
-	} else if (br.has_id && br.request_id != id) {
-		po_error(&e, PO_EINPUT, "its request_id %" PRIu64 " does not match its file name %s",
-			 br.request_id, fname);
-		resp.error = po_xstrdup(e.msg);
-	}
-	if (!reclaim && rename(src, r->claim.data) < 0) {
-		/* Lost the race: another responder claimed it. */
-		po_llm_response_release(&resp);
-		json_decref(j);
-		return 0;
-	}
-	valid = !resp.error;
-	if (valid)
-		answer(r, &br, &resp, &e);
-	ret = publish(r, id, br.run_id, &resp, regular, err);
-	if (!ret && r->o.on_answer) {
-		struct po_responder_event ev = {
-			.file = fname, .request_id = id, .run_id = br.run_id,
-			.role = valid ? po_role_name(br.req.role) : NULL,
-			.role_detected = valid && !br.has_role, .reclaimed = reclaim,
-			.error = resp.error, .ms = po_time_mono_ms() - t0,
-		};
-		r->o.on_answer(&ev, r->o.userdata);
-	}
-	if (reclaim && !ret)
+	r->st.answered++;
+	if (job->resp.error)
+		r->st.errors++;
+	if (job->dead)
 		r->st.reclaimed++;
-	po_llm_response_release(&resp);
-	json_decref(j);
+	if (r->o.on_answer)
+		r->o.on_answer(&ev, r->o.userdata);
+}
+
+/* Answers the queued requests, oldest first, in batches: one at a time
+ * with the simulator, `concurrency` at a time with a provider. */
+static int process(struct po_responder *r, struct po_err *err)
+{
+	size_t step = r->prov ? (size_t)r->o.concurrency : 1, nready;
+	struct job **ready = po_xcalloc(step, sizeof(*ready));
+	int ret = 0;
+
+	if (r->njobs > 1)
+		qsort(r->jobs, r->njobs, sizeof(*r->jobs), cmp_job);
+	for (size_t at = 0; at < r->njobs && !ret; at += step) {
+		size_t end = at + step < r->njobs ? at + step : r->njobs;
+
+		if (r->o.stop && *r->o.stop)
+			break;
+		nready = 0;
+		for (size_t i = at; i < end; i++)
+			if (claim(r, &r->jobs[i]))
+				ready[nready++] = &r->jobs[i];
+		ret = answer_all(r, ready, nready, err);
+		if (ret) {
+			/* Given back for a responder that can answer them. */
+			for (size_t i = 0; i < nready; i++)
+				give_back(r, ready[i]);
+			if (ret == PO_EINTR) /* stopping, not failing */
+				ret = 0;
+			break;
+		}
+		for (size_t i = 0; i < nready; i++) {
+			if (ret) {
+				give_back(r, ready[i]);
+				continue;
+			}
+			ret = publish(r, ready[i], err);
+			if (!ret)
+				report(r, ready[i]);
+		}
+	}
+	free(ready);
+	clear_jobs(r);
 	return ret;
 }
 
-static int handle_new(struct po_responder *r, uint64_t id, struct po_err *err)
-{
-	struct po_buf src = PO_BUF_INIT;
-	int ret;
-
-	po_bridge_path(&src, r->dir, PO_BRIDGE_REQUESTS, "request", id, NULL);
-	ret = handle(r, id, src.data, false, err);
-	po_buf_release(&src);
-	return ret;
-}
-
-static bool pid_alive(long pid, long self)
-{
-	/* Our own pid: another responder of this process (a thread), alive. */
-	if (pid == self)
-		return true;
-	if (pid <= 0)
-		return false;
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
-/* "request_N.json.claimed.PID" -> id, pid. */
-static bool parse_claim(const char *name, uint64_t *id, long *pid)
-{
-	const char *p = strstr(name, ".json.claimed.");
-	char *end;
-	char head[64];
-	size_t n;
-
-	if (!p)
-		return false;
-	n = (size_t)(p - name) + 5;
-	if (n >= sizeof(head))
-		return false;
-	memcpy(head, name, n);
-	head[n] = '\0';
-	if (!po_bridge_parse_name(head, "request", id))
-		return false;
-	p += strlen(".json.claimed.");
-	errno = 0;
-	*pid = strtol(p, &end, 10);
-	return *p && !*end && !errno;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Every request in the folder, oldest first; then claims of dead responders. */
+/* Every request in the folder, then the claims of dead responders. */
 static int full_scan(struct po_responder *r, struct po_err *err)
 {
 	DIR *d = opendir(r->req_dir);
 	struct dirent *de;
-	uint64_t *ids = NULL, id;
-	char **dead = NULL;
-	size_t n = 0, cap = 0, nd = 0, capd = 0;
-	struct po_buf src = PO_BUF_INIT;
-	int ret = 0;
-	long pid;
 
 	r->deferred = false;
 	if (!d)
 		return po_error(err, PO_EIO, "cannot read '%s': %s", r->req_dir, strerror(errno));
-	while ((de = readdir(d))) {
-		if (po_bridge_parse_name(de->d_name, "request", &id)) {
-			if (n == cap)
-				ids = po_xrealloc(ids, (cap = cap ? 2 * cap : 64) * sizeof(*ids));
-			ids[n++] = id;
-		} else if (parse_claim(de->d_name, &id, &pid) && !pid_alive(pid, r->pid)) {
-			if (nd == capd)
-				dead = po_xrealloc(dead, (capd = capd ? 2 * capd : 8) * sizeof(*dead));
-			dead[nd++] = po_xstrdup(de->d_name);
-		}
-	}
+	while ((de = readdir(d)))
+		classify(r, de->d_name, true);
 	closedir(d);
-	if (n)
-		qsort(ids, n, sizeof(*ids), cmp_u64);
-	for (size_t i = 0; i < n && !ret; i++) {
-		if (r->o.stop && *r->o.stop)
-			break;
-		ret = handle_new(r, ids[i], err);
-	}
-	for (size_t i = 0; i < nd; i++) {
-		if (!ret && parse_claim(dead[i], &id, &pid)) {
-			po_fs_join(&src, r->req_dir, dead[i]);
-			ret = handle(r, id, src.data, true, err);
-		}
-		free(dead[i]);
-	}
-	free(ids);
-	free(dead);
-	po_buf_release(&src);
-	return ret;
+	return process(r, err);
 }
 
 static int read_events(struct po_responder *r, bool *rescan, struct po_err *err)
 {
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
-	int ret = 0;
 
 	for (;;) {
 		ssize_t k = read(r->ino, buf, sizeof(buf));
 		if (k <= 0)
-			return ret;
-		for (char *p = buf; p < buf + k && !ret;) {
+			break;
+		for (char *p = buf; p < buf + k;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
-			uint64_t id;
 
 			if (ev->mask & IN_Q_OVERFLOW)
 				*rescan = true;
-			else if (ev->len && po_bridge_parse_name(ev->name, "request", &id))
-				ret = handle_new(r, id, err);
+			else if (ev->len)
+				classify(r, ev->name, false);
 			p += sizeof(*ev) + ev->len;
 		}
-		if (ret)
-			return ret;
 	}
+	return process(r, err);
 }
 
 static void sleep_ms(double ms)
@@ -484,8 +682,12 @@ int po_responder_once(struct po_responder *r, struct po_err *err)
 int po_responder_serve(struct po_responder *r, struct po_err *err)
 {
 	double interval_ms = r->o.interval * 1000.0, last_scan;
-	int ret = full_scan(r, err);
+	int ret;
 
+	if (r->ino < 0)
+		note(r, "inotify is not available (%s): polling %s/ every %g s (--interval)",
+		     strerror(r->ino_errno), r->req_dir, r->o.interval);
+	ret = full_scan(r, err);
 	last_scan = po_time_mono_ms();
 	while (!ret && !(r->o.stop && *r->o.stop)) {
 		double wait_ms = interval_ms - (po_time_mono_ms() - last_scan);
@@ -495,6 +697,8 @@ int po_responder_serve(struct po_responder *r, struct po_err *err)
 			wait_ms = 50;
 		if (wait_ms < 0)
 			wait_ms = 0;
+		if (r->o.on_idle)
+			r->o.on_idle(r->o.userdata);
 		if (r->ino >= 0) {
 			struct pollfd pfd = { .fd = r->ino, .events = POLLIN };
 			int k = poll(&pfd, 1, (int)(wait_ms + 0.999));

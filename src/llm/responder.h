@@ -5,8 +5,8 @@
  * answers with the simulator (default) or any provider, and writes the
  * response file atomically. See docs/bridge-protocol.md.
  *
- * Ownership: options are copied by po_responder_new(); event fields are
- * valid during the callback only.
+ * Ownership: options are copied by po_responder_new(); event fields and
+ * notice texts are valid during the callback only.
  */
 #ifndef PO_RESPONDER_H
 #define PO_RESPONDER_H
@@ -34,6 +34,9 @@ struct po_responder_options {
 	const char *base_url;   /* forwarding providers; NULL = their default */
 	double timeout_s;       /* forwarding providers, per call; default 120 */
 	int max_attempts;       /* forwarding providers; default 5 */
+	/* Forwarding providers: the requests found at once are claimed and sent
+	 * in batches of this many, in flight together; default 8. */
+	int concurrency;
 	/* The simulator for requests without a "sim" hint: seed 42, noise 4, "prfaq". */
 	uint64_t seed;
 	double noise;
@@ -41,6 +44,12 @@ struct po_responder_options {
 	double interval;        /* polling fallback, seconds; default 0.2 */
 	volatile int *stop;     /* non-zero: po_responder_serve() returns (may be NULL) */
 	void (*on_answer)(const struct po_responder_event *ev, void *userdata);
+	/* Things worth a line in the log that are not answers: polling without
+	 * inotify, a file that will not be served, a takeover that found the
+	 * answer already written. May be NULL. */
+	void (*on_notice)(const char *text, void *userdata);
+	/* Called before the responder sleeps (a good time to flush a log). */
+	void (*on_idle)(void *userdata);
 	void *userdata;
 };
 

@@ -337,6 +337,7 @@ struct fake {
 	uint64_t id;
 	const char *text;
 	bool in_place, old, finish_later;
+	char kind; /* 'd': a folder named like the response, 'p': a FIFO */
 };
 
 /* Waits for request <id>, then answers it with `text`. */
@@ -349,7 +350,11 @@ static void *fake_thread(void *arg)
 	po_bridge_path(&rq, f->dir, "llm_requests", "request", f->id, NULL);
 	po_bridge_path(&rs, f->dir, "llm_responses", "response", f->id, NULL);
 	if (wait_file(rq.data, 3000)) {
-		if (f->in_place) {
+		if (f->kind == 'd') {
+			mkdir(rs.data, 0755);
+		} else if (f->kind == 'p') {
+			mkfifo(rs.data, 0644);
+		} else if (f->in_place) {
 			write_text(rs.data, f->text);
 			if (f->old) {
 				struct timeval tv[2];
@@ -401,7 +406,9 @@ static void test_rejected_responses(void **state)
 	struct fake truncated = { .id = 3, .text = "{\"content\": \"cut", .in_place = true, .old = true };
 	struct fake slow = { .id = 4, .text = "{\"content\": \"slow", .in_place = true,
 			     .finish_later = true };
-	struct fake by_hand = { .id = 5, .text = "{\"content\": \"by hand\"}", .in_place = true };
+	struct fake by_hand = { .id = 7, .text = "{\"content\": \"by hand\"}", .in_place = true };
+	struct fake folder = { .id = 5, .kind = 'd' };
+	struct fake fifo = { .id = 6, .kind = 'p' };
 
 	run_fake(dir, &wrong_run, &out, &ret, &err);
 	assert_int_equal(ret, 0);
@@ -430,11 +437,27 @@ static void test_rejected_responses(void **state)
 	assert_string_equal(out.content, "slow");
 	po_llm_response_release(&out);
 
+	/* not regular files: rejected (set aside), never read as an answer */
+	run_fake(dir, &folder, &out, &ret, &err);
+	assert_int_equal(ret, 0);
+	assert_null(out.content);
+	assert_non_null(strstr(out.error, "response_0005.json' is not a regular file"));
+	po_llm_response_release(&out);
+	po_bridge_path(&path, dir, "llm_responses", "response", 5, ".rejected");
+	assert_true(po_fs_is_dir(path.data));
+	run_fake(dir, &fifo, &out, &ret, &err);
+	assert_int_equal(ret, 0);
+	assert_null(out.content);
+	assert_non_null(strstr(out.error, "response_0006.json' is not a regular file"));
+	po_llm_response_release(&out);
+	po_bridge_path(&path, dir, "llm_responses", "response", 6, ".rejected");
+	assert_true(po_fs_exists(path.data));
+
 	run_fake(dir, &by_hand, &out, &ret, &err);
 	assert_int_equal(ret, 0);
 	assert_string_equal(out.content, "by hand");
 	po_llm_response_release(&out);
-	po_bridge_path(&path, dir, "llm_responses", "response", 5, NULL);
+	po_bridge_path(&path, dir, "llm_responses", "response", 7, NULL);
 	assert_false(po_fs_exists(path.data)); /* consumed */
 	po_buf_release(&path);
 }

@@ -280,6 +280,79 @@ static void test_takes_over_dead_claims(void **state)
 	po_responder_free(r);
 }
 
+static void take_notice(const char *text, void *ud)
+{
+	struct po_buf *b = ud;
+
+	po_buf_addf(b, "%s\n", text);
+}
+
+static void test_names_and_answered_claims(void **state)
+{
+	const char *dir = *state;
+	struct po_responder_options o;
+	struct po_responder *r;
+	struct po_err err = { 0 };
+	struct po_buf notes = PO_BUF_INIT, p = PO_BUF_INIT;
+	char suffix[48];
+	pid_t dead = fork();
+	json_t *j;
+
+	if (!dead)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	po_responder_options_init(&o);
+	o.dir = dir;
+	o.on_notice = take_notice;
+	o.userdata = &notes;
+	assert_int_equal(po_responder_new(&r, &o, &err), 0);
+	/* any padding is served, under its own digits */
+	po_buf_addf(&p, "%s/llm_requests/request_7.json", dir);
+	assert_int_equal(po_bridge_write(p.data, "{\"prompt\": \"x\"}", 15, &err), 0);
+	po_buf_reset(&p);
+	po_buf_addf(&p, "%s/llm_requests/request_00042.json", dir);
+	assert_int_equal(po_bridge_write(p.data, "{\"prompt\": \"x\", \"request_id\": 42}", 33,
+					 &err), 0);
+	/* not a request name: said, not served */
+	po_buf_reset(&p);
+	po_buf_addf(&p, "%s/llm_requests/request_8.jsn", dir);
+	assert_int_equal(po_bridge_write(p.data, "{}", 2, &err), 0);
+	/* a dead responder's claim whose answer is already published */
+	snprintf(suffix, sizeof(suffix), ".claimed.%ld", (long)dead);
+	put_request(dir, 9, suffix, "{\"prompt\": \"x\"}");
+	po_bridge_path(&p, dir, "llm_responses", "response", 9, NULL);
+	assert_int_equal(po_bridge_write(p.data, "{\"content\": \"once\"}", 19, &err), 0);
+
+	assert_int_equal(po_responder_once(r, &err), 0);
+	assert_int_equal(po_responder_stats(r)->answered, 2);
+	assert_int_equal(po_responder_stats(r)->errors, 0);
+	assert_int_equal(po_responder_stats(r)->reclaimed, 1);
+	po_buf_reset(&p);
+	po_buf_addf(&p, "%s/llm_responses/response_7.json", dir);
+	assert_non_null(j = json_load_file(p.data, 0, NULL));
+	assert_int_equal(json_integer_value(json_object_get(j, "request_id")), 7);
+	json_decref(j);
+	po_buf_reset(&p);
+	po_buf_addf(&p, "%s/llm_responses/response_00042.json", dir);
+	assert_non_null(j = json_load_file(p.data, 0, NULL));
+	assert_non_null(json_object_get(j, "content"));
+	json_decref(j);
+	j = get_response(dir, 9);
+	assert_string_equal(json_string_value(json_object_get(j, "content")), "once");
+	json_decref(j);
+	po_bridge_path(&p, dir, "llm_requests", "request", 9, suffix);
+	assert_false(po_fs_exists(p.data));
+	assert_non_null(strstr(notes.data, "'request_8.jsn' in "));
+	assert_non_null(strstr(notes.data, "request_0009.json: already answered by a responder that stopped"));
+	/* said once */
+	po_buf_reset(&notes);
+	assert_int_equal(po_responder_once(r, &err), 0);
+	assert_string_equal(notes.data, "");
+	po_buf_release(&notes);
+	po_buf_release(&p);
+	po_responder_free(r);
+}
+
 static void test_bad_options(void **state)
 {
 	const char *dir = *state;
@@ -305,6 +378,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_responses, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_two_responders_each_request_once, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_takes_over_dead_claims, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_names_and_answered_claims, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup_tmp, teardown_tmp),
 	};
 
