@@ -92,9 +92,48 @@ wait $b || { cat c2.txt; die "second concurrent run failed"; }
 : > blocker
 expect_exit 7 "$PO" run --project $P --iterations 1 --no-report --bridge-dir blocker/sub
 expect_grep err.txt "promptopt: error: cannot set up the bridge folder 'blocker/sub'"
-if [ "$(id -u)" != 0 ]; then
-	mkdir -p ro/llm_requests ro/llm_responses && chmod 555 ro ro/llm_requests ro/llm_responses
-	expect_exit 7 "$PO" run --project $P --iterations 1 --no-report --bridge-dir ro
-	expect_grep err.txt "bridge folder 'ro' is not writable"
-	chmod 755 ro ro/llm_requests ro/llm_responses
+# a bridge folder that is not writable (as root, checked as an unprivileged user)
+mkdir -p ro/llm_requests ro/llm_responses && chmod 555 ro ro/llm_requests ro/llm_responses
+AS=""
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	chmod 777 .
 fi
+if [ "$(id -u)" != 0 ] || [ -n "$AS" ]; then
+	expect_exit 7 $AS "$PO" run --project $P --iterations 1 --no-report --bridge-dir ro --results-dir rores
+	expect_line err.txt "promptopt: error: bridge folder 'ro' is not writable: Permission denied; fix its permissions or pass --bridge-dir"
+	expect_no_grep out.txt "Auto-responder: started"
+	expect_exit 7 $AS "$PO" respond --dir ro --once
+	expect_line err.txt "promptopt: error: bridge folder 'ro' is not writable: Permission denied; fix its permissions"
+fi
+chmod 755 ro ro/llm_requests ro/llm_responses
+
+# the managed responder keeps dying: restarted 3 times, then the run stops
+# with a clear error (it never hangs)
+rm -f .$P/auto_responder_stdout.log
+"$PO" run --project $P --iterations 100000 --no-convergence --no-report --results-dir dying \
+	--interval 0.05 >out.txt 2>err.txt &
+run=$!
+killed=""
+for k in 1 2 3 4; do
+	n=0
+	while [ "$(cat .$P/auto_responder_stdout.log 2>/dev/null | grep -c 'promptopt respond: answering')" -lt $k ] && [ $n -lt 200 ]; do
+		sleep 0.05; n=$((n + 1))
+	done
+	pid=$(sed -n 's/.*answering .* with sim (pid \([0-9]*\)).*/\1/p' .$P/auto_responder_stdout.log | tail -n 1)
+	[ -n "$pid" ] || { cat err.txt; die "no responder $k"; }
+	kill -KILL "$pid"
+	killed="$killed $pid"
+done
+n=0; while kill -0 $run 2>/dev/null && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+kill -0 $run 2>/dev/null && { kill -KILL $run; die "the run hangs once its responder is gone for good"; }
+wait $run
+code=$?
+[ $code -eq 8 ] || { cat err.txt; die "restart limit: exit $code, expected 8"; }
+last=${killed##* }
+expect_grep err.txt "promptopt: warning: the auto-responder (pid "
+expect_grep err.txt "restarting it (3 of 3)"
+expect_grep err.txt "promptopt: error: the auto-responder (pid $last) was killed by signal 9, and it was restarted 3 times already; giving up (see .$P/auto_responder_stderr.log)"
+grep -Eq "^promptopt: error: the responder stopped while waiting for the response to '.$P/llm_requests/request_[0-9]{4,}.json'( \(and [0-9]+ more\))?: expected '.$P/llm_responses/response_[0-9]{4,}.json' \(" err.txt \
+	|| { cat err.txt; die "no error naming the files"; }
+expect_grep out.txt "restarted 3 times"
