@@ -1,13 +1,16 @@
 /*
  * Shared limits (see shared.h and promptopt.h): one pool of calls and
  * dollars for the experiments running at once, with the dollars of calls
- * in flight held as pending per thread.
+ * in flight held as pending per thread; and one gate per provider endpoint
+ * (calls in flight, rate-limit state) for their HTTP transports.
  */
 #include "llm/shared.h"
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -16,6 +19,17 @@ struct holder {
 	pthread_t thread;
 	long calls;
 	double usd;
+};
+
+/* While only the cap stands in the way, a transport looks again this soon
+ * (milliseconds): the gate cannot wake another thread's event loop. */
+#define GATE_RETRY_MS 2
+
+struct po_shared_gate {
+	struct po_shared *s;        /* its mutex guards the gate */
+	char *endpoint;
+	int cap, in_flight, max_in_flight;
+	struct po_ratelimit rl;
 };
 
 struct po_shared {
@@ -28,6 +42,8 @@ struct po_shared {
 	double pending_usd;         /* sum of the holders' usd */
 	struct holder *holders;
 	size_t nholders, cap;
+	struct po_shared_gate **gates;
+	size_t ngates;
 };
 
 struct po_shared *po_shared_new(long max_calls, double budget_usd)
@@ -47,6 +63,11 @@ void po_shared_free(struct po_shared *s)
 		return;
 	pthread_cond_destroy(&s->settled);
 	pthread_mutex_destroy(&s->mu);
+	for (size_t i = 0; i < s->ngates; i++) {
+		free(s->gates[i]->endpoint);
+		free(s->gates[i]);
+	}
+	free(s->gates);
 	free(s->holders);
 	free(s);
 }
@@ -230,4 +251,100 @@ double po_shared_pending(struct po_shared *s)
 	v = s->pending_usd;
 	pthread_mutex_unlock(&s->mu);
 	return v;
+}
+
+/* ---- gates ------------------------------------------------------------------ */
+
+struct po_shared_gate *po_shared_gate(struct po_shared *s, const char *provider,
+				      const char *url, int concurrency)
+{
+	struct po_shared_gate *g = NULL;
+	struct po_buf key = PO_BUF_INIT;
+	char *endpoint;
+
+	po_buf_addf(&key, "%s %s", provider, url);
+	endpoint = po_buf_detach(&key);
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->ngates && !g; i++)
+		if (!strcmp(s->gates[i]->endpoint, endpoint))
+			g = s->gates[i];
+	if (!g) {
+		g = po_xcalloc(1, sizeof(*g));
+		g->s = s;
+		g->endpoint = endpoint;
+		endpoint = NULL;
+		po_ratelimit_init(&g->rl);
+		s->gates = po_xrealloc(s->gates, (s->ngates + 1) * sizeof(*s->gates));
+		s->gates[s->ngates++] = g;
+	}
+	if (concurrency > g->cap)
+		g->cap = concurrency;
+	if (g->cap < 1)
+		g->cap = 1;
+	pthread_mutex_unlock(&s->mu);
+	free(endpoint);
+	return g;
+}
+
+bool po_shared_gate_enter(struct po_shared_gate *g, double now_ms, double *retry_ms)
+{
+	double next;
+	bool ok = false;
+
+	pthread_mutex_lock(&g->s->mu);
+	next = po_ratelimit_next_start(&g->rl, now_ms);
+	if (next > now_ms) {
+		if (retry_ms)
+			*retry_ms = next;
+	} else if (g->in_flight >= g->cap) {
+		if (retry_ms)
+			*retry_ms = now_ms + GATE_RETRY_MS;
+	} else {
+		ok = true;
+		g->in_flight++;
+		if (g->in_flight > g->max_in_flight)
+			g->max_in_flight = g->in_flight;
+		po_ratelimit_started(&g->rl, now_ms);
+	}
+	pthread_mutex_unlock(&g->s->mu);
+	return ok;
+}
+
+void po_shared_gate_leave(struct po_shared_gate *g)
+{
+	pthread_mutex_lock(&g->s->mu);
+	if (g->in_flight > 0)
+		g->in_flight--;
+	pthread_mutex_unlock(&g->s->mu);
+}
+
+bool po_shared_gate_header(struct po_shared_gate *g, const char *name, const char *value,
+			   double now_ms, int64_t now_unix)
+{
+	bool r;
+
+	pthread_mutex_lock(&g->s->mu);
+	r = po_ratelimit_header(&g->rl, name, value, now_ms, now_unix);
+	pthread_mutex_unlock(&g->s->mu);
+	return r;
+}
+
+void po_shared_gate_pause(struct po_shared_gate *g, double now_ms, double delay_ms)
+{
+	pthread_mutex_lock(&g->s->mu);
+	po_ratelimit_pause(&g->rl, now_ms, delay_ms);
+	pthread_mutex_unlock(&g->s->mu);
+}
+
+void po_shared_gate_stats(struct po_shared_gate *g, int *in_flight, int *max_in_flight,
+			  int *cap)
+{
+	pthread_mutex_lock(&g->s->mu);
+	if (in_flight)
+		*in_flight = g->in_flight;
+	if (max_in_flight)
+		*max_in_flight = g->max_in_flight;
+	if (cap)
+		*cap = g->cap;
+	pthread_mutex_unlock(&g->s->mu);
 }

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 
+#include "llm/retry.h"
 #include "promptopt.h"
 
 /* Reserves n calls; false (nothing reserved) when that would pass max_calls
@@ -50,4 +51,36 @@ void po_shared_thread_done(struct po_shared *s);
 void po_shared_totals(struct po_shared *s, long *calls, double *usd);
 /* Dollars reserved for calls in flight, all threads together. */
 double po_shared_pending(struct po_shared *s);
+/*
+ * Gates: one per provider endpoint (a provider name and the URL it posts
+ * to, e.g. anthropic and https://api.anthropic.com/v1/messages), shared by every HTTP transport of
+ * the process that talks to it, so experiments running at once neither put
+ * more calls in flight than one of them may nor ignore the rate limits
+ * another one was told about. A gate holds the calls in flight, its cap (the
+ * largest concurrency any user asked for) and the rate-limit state of the
+ * endpoint's answers (retry.h). Non-blocking, for a transport's event loop.
+ */
+struct po_shared_gate;
+
+/* The endpoint's gate, made on first use; raises its cap to concurrency.
+ * Belongs to s (valid until po_shared_free). */
+struct po_shared_gate *po_shared_gate(struct po_shared *s, const char *provider,
+				      const char *url, int concurrency);
+/* Takes a slot for a call starting at now_ms, when one is free and the rate
+ * limits allow a start now (recording it: po_ratelimit_started). Else false,
+ * and *retry_ms (not NULL) is the monotonic time worth trying again: the
+ * rate limit's next start, or shortly when only the cap stands in the way. */
+bool po_shared_gate_enter(struct po_shared_gate *g, double now_ms, double *retry_ms);
+/* A call that entered ended or was abandoned: frees its slot. */
+void po_shared_gate_leave(struct po_shared_gate *g);
+/* Feeds one response header to the endpoint's rate-limit state
+ * (po_ratelimit_header); true when it was a rate-limit header. */
+bool po_shared_gate_header(struct po_shared_gate *g, const char *name, const char *value,
+			   double now_ms, int64_t now_unix);
+/* Pauses every user's new calls until now_ms + delay_ms (a 429, 503 or 529). */
+void po_shared_gate_pause(struct po_shared_gate *g, double now_ms, double delay_ms);
+/* Calls in flight now, the most at once so far, and the cap. */
+void po_shared_gate_stats(struct po_shared_gate *g, int *in_flight, int *max_in_flight,
+			  int *cap);
+
 #endif

@@ -455,6 +455,44 @@ static void test_shared_pending(void **state)
 	po_shared_free(s);
 }
 
+/* Gates: one per endpoint for every transport of the process; a cap on the
+ * calls in flight and one rate-limit state. */
+static void test_shared_gates(void **state)
+{
+	struct po_shared *s = po_shared_new(0, 0);
+	struct po_shared_gate *a = po_shared_gate(s, "anthropic", "http://h/v1/messages", 2);
+	struct po_shared_gate *b = po_shared_gate(s, "anthropic", "http://h/v1/messages", 3);
+	struct po_shared_gate *o = po_shared_gate(s, "openai", "http://h/v1/messages", 1);
+	double retry = 0;
+	int in, most, cap;
+
+	(void)state;
+	assert_ptr_equal(a, b);          /* one endpoint, one gate: the largest cap */
+	assert_ptr_not_equal(a, o);
+	for (int i = 0; i < 3; i++)
+		assert_true(po_shared_gate_enter(a, 1000, &retry));
+	assert_false(po_shared_gate_enter(b, 1000, &retry));
+	assert_true(retry > 1000 && retry <= 1010);
+	assert_true(po_shared_gate_enter(o, 1000, &retry));   /* another endpoint */
+	po_shared_gate_leave(a);
+	assert_true(po_shared_gate_enter(b, 1001, &retry));
+	po_shared_gate_stats(a, &in, &most, &cap);
+	assert_int_equal(in, 3);
+	assert_int_equal(most, 3);
+	assert_int_equal(cap, 3);
+	for (int i = 0; i < 3; i++)
+		po_shared_gate_leave(a);
+	/* a 429 seen by one transport holds every transport's next start */
+	po_shared_gate_pause(a, 2000, 500);
+	assert_false(po_shared_gate_enter(b, 2100, &retry));
+	assert_true(fabs(retry - 2500) < 1e-9);
+	assert_true(po_shared_gate_enter(b, 2501, &retry));
+	assert_true(po_shared_gate_header(a, "retry-after", "1", 2501, 0) == false);
+	assert_true(po_shared_gate_header(a, "anthropic-ratelimit-requests-remaining", "0",
+					  2501, 0));
+	po_shared_free(s);
+}
+
 static void test_shards_partition(void **state)
 {
 	(void)state;
@@ -896,6 +934,7 @@ int main(void)
 		cmocka_unit_test(test_plan_bad_cli_defaults),
 		cmocka_unit_test(test_plan_provider_precedence),
 		cmocka_unit_test(test_shared_pending),
+		cmocka_unit_test(test_shared_gates),
 		cmocka_unit_test(test_shards_partition),
 		cmocka_unit_test(test_result_build),
 		cmocka_unit_test(test_chart),
