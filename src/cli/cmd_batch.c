@@ -219,7 +219,7 @@ static bool print_groups(const json_t *groups)
 					 group_cols[c].decimals);
 			if (text_cols(cell->data) > width[c])
 				width[c] = text_cols(cell->data);
-			legend |= strstr(cell->data, "n/a") || strchr(cell->data, '[');
+			legend |= strstr(cell->data, "± n/a") || strchr(cell->data, '[');
 		}
 	printf("\n%-*s %3s", NAME_COLS, "Group", "n");
 	for (size_t c = 0; c < NGROUP_COLS; c++) {
@@ -307,8 +307,17 @@ static int finish(const json_t *r, const struct po_buf *json_path, bool report, 
 		return 1;
 	}
 	if (stopped) {
-		cli_error("%lld of %lld experiments stopped at the limit of calls or budget (results so far saved); raise --max-calls or --budget-usd",
-			  stopped, po_json_int(r, "total_experiments", 0));
+		long long total = po_json_int(r, "total_experiments", 0);
+		char who[64];
+
+		if (stopped == 1 && total == 1)
+			snprintf(who, sizeof(who), "the experiment");
+		else if (stopped == total)
+			snprintf(who, sizeof(who), "all %lld experiments", total);
+		else
+			snprintf(who, sizeof(who), "%lld of %lld experiments", stopped, total);
+		cli_error("%s stopped at the limit of calls or budget (results so far saved); raise --max-calls or --budget-usd",
+			  who);
 		return cli_exit_code(PO_EBUDGET);
 	}
 	return 0;

@@ -27,3 +27,8 @@ calls = sum(e['results']['calls'] for e in d['experiments'] if e['results'])
 assert calls <= 400, calls
 assert d['stopped'] >= 1 and 'limit' in [e for e in d['experiments'] if e['status'] == 'stopped'][0]['error']
 PY
+# one experiment stopped before its baseline: said so, no legend for empty cells
+expect_exit 12 "$PO" batch --experiments 1 --iterations 1 --max-calls 10 --no-report -q --batch-id m1
+expect_line err.txt "promptopt: error: the experiment stopped at the limit of calls or budget (results so far saved); raise --max-calls or --budget-usd"
+expect_line out.txt "all                            0  n/a       n/a    n/a          n/a   n/a    n/a    n/a     n/a"
+expect_no_grep out.txt "± n/a: one experiment"
