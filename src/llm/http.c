@@ -2,15 +2,21 @@
  * The HTTP transport (see http.h): one libcurl multi handle per provider,
  * a pool of easy handles (one per slot of concurrency), a scheduler loop
  * that starts calls as slots, backoff timers and the rate-limit state allow.
+ * Sockets are watched with epoll and driven with curl_multi_socket_action(),
+ * so a wake-up costs what its ready sockets need, not a pass over every
+ * call in flight (curl_multi_poll() and curl_multi_perform() are O(calls)).
  */
 #include "llm/http.h"
 #include "llm/cost.h"
 #include "llm/llm.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "util/err.h"
 #include "util/mem.h"
@@ -46,6 +52,8 @@ struct po_http {
 	struct po_rng rng;
 	struct po_http_stats stats;
 	char *noproxy;
+	int epfd;          /* the sockets libcurl asks to watch */
+	double timer_at;   /* when libcurl wants its timeout action; < 0: never */
 	/* per run */
 	struct retry_item *retries;
 	size_t nretries;
@@ -199,6 +207,37 @@ static CURL *new_easy(struct po_http *h, struct slot *s)
 	return e;
 }
 
+/* libcurl says which sockets to watch for what (CURLMOPT_SOCKETFUNCTION). */
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *ud, void *socketp)
+{
+	struct po_http *h = ud;
+	struct epoll_event ev = { .data.fd = fd };
+
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(h->epfd, EPOLL_CTL_DEL, fd, NULL);
+		return 0;
+	}
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+	/* socketp: set (to h) once the socket is in the epoll set. */
+	if (socketp && epoll_ctl(h->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
+		return 0;
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 && errno == EEXIST)
+		epoll_ctl(h->epfd, EPOLL_CTL_MOD, fd, &ev);
+	curl_multi_assign(h->multi, fd, h);
+	return 0;
+}
+
+/* libcurl says when it next needs a timeout action (CURLMOPT_TIMERFUNCTION). */
+static int on_timer(CURLM *m, long timeout_ms, void *ud)
+{
+	struct po_http *h = ud;
+
+	(void)m;
+	h->timer_at = timeout_ms < 0 ? -1 : po_time_mono_ms() + (double)timeout_ms;
+	return 0;
+}
+
 struct po_http *po_http_new(const struct po_http_options *o, struct po_err *err)
 {
 	struct po_http *h;
@@ -214,12 +253,22 @@ struct po_http *po_http_new(const struct po_http_options *o, struct po_err *err)
 	if (h->o.max_attempts < 1)
 		h->o.max_attempts = 1;
 	h->multi = curl_multi_init();
-	if (!h->multi) {
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!h->multi || h->epfd < 0) {
+		if (h->multi)
+			curl_multi_cleanup(h->multi);
+		if (h->epfd >= 0)
+			close(h->epfd);
 		free(h);
 		curl_global_cleanup();
 		po_error(err, PO_ELLM, "cannot start libcurl");
 		return NULL;
 	}
+	h->timer_at = -1;
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	/* Keep as many idle connections as calls in flight, so HTTP/1.1 servers
 	 * see the same connections batch after batch. */
@@ -240,6 +289,7 @@ void po_http_free(struct po_http *h)
 		if (h->slots[i].easy)
 			curl_easy_cleanup(h->slots[i].easy);
 	curl_multi_cleanup(h->multi);
+	close(h->epfd);
 	free(h->slots);
 	free(h->noproxy);
 	free(h->retries);
@@ -471,6 +521,26 @@ static void abandon(struct po_http *h, struct po_http_call *calls, size_t n, con
 	h->nretries = 0;
 }
 
+/* Waits up to timeout_ms for the watched sockets, and lets libcurl act on
+ * the ready ones. */
+static void wait_sockets(struct po_http *h, int timeout_ms)
+{
+	struct epoll_event ev[64];
+	int running, n = epoll_wait(h->epfd, ev, 64, timeout_ms);
+
+	for (int i = 0; i < n; i++) {
+		int flags = 0;
+
+		if (ev[i].events & (EPOLLIN | EPOLLHUP))
+			flags |= CURL_CSELECT_IN;
+		if (ev[i].events & EPOLLOUT)
+			flags |= CURL_CSELECT_OUT;
+		if (ev[i].events & EPOLLERR)
+			flags |= CURL_CSELECT_ERR;
+		curl_multi_socket_action(h->multi, ev[i].data.fd, flags, &running);
+	}
+}
+
 int po_http_run(struct po_http *h, struct po_http_call *calls, size_t n, struct po_err *err)
 {
 	size_t fresh = 0, done = 0;
@@ -531,7 +601,10 @@ int po_http_run(struct po_http *h, struct po_http_call *calls, size_t n, struct 
 		if (active > h->stats.max_in_flight)
 			h->stats.max_in_flight = active;
 
-		curl_multi_perform(h->multi, &running);
+		if (h->timer_at >= 0 && h->timer_at <= po_time_mono_ms()) {
+			h->timer_at = -1;
+			curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		}
 		bool progressed = false;
 		while ((msg = curl_multi_info_read(h->multi, &left))) {
 			struct slot *s = NULL;
@@ -551,10 +624,12 @@ int po_http_run(struct po_http *h, struct po_http_call *calls, size_t n, struct 
 		if (progressed || done >= n)
 			continue;
 		now = po_time_mono_ms();
+		if (h->timer_at >= 0 && h->timer_at < wake)
+			wake = h->timer_at;
 		int timeout = wake > now ? (int)(wake - now) + 1 : 0;
 		if (timeout > POLL_SLICE_MS)
 			timeout = POLL_SLICE_MS;
-		curl_multi_poll(h->multi, NULL, 0, timeout, NULL);
+		wait_sockets(h, timeout);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!finished[i] && calls[i].outcome == PO_HTTP_NOT_SENT && t0[i] > 0)
