@@ -73,6 +73,26 @@ static bool read_line(int fd, const char *want, char *line, size_t size, double 
 	return false;
 }
 
+/* Reads fd until its end (the writer exited) or the deadline. */
+static void wait_eof(int fd, double end)
+{
+	char buf[256];
+
+	for (;;) {
+		double left = end - po_time_mono_ms();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t k;
+
+		if (left <= 0 || poll(&pfd, 1, (int)left + 1) == 0)
+			return;
+		k = read(fd, buf, sizeof(buf));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return;
+	}
+}
+
 /* The last line of the responder's stderr log, for messages. */
 static void last_error_line(const char *dir, char *out, size_t size)
 {
@@ -93,12 +113,14 @@ static void last_error_line(const char *dir, char *out, size_t size)
 	po_buf_release(&text);
 }
 
-static void take_totals(struct cli_autoresponder *ar)
+/* Reads the totals line a responder writes when it stops (until `end`);
+ * one that died without it counts as lost. */
+static void take_totals_until(struct cli_autoresponder *ar, double end)
 {
 	char line[128];
 	long a, e, r;
 
-	if (read_line(ar->status_fd, "done ", line, sizeof(line), 100) &&
+	if (read_line(ar->status_fd, "done ", line, sizeof(line), end - po_time_mono_ms()) &&
 	    sscanf(line, "done %ld %ld %ld", &a, &e, &r) == 3) {
 		ar->answered += a;
 		ar->errors += e;
@@ -106,6 +128,11 @@ static void take_totals(struct cli_autoresponder *ar)
 	} else {
 		ar->lost++;
 	}
+}
+
+static void take_totals(struct cli_autoresponder *ar)
+{
+	take_totals_until(ar, po_time_mono_ms() + 100);
 	if (ar->status_fd >= 0)
 		close(ar->status_fd);
 	ar->status_fd = -1;
@@ -248,30 +275,22 @@ void cli_autoresponder_stop(struct cli_autoresponder *ar)
 
 		kill(ar->pid, SIGTERM);
 		kill(ar->pid, SIGCONT); /* one stopped (kill -STOP) acts on the SIGTERM now */
+		/* Its totals, then the end of the pipe: it has exited (no polling
+		 * of waitpid() in steps: that would add their length to every run). */
+		if (ar->status_fd >= 0) {
+			take_totals_until(ar, end);
+			wait_eof(ar->status_fd, end);
+			close(ar->status_fd);
+			ar->status_fd = -1;
+		}
 		while ((w = waitpid(ar->pid, &status, WNOHANG)) == 0 && po_time_mono_ms() < end) {
-			struct pollfd pfd = { .fd = ar->status_fd, .events = POLLIN };
-			/* Wakes when the child writes its totals or exits (EOF). */
-			if (poll(&pfd, ar->status_fd >= 0 ? 1 : 0, 5) > 0) {
-				char line[128];
-				long a, e, r;
-				if (read_line(ar->status_fd, "done ", line, sizeof(line), 100) &&
-				    sscanf(line, "done %ld %ld %ld", &a, &e, &r) == 3) {
-					ar->answered += a;
-					ar->errors += e;
-					ar->reclaimed += r;
-				} else {
-					ar->lost++;
-				}
-				close(ar->status_fd);
-				ar->status_fd = -1;
-			}
+			struct timespec ts = { 0, 200000 };
+			nanosleep(&ts, NULL);
 		}
 		if (w == 0) {
 			kill(ar->pid, SIGKILL);
 			waitpid(ar->pid, &status, 0);
 		}
-		if (ar->status_fd >= 0)
-			take_totals(ar);
 		ar->pid = 0;
 	}
 	if (!ar->quiet) {

@@ -11,7 +11,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +134,163 @@ out:
 	return ret;
 }
 
+/* ---- spares ---- */
+
+#define SPARES_MAX 64
+#define SPARE_MAX_SIZE (1 << 20)
+
+struct spare {
+	unsigned k;
+	off_t size;
+};
+
+struct po_bridge_spares {
+	char *prefix;   /* "<dir>/.spare.<pid>.<n>." */
+	uid_t uid;
+	struct spare v[SPARES_MAX];
+	size_t n;
+	unsigned next;
+	bool no_take;   /* a rename into the folder failed with EXDEV: delete instead */
+	struct po_buf path;
+};
+
+struct po_bridge_spares *po_bridge_spares_new(const char *dir)
+{
+	struct po_bridge_spares *s = po_xcalloc(1, sizeof(*s));
+	struct po_buf b = PO_BUF_INIT;
+
+	/* The address tells apart the pools of one process (threads, or a
+	 * client and a responder): a live pool's address is its own. */
+	po_buf_addf(&b, "%s/.spare.%ld.%lx.", dir, (long)getpid(), (unsigned long)(uintptr_t)s);
+	s->prefix = po_buf_detach(&b);
+	s->uid = geteuid();
+	po_buf_init(&s->path);
+	return s;
+}
+
+static const char *spare_name(struct po_bridge_spares *s, unsigned k)
+{
+	po_buf_reset(&s->path);
+	po_buf_addf(&s->path, "%s%u", s->prefix, k);
+	return s->path.data;
+}
+
+void po_bridge_spares_free(struct po_bridge_spares *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		unlink(spare_name(s, s->v[i].k));
+	po_buf_release(&s->path);
+	free(s->prefix);
+	free(s);
+}
+
+bool po_bridge_parse_spare(const char *name, long *pid)
+{
+	const char *p = name;
+	uint64_t v;
+
+	if (strncmp(p, ".spare.", 7))
+		return false;
+	p += 7;
+	if (!parse_digits(&p, &v) || *p != '.' || v > LONG_MAX)
+		return false;
+	*pid = (long)v;
+	return true;
+}
+
+static bool reusable(const struct po_bridge_spares *s, const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_nlink == 1 && st->st_uid == s->uid &&
+	       (st->st_mode & 07777) == 0644 && st->st_size <= SPARE_MAX_SIZE;
+}
+
+int po_bridge_spares_fill(struct po_bridge_spares *s, const char *data, size_t len,
+			  const char *what, struct po_buf *out, unsigned *k, struct po_err *err)
+{
+	off_t size = 0;
+	int fd = -1, e;
+
+	if (s->n) {
+		*k = s->v[--s->n].k;
+		size = s->v[s->n].size;
+		/* No O_TRUNC: the blocks are rewritten in place, not freed and
+		 * allocated again. */
+		fd = open(spare_name(s, *k), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	} else {
+		*k = s->next++;
+	}
+	if (fd < 0) {
+		size = 0;
+		fd = open(spare_name(s, *k), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+			  0644);
+	}
+	po_buf_reset(out);
+	po_buf_adds(out, s->path.data);
+	if (fd < 0 || write_all(fd, data, len) < 0 ||
+	    (size > (off_t)len && ftruncate(fd, (off_t)len) < 0)) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		unlink(out->data);
+		return po_error(err, PO_EIO, "cannot write '%s': %s", what, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+int po_bridge_spares_write(struct po_bridge_spares *s, const char *path, const char *data,
+			   size_t len, struct po_err *err)
+{
+	struct po_buf tmp = PO_BUF_INIT;
+	unsigned k;
+	int ret, e;
+
+	if (s->no_take)
+		return po_bridge_write(path, data, len, err);
+	ret = po_bridge_spares_fill(s, data, len, path, &tmp, &k, err);
+	if (!ret && rename(tmp.data, path) < 0) {
+		e = errno;
+		unlink(tmp.data);
+		if (e == EXDEV) {
+			s->no_take = true;
+			ret = po_bridge_write(path, data, len, err);
+		} else {
+			ret = po_error(err, PO_EIO, "cannot write '%s': %s", path, strerror(e));
+		}
+	}
+	po_buf_release(&tmp);
+	return ret;
+}
+
+void po_bridge_spares_take(struct po_bridge_spares *s, const char *path, const struct stat *st)
+{
+	unsigned k;
+
+	if (!s || s->no_take || s->n == SPARES_MAX || !reusable(s, st)) {
+		unlink(path);
+		return;
+	}
+	k = s->next++;
+	if (rename(path, spare_name(s, k)) < 0) {
+		if (errno == EXDEV)
+			s->no_take = true;
+		unlink(path);
+		return;
+	}
+	s->v[s->n++] = (struct spare){ k, st->st_size };
+}
+
+void po_bridge_spares_keep(struct po_bridge_spares *s, unsigned k, const struct stat *st)
+{
+	if (s->n == SPARES_MAX || !reusable(s, st)) {
+		unlink(spare_name(s, k));
+		return;
+	}
+	s->v[s->n++] = (struct spare){ k, st->st_size };
+}
+
 int po_bridge_read(const char *path, struct po_buf *out, struct po_bridge_file *f,
 		   struct po_err *err)
 {
@@ -204,19 +363,237 @@ out:
 
 /* ---- JSON ---- */
 
-char *po_bridge_dumps(const json_t *j)
+/*
+ * Bridge files are written here rather than by json_dumps(): the same text
+ * (indented by 2, keys sorted, reals with 15 significant digits) for a
+ * fraction of the work, which counts with two files per LLM call.
+ */
+static void indent(struct po_buf *b, int depth)
 {
-	/* 15 significant digits: 0.7 is written 0.7, not 0.69999999999999996. */
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+	po_buf_addch(b, '\n');
+	for (int i = 0; i < depth; i++)
+		po_buf_add(b, "  ", 2);
+}
+
+/* As jansson writes a real with JSON_REAL_PRECISION(15). */
+static void add_real(struct po_buf *b, double v)
+{
+	char num[40], *e;
+	int n;
+
+	if (!isfinite(v)) {
+		po_buf_adds(b, "null");
+		return;
+	}
+	n = snprintf(num, sizeof(num) - 2, "%.15g", v);
+	if (!strchr(num, '.') && !strchr(num, 'e'))
+		memcpy(num + n, ".0", 3); /* still a real when read back */
+	if ((e = strchr(num, 'e'))) {
+		/* No '+' and no leading zeros in the exponent: 1e+20 -> 1e20,
+		 * 1e-05 -> 1e-5. */
+		char *start = e + 1, *end = e + 2;
+
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start)
+			memmove(start, end, strlen(end) + 1);
+	}
+	po_buf_adds(b, num);
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void add_value(struct po_buf *b, const json_t *v, int depth);
+
+static void add_object(struct po_buf *b, const json_t *v, int depth)
+{
+	const char *small[32], **keys = small, *key;
+	size_t n = json_object_size(v), i = 0;
+	json_t *val;
+
+	if (!n) {
+		po_buf_adds(b, "{}");
+		return;
+	}
+	if (n > PO_ARRAY_SIZE(small))
+		keys = po_xcalloc(n, sizeof(*keys));
+	json_object_foreach((json_t *)v, key, val)
+		keys[i++] = key;
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	po_buf_addch(b, '{');
+	for (i = 0; i < n; i++) {
+		if (i)
+			po_buf_addch(b, ',');
+		indent(b, depth + 1);
+		po_json_escape(b, keys[i]);
+		po_buf_add(b, ": ", 2);
+		add_value(b, json_object_get(v, keys[i]), depth + 1);
+	}
+	indent(b, depth);
+	po_buf_addch(b, '}');
+	if (keys != small)
+		free(keys);
+}
+
+static void add_value(struct po_buf *b, const json_t *v, int depth)
+{
 	size_t n;
 
-	if (!s)
-		po_oom(0);
-	n = strlen(s);
-	s = po_xrealloc(s, n + 2);
-	s[n] = '\n';
-	s[n + 1] = '\0';
-	return s;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		add_object(b, v, depth);
+		break;
+	case JSON_ARRAY:
+		n = json_array_size(v);
+		if (!n) {
+			po_buf_adds(b, "[]");
+			break;
+		}
+		po_buf_addch(b, '[');
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				po_buf_addch(b, ',');
+			indent(b, depth + 1);
+			add_value(b, json_array_get(v, i), depth + 1);
+		}
+		indent(b, depth);
+		po_buf_addch(b, ']');
+		break;
+	case JSON_STRING:
+		po_json_escape(b, json_string_value(v));
+		break;
+	case JSON_INTEGER:
+		po_buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		add_real(b, json_real_value(v));
+		break;
+	case JSON_TRUE:
+		po_buf_adds(b, "true");
+		break;
+	case JSON_FALSE:
+		po_buf_adds(b, "false");
+		break;
+	default:
+		po_buf_adds(b, "null");
+	}
+}
+
+char *po_bridge_dumps(const json_t *j)
+{
+	struct po_buf b = PO_BUF_INIT;
+
+	add_value(&b, j, 0);
+	po_buf_addch(&b, '\n');
+	return po_buf_detach(&b);
+}
+
+/* One "key": of an object written by hand, keys in sorted order. */
+static void add_key(struct po_buf *b, const char *key, int depth, bool *first)
+{
+	if (!*first)
+		po_buf_addch(b, ',');
+	*first = false;
+	indent(b, depth);
+	po_buf_addch(b, '"');
+	po_buf_adds(b, key);
+	po_buf_add(b, "\": ", 3);
+}
+
+void po_bridge_request_text(struct po_buf *out, const struct po_llm_request *req, uint64_t id,
+			    const char *run_id, const struct po_bridge_sim_hint *hint)
+{
+	bool first = true, f2 = true;
+
+	po_buf_reset(out);
+	po_buf_addch(out, '{');
+	add_key(out, "max_tokens", 1, &first);
+	po_buf_addf(out, "%d", req->max_tokens);
+	add_key(out, "metadata", 1, &first);
+	if (req->metadata && json_is_object(req->metadata))
+		add_object(out, req->metadata, 1);
+	else
+		po_buf_adds(out, "{}");
+	add_key(out, "model", 1, &first);
+	po_json_escape(out, req->model);
+	add_key(out, "prompt", 1, &first);
+	po_json_escape(out, req->prompt ? req->prompt : "");
+	add_key(out, "protocol", 1, &first);
+	po_buf_addf(out, "%d", PO_BRIDGE_PROTOCOL);
+	add_key(out, "request_id", 1, &first);
+	po_buf_addf(out, "%" JSON_INTEGER_FORMAT, (json_int_t)id);
+	add_key(out, "role", 1, &first);
+	po_json_escape(out, po_role_name(req->role));
+	add_key(out, "run_id", 1, &first);
+	po_json_escape(out, run_id ? run_id : "");
+	add_key(out, "sample", 1, &first);
+	po_buf_addf(out, "%u", req->sample);
+	if (hint && hint->present) {
+		add_key(out, "sim", 1, &first);
+		po_buf_addch(out, '{');
+		if (hint->catalogue) {
+			add_key(out, "catalogue", 2, &f2);
+			po_json_escape(out, hint->catalogue);
+		}
+		add_key(out, "noise", 2, &f2);
+		add_real(out, hint->noise);
+		add_key(out, "seed", 2, &f2);
+		/* As json_integer() has it: a JSON reader takes signed 64 bits. */
+		po_buf_addf(out, "%" JSON_INTEGER_FORMAT, (json_int_t)hint->seed);
+		indent(out, 1);
+		po_buf_addch(out, '}');
+	}
+	add_key(out, "system_prompt", 1, &first);
+	po_json_escape(out, req->system);
+	add_key(out, "temperature", 1, &first);
+	add_real(out, req->temperature);
+	add_key(out, "timestamp", 1, &first);
+	po_buf_addf(out, "%lld", (long long)po_time_unix());
+	po_buf_add(out, "\n}\n", 3);
+}
+
+void po_bridge_response_text(struct po_buf *out, uint64_t id, const char *run_id,
+			     const struct po_llm_response *r)
+{
+	bool first = true, f2 = true, ok = r->content && !r->error;
+
+	po_buf_reset(out);
+	po_buf_addch(out, '{');
+	if (ok) {
+		add_key(out, "content", 1, &first);
+		po_json_escape(out, r->content);
+	} else {
+		add_key(out, "error", 1, &first);
+		po_json_escape(out, r->error ? r->error : "no content");
+	}
+	if (ok) {
+		add_key(out, "model", 1, &first);
+		po_json_escape(out, r->model);
+	}
+	add_key(out, "protocol", 1, &first);
+	po_buf_addf(out, "%d", PO_BRIDGE_PROTOCOL);
+	add_key(out, "request_id", 1, &first);
+	po_buf_addf(out, "%" JSON_INTEGER_FORMAT, (json_int_t)id);
+	if (run_id) {
+		add_key(out, "run_id", 1, &first);
+		po_json_escape(out, run_id);
+	}
+	if (ok) {
+		add_key(out, "usage", 1, &first);
+		po_buf_addch(out, '{');
+		add_key(out, "input_tokens", 2, &f2);
+		po_buf_addf(out, "%ld", r->input_tokens);
+		add_key(out, "output_tokens", 2, &f2);
+		po_buf_addf(out, "%ld", r->output_tokens);
+		indent(out, 1);
+		po_buf_addch(out, '}');
+	}
+	po_buf_add(out, "\n}\n", 3);
 }
 
 json_t *po_bridge_request_json(const struct po_llm_request *req, uint64_t id, const char *run_id,
@@ -432,6 +809,9 @@ struct bridge {
 	struct po_bridge_sim_hint hint;
 	char *catalogue;
 	struct po_sim *truth; /* the peer's simulator, for the ground truth; may be NULL */
+	/* Responses read, rewritten as the next requests (in llm_responses/:
+	 * writing them wakes no responder). */
+	struct po_bridge_spares *spares;
 };
 
 /* After an interrupt the wait goes on this long: a live responder answers
@@ -440,18 +820,33 @@ struct bridge {
 /* give_up() reason: the timeout (not a status; the call fails with PO_ELLM). */
 #define PO_ETIMEOUT_LOCAL 1
 
+static bool pid_gone(long pid)
+{
+	return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/* The largest id in dir; on the way, deletes the spares of processes that
+ * died (a client killed mid-run leaves a few). */
 static uint64_t scan_max_id(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	struct po_buf p = PO_BUF_INIT;
 	uint64_t max = 0, id;
+	long pid;
 
 	if (!d)
 		return 0;
-	while ((de = readdir(d)))
-		if (po_bridge_any_id(de->d_name, &id) && id > max)
+	while ((de = readdir(d))) {
+		if (po_bridge_any_id(de->d_name, &id) && id > max) {
 			max = id;
+		} else if (po_bridge_parse_spare(de->d_name, &pid) && pid_gone(pid)) {
+			po_fs_join(&p, dir, de->d_name);
+			unlink(p.data);
+		}
+	}
 	closedir(d);
+	po_buf_release(&p);
 	return max;
 }
 
@@ -572,7 +967,7 @@ static void try_take(struct wait *w, size_t i)
 	w->out[i].latency_ms = po_time_mono_ms() - w->t0;
 	w->done[i] = true;
 	w->left--;
-	unlink(w->path.data);
+	po_bridge_spares_take(b->spares, w->path.data, &f.st);
 	return;
 set_aside:
 	{
@@ -610,6 +1005,9 @@ static void read_events(struct wait *w, bool *rescan)
 				try_take(w, (size_t)(id - w->base));
 			p += sizeof(*ev) + ev->len;
 		}
+		/* Not full: the queue was empty. Later events wake poll() again. */
+		if ((size_t)k < sizeof(buf) - sizeof(struct inotify_event) - NAME_MAX - 1)
+			return;
 	}
 }
 
@@ -693,7 +1091,10 @@ static int wait_all(struct wait *w, struct po_err *err)
 	double deadline = w->t0 + b->timeout_s * 1000.0, poll_ms = b->poll_s * 1000.0;
 	double intr_at = -1, last_scan = po_time_mono_ms(), last_peer = last_scan;
 
-	scan_pending(w);
+	/* With inotify, watching since before the requests were written, every
+	 * response is an event: no need to look for them first. */
+	if (b->ino < 0)
+		scan_pending(w);
 	while (w->left) {
 		double now = po_time_mono_ms(), wait_ms;
 		bool rescan = false;
@@ -760,13 +1161,9 @@ static int bridge_complete(struct po_provider *p, const struct po_llm_request *r
 	w.done = po_xcalloc(n, sizeof(*w.done));
 	w.t0 = po_time_mono_ms();
 	for (size_t i = 0; i < n; i++) {
-		json_t *j = po_bridge_request_json(&reqs[i], w.base + i, b->run_id, &b->hint);
-		char *text = po_bridge_dumps(j);
-
-		json_decref(j);
+		po_bridge_request_text(&w.text, &reqs[i], w.base + i, b->run_id, &b->hint);
 		po_bridge_path(&w.path, b->dir, PO_BRIDGE_REQUESTS, "request", w.base + i, NULL);
-		ret = po_bridge_write(w.path.data, text, strlen(text), err);
-		free(text);
+		ret = po_bridge_spares_write(b->spares, w.path.data, w.text.data, w.text.len, err);
 		if (ret) {
 			/* Withdraw what was written: nobody will wait for it. */
 			for (size_t k = 0; k < i; k++) {
@@ -797,6 +1194,7 @@ static void bridge_free(struct po_provider *p)
 	if (b->counter_fd >= 0)
 		close(b->counter_fd);
 	po_sim_free(b->truth);
+	po_bridge_spares_free(b->spares);
 	free(b->dir);
 	free(b->req_dir);
 	free(b->resp_dir);
@@ -850,6 +1248,7 @@ struct po_provider *po_bridge_provider_new(const struct po_provider_spec *spec, 
 	b->catalogue = spec->catalogue ? po_xstrdup(spec->catalogue) : NULL;
 	b->hint = (struct po_bridge_sim_hint){ .present = true, .seed = spec->seed,
 					       .noise = spec->noise, .catalogue = b->catalogue };
+	b->spares = po_bridge_spares_new(b->resp_dir);
 	p = po_xcalloc(1, sizeof(*p));
 	p->ops = &bridge_ops;
 	p->impl = b;

@@ -48,6 +48,41 @@ void po_bridge_path(struct po_buf *out, const char *dir, const char *sub, const 
  */
 int po_bridge_write(const char *path, const char *data, size_t len, struct po_err *err);
 
+/*
+ * Spares: used bridge files a process keeps, under hidden names
+ * (.spare.<pid>.<n>.<k>) in one folder, to write its next files into.
+ * Creating a file costs much more than rewriting one on some file systems
+ * (ext4 without a journal scans the recently deleted inodes on every
+ * creation), and a run makes two files per LLM call. A file is kept only
+ * when it is a regular file with one link, owned by this user, mode 0644
+ * and small: never a file a person linked or owns.
+ */
+struct po_bridge_spares;
+
+/* Spares in folder dir (copied). */
+struct po_bridge_spares *po_bridge_spares_new(const char *dir);
+/* Deletes the spares left, frees s. NULL is fine. */
+void po_bridge_spares_free(struct po_bridge_spares *s);
+/*
+ * Writes data into a spare (a new hidden file when none is left) and puts
+ * its path into out; *k names it for po_bridge_spares_keep(). The caller
+ * renames it away, or deletes it. `what` (the final name) is for messages.
+ */
+int po_bridge_spares_fill(struct po_bridge_spares *s, const char *data, size_t len,
+			  const char *what, struct po_buf *out, unsigned *k, struct po_err *err);
+/* Writes data to path atomically through a spare (rename), or with
+ * po_bridge_write() when path is on another file system. */
+int po_bridge_spares_write(struct po_bridge_spares *s, const char *path, const char *data,
+			   size_t len, struct po_err *err);
+/* The file at path (st: its fstat), no longer needed: moved into the
+ * spares when it can be reused, else deleted. */
+void po_bridge_spares_take(struct po_bridge_spares *s, const char *path, const struct stat *st);
+/* The spare k filled earlier now holds another file (st), e.g. after a
+ * RENAME_EXCHANGE: kept when it can be reused, else deleted. */
+void po_bridge_spares_keep(struct po_bridge_spares *s, unsigned k, const struct stat *st);
+/* True when name is a spare (of any process), with the pid that keeps it. */
+bool po_bridge_parse_spare(const char *name, long *pid);
+
 /* What po_bridge_read() found at a path. */
 struct po_bridge_file {
 	bool regular;   /* false: a folder, FIFO, symbolic link... (not read) */
@@ -105,9 +140,17 @@ json_t *po_bridge_response_json(uint64_t id, const char *run_id, const struct po
 int po_bridge_response_parse(const json_t *j, uint64_t want_id, const char *run_id,
 			     struct po_llm_response *out, struct po_err *err);
 
-/* JSON text of a bridge file: indented, keys sorted, newline-terminated.
- * Returns a new string; the caller frees it. */
+/* JSON text of a bridge file: indented by 2, keys sorted, reals with 15
+ * significant digits, newline-terminated. Returns a new string; the caller
+ * frees it. */
 char *po_bridge_dumps(const json_t *j);
+/* The text of po_bridge_dumps(po_bridge_request_json(...)) (timestamp
+ * aside), written straight into out (reset first): no json_t on the way. */
+void po_bridge_request_text(struct po_buf *out, const struct po_llm_request *req, uint64_t id,
+			    const char *run_id, const struct po_bridge_sim_hint *hint);
+/* The text of po_bridge_dumps(po_bridge_response_json(...)), into out. */
+void po_bridge_response_text(struct po_buf *out, uint64_t id, const char *run_id,
+			     const struct po_llm_response *r);
 
 /*
  * The simulator a bridge provider keeps for the ground truth when its spec

@@ -9,7 +9,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -51,6 +53,7 @@ struct job {
 	struct po_llm_response resp;
 	bool valid;      /* answered by the provider (else resp.error says why not) */
 	bool regular;    /* false: set aside as .rejected after the answer */
+	struct stat st;  /* the request file's, when regular */
 	double t0;
 };
 
@@ -63,6 +66,8 @@ struct po_responder {
 	int ino, ino_errno;
 	long pid;
 	bool deferred;
+	bool exchange;   /* publish by RENAME_EXCHANGE (see publish()); false once unsupported */
+	struct po_bridge_spares *spares; /* in llm_requests/, next to the claims */
 	struct po_responder_stats st;
 	struct job *jobs;
 	size_t njobs, capjobs;
@@ -139,6 +144,8 @@ int po_responder_new(struct po_responder **out, const struct po_responder_option
 	po_buf_init(&r->resp_path);
 	po_fs_join(&b, r->dir, PO_BRIDGE_REQUESTS);
 	r->req_dir = po_buf_detach(&b);
+	r->spares = po_bridge_spares_new(r->req_dir);
+	r->exchange = true;
 	po_fs_join(&b, r->dir, PO_BRIDGE_RESPONSES);
 	r->resp_dir = po_buf_detach(&b);
 	*out = r;
@@ -213,6 +220,7 @@ void po_responder_free(struct po_responder *r)
 	}
 	clear_jobs(r);
 	free(r->jobs);
+	po_bridge_spares_free(r->spares);
 	for (size_t i = 0; i < r->nwarned; i++)
 		free(r->warned[i]);
 	free(r->warned);
@@ -322,8 +330,15 @@ static void classify(struct po_responder *r, const char *name, bool scan)
 		queue(r, name, NULL, id);
 		return;
 	}
-	if (!scan || name[0] == '.') /* hidden: temporary files */
+	if (!scan)
 		return;
+	if (name[0] == '.') { /* hidden: temporary files, spares */
+		if (po_bridge_parse_spare(name, &pid) && !pid_alive(pid, r->pid)) {
+			po_fs_join(&r->path, r->req_dir, name);
+			unlink(r->path.data);
+		}
+		return;
+	}
 	if (parse_claim(name, &id, &pid, head, sizeof(head))) {
 		if (!pid_alive(pid, r->pid))
 			queue(r, head, name, id);
@@ -466,6 +481,16 @@ static void give_back(struct po_responder *r, const struct job *job)
 	rename(r->claim.data, r->path.data);
 }
 
+/* A response (no prompt; content or error; its id) rather than a request. */
+static bool is_answer(const json_t *j, uint64_t id)
+{
+	const json_t *v = json_object_get(j, "request_id");
+
+	return json_is_object(j) && !json_object_get(j, "prompt") &&
+	       (json_object_get(j, "content") || json_object_get(j, "error")) &&
+	       json_is_integer(v) && (uint64_t)json_integer_value(v) == id;
+}
+
 /*
  * Reads and claims one request. False when there is nothing to answer:
  * gone (claimed by another responder), still being written (r->deferred),
@@ -503,6 +528,7 @@ static bool claim(struct po_responder *r, struct job *job)
 	}
 	if (rd == PO_ENOTFOUND)
 		return false;
+	job->st = f.st;
 	if (rd) {
 		job->regular = rd != PO_EINPUT || f.regular;
 		job->resp.error = po_xstrdup(e.msg);
@@ -514,6 +540,15 @@ static bool claim(struct po_responder *r, struct job *job)
 		po_error(&e, PO_EINPUT, "%s is not valid JSON: %d:%d: %s", job->name, je.line,
 			 je.column, je.text);
 		job->resp.error = po_xstrdup(e.msg);
+	} else if (job->dead && is_answer(job->j, job->id)) {
+		/* It died between writing the answer into its claim and
+		 * publishing it (see publish()): publish it. */
+		if (rename(r->claim.data, r->resp_path.data) < 0)
+			give_back(r, job);
+		r->st.reclaimed++;
+		note(r, "%s: answered by a responder that stopped before publishing it; published",
+		     job->name);
+		return false;
 	} else if (po_bridge_request_parse(job->j, &job->br, &e) < 0) {
 		job->resp.error = po_xstrdup(e.msg);
 	} else if (job->br.has_id && job->br.request_id != job->id) {
@@ -532,6 +567,53 @@ static bool claim(struct po_responder *r, struct job *job)
 }
 
 /*
+ * Publishing in one step: the answer is written into a spare, which
+ * RENAME_EXCHANGE swaps with the claim; the claim's name then holds the
+ * answer, and one rename to response_N.json publishes it and removes the
+ * claim at once. A responder that dies at any point leaves either the
+ * request under its claim (answered by the takeover) or the answer under
+ * it (published by the takeover): never both a response and a claim, so a
+ * request is never answered twice. The spare keeps the request's file to
+ * write the next answer into. 1 on success, 0 when the folder does not
+ * support it (the caller writes the plain way), else PO_EIO.
+ */
+static int publish_exchange(struct po_responder *r, struct job *job, const char *text,
+			    struct po_err *err)
+{
+	struct po_buf spare = PO_BUF_INIT;
+	unsigned k;
+	int ret, e;
+
+	ret = po_bridge_spares_fill(r->spares, text, strlen(text), r->resp_path.data, &spare, &k,
+				    err);
+	if (ret)
+		goto out;
+	if (renameat2(AT_FDCWD, spare.data, AT_FDCWD, r->claim.data, RENAME_EXCHANGE) < 0) {
+		/* Not on this file system (EINVAL), or not in this kernel. */
+		unlink(spare.data);
+		r->exchange = false;
+		goto out;
+	}
+	if (rename(r->claim.data, r->resp_path.data) < 0) {
+		e = errno;
+		/* The request back under its claim, for give_back(). */
+		renameat2(AT_FDCWD, spare.data, AT_FDCWD, r->claim.data, RENAME_EXCHANGE);
+		unlink(spare.data);
+		if (e == EXDEV) { /* llm_responses/ on another file system */
+			r->exchange = false;
+			goto out;
+		}
+		ret = po_error(err, PO_EIO, "cannot write '%s': %s", r->resp_path.data, strerror(e));
+		goto out;
+	}
+	po_bridge_spares_keep(r->spares, k, &job->st);
+	ret = 1;
+out:
+	po_buf_release(&spare);
+	return ret;
+}
+
+/*
  * Writes the response of a claimed request and removes the claim; a claim
  * that is not a regular file (a folder, FIFO, symbolic link) is set aside
  * as .rejected. PO_EIO when the response cannot be written (the request is
@@ -539,23 +621,30 @@ static bool claim(struct po_responder *r, struct job *job)
  */
 static int publish(struct po_responder *r, struct job *job, struct po_err *err)
 {
-	json_t *j = po_bridge_response_json(job->id, job->br.run_id, &job->resp);
-	char *text = po_bridge_dumps(j);
-	int ret;
+	const char *text;
+	int ret = 0;
 
-	json_decref(j);
+	po_bridge_response_text(&r->text, job->id, job->br.run_id, &job->resp);
+	text = r->text.data;
 	set_response_path(r, job->name);
 	set_claim_path(r, job->name);
-	ret = po_bridge_write(r->resp_path.data, text, strlen(text), err);
-	free(text);
-	if (ret) {
+	if (job->regular && r->exchange)
+		ret = publish_exchange(r, job, text, err);
+	if (!ret) {
+		/* The plain way: the response, then the claim removed. A crash in
+		 * between leaves both; the takeover sees the response. */
+		ret = po_bridge_spares_write(r->spares, r->resp_path.data, text, strlen(text), err);
+		if (!ret && !job->regular) {
+			po_buf_reset(&r->path);
+			po_buf_addf(&r->path, "%s/%s.rejected", r->req_dir, job->name);
+			rename(r->claim.data, r->path.data);
+		} else if (!ret) {
+			po_bridge_spares_take(r->spares, r->claim.data, &job->st);
+		}
+	}
+	if (ret < 0) {
 		give_back(r, job);
 		return ret;
-	}
-	if (!job->regular || unlink(r->claim.data) < 0) {
-		po_buf_reset(&r->path);
-		po_buf_addf(&r->path, "%s/%s.rejected", r->req_dir, job->name);
-		rename(r->claim.data, r->path.data);
 	}
 	return 0;
 }
@@ -653,6 +742,9 @@ static int read_events(struct po_responder *r, bool *rescan, struct po_err *err)
 				classify(r, ev->name, false);
 			p += sizeof(*ev) + ev->len;
 		}
+		/* Not full: the queue was empty. Later events wake poll() again. */
+		if ((size_t)k < sizeof(buf) - sizeof(struct inotify_event) - NAME_MAX - 1)
+			break;
 	}
 	return process(r, err);
 }

@@ -156,6 +156,67 @@ static void test_request_round_trip(void **state)
 	free(text);
 }
 
+/* The bridge's own writer gives jansson's text (indent 2, sorted keys, 15
+ * digits), and the request and response written straight as text are the
+ * ones built as json_t. */
+static void test_text_as_jansson(void **state)
+{
+	const char *doc = "{\"b\": [1, 2.5, -0.7, 1e20, 1e-05, 123456789012345678, 100.0, true, false, null],"
+			  " \"a\": {\"z\": \"line\\nbreak \\\"q\\\" \\\\ tab\\t \\u0001 caf\u00e9\", \"y\": {}, \"x\": []},"
+			  " \"c\": 0.1, \"d\": 3.141592653589793, \"e\": -1e-300}";
+	json_t *meta = json_pack("{s:s, s:{s:s, s:i}, s:[s, f]}", "template", "Write {x}\n\"now\"",
+				 "inputs", "x", "a kettle", "n", 3, "list", "a", 0.25);
+	struct po_llm_request req = { .role = PO_ROLE_GENERATE, .temperature = 0.7, .max_tokens = 9,
+				      .prompt = "Write \"a\" kettle\n", .metadata = meta, .sample = 2 };
+	struct po_llm_response resp = { .content = "ok \"x\"", .model = "m", .input_tokens = 3,
+					.output_tokens = 4 };
+	struct po_llm_response bad = { .error = "no \\ way" };
+	struct po_bridge_sim_hint hint = { .present = true, .seed = UINT64_MAX, .noise = 4,
+					   .catalogue = "prfaq" }; /* written as -1, as json_integer() does */
+	struct po_buf t = PO_BUF_INIT;
+	json_t *j = json_loads(doc, 0, NULL), *a, *b;
+	char *mine, *theirs;
+
+	(void)state;
+	assert_non_null(j);
+	mine = po_bridge_dumps(j);
+	theirs = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+	assert_int_equal(mine[strlen(mine) - 1], '\n');
+	mine[strlen(mine) - 1] = '\0';
+	assert_string_equal(mine, theirs);
+	free(mine);
+	free(theirs);
+	json_decref(j);
+
+	po_bridge_request_text(&t, &req, 12, "run-T", &hint);
+	a = json_loads(t.data, 0, NULL);
+	assert_non_null(a);
+	b = po_bridge_request_json(&req, 12, "run-T", &hint);
+	json_object_del(a, "timestamp");
+	json_object_del(b, "timestamp");
+	assert_true(json_equal(a, b));
+	json_decref(b);
+	/* and it is the canonical text of what it holds */
+	b = json_loads(t.data, 0, NULL);
+	mine = po_bridge_dumps(b);
+	assert_string_equal(mine, t.data);
+	free(mine);
+	json_decref(a);
+	json_decref(b);
+
+	for (int k = 0; k < 2; k++) {
+		const struct po_llm_response *r = k ? &bad : &resp;
+		po_bridge_response_text(&t, 5, k ? NULL : "run-T", r);
+		a = po_bridge_response_json(5, k ? NULL : "run-T", r);
+		mine = po_bridge_dumps(a);
+		assert_string_equal(t.data, mine);
+		free(mine);
+		json_decref(a);
+	}
+	po_buf_release(&t);
+	json_decref(meta);
+}
+
 static void expect_request_error(const char *text, const char *msg)
 {
 	struct po_bridge_request br;
@@ -584,6 +645,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_request_round_trip),
+		cmocka_unit_test(test_text_as_jansson),
 		cmocka_unit_test(test_request_errors),
 		cmocka_unit_test(test_response_parse),
 		cmocka_unit_test_setup_teardown(test_round_trip_matches_sim, setup_tmp, teardown_tmp),
