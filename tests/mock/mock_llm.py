@@ -22,8 +22,14 @@ A behaviour is comma-separated tokens:
 Models whose name contains "no-temp" refuse a temperature with a 400.
 GET /_mock/stats returns counters (requests, max_in_flight,
 connections, statuses, last_headers, last_body); POST /_mock/reset clears them.
+
+Two transports give the same answers: --server threads (http.server, a
+thread per connection; the default, used by the tests) and --server asyncio
+(an event loop per process, latency as a timer; used by bench_http, where
+the threaded server's CPU time limits high concurrencies on a small machine).
 """
 import argparse
+import asyncio
 import hashlib
 import json
 import os
@@ -33,6 +39,7 @@ import socket
 import sys
 import threading
 import time
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
@@ -62,7 +69,7 @@ def choose(headers, raw):
         if STATE["queue"]:
             return parse_behavior(STATE["queue"].pop(0))
     if headers.get("X-Mock"):
-        return parse_behavior(headers["X-Mock"])
+        return parse_behavior(headers.get("X-Mock"))
     m = re.search(r"\[\[mock:([^\]]*)\]\]", raw)
     if m:
         return parse_behavior(m.group(1))
@@ -106,6 +113,196 @@ def canned_reply(text):
             "\n\n## FAQ\n\nQ: What does it cost?\nA: Nothing.\n")
 
 
+class Reply:
+    """What to answer to an API request, after `delay` seconds:
+    mode "send" (status, headers, body), "cut" (a 200 that promises 4000
+    bytes, sends a few and closes) or "endless" (a chunked 200 that never
+    ends)."""
+    __slots__ = ("status", "headers", "body", "delay", "mode")
+
+    def __init__(self, status, headers, body=b"", delay=0.0, mode="send"):
+        self.status, self.headers, self.body = status, headers, body
+        self.delay, self.mode = delay, mode
+
+
+CUT_START = b'{"id":"msg_cut","content":[{"type":"text","text":"par'
+ENDLESS_START = b'{"id":"msg_endless","content":[{"type":"text","text":"'
+
+
+def api_of(path):
+    if path.endswith("/v1/messages"):
+        return "anthropic"
+    if path.endswith("/chat/completions"):
+        return "openai"
+    return None
+
+
+def control(path, raw):
+    """POST /_mock/queue and /_mock/reset: (status, answer)."""
+    if path == "/_mock/queue":
+        req = json.loads(raw or "{}")
+        with LOCK:
+            STATE["queue"].extend(req.get("behaviors", []))
+            return 200, {"queued": len(STATE["queue"])}
+    if path == "/_mock/reset":
+        with LOCK:
+            STATE.update(queue=[], requests=0, by_path={}, max_in_flight=0, flaky={},
+                         last_headers={}, statuses={}, connections=0)
+        return 200, {"ok": True}
+    return 404, {"error": "no such control"}
+
+
+def stats():
+    with LOCK:
+        s = {k: v for k, v in STATE.items() if k not in ("queue", "flaky")}
+        s["queued"] = len(STATE["queue"])
+        return s
+
+
+def begin(path, headers):
+    """Counts an API request in; returns its id."""
+    with LOCK:
+        STATE["requests"] += 1
+        STATE["by_path"][path] = STATE["by_path"].get(path, 0) + 1
+        STATE["in_flight"] += 1
+        STATE["max_in_flight"] = max(STATE["max_in_flight"], STATE["in_flight"])
+        STATE["last_headers"] = {k.lower(): v for k, v in headers.items()}
+        return STATE["requests"]
+
+
+def end():
+    with LOCK:
+        STATE["in_flight"] -= 1
+
+
+def error_body(api, etype, msg, b):
+    if api == "anthropic":
+        return {"type": "error", "error": {"type": etype, "message": msg}}
+    if b.get("strerror"):
+        return {"error": msg}
+    return {"error": {"message": msg, "type": etype, "code": etype}}
+
+
+def auth_error(api, headers):
+    want = OPTS.api_key
+    if not want:
+        return None
+    if api == "anthropic":
+        got = headers.get("x-api-key")
+        if headers.get("anthropic-version") != "2023-06-01":
+            return (400, "invalid_request_error", "anthropic-version header is required")
+    else:
+        got = (headers.get("Authorization") or "").removeprefix("Bearer ")
+    if got != want:
+        # Echo the key as some servers do: the client must redact it.
+        return (401, "authentication_error", "invalid x-api-key: %s" % got)
+    return None
+
+
+def json_reply(status, obj, extra, delay=0.0):
+    return Reply(status, dict(extra, **{"Content-Type": "application/json"}),
+                 json.dumps(obj).encode(), delay)
+
+
+def plan(api, headers, raw, rid):
+    """The answer to an API request (headers: case-insensitive .get())."""
+    b = choose(headers, raw)
+    try:
+        req = json.loads(raw)
+        with LOCK:
+            STATE["last_body"] = req
+    except ValueError:
+        return json_reply(400, error_body(api, "invalid_request_error", "body is not JSON", b), {})
+    delay = float(b.get("latency") or OPTS.latency_ms) / 1000.0
+    extra = {"request-id" if api == "anthropic" else "x-request-id": "req_mock_%d" % rid}
+    remaining = b.get("ratelimit")
+    if remaining is not None:
+        if api == "anthropic":
+            reset = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1 + delay))
+            extra.update({"anthropic-ratelimit-requests-limit": "100",
+                          "anthropic-ratelimit-requests-remaining": remaining,
+                          "anthropic-ratelimit-requests-reset": reset})
+        else:
+            extra.update({"x-ratelimit-limit-requests": "100",
+                          "x-ratelimit-remaining-requests": remaining,
+                          "x-ratelimit-reset-requests": "1s"})
+    if b.get("retry-after"):
+        extra["retry-after"] = b["retry-after"]
+    if b.get("retry-after-ms"):
+        extra["retry-after-ms"] = b["retry-after-ms"]
+
+    auth = auth_error(api, headers)
+    if auth:
+        return json_reply(auth[0], error_body(api, auth[1], auth[2], b), extra, delay)
+    status = b["status"]
+    if b.get("flaky"):
+        key = hashlib.sha256(raw.encode()).hexdigest()
+        with LOCK:
+            seen = STATE["flaky"].get(key, 0)
+            STATE["flaky"][key] = seen + 1
+        if seen >= int(b["flaky"]):
+            status = 200
+        elif status == 200:
+            status = 500
+    if b.get("quota"):
+        status = 429 if api == "openai" else 400
+        msg = ("You exceeded your current quota, please check your plan and billing details."
+               if api == "openai" else "Your credit balance is too low to access the API.")
+        etype = "insufficient_quota" if api == "openai" else "invalid_request_error"
+        return json_reply(status, error_body(api, etype, msg, b), extra, delay)
+    model = req.get("model") or ""
+    if "no-temp" in model and "temperature" in req:
+        return json_reply(400, error_body(api, "invalid_request_error",
+                                          "temperature is not supported with this model", b),
+                          extra, delay)
+    if status != 200:
+        etype = {400: "invalid_request_error", 401: "authentication_error",
+                 403: "permission_error", 404: "not_found_error", 429: "rate_limit_error",
+                 529: "overloaded_error"}.get(status, "api_error")
+        msg = {429: "Number of requests has exceeded your rate limit",
+               529: "Overloaded", 404: "model: %s" % model}.get(status, "Internal server error")
+        with LOCK:
+            STATE["statuses"][str(status)] = STATE["statuses"].get(str(status), 0) + 1
+        return json_reply(status, error_body(api, etype, msg, b), extra, delay)
+    if b.get("badjson"):
+        # Broken after the usage, which a client can still read (billed).
+        raw = (b'{"id": "msg_1", "usage": {"input_tokens": 12, "output_tokens": 5}, '
+               b'"content": [ {"type": "te' if api == "anthropic" else
+               b'{"id": "chatcmpl-1", "usage": {"prompt_tokens": 12, "completion_tokens": 5}, '
+               b'"choices": [{"message": {"content": "te')
+        return Reply(200, dict(extra, **{"Content-Type": "application/json"}), raw, delay)
+    if b.get("cut"):
+        return Reply(200, dict(extra, **{"Content-Type": "application/json",
+                                          "Content-Length": "4000"}), CUT_START, delay, "cut")
+    if b.get("endless"):
+        return Reply(200, dict(extra, **{"Content-Type": "application/json",
+                                          "Transfer-Encoding": "chunked"}),
+                     ENDLESS_START, delay, "endless")
+    text = request_text(api, req)
+    reply = canned_reply(text)
+    if b.get("huge"):
+        reply = "x" * int(b["huge"])
+    tin, tout = max(1, len(text) // 4), max(1, len(reply) // 4)
+    if api == "anthropic":
+        usage = {"input_tokens": tin, "output_tokens": tout,
+                 "cache_creation_input_tokens": 7 if b.get("cachetokens") else 0,
+                 "cache_read_input_tokens": 11 if b.get("cachetokens") else 0}
+        body = {"id": "msg_%d" % rid, "type": "message", "role": "assistant",
+                "model": model, "content": [{"type": "text", "text": reply}],
+                "stop_reason": "end_turn", "usage": usage}
+    else:
+        body = {"id": "chatcmpl-%d" % rid, "object": "chat.completion", "model": model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
+                             "finish_reason": "stop"}]}
+        if not b.get("nousage"):
+            body["usage"] = {"prompt_tokens": tin + (11 if b.get("cachetokens") else 0),
+                             "completion_tokens": tout,
+                             "prompt_tokens_details": {"cached_tokens": 11 if b.get("cachetokens") else 0}}
+    return json_reply(200, body, extra, delay)
+
+
+# ---- transport 1: http.server, a thread per connection (the default) ----
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -120,200 +317,54 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATE["connections"] += 1
 
-    def send_json(self, status, obj, extra=None, raw=None):
-        body = raw if raw is not None else json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (extra or {}).items():
+    def send_json(self, status, obj):
+        self.deliver(json_reply(status, obj, {}))
+
+    def deliver(self, r):
+        self.send_response(r.status)
+        for k, v in r.headers.items():
             self.send_header(k, v)
+        if r.mode == "send":
+            self.send_header("Content-Length", str(len(r.body)))
         self.end_headers()
-        self.wfile.write(body)
+        if r.mode == "send":
+            self.wfile.write(r.body)
+        elif r.mode == "cut":
+            self.wfile.write(r.body)
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+        else:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(r.body), r.body))
+            while True:
+                self.wfile.write(b"1\r\na\r\n")
+                self.wfile.flush()
+                time.sleep(0.02)
 
     def do_GET(self):
         if self.path == "/_mock/stats":
-            with LOCK:
-                s = {k: v for k, v in STATE.items() if k not in ("queue", "flaky")}
-                s["queued"] = len(STATE["queue"])
-                self.send_json(200, s)
-            return
+            return self.send_json(200, stats())
         self.send_json(404, {"error": "not found"})
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n).decode("utf-8", "replace") if n else ""
         if self.path.startswith("/_mock/"):
-            return self.control(raw)
-        if self.path.endswith("/v1/messages"):
-            api = "anthropic"
-        elif self.path.endswith("/chat/completions"):
-            api = "openai"
-        else:
+            return self.send_json(*control(self.path, raw))
+        api = api_of(self.path)
+        if not api:
             return self.send_json(404, {"error": {"type": "not_found_error",
                                                   "message": "no route " + self.path}})
-        with LOCK:
-            STATE["requests"] += 1
-            STATE["by_path"][self.path] = STATE["by_path"].get(self.path, 0) + 1
-            STATE["in_flight"] += 1
-            STATE["max_in_flight"] = max(STATE["max_in_flight"], STATE["in_flight"])
-            STATE["last_headers"] = {k.lower(): v for k, v in self.headers.items()}
-            rid = STATE["requests"]
+        rid = begin(self.path, self.headers)
         try:
-            self.serve_api(api, raw, rid)
+            r = plan(api, self.headers, raw, rid)
+            if r.delay:
+                time.sleep(r.delay)
+            self.deliver(r)
         except (BrokenPipeError, ConnectionResetError):
             pass
         finally:
-            with LOCK:
-                STATE["in_flight"] -= 1
-
-    def control(self, raw):
-        if self.path == "/_mock/queue":
-            req = json.loads(raw or "{}")
-            with LOCK:
-                STATE["queue"].extend(req.get("behaviors", []))
-            return self.send_json(200, {"queued": len(STATE["queue"])})
-        if self.path == "/_mock/reset":
-            with LOCK:
-                STATE.update(queue=[], requests=0, by_path={}, max_in_flight=0, flaky={},
-                             last_headers={}, statuses={}, connections=0)
-            return self.send_json(200, {"ok": True})
-        return self.send_json(404, {"error": "no such control"})
-
-    def error_body(self, api, status, etype, msg, b):
-        if api == "anthropic":
-            return {"type": "error", "error": {"type": etype, "message": msg}}
-        if b.get("strerror"):
-            return {"error": msg}
-        return {"error": {"message": msg, "type": etype, "code": etype}}
-
-    def auth_error(self, api):
-        want = OPTS.api_key
-        if not want:
-            return None
-        if api == "anthropic":
-            got = self.headers.get("x-api-key")
-            if self.headers.get("anthropic-version") != "2023-06-01":
-                return (400, "invalid_request_error", "anthropic-version header is required")
-        else:
-            got = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-        if got != want:
-            # Echo the key as some servers do: the client must redact it.
-            return (401, "authentication_error", "invalid x-api-key: %s" % got)
-        return None
-
-    def serve_api(self, api, raw, rid):
-        b = choose(self.headers, raw)
-        try:
-            req = json.loads(raw)
-            with LOCK:
-                STATE["last_body"] = req
-        except ValueError:
-            return self.send_json(400, self.error_body(api, 400, "invalid_request_error",
-                                                       "body is not JSON", b))
-        if b.get("latency") or OPTS.latency_ms:
-            time.sleep(float(b.get("latency") or OPTS.latency_ms) / 1000.0)
-        extra = {"request-id" if api == "anthropic" else "x-request-id": "req_mock_%d" % rid}
-        remaining = b.get("ratelimit")
-        if remaining is not None:
-            if api == "anthropic":
-                reset = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))
-                extra.update({"anthropic-ratelimit-requests-limit": "100",
-                              "anthropic-ratelimit-requests-remaining": remaining,
-                              "anthropic-ratelimit-requests-reset": reset})
-            else:
-                extra.update({"x-ratelimit-limit-requests": "100",
-                              "x-ratelimit-remaining-requests": remaining,
-                              "x-ratelimit-reset-requests": "1s"})
-        if b.get("retry-after"):
-            extra["retry-after"] = b["retry-after"]
-        if b.get("retry-after-ms"):
-            extra["retry-after-ms"] = b["retry-after-ms"]
-
-        auth = self.auth_error(api)
-        if auth:
-            return self.send_json(auth[0], self.error_body(api, auth[0], auth[1], auth[2], b), extra)
-        status = b["status"]
-        if b.get("flaky"):
-            key = hashlib.sha256(raw.encode()).hexdigest()
-            with LOCK:
-                seen = STATE["flaky"].get(key, 0)
-                STATE["flaky"][key] = seen + 1
-            if seen >= int(b["flaky"]):
-                status = 200
-            elif status == 200:
-                status = 500
-        if b.get("quota"):
-            status = 429 if api == "openai" else 400
-            msg = ("You exceeded your current quota, please check your plan and billing details."
-                   if api == "openai" else "Your credit balance is too low to access the API.")
-            etype = "insufficient_quota" if api == "openai" else "invalid_request_error"
-            return self.send_json(status, self.error_body(api, status, etype, msg, b), extra)
-        model = req.get("model") or ""
-        if "no-temp" in model and "temperature" in req:
-            return self.send_json(400, self.error_body(api, 400, "invalid_request_error",
-                                                       "temperature is not supported with this model", b), extra)
-        if status != 200:
-            etype = {400: "invalid_request_error", 401: "authentication_error",
-                     403: "permission_error", 404: "not_found_error", 429: "rate_limit_error",
-                     529: "overloaded_error"}.get(status, "api_error")
-            msg = {429: "Number of requests has exceeded your rate limit",
-                   529: "Overloaded", 404: "model: %s" % model}.get(status, "Internal server error")
-            with LOCK:
-                STATE["statuses"][str(status)] = STATE["statuses"].get(str(status), 0) + 1
-            return self.send_json(status, self.error_body(api, status, etype, msg, b), extra)
-        if b.get("badjson"):
-            # Broken after the usage, which a client can still read (billed).
-            raw = (b'{"id": "msg_1", "usage": {"input_tokens": 12, "output_tokens": 5}, '
-                   b'"content": [ {"type": "te' if api == "anthropic" else
-                   b'{"id": "chatcmpl-1", "usage": {"prompt_tokens": 12, "completion_tokens": 5}, '
-                   b'"choices": [{"message": {"content": "te')
-            return self.send_json(200, None, extra, raw=raw)
-        if b.get("cut"):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", "4000")
-            for k, v in extra.items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(b'{"id":"msg_cut","content":[{"type":"text","text":"par')
-            self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_RDWR)
-            self.close_connection = True
-            return
-        if b.get("endless"):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Transfer-Encoding", "chunked")
-            for k, v in extra.items():
-                self.send_header(k, v)
-            self.end_headers()
-            start = b'{"id":"msg_endless","content":[{"type":"text","text":"'
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(start), start))
-            while True:
-                self.wfile.write(b"1\r\na\r\n")
-                self.wfile.flush()
-                time.sleep(0.02)
-        text = request_text(api, req)
-        reply = canned_reply(text)
-        if b.get("huge"):
-            reply = "x" * int(b["huge"])
-        tin, tout = max(1, len(text) // 4), max(1, len(reply) // 4)
-        if api == "anthropic":
-            usage = {"input_tokens": tin, "output_tokens": tout,
-                     "cache_creation_input_tokens": 7 if b.get("cachetokens") else 0,
-                     "cache_read_input_tokens": 11 if b.get("cachetokens") else 0}
-            body = {"id": "msg_%d" % rid, "type": "message", "role": "assistant",
-                    "model": model, "content": [{"type": "text", "text": reply}],
-                    "stop_reason": "end_turn", "usage": usage}
-        else:
-            body = {"id": "chatcmpl-%d" % rid, "object": "chat.completion", "model": model,
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
-                                 "finish_reason": "stop"}]}
-            if not b.get("nousage"):
-                body["usage"] = {"prompt_tokens": tin + (11 if b.get("cachetokens") else 0),
-                                 "completion_tokens": tout,
-                                 "prompt_tokens_details": {"cached_tokens": 11 if b.get("cachetokens") else 0}}
-        self.send_json(200, body, extra)
+            end()
 
 
 class Server(ThreadingHTTPServer):
@@ -323,6 +374,122 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         pass  # clients that hang up (timeouts, interrupts) are part of the tests
+
+
+# ---- transport 2: asyncio, one thread per process (--server asyncio) ----
+# The same answers (plan()) without a thread per connection: latency is a
+# timer, not a sleeping thread, and a request costs a fraction of
+# http.server's parsing. For the benchmark, where the threaded server's CPU
+# time is what limits high concurrencies on a small machine.
+
+class Headers(dict):
+    """Request headers, names lowercased; .get() ignores case."""
+
+    def get(self, name, default=None):
+        return dict.get(self, name.lower(), default)
+
+
+class AsyncHandler(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.t = transport
+        self.buf = b""
+        self.busy = False      # one request at a time, in order
+        self.endless = None    # the timer of a body that never ends
+        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP,
+                                                      socket.TCP_NODELAY, 1)
+        with LOCK:
+            STATE["connections"] += 1
+
+    def connection_lost(self, exc):
+        if self.endless:
+            self.endless.cancel()
+            self.endless = None
+            end()
+        self.t = None
+
+    def data_received(self, data):
+        self.buf += data
+        self.next_request()
+
+    def next_request(self):
+        if self.busy or not self.t:
+            return
+        i = self.buf.find(b"\r\n\r\n")
+        if i < 0:
+            return
+        lines = self.buf[:i].decode("latin-1").split("\r\n")
+        headers = Headers()
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        n = int(headers.get("Content-Length") or 0)
+        if len(self.buf) < i + 4 + n:
+            return
+        raw = self.buf[i + 4:i + 4 + n].decode("utf-8", "replace")
+        self.buf = self.buf[i + 4 + n:]
+        method, path = (lines[0].split(" ") + ["", ""])[:2]
+        self.busy = True
+        if method == "GET":
+            return self.send(json_reply(*((200, stats()) if path == "/_mock/stats" else
+                                          (404, {"error": "not found"})), {}))
+        if path.startswith("/_mock/"):
+            return self.send(json_reply(*control(path, raw), {}))
+        api = api_of(path)
+        if not api:
+            return self.send(json_reply(404, {"error": {"type": "not_found_error",
+                                                        "message": "no route " + path}}, {}))
+        r = plan(api, headers, raw, begin(path, headers))
+        asyncio.get_running_loop().call_later(r.delay, self.deliver, r)
+
+    def head(self, r):
+        phrase = HTTPStatus(r.status).phrase if r.status in HTTPStatus._value2member_map_ else "Error"
+        out = ["HTTP/1.1 %d %s" % (r.status, phrase)]
+        out += ["%s: %s" % kv for kv in r.headers.items()]
+        if r.mode == "send":
+            out.append("Content-Length: %d" % len(r.body))
+        return ("\r\n".join(out) + "\r\n\r\n").encode("latin-1")
+
+    def send(self, r):
+        if self.t:
+            self.t.write(self.head(r) + r.body)
+        self.busy = False
+        self.next_request()
+
+    def deliver(self, r):
+        if r.mode == "send":
+            end()
+            return self.send(r)
+        if not self.t:
+            return end()
+        if r.mode == "cut":
+            self.t.write(self.head(r) + r.body)
+            self.t.close()  # after the write: the client sees a short body
+            return end()
+        self.t.write(self.head(r) + b"%x\r\n%s\r\n" % (len(r.body), r.body))
+        self.tick()
+
+    def tick(self):
+        if not self.t:
+            return
+        self.t.write(b"1\r\na\r\n")
+        self.endless = asyncio.get_running_loop().call_later(0.02, self.tick)
+
+
+def serve_asyncio(sock):
+    async def run():
+        srv = await asyncio.get_running_loop().create_server(AsyncHandler, sock=sock,
+                                                              backlog=1024)
+        await srv.serve_forever()
+    asyncio.run(run())
+
+
+def listen_socket(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(("127.0.0.1", port))  # loopback only, never beyond
+    s.listen(1024)
+    return s
 
 
 def main():
@@ -336,23 +503,40 @@ def main():
     ap.add_argument("--workers", type=int, default=1,
                     help="processes sharing the port (SO_REUSEPORT), for benchmarks; "
                          "counters and queues are per process")
+    ap.add_argument("--server", choices=("threads", "asyncio"), default="threads",
+                    help="threads: http.server, a thread per connection (default); "
+                         "asyncio: one event loop per process, same answers, less CPU")
     OPTS = ap.parse_args()
-    srv = Server(("127.0.0.1", OPTS.port), Handler, bind_and_activate=False)
-    srv.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    srv.server_bind()  # loopback only, never beyond
-    srv.server_activate()
-    port = srv.server_address[1]
+    if OPTS.server == "asyncio":
+        sock = listen_socket(OPTS.port)
+        port = sock.getsockname()[1]
+
+        def serve(s):
+            serve_asyncio(s)
+    else:
+        srv = Server(("127.0.0.1", OPTS.port), Handler, bind_and_activate=False)
+        srv.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        srv.server_bind()  # loopback only, never beyond
+        srv.server_activate()
+        port = srv.server_address[1]
+
+        def serve(s):
+            s.serve_forever(poll_interval=0.05)
     children = []
     for _ in range(OPTS.workers - 1):
         pid = os.fork()
         if pid == 0:
-            srv.server_close()
-            w = Server(("127.0.0.1", port), Handler, bind_and_activate=False)
-            w.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            w.server_bind()
-            w.server_activate()
             signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
-            w.serve_forever(poll_interval=0.05)
+            if OPTS.server == "asyncio":
+                sock.close()
+                serve(listen_socket(port))
+            else:
+                srv.server_close()
+                w = Server(("127.0.0.1", port), Handler, bind_and_activate=False)
+                w.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+                w.server_bind()
+                w.server_activate()
+                serve(w)
             os._exit(0)
         children.append(pid)
 
@@ -371,7 +555,7 @@ def main():
         os.replace(OPTS.port_file + ".tmp", OPTS.port_file)
     print("PORT %d" % port, flush=True)
     try:
-        srv.serve_forever(poll_interval=0.05)
+        serve(sock if OPTS.server == "asyncio" else srv)
     except KeyboardInterrupt:
         pass
 
