@@ -139,15 +139,10 @@ out:
 #define SPARES_MAX 64
 #define SPARE_MAX_SIZE (1 << 20)
 
-struct spare {
-	unsigned k;
-	off_t size;
-};
-
 struct po_bridge_spares {
 	char *prefix;   /* "<dir>/.spare.<pid>.<n>." */
 	uid_t uid;
-	struct spare v[SPARES_MAX];
+	unsigned v[SPARES_MAX]; /* the numbers k of the spares on disk */
 	size_t n;
 	unsigned next;
 	bool no_take;   /* a rename into the folder failed with EXDEV: delete instead */
@@ -180,7 +175,7 @@ void po_bridge_spares_free(struct po_bridge_spares *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->n; i++)
-		unlink(spare_name(s, s->v[i].k));
+		unlink(spare_name(s, s->v[i]));
 	po_buf_release(&s->path);
 	free(s->prefix);
 	free(s);
@@ -213,11 +208,21 @@ int po_bridge_spares_fill(struct po_bridge_spares *s, const char *data, size_t l
 	int fd = -1, e;
 
 	if (s->n) {
-		*k = s->v[--s->n].k;
-		size = s->v[s->n].size;
+		struct stat st;
+
+		*k = s->v[--s->n];
 		/* No O_TRUNC: the blocks are rewritten in place, not freed and
 		 * allocated again. */
 		fd = open(spare_name(s, *k), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		/* Checked on the file itself: the one taken may have been
+		 * swapped for another (say, a person's hard link) since. */
+		if (fd >= 0 && (fstat(fd, &st) < 0 || !reusable(s, &st))) {
+			close(fd);
+			fd = -1;
+			unlink(s->path.data);
+		} else if (fd >= 0) {
+			size = st.st_size;
+		}
 	} else {
 		*k = s->next++;
 	}
@@ -279,7 +284,7 @@ void po_bridge_spares_take(struct po_bridge_spares *s, const char *path, const s
 		unlink(path);
 		return;
 	}
-	s->v[s->n++] = (struct spare){ k, st->st_size };
+	s->v[s->n++] = k;
 }
 
 void po_bridge_spares_keep(struct po_bridge_spares *s, unsigned k, const struct stat *st)
@@ -288,7 +293,7 @@ void po_bridge_spares_keep(struct po_bridge_spares *s, unsigned k, const struct 
 		unlink(spare_name(s, k));
 		return;
 	}
-	s->v[s->n++] = (struct spare){ k, st->st_size };
+	s->v[s->n++] = k;
 }
 
 int po_bridge_read(const char *path, struct po_buf *out, struct po_bridge_file *f,
@@ -803,7 +808,8 @@ struct bridge {
 	volatile int *interrupt;
 	int (*peer_alive)(void *userdata);
 	void *peer_userdata;
-	int ino;        /* inotify on llm_responses/, or -1: polling only */
+	int ino;        /* inotify, or -1: polling only */
+	int wd;         /* its watch on llm_responses/ during a batch, else -1 */
 	int counter_fd; /* <dir>/next_request_id, under flock */
 	bool scanned;
 	struct po_bridge_sim_hint hint;
@@ -1093,7 +1099,7 @@ static int wait_all(struct wait *w, struct po_err *err)
 
 	/* With inotify, watching since before the requests were written, every
 	 * response is an event: no need to look for them first. */
-	if (b->ino < 0)
+	if (b->wd < 0)
 		scan_pending(w);
 	while (w->left) {
 		double now = po_time_mono_ms(), wait_ms;
@@ -1122,7 +1128,7 @@ static int wait_all(struct wait *w, struct po_err *err)
 			wait_ms = 50;
 		if (wait_ms < 0)
 			wait_ms = 0;
-		if (b->ino >= 0) {
+		if (b->wd >= 0) {
 			struct pollfd pfd = { .fd = b->ino, .events = POLLIN };
 			r = poll(&pfd, 1, (int)(wait_ms + 0.999));
 			if (r > 0)
@@ -1160,6 +1166,14 @@ static int bridge_complete(struct po_provider *p, const struct po_llm_request *r
 		return ret;
 	w.done = po_xcalloc(n, sizeof(*w.done));
 	w.t0 = po_time_mono_ms();
+	/*
+	 * Watched during the batch only: closing an inotify instance that
+	 * still has (or just had) a watch waits for the kernel to free it
+	 * (an SRCU grace period, 10-20 ms here), at the end of every run. A
+	 * watch removed when the batch ends is freed in the background.
+	 */
+	if (b->ino >= 0 && b->wd < 0)
+		b->wd = inotify_add_watch(b->ino, b->resp_dir, IN_MOVED_TO | IN_CLOSE_WRITE);
 	for (size_t i = 0; i < n; i++) {
 		po_bridge_request_text(&w.text, &reqs[i], w.base + i, b->run_id, &b->hint);
 		po_bridge_path(&w.path, b->dir, PO_BRIDGE_REQUESTS, "request", w.base + i, NULL);
@@ -1176,6 +1190,10 @@ static int bridge_complete(struct po_provider *p, const struct po_llm_request *r
 	}
 	ret = wait_all(&w, err);
 out:
+	if (b->wd >= 0) {
+		inotify_rm_watch(b->ino, b->wd);
+		b->wd = -1;
+	}
 	free(w.done);
 	po_buf_release(&w.path);
 	po_buf_release(&w.text);
@@ -1235,7 +1253,7 @@ struct po_provider *po_bridge_provider_new(const struct po_provider_spec *spec, 
 		return NULL;
 	}
 	b = po_xcalloc(1, sizeof(*b));
-	b->ino = b->counter_fd = -1;
+	b->ino = b->counter_fd = b->wd = -1;
 	b->dir = po_xstrdup(spec->bridge_dir);
 	b->req_dir = join(b->dir, PO_BRIDGE_REQUESTS);
 	b->resp_dir = join(b->dir, PO_BRIDGE_RESPONSES);
@@ -1268,11 +1286,7 @@ struct po_provider *po_bridge_provider_new(const struct po_provider_spec *spec, 
 			 b->dir, strerror(e));
 		goto fail;
 	}
-	b->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (b->ino >= 0 && inotify_add_watch(b->ino, b->resp_dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
-		close(b->ino);
-		b->ino = -1; /* polling only */
-	}
+	b->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC); /* -1: polling only */
 	if (spec->peer_is_sim) {
 		struct po_sim_config cfg;
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -215,6 +216,97 @@ static void test_text_as_jansson(void **state)
 	}
 	po_buf_release(&t);
 	json_decref(meta);
+}
+
+static ino_t inode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+static int count_spares(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+	long pid;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += po_bridge_parse_spare(de->d_name, &pid);
+	closedir(d);
+	return n;
+}
+
+/* Files read are rewritten as the next ones, never a file someone else
+ * holds (a hard link, another mode); spares go with their pool. */
+static void test_spares(void **state)
+{
+	const char *dir = *state;
+	struct po_bridge_spares *sp = po_bridge_spares_new(dir);
+	struct po_buf a = PO_BUF_INIT, kept = PO_BUF_INIT, out = PO_BUF_INIT, spare = PO_BUF_INIT;
+	struct po_err err = { 0 };
+	struct stat st;
+	ino_t ino;
+	unsigned k;
+	long pid;
+
+	po_buf_addf(&a, "%s/response_0001.json", dir);
+	write_text(a.data, "{\"content\": \"a long answer, longer than what comes next\"}");
+	chmod(a.data, 0644);
+	ino = inode_of(a.data);
+	assert_int_equal(stat(a.data, &st), 0);
+	po_bridge_spares_take(sp, a.data, &st);
+	assert_false(po_fs_exists(a.data));
+	assert_int_equal(count_spares(dir), 1);
+	/* the same file, rewritten (and cut to its new length) */
+	po_buf_addf(&out, "%s/request_0002.json", dir);
+	assert_int_equal(po_bridge_spares_write(sp, out.data, "{\"prompt\": \"x\"}", 15, &err), 0);
+	assert_int_equal(inode_of(out.data), ino);
+	assert_int_equal(stat(out.data, &st), 0);
+	assert_int_equal(st.st_size, 15);
+	assert_int_equal(count_spares(dir), 0);
+
+	/* a file with another link: deleted, the other name untouched */
+	po_buf_addf(&kept, "%s/kept-by-a-person.json", dir);
+	write_text(kept.data, "{\"content\": \"mine\"}");
+	chmod(kept.data, 0644);
+	assert_int_equal(link(kept.data, a.data), 0);
+	assert_int_equal(stat(a.data, &st), 0);
+	po_bridge_spares_take(sp, a.data, &st);
+	assert_false(po_fs_exists(a.data));
+	assert_int_equal(count_spares(dir), 0);
+	assert_int_equal(po_bridge_spares_fill(sp, "new", 3, "x", &spare, &k, &err), 0);
+	assert_true(inode_of(spare.data) != inode_of(kept.data));
+	assert_true(po_bridge_parse_spare(strrchr(spare.data, '/') + 1, &pid));
+	assert_int_equal(pid, (long)getpid());
+	unlink(spare.data);
+	po_buf_reset(&out);
+	assert_int_equal(po_fs_read_file(kept.data, &out, &err), 0);
+	assert_string_equal(out.data, "{\"content\": \"mine\"}");
+
+	/* another mode: deleted */
+	write_text(a.data, "{}");
+	chmod(a.data, 0600);
+	assert_int_equal(stat(a.data, &st), 0);
+	po_bridge_spares_take(sp, a.data, &st);
+	assert_false(po_fs_exists(a.data));
+	assert_int_equal(count_spares(dir), 0);
+
+	/* the pool's files go with it */
+	write_text(a.data, "{}");
+	chmod(a.data, 0644);
+	assert_int_equal(stat(a.data, &st), 0);
+	po_bridge_spares_take(sp, a.data, &st);
+	assert_int_equal(count_spares(dir), 1);
+	po_bridge_spares_free(sp);
+	assert_int_equal(count_spares(dir), 0);
+	po_buf_release(&a);
+	po_buf_release(&kept);
+	po_buf_release(&out);
+	po_buf_release(&spare);
 }
 
 static void expect_request_error(const char *text, const char *msg)
@@ -646,6 +738,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_request_round_trip),
 		cmocka_unit_test(test_text_as_jansson),
+		cmocka_unit_test_setup_teardown(test_spares, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_request_errors),
 		cmocka_unit_test(test_response_parse),
 		cmocka_unit_test_setup_teardown(test_round_trip_matches_sim, setup_tmp, teardown_tmp),

@@ -322,11 +322,20 @@ static void test_names_and_answered_claims(void **state)
 	put_request(dir, 9, suffix, "{\"prompt\": \"x\"}");
 	po_bridge_path(&p, dir, "llm_responses", "response", 9, NULL);
 	assert_int_equal(po_bridge_write(p.data, "{\"content\": \"once\"}", 19, &err), 0);
+	/* a dead responder's claim that already holds its answer (it died
+	 * between the swap and the rename): published as it is */
+	put_request(dir, 10, suffix, "{\"request_id\": 10, \"content\": \"written\", \"protocol\": 1}");
 
 	assert_int_equal(po_responder_once(r, &err), 0);
 	assert_int_equal(po_responder_stats(r)->answered, 2);
 	assert_int_equal(po_responder_stats(r)->errors, 0);
-	assert_int_equal(po_responder_stats(r)->reclaimed, 1);
+	assert_int_equal(po_responder_stats(r)->reclaimed, 2);
+	j = get_response(dir, 10);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "content")), "written");
+	json_decref(j);
+	po_bridge_path(&p, dir, "llm_requests", "request", 10, suffix);
+	assert_false(po_fs_exists(p.data));
 	po_buf_reset(&p);
 	po_buf_addf(&p, "%s/llm_responses/response_7.json", dir);
 	assert_non_null(j = json_load_file(p.data, 0, NULL));
@@ -344,6 +353,7 @@ static void test_names_and_answered_claims(void **state)
 	assert_false(po_fs_exists(p.data));
 	assert_non_null(strstr(notes.data, "'request_8.jsn' in "));
 	assert_non_null(strstr(notes.data, "request_0009.json: already answered by a responder that stopped"));
+	assert_non_null(strstr(notes.data, "request_0010.json: answered by a responder that stopped before publishing it; published"));
 	/* said once */
 	po_buf_reset(&notes);
 	assert_int_equal(po_responder_once(r, &err), 0);
