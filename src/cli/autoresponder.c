@@ -156,7 +156,7 @@ static int spawn(struct cli_autoresponder *ar, bool first, struct po_err *err)
 				ar->dir, strerror(e));
 	}
 	snprintf(fdarg, sizeof(fdarg), "%d", pfd[1]);
-	snprintf(interval, sizeof(interval), "%.17g", ar->interval);
+	snprintf(interval, sizeof(interval), "%.15g", ar->interval);
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
