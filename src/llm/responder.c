@@ -543,8 +543,12 @@ static bool claim(struct po_responder *r, struct job *job)
 	} else if (job->dead && is_answer(job->j, job->id)) {
 		/* It died between writing the answer into its claim and
 		 * publishing it (see publish()): publish it. */
-		if (rename(r->claim.data, r->resp_path.data) < 0)
-			give_back(r, job);
+		if (rename(r->claim.data, r->resp_path.data) < 0) {
+			/* Left under our claim: the next takeover tries again. */
+			note(r, "%s: cannot publish the answer a stopped responder wrote ('%s'): %s",
+			     job->name, r->claim.data, strerror(errno));
+			return false;
+		}
 		r->st.reclaimed++;
 		note(r, "%s: answered by a responder that stopped before publishing it; published",
 		     job->name);
