@@ -9,6 +9,7 @@
 
 #include "llm/http.h"
 #include "llm/provider.h"
+#include "llm/shared.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -206,6 +207,8 @@ struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spe
 	ho.max_attempts = spec->max_attempts;
 	ho.interrupt = spec->interrupt;
 	ho.seed = spec->seed;
+	if (spec->shared)
+		ho.gate = po_shared_gate(spec->shared, "anthropic", a->url, spec->concurrency);
 	a->api.http = po_http_new(&ho, err);
 	if (!a->api.http) {
 		free(a->key);

@@ -248,14 +248,11 @@ static int reserve(struct po_engine *e, long m, double est, struct po_err *err)
 		return po_error(err, PO_EBUDGET,
 				"budget reached: $%.4f of --budget-usd %.4f spent, the next batch would cost about $%.4f",
 				e->spent, e->budget_usd, est);
-	if (e->shared && !po_shared_reserve_est(e->shared, m, est)) {
-		long calls, max;
-		double usd, budget;
-		po_shared_totals(e->shared, &calls, &usd);
-		po_shared_limits(e->shared, &max, &budget);
-		return po_error(err, PO_EBUDGET,
-				"shared limit reached: %ld calls (limit %ld) and $%.4f (limit %.4f) used by all experiments, the next batch needs %ld calls, about $%.4f",
-				calls, max, usd, budget, m, est);
+	if (e->shared) {
+		/* It names only the limits that are set (no "limit 0"). */
+		int ret = po_shared_take(e->shared, m, est, err);
+		if (ret)
+			return ret;
 	}
 	e->provider_calls += m;
 	return 0;

@@ -9,6 +9,7 @@
 #include "llm/http.h"
 #include "llm/cost.h"
 #include "llm/llm.h"
+#include "llm/shared.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -157,6 +158,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	} else if (!strcasecmp(name, "request-id") || !strcasecmp(name, "x-request-id")) {
 		free(s->call->request_id);
 		s->call->request_id = po_xstrdup(value);
+	} else if (s->h->o.gate) {
+		po_shared_gate_header(s->h->o.gate, name, value, po_time_mono_ms(), po_time_unix());
 	} else {
 		po_ratelimit_header(&s->h->rl, name, value, po_time_mono_ms(), po_time_unix());
 	}
@@ -339,12 +342,16 @@ static int start(struct po_http *h, struct slot *s, struct po_http_call *c, size
 			 (long)(c->url && !strncasecmp(c->url, "https:", 6)));
 	if (curl_multi_add_handle(h->multi, s->easy) != CURLM_OK) {
 		s->busy = false;
+		if (h->o.gate)
+			po_shared_gate_leave(h->o.gate);
 		return -1;
 	}
 	h->stats.attempts++;
 	if (c->attempts > 1)
 		h->stats.retries++;
-	po_ratelimit_started(&h->rl, now);
+	/* With a gate, po_shared_gate_enter() recorded the start. */
+	if (!h->o.gate)
+		po_ratelimit_started(&h->rl, now);
 	return 0;
 }
 
@@ -418,6 +425,8 @@ static bool finish_attempt(struct po_http *h, struct slot *s, CURLcode rc, doubl
 
 	curl_multi_remove_handle(h->multi, s->easy);
 	s->busy = false;
+	if (h->o.gate)
+		po_shared_gate_leave(h->o.gate);
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
 		c->status = status;
@@ -467,9 +476,14 @@ static bool finish_attempt(struct po_http *h, struct slot *s, CURLcode rc, doubl
 				  server_ms, h->o.retry_after_cap_ms);
 	/* Rate limited or overloaded: the whole account is, so every new call
 	 * waits, not only this one. */
-	if (status == 429 || status == 503 || status == 529)
-		po_ratelimit_pause(&h->rl, now, server_ms >= 0 ?
-				   po_retry_delay_ms(0, server_ms, h->o.retry_after_cap_ms) : delay);
+	if (status == 429 || status == 503 || status == 529) {
+		double pause = server_ms >= 0 ?
+			po_retry_delay_ms(0, server_ms, h->o.retry_after_cap_ms) : delay;
+		if (h->o.gate)
+			po_shared_gate_pause(h->o.gate, now, pause);
+		else
+			po_ratelimit_pause(&h->rl, now, pause);
+	}
 	if (c->attempts >= h->o.max_attempts) {
 		c->outcome = PO_HTTP_FAILED;
 		c->retryable = true;
@@ -477,6 +491,15 @@ static bool finish_attempt(struct po_http *h, struct slot *s, CURLcode rc, doubl
 	}
 	schedule_retry(h, s->index, now + delay);
 	return false;
+}
+
+/* A retry due by now or a fresh call waits to start. */
+static bool work_due(const struct po_http *h, size_t fresh, size_t n, double now)
+{
+	for (size_t i = 0; i < h->nretries; i++)
+		if (h->retries[i].at_ms <= now)
+			return true;
+	return fresh < n;
 }
 
 /* Takes the earliest due retry, else the next fresh call; false when neither. */
@@ -512,6 +535,8 @@ static void abandon(struct po_http *h, struct po_http_call *calls, size_t n, con
 			continue;
 		curl_multi_remove_handle(h->multi, s->easy);
 		s->busy = false;
+		if (h->o.gate)
+			po_shared_gate_leave(h->o.gate);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (calls[i].outcome != PO_HTTP_NOT_SENT)
@@ -577,16 +602,35 @@ int po_http_run(struct po_http *h, struct po_http_call *calls, size_t n, struct 
 		}
 		/* Start what the slots, the timers and the rate limits allow. */
 		while (active < h->nslots) {
-			gate = po_ratelimit_next_start(&h->rl, now);
-			if (gate > now) {
-				if (h->nretries || fresh < n)
+			if (h->o.gate) {
+				/* The endpoint's slots and rate limits, shared with the
+				 * other experiments of a batch. */
+				if (!work_due(h, fresh, n, now)) {
+					next_call(h, &fresh, n, now, &idx, &wake); /* sets wake */
+					break;
+				}
+				gate = now;
+				if (!po_shared_gate_enter(h->o.gate, now, &gate)) {
 					h->stats.paced_waits++;
-				if (gate < wake)
-					wake = gate;
+					if (gate < wake)
+						wake = gate;
+					break;
+				}
+			} else {
+				gate = po_ratelimit_next_start(&h->rl, now);
+				if (gate > now) {
+					if (h->nretries || fresh < n)
+						h->stats.paced_waits++;
+					if (gate < wake)
+						wake = gate;
+					break;
+				}
+			}
+			if (!next_call(h, &fresh, n, now, &idx, &wake)) {
+				if (h->o.gate)
+					po_shared_gate_leave(h->o.gate);
 				break;
 			}
-			if (!next_call(h, &fresh, n, now, &idx, &wake))
-				break;
 			if (!calls[idx].attempts)
 				t0[idx] = now;
 			if (start(h, free_slot(h), &calls[idx], idx, now) < 0) {

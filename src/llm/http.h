@@ -34,6 +34,11 @@ struct po_http_options {
 	double retry_after_cap_ms;  /* longest server-requested wait honoured; default 120 000 */
 	uint64_t seed;              /* jitter */
 	volatile int *interrupt;    /* non-zero: abandon the batch (may be NULL) */
+	/* The endpoint's gate shared with other transports (a batch running
+	 * experiments at once, llm/shared.h): every start also takes one of its
+	 * slots, and its rate-limit state replaces this transport's own. NULL:
+	 * this transport alone. */
+	struct po_shared_gate *gate;
 };
 
 /* Fills the defaults above. */

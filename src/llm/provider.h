@@ -20,6 +20,9 @@ struct po_provider_spec {
 	double timeout_s;          /* per call (bridge: wait for a response) */
 	int max_attempts;          /* per call, retries included */
 	volatile int *interrupt;   /* non-zero: give up waiting (may be NULL) */
+	/* Shared with the other experiments of the process (a batch): the API
+	 * providers take their endpoint's gate from it (llm/shared.h). May be NULL. */
+	struct po_shared *shared;
 
 	/* sim */
 	uint64_t seed;

@@ -140,6 +140,7 @@ static int make_engine(struct po_experiment *e, struct po_err *err)
 	spec.timeout_s = e->opts.timeout_seconds;
 	spec.max_attempts = e->opts.max_attempts;
 	spec.interrupt = e->opts.interrupt;
+	spec.shared = e->opts.shared;
 	spec.seed = e->opts.seed;
 	spec.catalogue = e->project->sim_catalogue;
 	if (e->opts.sim_noise >= 0)

@@ -53,3 +53,20 @@ for i in range(1, 6):
                 for l in open(f))
     assert 0.2 < spent <= 0.5, (i, spent)
 PY
+
+# Calls in flight are shared too: --jobs 4 x concurrency 4 puts at most 4 calls
+# at once to the provider (+1: the mock counts a call until its handler
+# returns, after the answer left), not 16.
+python3 "$MOCK" --port-file port2.txt --api-key "$KEY" --latency-ms 30 >/dev/null 2>mock2.err &
+MOCK2_PID=$!
+trap 'kill $MOCK_PID $MOCK2_PID 2>/dev/null' EXIT
+n=0
+while [ ! -s port2.txt ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+[ -s port2.txt ] || die "mock server did not start: $(cat mock2.err)"
+cat > conc.json <<'JSON'
+{"defaults": {"iterations": 2, "provider": "anthropic", "cache": false, "concurrency": 4},
+ "experiments": [{"name": "c", "repeat": 4}]}
+JSON
+ANTHROPIC_BASE_URL=http://127.0.0.1:$(cat port2.txt) expect_exit 0 "$PO" batch --config conc.json --jobs 4 --batch-id c1 --no-report -q
+python3 -c "import json,urllib.request as u; m=json.load(u.urlopen('http://127.0.0.1:$(cat port2.txt)/_mock/stats'))['max_in_flight']; assert m <= 5, m" ||
+	die "parallel experiments put more calls in flight than one experiment may"
