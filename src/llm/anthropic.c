@@ -236,8 +236,8 @@ struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spe
 	a->api.rejects_temperature = po_anthropic_model_rejects_temperature;
 	a->base.ops = &anthropic_ops;
 	a->base.impl = a;
-	/* The "temperature" flags of the price table (the built-in one). */
-	if (po_http_api_load_prices(&a->api, NULL, err) < 0) {
+	/* The "temperature" flags of the price table (--prices). */
+	if (po_http_api_load_prices(&a->api, spec->prices_path, err) < 0) {
 		provider_free(&a->base);
 		return NULL;
 	}

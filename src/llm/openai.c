@@ -269,8 +269,8 @@ struct po_provider *po_openai_provider_new(const struct po_provider_spec *spec, 
 	o->api.rejects_temperature = po_openai_model_is_reasoning;
 	o->base.ops = &openai_ops;
 	o->base.impl = o;
-	/* The "temperature" flags of the price table (the built-in one). */
-	if (po_http_api_load_prices(&o->api, NULL, err) < 0) {
+	/* The "temperature" flags of the price table (--prices). */
+	if (po_http_api_load_prices(&o->api, spec->prices_path, err) < 0) {
 		provider_free(&o->base);
 		return NULL;
 	}

@@ -23,6 +23,9 @@ struct po_provider_spec {
 	/* Shared with the other experiments of the process (a batch): the API
 	 * providers take their endpoint's gate from it (llm/shared.h). May be NULL. */
 	struct po_shared *shared;
+	/* anthropic, openai: the price table whose "temperature" flags they
+	 * follow (--prices); NULL: the built-in one. */
+	const char *prices_path;
 
 	/* sim */
 	uint64_t seed;

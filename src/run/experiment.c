@@ -141,6 +141,7 @@ static int make_engine(struct po_experiment *e, struct po_err *err)
 	spec.max_attempts = e->opts.max_attempts;
 	spec.interrupt = e->opts.interrupt;
 	spec.shared = e->opts.shared;
+	spec.prices_path = e->opts.prices_path;
 	spec.seed = e->opts.seed;
 	spec.catalogue = e->project->sim_catalogue;
 	if (e->opts.sim_noise >= 0)

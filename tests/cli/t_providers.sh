@@ -93,6 +93,16 @@ calls=$(json_get rt/optimization_final_results.json "['calls']['total']")
 	die "temperature refused: $(( $(mock_requests) - before )) requests for $calls calls"
 [ "$(json_get rt/optimization_final_results.json "['calls']['retries']")" = 1 ] || die "not one retry"
 
+# ... and declared with --prices ("temperature": false): never sent, no refusal.
+printf '{"date": "2030-01-01", "providers": {"anthropic": {"claude-no-temp*": {"input": 1, "output": 5, "temperature": false}}}}\n' >prices-nt.json
+before=$(mock_requests)
+expect_exit 0 env ANTHROPIC_API_KEY="$KEY" ANTHROPIC_BASE_URL="$URL" "$PO" run \
+	--project pr-faq-validator --iterations 1 --provider anthropic --model claude-no-temp-1 \
+	--no-convergence --no-cache --results-dir rt2 --concurrency 16 --prices prices-nt.json
+calls=$(json_get rt2/optimization_final_results.json "['calls']['total']")
+[ $(( $(mock_requests) - before )) = "$calls" ] ||
+	die "temperature declared false: $(( $(mock_requests) - before )) requests for $calls calls"
+
 # No key in any file the runs wrote (results, journal, cache, report) nor in
 # anything they printed (printed.log: every command's output).
 rm -f port.txt
