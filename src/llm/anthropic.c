@@ -9,7 +9,6 @@
 
 #include "llm/http.h"
 #include "llm/provider.h"
-#include "llm/shared.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -139,46 +138,28 @@ void po_anthropic_parse_error(const char *body, size_t len, char **type, char **
 	json_decref(root);
 }
 
-struct anthropic {
-	struct po_provider base;
-	struct po_http_api api;
-	char *key;
-	char *url;
-};
-
-static int complete(struct po_provider *p, const struct po_llm_request *reqs,
-		    struct po_llm_response *out, size_t n, struct po_err *err)
-{
-	struct anthropic *a = p->impl;
-
-	return po_http_api_complete(&a->api, reqs, out, n, err);
-}
-
-static void provider_free(struct po_provider *p)
-{
-	struct anthropic *a;
-
-	if (!p)
-		return;
-	a = p->impl;
-	po_http_api_release(&a->api);
-	free(a->key);
-	free(a->url);
-	free(a);
-}
-
 static const struct po_provider_ops anthropic_ops = {
 	.name = "anthropic",
-	.complete = complete,
-	.free = provider_free,
+	.complete = po_http_provider_complete,
+	.free = po_http_provider_free,
 };
 
 struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spec, struct po_err *err)
 {
+	static const struct po_http_api api = {
+		.name = "anthropic",
+		.key_env = KEY_ENV,
+		.default_model = PO_ANTHROPIC_DEFAULT_MODEL,
+		.build_body = build_body,
+		.parse_reply = po_anthropic_parse_reply,
+		.parse_error = po_anthropic_parse_error,
+		.rejects_temperature = po_anthropic_model_rejects_temperature,
+	};
 	const char *key = getenv(KEY_ENV), *base = spec->base_url;
-	struct po_http_options ho;
-	struct anthropic *a;
 	struct po_buf line = PO_BUF_INIT;
+	struct po_provider *p;
+	char *url;
+	size_t n;
 
 	if (!key || !*key) {
 		po_error(err, PO_ELLM,
@@ -191,55 +172,19 @@ struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spe
 	if (!base || !*base)
 		base = PO_ANTHROPIC_DEFAULT_URL;
 
-	a = po_xcalloc(1, sizeof(*a));
-	a->key = po_xstrdup(key);
 	/* A base URL given with or without the /v1 suffix works either way. */
-	{
-		size_t n = strlen(base);
-		while (n && base[n - 1] == '/')
-			n--;
-		a->url = po_http_join_url(base, n >= 3 && !strncmp(base + n - 3, "/v1", 3) ?
-					  "messages" : "v1/messages");
-	}
-	po_http_options_init(&ho);
-	ho.concurrency = spec->concurrency;
-	ho.timeout_s = spec->timeout_s;
-	ho.max_attempts = spec->max_attempts;
-	ho.interrupt = spec->interrupt;
-	ho.seed = spec->seed;
-	if (spec->shared)
-		ho.gate = po_shared_gate(spec->shared, "anthropic", a->url, spec->concurrency);
-	a->api.http = po_http_new(&ho, err);
-	if (!a->api.http) {
-		free(a->key);
-		free(a->url);
-		free(a);
-		return NULL;
-	}
-	po_buf_addf(&line, "x-api-key: %s", a->key);
+	n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	url = po_http_join_url(base, n >= 3 && !strncmp(base + n - 3, "/v1", 3) ? "messages" :
+										    "v1/messages");
+	po_buf_addf(&line, "x-api-key: %s", key);
 	{
 		const char *lines[] = { line.data, "anthropic-version: 2023-06-01", NULL };
-		a->api.headers = po_http_headers_new(lines);
+		p = po_http_provider_new(&anthropic_ops, &api, spec, key, url, lines, err);
 	}
 	/* The header list holds its own copy; do not leave one lying around. */
 	memset(line.data, 0, line.len);
 	po_buf_release(&line);
-	a->api.name = "anthropic";
-	a->api.key_env = KEY_ENV;
-	a->api.key = a->key;
-	a->api.url = a->url;
-	a->api.default_model = PO_ANTHROPIC_DEFAULT_MODEL;
-	a->api.timeout_s = spec->timeout_s;
-	a->api.build_body = build_body;
-	a->api.parse_reply = po_anthropic_parse_reply;
-	a->api.parse_error = po_anthropic_parse_error;
-	a->api.rejects_temperature = po_anthropic_model_rejects_temperature;
-	a->base.ops = &anthropic_ops;
-	a->base.impl = a;
-	/* The "temperature" flags of the price table (--prices). */
-	if (po_http_api_load_prices(&a->api, spec->prices_path, err) < 0) {
-		provider_free(&a->base);
-		return NULL;
-	}
-	return &a->base;
+	return p;
 }

@@ -197,3 +197,22 @@ int po_http_api_complete(struct po_http_api *a, const struct po_llm_request *req
 			 struct po_llm_response *out, size_t n, struct po_err *err);
 /* Frees what the api struct owns: http, headers, prices, the learned models. */
 void po_http_api_release(struct po_http_api *a);
+
+/*
+ * A provider made of an HTTP API (anthropic.c, openai.c): api gives the
+ * name, key_env, default model and callbacks (the rest is filled here);
+ * key (may be NULL) is copied; url (a new string) is taken over, on failure
+ * too; headers is a NULL-terminated list of header lines, copied (the caller
+ * wipes its own copy of the key). The ops' complete and free must be the
+ * two functions below.
+ */
+struct po_provider;
+struct po_provider_ops;
+struct po_provider_spec;
+struct po_provider *po_http_provider_new(const struct po_provider_ops *ops,
+					 const struct po_http_api *api,
+					 const struct po_provider_spec *spec, const char *key,
+					 char *url, const char *const *headers, struct po_err *err);
+int po_http_provider_complete(struct po_provider *p, const struct po_llm_request *reqs,
+			      struct po_llm_response *out, size_t n, struct po_err *err);
+void po_http_provider_free(struct po_provider *p);

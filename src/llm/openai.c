@@ -9,7 +9,6 @@
 
 #include "llm/http.h"
 #include "llm/provider.h"
-#include "llm/shared.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -177,46 +176,27 @@ void po_openai_parse_error(const char *body, size_t len, char **type, char **mes
 	json_decref(root);
 }
 
-struct openai {
-	struct po_provider base;
-	struct po_http_api api;
-	char *key;
-	char *url;
-};
-
-static int complete(struct po_provider *p, const struct po_llm_request *reqs,
-		    struct po_llm_response *out, size_t n, struct po_err *err)
-{
-	struct openai *o = p->impl;
-
-	return po_http_api_complete(&o->api, reqs, out, n, err);
-}
-
-static void provider_free(struct po_provider *p)
-{
-	struct openai *o;
-
-	if (!p)
-		return;
-	o = p->impl;
-	po_http_api_release(&o->api);
-	free(o->key);
-	free(o->url);
-	free(o);
-}
-
 static const struct po_provider_ops openai_ops = {
 	.name = "openai",
-	.complete = complete,
-	.free = provider_free,
+	.complete = po_http_provider_complete,
+	.free = po_http_provider_free,
 };
 
 struct po_provider *po_openai_provider_new(const struct po_provider_spec *spec, struct po_err *err)
 {
+	static const struct po_http_api api = {
+		.name = "openai",
+		.key_env = KEY_ENV,
+		.default_model = PO_OPENAI_DEFAULT_MODEL,
+		.build_body = build_body,
+		.parse_reply = po_openai_parse_reply,
+		.parse_error = po_openai_parse_error,
+		.rejects_temperature = po_openai_model_is_reasoning,
+	};
 	const char *key = getenv(KEY_ENV), *base = spec->base_url;
-	struct po_http_options ho;
 	struct po_buf line = PO_BUF_INIT;
-	struct openai *o;
+	struct po_provider *p;
+	char *url;
 
 	if (!base || !*base)
 		base = getenv(URL_ENV);
@@ -231,48 +211,15 @@ struct po_provider *po_openai_provider_new(const struct po_provider_spec *spec, 
 			 KEY_ENV, URL_ENV);
 		return NULL;
 	}
-	o = po_xcalloc(1, sizeof(*o));
-	o->key = key ? po_xstrdup(key) : NULL;
-	o->url = po_http_join_url(base, "chat/completions");
-	po_http_options_init(&ho);
-	ho.concurrency = spec->concurrency;
-	ho.timeout_s = spec->timeout_s;
-	ho.max_attempts = spec->max_attempts;
-	ho.interrupt = spec->interrupt;
-	ho.seed = spec->seed;
-	if (spec->shared)
-		ho.gate = po_shared_gate(spec->shared, "openai", o->url, spec->concurrency);
-	o->api.http = po_http_new(&ho, err);
-	if (!o->api.http) {
-		free(o->key);
-		free(o->url);
-		free(o);
-		return NULL;
-	}
-	if (o->key)
-		po_buf_addf(&line, "Authorization: Bearer %s", o->key);
+	url = po_http_join_url(base, "chat/completions");
+	if (key)
+		po_buf_addf(&line, "Authorization: Bearer %s", key);
 	{
-		const char *lines[] = { o->key ? line.data : NULL, NULL };
-		o->api.headers = po_http_headers_new(lines);
+		const char *lines[] = { key ? line.data : NULL, NULL };
+		p = po_http_provider_new(&openai_ops, &api, spec, key, url, lines, err);
 	}
+	/* The header list holds its own copy; do not leave one lying around. */
 	memset(line.data, 0, line.len);
 	po_buf_release(&line);
-	o->api.name = "openai";
-	o->api.key_env = KEY_ENV;
-	o->api.key = o->key;
-	o->api.url = o->url;
-	o->api.default_model = PO_OPENAI_DEFAULT_MODEL;
-	o->api.timeout_s = spec->timeout_s;
-	o->api.build_body = build_body;
-	o->api.parse_reply = po_openai_parse_reply;
-	o->api.parse_error = po_openai_parse_error;
-	o->api.rejects_temperature = po_openai_model_is_reasoning;
-	o->base.ops = &openai_ops;
-	o->base.impl = o;
-	/* The "temperature" flags of the price table (--prices). */
-	if (po_http_api_load_prices(&o->api, spec->prices_path, err) < 0) {
-		provider_free(&o->base);
-		return NULL;
-	}
-	return &o->base;
+	return p;
 }

@@ -1,0 +1,78 @@
+/*
+ * The provider object both HTTP APIs (anthropic, openai) are made of: a
+ * transport, the API's callbacks and its key, built from a run's provider
+ * spec. Each API's file says only what differs: URL, headers, JSON shapes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "llm/http.h"
+#include "llm/provider.h"
+#include "llm/shared.h"
+#include "util/mem.h"
+
+struct http_provider {
+	struct po_provider base;
+	struct po_http_api api;
+	char *key;
+	char *url;
+};
+
+int po_http_provider_complete(struct po_provider *p, const struct po_llm_request *reqs,
+			      struct po_llm_response *out, size_t n, struct po_err *err)
+{
+	struct http_provider *h = p->impl;
+
+	return po_http_api_complete(&h->api, reqs, out, n, err);
+}
+
+void po_http_provider_free(struct po_provider *p)
+{
+	struct http_provider *h;
+
+	if (!p)
+		return;
+	h = p->impl;
+	po_http_api_release(&h->api);
+	free(h->key);
+	free(h->url);
+	free(h);
+}
+
+struct po_provider *po_http_provider_new(const struct po_provider_ops *ops,
+					 const struct po_http_api *api,
+					 const struct po_provider_spec *spec, const char *key,
+					 char *url, const char *const *headers, struct po_err *err)
+{
+	struct http_provider *h = po_xcalloc(1, sizeof(*h));
+	struct po_http_options ho;
+
+	h->api = *api;
+	h->key = key ? po_xstrdup(key) : NULL;
+	h->url = url;
+	h->base.ops = ops;
+	h->base.impl = h;
+	h->api.key = h->key;
+	h->api.url = h->url;
+	h->api.timeout_s = spec->timeout_s;
+	po_http_options_init(&ho);
+	ho.concurrency = spec->concurrency;
+	ho.timeout_s = spec->timeout_s;
+	ho.max_attempts = spec->max_attempts;
+	ho.interrupt = spec->interrupt;
+	ho.seed = spec->seed;
+	if (spec->shared)
+		ho.gate = po_shared_gate(spec->shared, api->name, url, spec->concurrency);
+	h->api.http = po_http_new(&ho, err);
+	if (!h->api.http) {
+		po_http_provider_free(&h->base);
+		return NULL;
+	}
+	h->api.headers = po_http_headers_new(headers);
+	/* The "temperature" flags of the price table (--prices). */
+	if (po_http_api_load_prices(&h->api, spec->prices_path, err) < 0) {
+		po_http_provider_free(&h->base);
+		return NULL;
+	}
+	return &h->base;
+}
