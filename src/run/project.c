@@ -541,25 +541,6 @@ out:
 
 /* ---- config ------------------------------------------------------------ */
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, prev[33], cur[33];
-
-	if (la > 32 || lb > 32)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, sizeof(prev));
-	}
-	return prev[lb];
-}
 
 /* "unknown setting" with the list of known ones and a guess at the intended. */
 static int unknown_key(struct po_err *err, const struct src *s, const char *prefix,
@@ -571,7 +552,7 @@ static int unknown_key(struct po_err *err, const struct src *s, const char *pref
 	int ret;
 
 	for (i = 0; known[i]; i++) {
-		size_t d = edit_distance(key, known[i]);
+		size_t d = po_edit_distance(key, known[i]);
 		po_buf_addf(&list, "%s%s", i ? ", " : "", known[i]);
 		if (d < bestd) {
 			bestd = d;

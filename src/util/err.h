@@ -13,4 +13,8 @@ int po_error(struct po_err *err, int code, const char *fmt, ...)
 void po_error_prefix(struct po_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Levenshtein distance of two short strings (99 when either is longer
+ * than 32 bytes): for "did you mean" in messages about unknown keys. */
+size_t po_edit_distance(const char *a, const char *b);
+
 #endif
