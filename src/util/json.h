@@ -20,6 +20,10 @@ int po_json_load_text(const char *name, const char *text, size_t len, json_t **o
 int po_json_write_file(const char *path, const json_t *v, struct po_err *err);
 /* The same, durable or not (see po_fs_replace). */
 int po_json_write_file_ex(const char *path, const json_t *v, bool durable, struct po_err *err);
+/* Appends v as the results files write it: 2-space indent, sorted keys,
+ * reals with 10 significant digits (what json_dumps gives with those flags),
+ * no newline at the end. */
+void po_json_dump_results(struct po_buf *out, const json_t *v);
 /* Returns a new compact string (sorted keys); the caller frees it. */
 char *po_json_dumps_compact(const json_t *v);
 

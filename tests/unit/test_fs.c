@@ -536,6 +536,84 @@ static void test_json_escape(void **state)
 	po_buf_release(&b);
 }
 
+/* The results writer gives exactly what json_dumps gives with the flags it
+ * replaces: on values of every kind, escapes, reals and nesting. */
+static void same_as_jansson(const json_t *v)
+{
+	char *want = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10) |
+				       JSON_ENCODE_ANY);
+	struct po_buf got = PO_BUF_INIT;
+
+	assert_non_null(want);
+	po_json_dump_results(&got, v);
+	assert_string_equal(got.data, want);
+	free(want);
+	po_buf_release(&got);
+}
+
+static void test_json_dump_results_matches_jansson(void **state)
+{
+	static const double reals[] = {
+		0.0, -0.0, 1.0, -1.5, 0.1, 1.0 / 3.0, 56.41428571428571, 1e20, 1.5e-7, 123456789012.0,
+		-2.5e-300, 1e300, 9.999999999e9, 100.0, 4.0e-5,
+	};
+	json_t *doc = json_pack("{s:s, s:i, s:I, s:b, s:b, s:n, s:[], s:{}, s:[i, s, [], {}, [i, [i]]]}",
+				"zeta", "last", "alpha", 1, "big", (json_int_t)-9007199254740993LL,
+				"t", 1, "f", 0, "nothing", "empty_list", "empty_obj", "mixed", 7,
+				"x", 1, 2);
+	json_t *reals_a = json_array();
+	struct po_buf b = PO_BUF_INIT;
+
+	(void)state;
+	assert_non_null(doc);
+	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++)
+		json_array_append_new(reals_a, json_real(reals[i]));
+	json_object_set_new(doc, "reals", reals_a);
+	json_object_set_new(doc, "escapes",
+			    json_string("q\" b\\ / \b\f\n\r\t \x01\x1f\x7f caf\xc3\xa9 \xe2\x80\xa8"));
+	json_object_set_new(doc, "with nul", json_stringn("a\0b", 3));
+	json_object_set_new(doc, "B upper before lower", json_true());
+	json_object_set_new(doc, "", json_string("empty key"));
+	same_as_jansson(doc);
+	same_as_jansson(reals_a);
+	json_decref(doc);
+
+	/* A real run's files, read back and written again. */
+	{
+		const char *files[] = { "optimization_final_results.json", "evaluation_iteration_001.json",
+					"config_pr-faq-validator.json", "test_cases_pr-faq-validator.json" };
+		struct po_run_options o;
+		struct po_experiment *e = NULL;
+		struct po_err err = { 0 };
+		char dir[] = "/tmp/po-dump-XXXXXX", cwd[4096];
+
+		assert_non_null(mkdtemp(dir));
+		assert_non_null(getcwd(cwd, sizeof(cwd)));
+		assert_int_equal(chdir(dir), 0);
+		po_run_options_init(&o);
+		o.project = "pr-faq-validator";
+		o.max_iterations = 2;
+		o.write_report = false;
+		assert_int_equal(po_experiment_new(&e, &o, &err), 0);
+		assert_int_equal(po_experiment_run(e, &err), 0);
+		po_experiment_free(e);
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			json_t *v = NULL;
+
+			po_buf_reset(&b);
+			po_buf_addf(&b, "prompt_tuning_results_pr-faq-validator/%s", files[i]);
+			assert_int_equal(po_json_load_file(b.data, &v, &err), 0);
+			same_as_jansson(v);
+			json_decref(v);
+		}
+		assert_int_equal(chdir(cwd), 0);
+		po_buf_reset(&b);
+		po_buf_addf(&b, "rm -rf '%s'", dir);
+		assert_int_equal(system(b.data), 0);
+	}
+	po_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_rng_normal_moments),
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_json_dump_results_matches_jansson),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
