@@ -151,8 +151,7 @@ static bool eval_from_json(const json_t *o, const struct po_project *p, struct p
 
 int po_checkpoint_write(const char *dir, const struct po_checkpoint *ck, struct po_err *err)
 {
-	struct po_buf path = PO_BUF_INIT;
-	char *text;
+	struct po_buf path = PO_BUF_INIT, text = PO_BUF_INIT;
 	json_t *o;
 	int ret;
 
@@ -167,12 +166,11 @@ int po_checkpoint_write(const char *dir, const struct po_checkpoint *ck, struct 
 	if (!o)
 		return po_error(err, PO_EFAIL, "cannot build the checkpoint (a score is not a number)");
 	po_fs_join(&path, dir, PO_CHECKPOINT_FILE);
-	/* Compact and unsorted: it is replaced after every iteration and read
-	 * by a program, and sorting and indenting cost more than the rest. */
-	text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
-	ret = text ? po_fs_replace(path.data, text, strlen(text), false, err) :
-		     po_error(err, PO_EFAIL, "cannot build the checkpoint");
-	free(text);
+	/* Every double exactly: a resumed run compares scores with these. */
+	po_json_dump_exact(&text, o);
+	po_buf_addch(&text, '\n');
+	ret = po_fs_replace(path.data, text.data, text.len, false, err);
+	po_buf_release(&text);
 	json_decref(o);
 	po_buf_release(&path);
 	return ret;

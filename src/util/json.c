@@ -84,12 +84,12 @@ static void dump_string(struct po_buf *b, const char *s, size_t len)
 	po_buf_addch(b, '"');
 }
 
-/* jansson's reals: %.10g, ".0" when it would read back as an integer, and
+/* jansson's reals: %.<precision>g, ".0" when it would read back as an integer, and
  * exponents without '+' or leading zeros. */
-static void dump_real(struct po_buf *b, double v)
+static void dump_real(struct po_buf *b, double v, int precision)
 {
 	char num[64], *e;
-	int n = snprintf(num, sizeof(num), "%.10g", v);
+	int n = snprintf(num, sizeof(num), "%.*g", precision, v);
 
 	if (n < 0 || (size_t)n >= sizeof(num) - 3)
 		return;
@@ -123,7 +123,7 @@ static void indent(struct po_buf *b, int depth)
 		po_buf_add(b, "  ", 2);
 }
 
-static void dump_value(struct po_buf *b, const json_t *v, int depth)
+static void dump_value(struct po_buf *b, const json_t *v, int depth, int precision)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: {
@@ -147,7 +147,7 @@ static void dump_value(struct po_buf *b, const json_t *v, int depth)
 			indent(b, depth + 1);
 			dump_string(b, keys[i], strlen(keys[i]));
 			po_buf_add(b, ": ", 2);
-			dump_value(b, json_object_get(v, keys[i]), depth + 1);
+			dump_value(b, json_object_get(v, keys[i]), depth + 1, precision);
 		}
 		indent(b, depth);
 		po_buf_addch(b, '}');
@@ -166,7 +166,7 @@ static void dump_value(struct po_buf *b, const json_t *v, int depth)
 			if (i)
 				po_buf_addch(b, ',');
 			indent(b, depth + 1);
-			dump_value(b, json_array_get(v, i), depth + 1);
+			dump_value(b, json_array_get(v, i), depth + 1, precision);
 		}
 		indent(b, depth);
 		po_buf_addch(b, ']');
@@ -179,7 +179,7 @@ static void dump_value(struct po_buf *b, const json_t *v, int depth)
 		po_buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		return;
 	case JSON_REAL:
-		dump_real(b, json_real_value(v));
+		dump_real(b, json_real_value(v), precision);
 		return;
 	case JSON_TRUE:
 		po_buf_adds(b, "true");
@@ -195,7 +195,12 @@ static void dump_value(struct po_buf *b, const json_t *v, int depth)
 
 void po_json_dump_results(struct po_buf *out, const json_t *v)
 {
-	dump_value(out, v, 0);
+	dump_value(out, v, 0, 10);
+}
+
+void po_json_dump_exact(struct po_buf *out, const json_t *v)
+{
+	dump_value(out, v, 0, 17);
 }
 
 int po_json_write_file_ex(const char *path, const json_t *v, bool durable, struct po_err *err)
@@ -205,7 +210,7 @@ int po_json_write_file_ex(const char *path, const json_t *v, bool durable, struc
 
 	if (!v)
 		return po_error(err, PO_EFAIL, "cannot encode JSON for '%s'", path);
-	dump_value(&b, v, 0);
+	dump_value(&b, v, 0, 10);
 	po_buf_addch(&b, '\n');
 	ret = po_fs_replace(path, b.data, b.len, durable, err);
 	po_buf_release(&b);

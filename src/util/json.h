@@ -24,6 +24,8 @@ int po_json_write_file_ex(const char *path, const json_t *v, bool durable, struc
  * reals with 10 significant digits (what json_dumps gives with those flags),
  * no newline at the end. */
 void po_json_dump_results(struct po_buf *out, const json_t *v);
+/* The same with 17 significant digits: every double reads back exactly. */
+void po_json_dump_exact(struct po_buf *out, const json_t *v);
 /* Returns a new compact string (sorted keys); the caller frees it. */
 char *po_json_dumps_compact(const json_t *v);
 

@@ -576,6 +576,14 @@ static void test_json_dump_results_matches_jansson(void **state)
 	json_object_set_new(doc, "", json_string("empty key"));
 	same_as_jansson(doc);
 	same_as_jansson(reals_a);
+	{
+		char *want = json_dumps(reals_a, JSON_INDENT(2) | JSON_SORT_KEYS |
+						 JSON_REAL_PRECISION(17));
+		po_buf_reset(&b);
+		po_json_dump_exact(&b, reals_a);
+		assert_string_equal(b.data, want);
+		free(want);
+	}
 	json_decref(doc);
 
 	/* A real run's files, read back and written again. */
