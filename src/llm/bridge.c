@@ -369,9 +369,10 @@ out:
 /* ---- JSON ---- */
 
 /*
- * Bridge files are written here rather than by json_dumps(): the same text
- * (indented by 2, keys sorted, reals with 15 significant digits) for a
- * fraction of the work, which counts with two files per LLM call.
+ * Bridge files are written with po_json_dump() rather than json_dumps(): the
+ * same text (indented by 2, keys sorted, reals with 15 significant digits)
+ * for a fraction of the work, which counts with two files per LLM call.
+ * Requests are written field by field, without building a json_t.
  */
 static void indent(struct po_buf *b, int depth)
 {
@@ -380,120 +381,11 @@ static void indent(struct po_buf *b, int depth)
 		po_buf_add(b, "  ", 2);
 }
 
-/* As jansson writes a real with JSON_REAL_PRECISION(15). */
-static void add_real(struct po_buf *b, double v)
-{
-	char num[40], *e;
-	int n;
-
-	if (!isfinite(v)) {
-		po_buf_adds(b, "null");
-		return;
-	}
-	n = snprintf(num, sizeof(num) - 2, "%.15g", v);
-	if (!strchr(num, '.') && !strchr(num, 'e'))
-		memcpy(num + n, ".0", 3); /* still a real when read back */
-	if ((e = strchr(num, 'e'))) {
-		/* No '+' and no leading zeros in the exponent: 1e+20 -> 1e20,
-		 * 1e-05 -> 1e-5. */
-		char *start = e + 1, *end = e + 2;
-
-		if (*start == '-')
-			start++;
-		while (*end == '0')
-			end++;
-		if (end != start)
-			memmove(start, end, strlen(end) + 1);
-	}
-	po_buf_adds(b, num);
-}
-
-static int cmp_key(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void add_value(struct po_buf *b, const json_t *v, int depth);
-
-static void add_object(struct po_buf *b, const json_t *v, int depth)
-{
-	const char *small[32], **keys = small, *key;
-	size_t n = json_object_size(v), i = 0;
-	json_t *val;
-
-	if (!n) {
-		po_buf_adds(b, "{}");
-		return;
-	}
-	if (n > PO_ARRAY_SIZE(small))
-		keys = po_xcalloc(n, sizeof(*keys));
-	json_object_foreach((json_t *)v, key, val)
-		keys[i++] = key;
-	qsort(keys, n, sizeof(*keys), cmp_key);
-	po_buf_addch(b, '{');
-	for (i = 0; i < n; i++) {
-		if (i)
-			po_buf_addch(b, ',');
-		indent(b, depth + 1);
-		po_json_escape(b, keys[i]);
-		po_buf_add(b, ": ", 2);
-		add_value(b, json_object_get(v, keys[i]), depth + 1);
-	}
-	indent(b, depth);
-	po_buf_addch(b, '}');
-	if (keys != small)
-		free(keys);
-}
-
-static void add_value(struct po_buf *b, const json_t *v, int depth)
-{
-	size_t n;
-
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		add_object(b, v, depth);
-		break;
-	case JSON_ARRAY:
-		n = json_array_size(v);
-		if (!n) {
-			po_buf_adds(b, "[]");
-			break;
-		}
-		po_buf_addch(b, '[');
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				po_buf_addch(b, ',');
-			indent(b, depth + 1);
-			add_value(b, json_array_get(v, i), depth + 1);
-		}
-		indent(b, depth);
-		po_buf_addch(b, ']');
-		break;
-	case JSON_STRING:
-		po_json_escape(b, json_string_value(v));
-		break;
-	case JSON_INTEGER:
-		po_buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		add_real(b, json_real_value(v));
-		break;
-	case JSON_TRUE:
-		po_buf_adds(b, "true");
-		break;
-	case JSON_FALSE:
-		po_buf_adds(b, "false");
-		break;
-	default:
-		po_buf_adds(b, "null");
-	}
-}
-
 char *po_bridge_dumps(const json_t *j)
 {
 	struct po_buf b = PO_BUF_INIT;
 
-	add_value(&b, j, 0);
+	po_json_dump(&b, j, 0, 15);
 	po_buf_addch(&b, '\n');
 	return po_buf_detach(&b);
 }
@@ -521,7 +413,7 @@ void po_bridge_request_text(struct po_buf *out, const struct po_llm_request *req
 	po_buf_addf(out, "%d", req->max_tokens);
 	add_key(out, "metadata", 1, &first);
 	if (req->metadata && json_is_object(req->metadata))
-		add_object(out, req->metadata, 1);
+		po_json_dump(out, req->metadata, 1, 15);
 	else
 		po_buf_adds(out, "{}");
 	add_key(out, "model", 1, &first);
@@ -546,7 +438,7 @@ void po_bridge_request_text(struct po_buf *out, const struct po_llm_request *req
 			po_json_escape(out, hint->catalogue);
 		}
 		add_key(out, "noise", 2, &f2);
-		add_real(out, hint->noise);
+		po_json_add_real(out, hint->noise, 15);
 		add_key(out, "seed", 2, &f2);
 		/* As json_integer() has it: a JSON reader takes signed 64 bits. */
 		po_buf_addf(out, "%" JSON_INTEGER_FORMAT, (json_int_t)hint->seed);
@@ -556,7 +448,7 @@ void po_bridge_request_text(struct po_buf *out, const struct po_llm_request *req
 	add_key(out, "system_prompt", 1, &first);
 	po_json_escape(out, req->system);
 	add_key(out, "temperature", 1, &first);
-	add_real(out, req->temperature);
+	po_json_add_real(out, req->temperature, 15);
 	add_key(out, "timestamp", 1, &first);
 	po_buf_addf(out, "%lld", (long long)po_time_unix());
 	po_buf_add(out, "\n}\n", 3);

@@ -167,7 +167,7 @@ int po_checkpoint_write(const char *dir, const struct po_checkpoint *ck, struct 
 		return po_error(err, PO_EFAIL, "cannot build the checkpoint (a score is not a number)");
 	po_fs_join(&path, dir, PO_CHECKPOINT_FILE);
 	/* Every double exactly: a resumed run compares scores with these. */
-	po_json_dump_exact(&text, o);
+	po_json_dump(&text, o, 0, 17);
 	po_buf_addch(&text, '\n');
 	ret = po_fs_replace(path.data, text.data, text.len, false, err);
 	po_buf_release(&text);

@@ -4,6 +4,7 @@
  */
 #include "util/json.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,11 +87,16 @@ static void dump_string(struct po_buf *b, const char *s, size_t len)
 
 /* jansson's reals: %.<precision>g, ".0" when it would read back as an integer, and
  * exponents without '+' or leading zeros. */
-static void dump_real(struct po_buf *b, double v, int precision)
+void po_json_add_real(struct po_buf *b, double v, int precision)
 {
 	char num[64], *e;
-	int n = snprintf(num, sizeof(num), "%.*g", precision, v);
+	int n;
 
+	if (!isfinite(v)) {
+		po_buf_adds(b, "null");
+		return;
+	}
+	n = snprintf(num, sizeof(num), "%.*g", precision, v);
 	if (n < 0 || (size_t)n >= sizeof(num) - 3)
 		return;
 	if (!strchr(num, '.') && !strchr(num, 'e')) {
@@ -179,7 +185,7 @@ static void dump_value(struct po_buf *b, const json_t *v, int depth, int precisi
 		po_buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		return;
 	case JSON_REAL:
-		dump_real(b, json_real_value(v), precision);
+		po_json_add_real(b, json_real_value(v), precision);
 		return;
 	case JSON_TRUE:
 		po_buf_adds(b, "true");
@@ -193,14 +199,9 @@ static void dump_value(struct po_buf *b, const json_t *v, int depth, int precisi
 	}
 }
 
-void po_json_dump_results(struct po_buf *out, const json_t *v)
+void po_json_dump(struct po_buf *out, const json_t *v, int depth, int precision)
 {
-	dump_value(out, v, 0, 10);
-}
-
-void po_json_dump_exact(struct po_buf *out, const json_t *v)
-{
-	dump_value(out, v, 0, 17);
+	dump_value(out, v, depth, precision);
 }
 
 int po_json_write_file_ex(const char *path, const json_t *v, bool durable, struct po_err *err)

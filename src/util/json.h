@@ -20,12 +20,16 @@ int po_json_load_text(const char *name, const char *text, size_t len, json_t **o
 int po_json_write_file(const char *path, const json_t *v, struct po_err *err);
 /* The same, durable or not (see po_fs_replace). */
 int po_json_write_file_ex(const char *path, const json_t *v, bool durable, struct po_err *err);
-/* Appends v as the results files write it: 2-space indent, sorted keys,
- * reals with 10 significant digits (what json_dumps gives with those flags),
- * no newline at the end. */
-void po_json_dump_results(struct po_buf *out, const json_t *v);
-/* The same with 17 significant digits: every double reads back exactly. */
-void po_json_dump_exact(struct po_buf *out, const json_t *v);
+/*
+ * Appends v as json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS |
+ * JSON_REAL_PRECISION(precision)) writes it, byte for byte, without the
+ * final newline; depth > 0 indents it as a value nested that deep. The
+ * results files use precision 10 (po_json_write_file), the checkpoint 17
+ * (every double reads back exactly), the bridge files 15.
+ */
+void po_json_dump(struct po_buf *out, const json_t *v, int depth, int precision);
+/* A real as those write it ("null" when not finite). */
+void po_json_add_real(struct po_buf *out, double v, int precision);
 /* Returns a new compact string (sorted keys); the caller frees it. */
 char *po_json_dumps_compact(const json_t *v);
 

@@ -37,8 +37,14 @@ n=0; while [ ! -f killed/evaluation_iteration_002.json ] && [ $n -lt 200 ]; do s
 first=$(rpid out.txt)
 [ -n "$first" ] || die "no responder pid"
 kill -KILL "$first"
-n=0; while [ ! -f killed/evaluation_iteration_006.json ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
-[ -f killed/evaluation_iteration_006.json ] || { cat err.txt; die "the run did not go on after the responder was killed"; }
+# The run is fast: it may be many iterations further by now. Wait for it to
+# notice, then for one more iteration than it had done when it noticed.
+n=0; while ! grep -q "was killed by signal 9" err.txt && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+grep -q "was killed by signal 9" err.txt || { cat err.txt; die "the run did not notice the responder was killed"; }
+last=$(ls killed | sed -n 's/^evaluation_iteration_\([0-9]*\).json$/\1/p' | sort -n | tail -n 1)
+next=$(printf '%03d' $(( $(echo "$last" | sed 's/^0*//;s/^$/0/') + 2 )))
+n=0; while [ ! -f killed/evaluation_iteration_$next.json ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+[ -f killed/evaluation_iteration_$next.json ] || { cat err.txt; die "the run did not go on after the responder was killed"; }
 kill -INT $run
 wait $run
 code=$?

@@ -22,10 +22,12 @@ expect_no_grep out.txt "=== Iteration 8/20 ==="
 same full part || die "the resumed run differs from the uninterrupted one"
 
 # a run killed (SIGKILL) in the middle: through the bridge, answered by a
-# responder of our own, killed once a few iterations are on disk
+# responder of our own, killed once a few iterations are on disk (200
+# iterations, so that a loaded machine cannot let it finish first)
+expect_exit 0 "$PO" run --project $P --provider sim --iterations 200 --no-convergence --no-report --results-dir full200
 "$PO" respond --project $P --continuous >resp.txt 2>&1 &
 resp=$!
-"$PO" run --project $P --iterations 20 --no-convergence --no-report --results-dir killed \
+"$PO" run --project $P --iterations 200 --no-convergence --no-report --results-dir killed \
 	--no-auto-responder >run.txt 2>&1 &
 run=$!
 n=0
@@ -36,9 +38,9 @@ kill -TERM $resp
 wait $resp
 [ -e killed/checkpoint.json ] || die "no checkpoint after the kill"
 [ ! -e killed/optimization_final_results.json ] || die "the killed run finished before it was killed (machine too fast?)"
-expect_exit 0 "$PO" run --project $P --provider sim --iterations 20 --no-convergence --no-report --results-dir killed --resume
+expect_exit 0 "$PO" run --project $P --provider sim --iterations 200 --no-convergence --no-report --results-dir killed --resume
 expect_grep out.txt "Resuming after iteration "
-same full killed || die "the run resumed after SIGKILL differs from the uninterrupted one"
+same full200 killed || die "the run resumed after SIGKILL differs from the uninterrupted one"
 
 # Ctrl-C says how to go on
 expect_exit 0 "$PO" run --project $P --provider sim --iterations 3 --no-report --results-dir conv --patience 1
