@@ -43,7 +43,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"queue": [], "requests": 0, "by_path": {}, "in_flight": 0, "max_in_flight": 0,
+STATE = {"queue": [], "requests": 0, "temperature_refused": 0, "by_path": {}, "in_flight": 0,
+         "max_in_flight": 0,
          "flaky": {}, "last_headers": {}, "statuses": {}, "connections": 0,
          "last_body": None}
 OPTS = None
@@ -146,7 +147,8 @@ def control(path, raw):
             return 200, {"queued": len(STATE["queue"])}
     if path == "/_mock/reset":
         with LOCK:
-            STATE.update(queue=[], requests=0, by_path={}, max_in_flight=0, flaky={},
+            STATE.update(queue=[], requests=0, temperature_refused=0, by_path={},
+                         max_in_flight=0, flaky={},
                          last_headers={}, statuses={}, connections=0)
         return 200, {"ok": True}
     return 404, {"error": "no such control"}
@@ -252,6 +254,8 @@ def plan(api, headers, raw, rid):
         return json_reply(status, error_body(api, etype, msg, b), extra, delay)
     model = req.get("model") or ""
     if "no-temp" in model and "temperature" in req:
+        with LOCK:
+            STATE["temperature_refused"] += 1
         return json_reply(400, error_body(api, "invalid_request_error",
                                           "temperature is not supported with this model", b),
                           extra, delay)
