@@ -3,16 +3,9 @@
 # config with its real-API experiment, and --budget-usd shared by parallel
 # experiments never overshot (calls in flight hold their estimated cost).
 KEY=sk-ant-batch-Q81FAKEkey0x
-MOCK=$HERE/../mock/mock_llm.py
-python3 "$MOCK" --port-file port.txt --api-key "$KEY" >/dev/null 2>mock.err &
-MOCK_PID=$!
-trap 'kill $MOCK_PID 2>/dev/null' EXIT
-n=0
-while [ ! -s port.txt ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
-[ -s port.txt ] || die "mock server did not start: $(cat mock.err)"
-unset OPENAI_API_KEY OPENAI_BASE_URL
+start_mock "$KEY"
 ANTHROPIC_API_KEY=$KEY
-ANTHROPIC_BASE_URL=http://127.0.0.1:$(cat port.txt)
+ANTHROPIC_BASE_URL=$URL
 export ANTHROPIC_API_KEY ANTHROPIC_BASE_URL
 
 # The seed's config: the real-API experiment runs, priced.
@@ -57,7 +50,7 @@ PY
 # Calls in flight are shared too: --jobs 4 x concurrency 4 puts at most 4 calls
 # at once to the provider (+1: the mock counts a call until its handler
 # returns, after the answer left), not 16.
-python3 "$MOCK" --port-file port2.txt --api-key "$KEY" --latency-ms 30 >/dev/null 2>mock2.err &
+python3 "$HERE/../mock/mock_llm.py" --port-file port2.txt --api-key "$KEY" --latency-ms 30 >/dev/null 2>mock2.err &
 MOCK2_PID=$!
 trap 'kill $MOCK_PID $MOCK2_PID 2>/dev/null' EXIT
 n=0

@@ -4,16 +4,7 @@
 # concurrently, a failing call is answered with an error naming the cause and
 # --max-attempts, a key is required, and a whole run goes through it.
 KEY=sk-gw-Tq52SECRETkey1
-MOCK=$HERE/../mock/mock_llm.py
-python3 "$MOCK" --port-file port.txt --api-key "$KEY" >/dev/null 2>mock.err &
-MOCK_PID=$!
-trap 'kill $MOCK_PID 2>/dev/null' EXIT
-n=0
-while [ ! -s port.txt ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
-[ -s port.txt ] || die "mock server did not start: $(cat mock.err)"
-URL=http://127.0.0.1:$(cat port.txt)
-unset OPENAI_API_KEY OPENAI_BASE_URL ANTHROPIC_API_KEY ANTHROPIC_BASE_URL
-stat_of() { python3 -c "import json,urllib.request as u; print(json.load(u.urlopen('$URL/_mock/stats'))['$1'])"; }
+start_mock "$KEY"
 reset() { python3 -c "import urllib.request as u; u.urlopen(u.Request('$URL/_mock/reset', data=b'{}'))"; }
 
 # No key, or one the API refuses: the gateway stops (exit 8) and gives the
@@ -44,9 +35,9 @@ expect_grep out.txt "request_0001.json run gw generate: answered in"
 expect_grep out.txt "request_0009.json generate: error: openai: HTTP 500 api_error: Internal server error (request req_mock_"
 expect_grep out.txt "2 attempts); the server failed; try again later or raise --max-attempts"
 expect_grep out.txt "answered 9 requests (1 error, 0 taken over)"
-inflight=$(stat_of max_in_flight)
+inflight=$(mock_stat max_in_flight)
 [ "$inflight" -ge 4 ] || die "the gateway sent the requests one at a time (max in flight $inflight)"
-[ "$(stat_of requests)" -eq 10 ] || die "expected 8 calls + 2 attempts, the mock got $(stat_of requests)"
+[ "$(mock_stat requests)" -eq 10 ] || die "expected 8 calls + 2 attempts, the mock got $(mock_stat requests)"
 python3 - <<'PY' || die "bad gateway responses"
 import json
 d = ".g/llm_responses/"
@@ -73,7 +64,7 @@ expect_exit 0 "$PO" run --project pr-faq-validator --iterations 2 --no-report --
 kill -TERM $gw
 wait $gw || die "gateway exit $?: $(cat gw.txt)"
 [ "$(json_get viagw/optimization_final_results.json "['iterations_run']")" = 2 ] || die "not 2 iterations"
-[ "$(stat_of requests)" -gt 20 ] || die "the run's calls did not reach the mock"
+[ "$(mock_stat requests)" -gt 20 ] || die "the run's calls did not reach the mock"
 # no key in any file left behind
 if grep -rlaF -e "$KEY" . >leaks.txt 2>/dev/null; then
 	die "API key found in: $(cat leaks.txt)"

@@ -6,15 +6,7 @@
 # cleanly (exit 12) and how to go on, a key read from .env, and no API key in
 # any file or message the runs leave behind.
 KEY=sk-ant-cache-Wd73FAKEkey0x
-MOCK=$HERE/../mock/mock_llm.py
-python3 "$MOCK" --port-file port.txt --api-key "$KEY" >/dev/null 2>mock.err &
-MOCK_PID=$!
-trap 'kill $MOCK_PID 2>/dev/null' EXIT
-n=0
-while [ ! -s port.txt ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
-[ -s port.txt ] || die "mock server did not start: $(cat mock.err)"
-URL=http://127.0.0.1:$(cat port.txt)
-unset ANTHROPIC_API_KEY ANTHROPIC_BASE_URL OPENAI_API_KEY OPENAI_BASE_URL
+start_mock "$KEY"
 # Every command's output is kept in printed.log (expect_exit writes out.txt
 # and err.txt afresh each time), so the key search at the end reads all that
 # was printed.
@@ -26,7 +18,7 @@ expect_exit() {
 	[ "$got" -eq "$want" ] || { cat out.txt err.txt; die "'$*' exited $got, expected $want"; }
 }
 
-mock_requests() { python3 -c "import json,urllib.request as u; print(json.load(u.urlopen('$URL/_mock/stats'))['requests'])"; }
+mock_requests() { mock_stat requests; }
 jsonl_count() { python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if eval(sys.argv[2], {}, {'d': json.loads(l)})))" "$1" "$2"; }
 
 # The cache command.

@@ -5,15 +5,7 @@
 # and no API key in any file or message the runs leave behind.
 KEY=sk-ant-e2e-Zq81SECRETkey7
 WRONG=sk-wrong-Pp42OTHERkey9
-MOCK=$HERE/../mock/mock_llm.py
-python3 "$MOCK" --port-file port.txt --api-key "$KEY" >/dev/null 2>mock.err &
-MOCK_PID=$!
-trap 'kill $MOCK_PID 2>/dev/null' EXIT
-n=0
-while [ ! -s port.txt ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
-[ -s port.txt ] || die "mock server did not start: $(cat mock.err)"
-URL=http://127.0.0.1:$(cat port.txt)
-unset ANTHROPIC_API_KEY ANTHROPIC_BASE_URL OPENAI_API_KEY OPENAI_BASE_URL
+start_mock "$KEY"
 
 # Every command's output is kept in printed.log (expect_exit writes out.txt
 # and err.txt afresh each time), so the key search at the end reads all that
@@ -26,8 +18,8 @@ expect_exit() {
 	[ "$got" -eq "$want" ] || { cat out.txt err.txt; die "'$*' exited $got, expected $want"; }
 }
 
-mock_requests() { python3 -c "import json,urllib.request as u; print(json.load(u.urlopen('$URL/_mock/stats'))['requests'])"; }
-mock_refused() { python3 -c "import json,urllib.request as u; print(json.load(u.urlopen('$URL/_mock/stats'))['temperature_refused'])"; }
+mock_requests() { mock_stat requests; }
+mock_refused() { mock_stat temperature_refused; }
 
 # No key: a clear error before any call.
 expect_exit 8 "$PO" run --project pr-faq-validator --iterations 5 --provider anthropic

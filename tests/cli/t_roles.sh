@@ -2,16 +2,8 @@
 # Each role may have its own provider and model: from the project's config
 # ("roles") and from flags (--judge-provider, --judge-model ...), flags first.
 KEY=sk-ant-roles-Tt61FAKEkey2z
-MOCK=$HERE/../mock/mock_llm.py
-python3 "$MOCK" --port-file port.txt --api-key "$KEY" >/dev/null 2>mock.err &
-MOCK_PID=$!
-trap 'kill $MOCK_PID 2>/dev/null' EXIT
-n=0
-while [ ! -s port.txt ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
-[ -s port.txt ] || die "mock server did not start: $(cat mock.err)"
-URL=http://127.0.0.1:$(cat port.txt)
-unset ANTHROPIC_API_KEY ANTHROPIC_BASE_URL OPENAI_API_KEY OPENAI_BASE_URL
-requests() { python3 -c "import json,urllib.request as u; print(json.load(u.urlopen('$URL/_mock/stats'))['requests'])"; }
+start_mock "$KEY"
+requests() { mock_stat requests; }
 journal() { python3 -c "
 import json, collections
 c = collections.Counter((d['role'], d['provider'], d['model']) for d in map(json.loads, open('$1')))
