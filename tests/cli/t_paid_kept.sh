@@ -13,7 +13,10 @@ expect_exit 8 env ANTHROPIC_API_KEY="$KEY" ANTHROPIC_BASE_URL="$URL" "$PO" run \
 	--project pr-faq-validator --iterations 1 --provider anthropic --concurrency 1 \
 	--cache c.sqlite --no-report --results-dir r1
 expect_grep err.txt "out of credit"
-[ "$(mock_stat requests)" = 6 ] || die "expected 6 requests, the mock saw $(mock_stat requests)"
+# (6 calls; the mock may count one more when libcurl resends a request on a
+# new connection because the reused one was closed under it)
+r=$(mock_stat requests)
+[ "$r" -ge 6 ] && [ "$r" -le 7 ] || die "expected 6 requests, the mock saw $r"
 j=r1/llm_calls.jsonl
 [ "$(wc -l < $j)" = 6 ] || { cat $j; die "the journal does not hold the 6 calls made"; }
 [ "$(grep -c '"error":null' $j)" = 5 ] || { cat $j; die "the 5 answers are not journaled as answers"; }
