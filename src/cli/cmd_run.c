@@ -221,18 +221,17 @@ int cmd_run(int argc, char **argv)
 			o.base_url = v;
 			continue;
 		case OPT_CONCURRENCY:
-			if (cli_parse_long("--concurrency", v, 1, 4096, &n) < 0)
+			if (cli_parse_int("--concurrency", v, 1, CLI_MAX_CONCURRENCY, &o.concurrency) < 0)
 				return 2;
-			o.concurrency = (int)n;
 			continue;
 		case OPT_TIMEOUT:
-			if (cli_parse_double("--timeout", v, 0.001, 86400, &o.timeout_seconds) < 0)
+			if (cli_parse_double("--timeout", v, CLI_MIN_TIMEOUT_S, CLI_MAX_TIMEOUT_S,
+					     &o.timeout_seconds) < 0)
 				return 2;
 			continue;
 		case OPT_MAX_ATTEMPTS:
-			if (cli_parse_long("--max-attempts", v, 1, 100, &n) < 0)
+			if (cli_parse_int("--max-attempts", v, 1, CLI_MAX_ATTEMPTS, &o.max_attempts) < 0)
 				return 2;
-			o.max_attempts = (int)n;
 			continue;
 		case OPT_CACHE:
 			o.cache_path = v;

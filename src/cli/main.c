@@ -93,6 +93,16 @@ int cli_parse_long(const char *opt, const char *val, long min, long max, long *o
 	return 0;
 }
 
+int cli_parse_int(const char *opt, const char *val, long min, long max, int *out)
+{
+	long v;
+
+	if (cli_parse_long(opt, val, min, max, &v) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
 int cli_parse_u64(const char *opt, const char *val, uint64_t *out)
 {
 	char *end;
