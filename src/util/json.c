@@ -273,35 +273,8 @@ const char *po_json_type_name(const json_t *v)
 
 void po_json_escape(struct po_buf *out, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *run;
-
-	if (!s) {
+	if (!s)
 		po_buf_adds(out, "null");
-		return;
-	}
-	po_buf_addch(out, '"');
-	for (run = s; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[7];
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		po_buf_add(out, run, (size_t)(s - run));
-		run = s + 1;
-		switch (c) {
-		case '"': po_buf_adds(out, "\\\""); break;
-		case '\\': po_buf_adds(out, "\\\\"); break;
-		case '\n': po_buf_adds(out, "\\n"); break;
-		case '\r': po_buf_adds(out, "\\r"); break;
-		case '\t': po_buf_adds(out, "\\t"); break;
-		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			po_buf_add(out, esc, 6);
-		}
-	}
-	po_buf_add(out, run, (size_t)(s - run));
-	po_buf_addch(out, '"');
+	else
+		dump_string(out, s, strlen(s));
 }

@@ -39,7 +39,8 @@ double po_json_num(const json_t *obj, const char *key, double dflt);
 long long po_json_int(const json_t *obj, const char *key, long long dflt);
 int po_json_bool(const json_t *obj, const char *key, int dflt);
 /* Appends s as a JSON string literal (quotes included; NULL gives null).
- * Bytes >= 0x80 are copied as they are: the caller passes UTF-8. */
+ * Bytes >= 0x80 are copied as they are: the caller passes UTF-8. Escapes
+ * as jansson writes them (po_json_dump uses the same). */
 void po_json_escape(struct po_buf *out, const char *s);
 
 /* Name of a JSON value's type for messages: "a string", "an array", ... */
