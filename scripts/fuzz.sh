@@ -10,7 +10,7 @@ mkdir -p "$OUT"
 python3 scripts/embed.py projects "$OUT/embedded.c" pr-faq-validator/test_cases.json \
 	pr-faq-validator/prompts.json pr-faq-validator/config.json scaffold/test_cases.json \
 	scaffold/prompts.json scaffold/config.json ../data/prices.json
-SRC=$(ls src/util/*.c src/llm/*.c src/eval/*.c src/opt/*.c src/run/*.c src/report/*.c)
+SRC=$(find src -name '*.c' ! -path 'src/cli/*' | sort)
 for f in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$f" .c)
 	clang -g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \

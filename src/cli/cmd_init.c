@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "run/project.h"
+#include "core/project.h"
 
 static void init_usage(FILE *f)
 {

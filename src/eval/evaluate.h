@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "llm/llm.h"
-#include "run/project.h"
+#include "core/project.h"
 
 struct po_case_result {
 	const struct po_test_case *tc;

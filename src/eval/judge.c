@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "run/project.h"
+#include "core/project.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/mem.h"

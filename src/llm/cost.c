@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/project.h"
+#include "util/embedded.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"

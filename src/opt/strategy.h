@@ -12,7 +12,7 @@
 
 #include "eval/evaluate.h"
 #include "llm/llm.h"
-#include "run/project.h"
+#include "core/project.h"
 
 struct po_candidate {
 	json_t *prompts;   /* object name -> template (own reference) */

@@ -14,7 +14,7 @@
 
 #include "eval/evaluate.h"
 #include "llm/llm.h"
-#include "run/project.h"
+#include "core/project.h"
 
 #define PO_CHECKPOINT_FILE "checkpoint.json"
 

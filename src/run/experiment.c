@@ -23,7 +23,7 @@
 #include "promptopt.h"
 #include "report/report.h"
 #include "run/checkpoint.h"
-#include "run/project.h"
+#include "core/project.h"
 #include "run/results.h"
 #include "util/buf.h"
 #include "util/err.h"

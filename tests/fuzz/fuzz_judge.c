@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "eval/judge.h"
-#include "run/project.h"
+#include "core/project.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for run/project validation: the bytes are, in turn, the
+ * libFuzzer target for core/project validation: the bytes are, in turn, the
  * test cases file, the prompts file and the config file of a project whose
  * other two files are the scaffold's. Validation must never crash or leak,
  * must fail with a message that points into the file (file:line:col), and
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/project.h"
+#include "core/project.h"
 #include "util/jsonpos.h"
 
 static void check_loaded(const struct po_project *p)

@@ -15,7 +15,7 @@
 
 #include "eval/evaluate.h"
 #include "llm/llm.h"
-#include "run/project.h"
+#include "core/project.h"
 #include "util/mem.h"
 
 /* The scripted provider answers by test case id (from the request metadata). */

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "eval/judge.h"
-#include "run/project.h"
+#include "core/project.h"
 #include "util/mem.h"
 
 #define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))

@@ -1,5 +1,5 @@
 /*
- * Unit tests for run/project: creating projects (built in, scaffold, prompts
+ * Unit tests for core/project: creating projects (built in, scaffold, prompts
  * from prompts/NAME.txt), loading them, and the exact file:line:col message a
  * user gets for each kind of bad input. Every test runs in its own
  * temporary folder.
@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "run/project.h"
+#include "core/project.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/json.h"

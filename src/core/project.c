@@ -3,7 +3,7 @@
  * loading them with every check done up front, so that a run never fails
  * half-way on a typo. Shape errors point at file:line:col via util/jsonpos.
  */
-#include "run/project.h"
+#include "core/project.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include "llm/provider.h"
 #include "opt/strategy.h"
 #include "util/buf.h"
+#include "util/embedded.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -127,16 +128,6 @@ static char *project_file(const char *dir, const char *kind, const char *name)
 
 	po_buf_addf(&b, "%s/%s_%s.json", dir, kind, name);
 	return po_buf_detach(&b);
-}
-
-const struct po_embedded_file *po_embedded_find(const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < po_embedded_files_count; i++)
-		if (!strcmp(po_embedded_files[i].path, path))
-			return &po_embedded_files[i];
-	return NULL;
 }
 
 static const struct po_embedded_file *embedded(const char *project, const char *file)

@@ -115,14 +115,4 @@ int po_project_parse_test_cases(const char *path, const char *text, size_t len,
 				struct po_test_case **cases, size_t *ncases, struct po_err *err);
 void po_test_cases_free(struct po_test_case *cases, size_t n);
 
-/* Embedded files (generated at build time from projects/). */
-struct po_embedded_file {
-	const char *path; /* e.g. "pr-faq-validator/test_cases.json" */
-	const char *data;
-	size_t len;
-};
-extern const struct po_embedded_file po_embedded_files[];
-extern const size_t po_embedded_files_count;
-const struct po_embedded_file *po_embedded_find(const char *path);
-
 #endif
