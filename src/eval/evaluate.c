@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/judge.h"
 #include "eval/render.h"
+#include "eval/scorer.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -42,19 +42,7 @@ struct slot {
 	char *user;            /* rendered user prompt */
 	char *system;          /* rendered system prompt or NULL */
 	json_t *gen_meta;
-	json_t *judge_meta;
-	char *judge_prompt;
 };
-
-static json_t *rubric_json(const struct po_rubric *r)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < r->n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:f}", "key", r->criteria[i].key,
-						   "weight", r->criteria[i].weight));
-	return a;
-}
 
 static void set_error(struct po_case_result *res, const char *what, const char *detail)
 {
@@ -66,27 +54,27 @@ static void set_error(struct po_case_result *res, const char *what, const char *
 	res->ok = false;
 }
 
-/* Renders the candidate's templates for every case; fails for the whole candidate. */
-static int prepare_candidate(const struct po_project *p, const json_t *cand, struct slot *slots,
-			     struct po_evaluation *ev, struct po_err *err)
+/* Renders the candidate's templates for every case of its set; fails for
+ * the whole candidate. */
+static int prepare_candidate(const struct po_project *p, const struct po_eval_job *job,
+			     struct slot *slots, struct po_evaluation *ev, struct po_err *err)
 {
+	const json_t *cand = job->prompts;
 	const char *main_t = json_string_value(json_object_get(cand, p->main_prompt));
 	const char *sys_t = p->system_prompt ?
 		json_string_value(json_object_get(cand, p->system_prompt)) : NULL;
 	struct po_buf b = PO_BUF_INIT;
-	json_t *rubric = rubric_json(&p->rubric);
 	int ret = 0;
 
 	if (!main_t) {
 		ret = po_error(err, PO_EINPUT, "candidate has no prompt named '%s'", p->main_prompt);
 		goto out;
 	}
-	for (size_t i = 0; i < p->ncases; i++) {
-		const struct po_test_case *tc = &p->cases[i];
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct po_test_case *tc = ev->cases[i].tc;
 		struct slot *s = &slots[i];
 
 		s->res = &ev->cases[i];
-		s->res->tc = tc;
 		po_buf_reset(&b);
 		ret = po_render(&b, main_t, tc->inputs, p->main_prompt, tc->id, err);
 		if (ret)
@@ -103,58 +91,10 @@ static int prepare_candidate(const struct po_project *p, const json_t *cand, str
 					main_t, "inputs", tc->inputs, "test_case_id", tc->id);
 		if (sys_t)
 			json_object_set_new(s->gen_meta, "system_template", json_string(sys_t));
-		s->judge_meta = json_pack("{s:s, s:O, s:O}", "test_case_id", tc->id, "rubric",
-					  rubric, "inputs", tc->inputs);
 	}
 out:
-	json_decref(rubric);
 	po_buf_release(&b);
 	return ret;
-}
-
-static void judge_round(struct po_engine *engine, const struct po_eval_settings *st,
-			const struct po_project *p, struct slot **todo, size_t n, unsigned sample,
-			int *fatal, struct po_err *err)
-{
-	struct po_llm_request *reqs = po_xcalloc(n, sizeof(*reqs));
-	struct po_llm_response *resps = po_xcalloc(n, sizeof(*resps));
-
-	for (size_t i = 0; i < n; i++) {
-		reqs[i] = (struct po_llm_request){
-			.role = PO_ROLE_JUDGE, .model = st->models[PO_ROLE_JUDGE],
-			.temperature = st->temperature[PO_ROLE_JUDGE],
-			.max_tokens = st->max_tokens[PO_ROLE_JUDGE], .system = po_judge_system_prompt(),
-			.prompt = todo[i]->judge_prompt, .metadata = todo[i]->judge_meta, .sample = sample,
-		};
-	}
-	*fatal = po_engine_complete(engine, reqs, resps, n, err);
-	for (size_t i = 0; !*fatal && i < n; i++) {
-		struct po_case_result *res = todo[i]->res;
-		struct po_judgement j = { 0 };
-		struct po_err jerr = { 0 };
-
-		res->judge_attempts++;
-		if (!resps[i].content) {
-			set_error(res, "judge call failed", resps[i].error);
-			continue;
-		}
-		if (po_judge_parse(resps[i].content, &p->rubric, &j, &jerr) < 0) {
-			set_error(res, "judge reply unusable", jerr.msg);
-			continue;
-		}
-		res->ok = true;
-		free(res->error);
-		res->error = NULL;
-		res->score = round6(j.score);
-		res->criteria = json_incref(j.criteria);
-		res->improvements = json_incref(j.improvements);
-		res->feedback = po_xstrdup(j.feedback);
-		po_judgement_release(&j);
-	}
-	for (size_t i = 0; i < n; i++)
-		po_llm_response_release(&resps[i]);
-	free(reqs);
-	free(resps);
 }
 
 static void aggregate(struct po_evaluation *ev)
@@ -175,94 +115,109 @@ static void aggregate(struct po_evaluation *ev)
 	ev->stddev = ev->n_ok > 1 ? sqrt(sq / (double)(ev->n_ok - 1)) : 0.0;
 }
 
+/* An empty evaluation of the job's cases (every case when it names none). */
+static void init_evaluation(struct po_evaluation *ev, const struct po_project *p,
+			    const struct po_eval_job *job)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->n = job->cases ? job->cases->n : p->ncases;
+	ev->cases = po_xcalloc(ev->n ? ev->n : 1, sizeof(*ev->cases));
+	for (size_t i = 0; i < ev->n; i++)
+		ev->cases[i].tc = &p->cases[job->cases ? job->cases->idx[i] : i];
+}
+
+/* The generate calls of every live slot; outputs go into the case results. */
+static int generate(struct po_engine *engine, const struct po_eval_settings *st,
+		    struct slot **live, size_t nlive, unsigned sample, struct po_err *err)
+{
+	size_t m = nlive ? nlive : 1;
+	struct po_llm_request *reqs = po_xcalloc(m, sizeof(*reqs));
+	struct po_llm_response *resps = po_xcalloc(m, sizeof(*resps));
+	int ret;
+
+	for (size_t i = 0; i < nlive; i++)
+		reqs[i] = (struct po_llm_request){
+			.role = PO_ROLE_GENERATE, .model = st->models[PO_ROLE_GENERATE],
+			.temperature = st->temperature[PO_ROLE_GENERATE],
+			.max_tokens = st->max_tokens[PO_ROLE_GENERATE], .system = live[i]->system,
+			.prompt = live[i]->user, .metadata = live[i]->gen_meta, .sample = sample,
+		};
+	ret = po_engine_complete(engine, reqs, resps, nlive, err);
+	for (size_t i = 0; !ret && i < nlive; i++) {
+		if (!resps[i].content) {
+			set_error(live[i]->res, "generate call failed", resps[i].error);
+			continue;
+		}
+		live[i]->res->output = resps[i].content;
+		resps[i].content = NULL;
+	}
+	for (size_t i = 0; i < nlive; i++)
+		po_llm_response_release(&resps[i]);
+	free(reqs);
+	free(resps);
+	return ret;
+}
+
+int po_evaluate_jobs(struct po_engine *engine, const struct po_project *p,
+		     const struct po_eval_settings *st, const struct po_eval_job *jobs, size_t n,
+		     unsigned sample, struct po_evaluation *out, struct po_err *err)
+{
+	struct po_scorer_ctx sctx = { .engine = engine, .project = p, .settings = st,
+				      .sample = sample };
+	size_t total = 0, nlive = 0, nscore = 0;
+	struct slot *slots;
+	struct slot **live;
+	struct po_case_result **items;
+	int ret;
+
+	for (size_t c = 0; c < n; c++) {
+		init_evaluation(&out[c], p, &jobs[c]);
+		total += out[c].n;
+	}
+	slots = po_xcalloc(total ? total : 1, sizeof(*slots));
+	live = po_xcalloc(total ? total : 1, sizeof(*live));
+	items = po_xcalloc(total ? total : 1, sizeof(*items));
+	for (size_t c = 0, at = 0; c < n; at += out[c].n, c++) {
+		struct po_err cerr = { 0 };
+
+		if (prepare_candidate(p, &jobs[c], &slots[at], &out[c], &cerr) < 0) {
+			out[c].invalid = po_xstrdup(cerr.msg);
+			continue;
+		}
+		for (size_t i = 0; i < out[c].n; i++)
+			live[nlive++] = &slots[at + i];
+	}
+	ret = generate(engine, st, live, nlive, sample, err);
+	/* Outputs in hand: the scorers see the cases that generated. */
+	for (size_t i = 0; !ret && i < nlive; i++)
+		if (live[i]->res->output)
+			items[nscore++] = live[i]->res;
+	if (!ret && nscore)
+		ret = po_scorer_judge.score(&sctx, items, nscore, err);
+	for (size_t c = 0; !ret && c < n; c++)
+		aggregate(&out[c]);
+	for (size_t i = 0; i < total; i++) {
+		free(slots[i].user);
+		free(slots[i].system);
+		json_decref(slots[i].gen_meta);
+	}
+	free(slots);
+	free(live);
+	free(items);
+	return ret;
+}
+
 int po_evaluate(struct po_engine *engine, const struct po_project *p,
 		const struct po_eval_settings *st, const json_t *const *candidates, size_t n,
 		unsigned sample, struct po_evaluation *out, struct po_err *err)
 {
-	size_t total = n * p->ncases, nlive = 0;
-	struct slot *slots = po_xcalloc(total ? total : 1, sizeof(*slots));
-	struct slot **live = po_xcalloc(total ? total : 1, sizeof(*live));
-	struct po_llm_request *reqs = po_xcalloc(total ? total : 1, sizeof(*reqs));
-	struct po_llm_response *resps = po_xcalloc(total ? total : 1, sizeof(*resps));
-	struct po_buf b = PO_BUF_INIT;
-	int ret = 0;
+	struct po_eval_job *jobs = po_xcalloc(n ? n : 1, sizeof(*jobs));
+	int ret;
 
-	for (size_t c = 0; c < n; c++) {
-		struct po_err cerr = { 0 };
-
-		memset(&out[c], 0, sizeof(out[c]));
-		out[c].n = p->ncases;
-		out[c].cases = po_xcalloc(p->ncases, sizeof(*out[c].cases));
-		if (prepare_candidate(p, candidates[c], &slots[c * p->ncases], &out[c], &cerr) < 0) {
-			out[c].invalid = po_xstrdup(cerr.msg);
-			continue;
-		}
-		for (size_t i = 0; i < p->ncases; i++) {
-			struct slot *s = &slots[c * p->ncases + i];
-			reqs[nlive] = (struct po_llm_request){
-				.role = PO_ROLE_GENERATE, .model = st->models[PO_ROLE_GENERATE],
-				.temperature = st->temperature[PO_ROLE_GENERATE],
-				.max_tokens = st->max_tokens[PO_ROLE_GENERATE], .system = s->system,
-				.prompt = s->user, .metadata = s->gen_meta, .sample = sample,
-			};
-			live[nlive++] = s;
-		}
-	}
-
-	ret = po_engine_complete(engine, reqs, resps, nlive, err);
-	if (ret)
-		goto out;
-
-	/* Outputs in hand: build the judge prompts of the cases that generated. */
-	size_t njudge = 0;
-	for (size_t i = 0; i < nlive; i++) {
-		struct slot *s = live[i];
-		if (!resps[i].content) {
-			set_error(s->res, "generate call failed", resps[i].error);
-			continue;
-		}
-		s->res->output = resps[i].content;
-		resps[i].content = NULL;
-		po_buf_reset(&b);
-		po_judge_build_prompt(&b, &p->rubric, p->description, s->res->tc->inputs,
-				      s->res->output);
-		s->judge_prompt = po_xstrdup(b.data);
-		live[njudge++] = s;
-	}
-
-	/* Judge, then once more for the replies that did not parse. */
-	for (int attempt = 0; attempt < 2 && njudge; attempt++) {
-		int fatal = 0;
-		size_t again = 0;
-
-		judge_round(engine, st, p, live, njudge, sample + (unsigned)attempt * 7919u, &fatal,
-			    err);
-		if (fatal) {
-			ret = fatal;
-			goto out;
-		}
-		for (size_t i = 0; i < njudge; i++)
-			if (!live[i]->res->ok)
-				live[again++] = live[i];
-		njudge = again;
-	}
-	for (size_t c = 0; c < n; c++)
-		aggregate(&out[c]);
-out:
-	for (size_t i = 0; i < total; i++) {
-		free(slots[i].user);
-		free(slots[i].system);
-		free(slots[i].judge_prompt);
-		json_decref(slots[i].gen_meta);
-		json_decref(slots[i].judge_meta);
-	}
-	for (size_t i = 0; i < nlive; i++)
-		po_llm_response_release(&resps[i]);
-	free(slots);
-	free(live);
-	free(reqs);
-	free(resps);
-	po_buf_release(&b);
+	for (size_t i = 0; i < n; i++)
+		jobs[i].prompts = candidates[i];
+	ret = po_evaluate_jobs(engine, p, st, jobs, n, sample, out, err);
+	free(jobs);
 	return ret;
 }
 

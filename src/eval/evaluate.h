@@ -16,6 +16,7 @@
 
 #include "llm/llm.h"
 #include "core/project.h"
+#include "eval/split.h"
 
 struct po_case_result {
 	const struct po_test_case *tc;
@@ -56,6 +57,21 @@ void po_eval_settings_init(struct po_eval_settings *s);
 int po_evaluate(struct po_engine *engine, const struct po_project *p,
 		const struct po_eval_settings *settings, const json_t *const *candidates,
 		size_t n, unsigned sample, struct po_evaluation *out, struct po_err *err);
+
+/* One candidate and the cases to evaluate it on. */
+struct po_eval_job {
+	const json_t *prompts;              /* object name -> template (borrowed) */
+	const struct po_caseset *cases;     /* NULL: every test case */
+};
+
+/*
+ * Evaluates n jobs, each a candidate on its own case set, in one batch of
+ * calls (generate, then the scorers); out[i] holds the results of job i's
+ * cases, in the set's order.
+ */
+int po_evaluate_jobs(struct po_engine *engine, const struct po_project *p,
+		     const struct po_eval_settings *settings, const struct po_eval_job *jobs,
+		     size_t n, unsigned sample, struct po_evaluation *out, struct po_err *err);
 
 void po_evaluation_release(struct po_evaluation *ev);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opt/accept.h"
 #include "util/mem.h"
 
 struct po_conv_point {
@@ -65,21 +66,10 @@ void po_convergence_free(struct po_convergence *c)
 	free(c);
 }
 
-/*
- * A relative gain cannot be measured against a best of zero or below (the
- * ratio is undefined or has the wrong sign), so there any gain counts.
- * A score that does not exceed the best is never significant, even with a
- * min_improvement_percent of 0: "no change" must not reset the counter.
- */
+/* Significance is acceptance's (opt/accept.h): one definition of "better". */
 static bool is_significant(const struct po_convergence *c, double score)
 {
-	if (!(score > c->best))
-		return false;
-	if (c->best <= 0)
-		return true;
-	/* The tolerance keeps a gain of exactly the threshold (e.g. 200 -> 200.2
-	 * at 0.1 %) significant despite binary rounding. */
-	return (score - c->best) / c->best * 100.0 >= c->cfg.min_improvement_percent - 1e-9;
+	return po_accept_significant(score, c->best, c->cfg.min_improvement_percent);
 }
 
 bool po_convergence_update(struct po_convergence *c, int iteration, double score)

@@ -1,0 +1,148 @@
+/*
+ * The LLM judge as a scorer: one judge call per (case, output), all of a
+ * batch at once; a reply that does not parse is asked again once (with
+ * another sample index) and then counted as a failed evaluation.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "eval/judge.h"
+#include "eval/scorer.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+/* The sample index of the retry of unusable replies. */
+#define RETRY_SAMPLE_STEP 7919u
+
+static void set_error(struct po_case_result *res, const char *what, const char *detail)
+{
+	struct po_buf b = PO_BUF_INIT;
+
+	po_buf_addf(&b, "%s: %s", what, detail ? detail : "no detail");
+	free(res->error);
+	res->error = po_buf_detach(&b);
+	res->ok = false;
+}
+
+static json_t *rubric_json(const struct po_rubric *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:f}", "key", r->criteria[i].key,
+						   "weight", r->criteria[i].weight));
+	return a;
+}
+
+/* Takes a parsed judgement into the case result. */
+static void take(struct po_case_result *res, struct po_judgement *j)
+{
+	res->ok = true;
+	free(res->error);
+	res->error = NULL;
+	res->score = round(j->score * 1e6) / 1e6;
+	res->criteria = json_incref(j->criteria);
+	res->improvements = json_incref(j->improvements);
+	res->feedback = po_xstrdup(j->feedback);
+}
+
+/* One judge call for each of todo[0..n-1]; a negative return is fatal. */
+static int judge_round(const struct po_scorer_ctx *ctx, struct po_case_result **todo,
+		       char **prompts, json_t **metas, size_t n, unsigned sample, struct po_err *err)
+{
+	const struct po_eval_settings *st = ctx->settings;
+	struct po_llm_request *reqs = po_xcalloc(n, sizeof(*reqs));
+	struct po_llm_response *resps = po_xcalloc(n, sizeof(*resps));
+	int fatal;
+
+	for (size_t i = 0; i < n; i++) {
+		reqs[i] = (struct po_llm_request){
+			.role = PO_ROLE_JUDGE, .model = st->models[PO_ROLE_JUDGE],
+			.temperature = st->temperature[PO_ROLE_JUDGE],
+			.max_tokens = st->max_tokens[PO_ROLE_JUDGE], .system = po_judge_system_prompt(),
+			.prompt = prompts[i], .metadata = metas[i], .sample = sample,
+		};
+	}
+	fatal = po_engine_complete(ctx->engine, reqs, resps, n, err);
+	for (size_t i = 0; !fatal && i < n; i++) {
+		struct po_judgement j = { 0 };
+		struct po_err jerr = { 0 };
+
+		todo[i]->judge_attempts++;
+		if (!resps[i].content) {
+			set_error(todo[i], "judge call failed", resps[i].error);
+			continue;
+		}
+		if (po_judge_parse(resps[i].content, &ctx->project->rubric, &j, &jerr) < 0) {
+			set_error(todo[i], "judge reply unusable", jerr.msg);
+			continue;
+		}
+		take(todo[i], &j);
+		po_judgement_release(&j);
+	}
+	for (size_t i = 0; i < n; i++)
+		po_llm_response_release(&resps[i]);
+	free(reqs);
+	free(resps);
+	return fatal;
+}
+
+static int judge_score(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
+		       size_t n, struct po_err *err)
+{
+	const struct po_project *p = ctx->project;
+	size_t m = n ? n : 1, left = n;
+	struct po_case_result **todo = po_xcalloc(m, sizeof(*todo));
+	char **prompts = po_xcalloc(m, sizeof(*prompts)), **tp = po_xcalloc(m, sizeof(*tp));
+	json_t **metas = po_xcalloc(m, sizeof(*metas)), **tm = po_xcalloc(m, sizeof(*tm));
+	json_t *rubric = rubric_json(&p->rubric);
+	struct po_buf b = PO_BUF_INIT;
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		po_buf_reset(&b);
+		po_judge_build_prompt(&b, &p->rubric, p->description, items[i]->tc->inputs,
+				      items[i]->output);
+		prompts[i] = po_xstrdup(b.data);
+		metas[i] = json_pack("{s:s, s:O, s:O}", "test_case_id", items[i]->tc->id, "rubric",
+				     rubric, "inputs", items[i]->tc->inputs);
+		todo[i] = items[i];
+		tp[i] = prompts[i];
+		tm[i] = metas[i];
+	}
+	/* Judge, then once more for the replies that did not parse. */
+	for (int attempt = 0; attempt < 2 && left && !ret; attempt++) {
+		size_t again = 0;
+
+		ret = judge_round(ctx, todo, tp, tm, left,
+				  ctx->sample + (unsigned)attempt * RETRY_SAMPLE_STEP, err);
+		for (size_t i = 0; i < left; i++) {
+			if (todo[i]->ok)
+				continue;
+			todo[again] = todo[i];
+			tp[again] = tp[i];
+			tm[again] = tm[i];
+			again++;
+		}
+		left = again;
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(prompts[i]);
+		json_decref(metas[i]);
+	}
+	po_buf_release(&b);
+	json_decref(rubric);
+	free(todo);
+	free(prompts);
+	free(tp);
+	free(metas);
+	free(tm);
+	return ret;
+}
+
+const struct po_scorer_ops po_scorer_judge = {
+	.name = "judge",
+	.summary = "an LLM judge scores each output against the project's rubric (0-5 per criterion)",
+	.score = judge_score,
+};

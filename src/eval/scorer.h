@@ -1,0 +1,45 @@
+/*
+ * Scorers turn (test case, output) into a score from 0 to 100 with optional
+ * feedback. The LLM judge is the first; rule scorers plug in beside it as
+ * one file and one line in the table (docs/adding-a-scorer.md).
+ *
+ * A scorer fills, for each item, ok and score, or error when it could not
+ * score the case (a failed evaluation, left out of the mean: never an
+ * invented score); it may add criteria, feedback and improvements (what the
+ * mutate role sees). Ownership: items are borrowed; what a scorer stores in
+ * an item belongs to the item (po_evaluation_release frees it).
+ */
+#ifndef PO_SCORER_H
+#define PO_SCORER_H
+
+#include <stddef.h>
+
+#include "eval/evaluate.h"
+
+struct po_scorer_ctx {
+	struct po_engine *engine;
+	const struct po_project *project;
+	const struct po_eval_settings *settings;
+	unsigned sample;              /* the evaluation's sample index */
+};
+
+struct po_scorer_ops {
+	const char *name;
+	const char *summary;
+	/*
+	 * Scores items[0..n-1] (each has tc and output set; all calls of a
+	 * batch go to the engine together). Returns 0, or a negative status
+	 * when the provider itself failed (the whole evaluation stops).
+	 */
+	int (*score)(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
+		     size_t n, struct po_err *err);
+};
+
+/* The scorer named `name`, or NULL. */
+const struct po_scorer_ops *po_scorer_find(const char *name);
+/* Comma-separated names of all scorers (static string). */
+const char *po_scorer_names(void);
+
+extern const struct po_scorer_ops po_scorer_judge;
+
+#endif
