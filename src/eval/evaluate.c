@@ -97,7 +97,7 @@ out:
 	return ret;
 }
 
-static void aggregate(struct po_evaluation *ev)
+void po_evaluation_aggregate(struct po_evaluation *ev)
 {
 	double sum = 0, sq = 0;
 
@@ -195,7 +195,7 @@ int po_evaluate_jobs(struct po_engine *engine, const struct po_project *p,
 	if (!ret && nscore)
 		ret = po_scorer_judge.score(&sctx, items, nscore, err);
 	for (size_t c = 0; !ret && c < n; c++)
-		aggregate(&out[c]);
+		po_evaluation_aggregate(&out[c]);
 	for (size_t i = 0; i < total; i++) {
 		free(slots[i].user);
 		free(slots[i].system);

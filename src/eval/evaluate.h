@@ -75,6 +75,9 @@ int po_evaluate_jobs(struct po_engine *engine, const struct po_project *p,
 
 void po_evaluation_release(struct po_evaluation *ev);
 
+/* Sets n_ok, mean (6 decimals) and stddev from the case results. */
+void po_evaluation_aggregate(struct po_evaluation *ev);
+
 /* Improvements named by the judge, most frequent first, at most max (new array). */
 json_t *po_evaluation_feedback(const struct po_evaluation *ev, size_t max);
 

@@ -1,8 +1,9 @@
 /*
- * hillclimb — the seed's loop: each iteration asks the LLM for one mutation
- * of the current best prompt set (the prompts taking turns when a project has
- * a system prompt too), using the judge's feedback on the best; the experiment keeps it
- * when it scores higher.
+ * hillclimb — the seed's loop: each step asks the LLM for one mutation of
+ * the incumbent (the prompts taking turns when a project has a system prompt
+ * too), using the judge's feedback on it, evaluates it on the validation set
+ * and nominates it; the experiment keeps it when acceptance says it is
+ * better. It keeps no state of its own.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,25 @@ struct po_strategy {
 	uint64_t seed;
 };
 
-static struct po_strategy *hc_new(uint64_t seed)
+static const char *const hc_params[] = { NULL };
+
+static struct po_strategy *hc_new(const json_t *params, uint64_t seed)
 {
 	struct po_strategy *s = po_xcalloc(1, sizeof(*s));
 
+	(void)params;
 	s->seed = seed;
 	return s;
+}
+
+static void hc_estimate(const struct po_strategy *s, const struct po_step_shape *shape,
+			struct po_step_estimate *out)
+{
+	(void)s;
+	out->calls[PO_ROLE_GENERATE] = (double)shape->val;
+	out->calls[PO_ROLE_JUDGE] = (double)shape->val;
+	out->calls[PO_ROLE_MUTATE] = 1;
+	out->candidates = 1;
 }
 
 /*
@@ -35,27 +49,31 @@ static const char *nth_prompt_name(const struct po_project *p, size_t k)
 	return p->main_prompt;
 }
 
-static int hc_propose(struct po_strategy *s, const struct po_opt_ctx *ctx,
-		      struct po_candidate **out, size_t *n, struct po_err *err)
+static int hc_step(struct po_strategy *s, struct po_search *ctx, struct po_err *err)
 {
 	const char *name = nth_prompt_name(ctx->project, (size_t)(ctx->iteration - 1));
-	json_t *feedback = ctx->best_eval ? po_evaluation_feedback(ctx->best_eval, 5) : NULL;
+	json_t *feedback = ctx->incumbent_eval ? po_evaluation_feedback(ctx->incumbent_eval, 5) :
+						 NULL;
 	json_t *prompts = NULL;
+	struct po_evaluation ev = { 0 };
 	char origin[256];
+	const char *origins[1] = { origin };
 	int ret;
 
-	*out = NULL;
-	*n = 0;
-	ret = po_strategy_mutate(ctx, ctx->best_prompts, name, feedback,
-				 (unsigned)ctx->iteration, &prompts, err);
+	(void)s;
+	ret = po_search_mutate(ctx, ctx->incumbent, name, feedback, (unsigned)ctx->iteration,
+			       &prompts, err);
 	json_decref(feedback);
 	if (ret)
 		return ret;
 	snprintf(origin, sizeof(origin), "mutation of %s", name);
-	*out = po_xcalloc(1, sizeof(**out));
-	(*out)[0].prompts = prompts;
-	(*out)[0].origin = po_xstrdup(origin);
-	*n = 1;
+	ret = po_search_evaluate(ctx, (const json_t *const *)&prompts, 1, &ctx->split->val,
+				 (unsigned)ctx->iteration, origins, &ev, err);
+	if (ret) {
+		json_decref(prompts);
+		return ret;
+	}
+	po_search_nominate(ctx, prompts, origin, &ev);
 	return 0;
 }
 
@@ -67,8 +85,9 @@ static void hc_free(struct po_strategy *s)
 const struct po_strategy_ops po_strategy_hillclimb = {
 	.name = "hillclimb",
 	.summary = "one LLM mutation of the best prompt per iteration, kept when it scores higher",
+	.params = hc_params,
 	.new = hc_new,
-	.propose = hc_propose,
-	.observe = NULL,
+	.estimate = hc_estimate,
+	.step = hc_step,
 	.free = hc_free,
 };

@@ -1,13 +1,11 @@
 /*
- * The strategy table and the mutation call every LLM-driven strategy uses.
+ * The strategy table (one line per strategy) and the check of a strategy's
+ * parameters.
  */
 #include "opt/strategy.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#include "eval/render.h"
-#include "opt/mutate.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -29,61 +27,46 @@ const char *po_strategy_names(void)
 	return "hillclimb";
 }
 
-void po_candidate_release(struct po_candidate *c)
+/* The closest parameter name to key, for "did you mean" (or NULL). */
+static const char *closest(const char *const *names, const char *key)
 {
-	json_decref(c->prompts);
-	free(c->origin);
-	c->prompts = NULL;
-	c->origin = NULL;
+	const char *best = NULL;
+	size_t bestd = 3;
+
+	for (size_t i = 0; names && names[i]; i++) {
+		size_t d = po_edit_distance(names[i], key);
+		if (d < bestd) {
+			bestd = d;
+			best = names[i];
+		}
+	}
+	return best;
 }
 
-int po_strategy_mutate(const struct po_opt_ctx *ctx, const json_t *prompts, const char *name,
-		       const json_t *feedback, unsigned sample, json_t **out, struct po_err *err)
+int po_strategy_check_params(const json_t *value, struct po_err *err)
 {
-	const char *tmpl = json_string_value(json_object_get(prompts, name));
-	json_t *placeholders = json_array();
-	json_t *meta = json_pack("{s:s, s:i}", "prompt_name", name, "iteration", ctx->iteration);
-	struct po_buf prompt = PO_BUF_INIT;
-	struct po_llm_request req;
-	struct po_llm_response resp;
-	char *tnew = NULL;
-	int ret;
+	const char *name = json_is_string(value) ? json_string_value(value) :
+			   json_string_value(json_object_get(value, "name"));
+	const struct po_strategy_ops *ops = po_strategy_find(name);
+	const char *key;
+	const json_t *v;
 
-	*out = NULL;
-	if (!tmpl) {
-		ret = po_error(err, PO_EINPUT, "no prompt named '%s' to mutate", name);
-		goto out;
+	if (!ops)
+		return po_error(err, PO_EINPUT, "unknown strategy '%s'; available: %s",
+				name ? name : "", po_strategy_names());
+	if (!json_is_object(value))
+		return 0;
+	json_object_foreach((json_t *)value, key, v) {
+		bool known = !strcmp(key, "name");
+		for (size_t i = 0; !known && ops->params && ops->params[i]; i++)
+			known = !strcmp(ops->params[i], key);
+		if (!known) {
+			const char *near = closest(ops->params, key);
+			return po_error(err, PO_EINPUT,
+					"strategy %s has no parameter '%s'%s%s%s", ops->name, key,
+					near ? " (did you mean '" : "", near ? near : "",
+					near ? "'?)" : "");
+		}
 	}
-	po_template_placeholders(tmpl, placeholders);
-	po_mutate_build_prompt(&prompt, name, tmpl, ctx->best_score, feedback, placeholders);
-	req = (struct po_llm_request){
-		.role = PO_ROLE_MUTATE, .model = ctx->settings->models[PO_ROLE_MUTATE],
-		.temperature = ctx->settings->temperature[PO_ROLE_MUTATE],
-		.max_tokens = ctx->settings->max_tokens[PO_ROLE_MUTATE],
-		.system = po_mutate_system_prompt(), .prompt = prompt.data, .metadata = meta,
-		.sample = sample,
-	};
-	ret = po_engine_complete(ctx->engine, &req, &resp, 1, err);
-	if (ret)
-		goto out;
-	if (!resp.content) {
-		ret = po_error(err, PO_ELLM, "mutate call failed: %s",
-			       resp.error ? resp.error : "no content");
-		po_llm_response_release(&resp);
-		goto out;
-	}
-	tnew = po_mutate_parse_reply(resp.content, err);
-	po_llm_response_release(&resp);
-	if (!tnew) {
-		ret = PO_EEVAL;
-		goto out;
-	}
-	*out = json_deep_copy(prompts);
-	json_object_set_new(*out, name, json_string(tnew));
-	free(tnew);
-out:
-	json_decref(placeholders);
-	json_decref(meta);
-	po_buf_release(&prompt);
-	return ret;
+	return ops->check ? ops->check(value, err) : 0;
 }

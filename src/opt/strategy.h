@@ -1,8 +1,13 @@
 /*
- * Optimization strategies: given the incumbent (best prompts so far and its
- * evaluation), a strategy proposes one or more candidate prompt sets per
- * iteration. The experiment evaluates them as one batch and decides what to
- * accept; the strategy is told the outcome through observe().
+ * Optimization strategies. A strategy owns the search: which candidates to
+ * create, which prompts to evaluate on which cases (through the search
+ * context, opt/search.h), and what it keeps in its pool. Each step it hands
+ * the experiment nominees; the experiment's acceptance (opt/accept.h)
+ * decides and the strategy is told the outcome. Adding one is a file and a
+ * line in the table (docs/adding-a-strategy.md).
+ *
+ * Ownership: a strategy's state is its own, freed by free(); save() returns
+ * a new reference.
  */
 #ifndef PO_STRATEGY_H
 #define PO_STRATEGY_H
@@ -10,26 +15,22 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "eval/evaluate.h"
-#include "llm/llm.h"
-#include "core/project.h"
+#include "opt/accept.h"
+#include "opt/search.h"
 
-struct po_candidate {
-	json_t *prompts;   /* object name -> template (own reference) */
-	char *origin;      /* e.g. "mutation of generate_prfaq" (owned) */
+/* The sizes a step's cost depends on. */
+struct po_step_shape {
+	size_t ncases;               /* every test case */
+	size_t train, val;           /* the split's sets */
+	bool system_prompt;          /* the project has a system prompt too */
 };
 
-void po_candidate_release(struct po_candidate *c);
-
-struct po_opt_ctx {
-	struct po_engine *engine;
-	const struct po_project *project;
-	const struct po_eval_settings *settings;
-	const json_t *best_prompts;           /* the incumbent */
-	const struct po_evaluation *best_eval;
-	double best_score;
-	int iteration;                        /* 1-based */
-	uint64_t seed;
+/* Calls of one step, per role (upper bound). */
+struct po_step_estimate {
+	double calls[PO_ROLE_COUNT];
+	/* How many candidates a step evaluates on the validation set; with
+	 * calls this lets the estimate say what a step is made of. */
+	double candidates;
 };
 
 struct po_strategy;
@@ -37,13 +38,28 @@ struct po_strategy;
 struct po_strategy_ops {
 	const char *name;
 	const char *summary;
-	struct po_strategy *(*new)(uint64_t seed);
-	/* Fills *out with *n new candidates (the caller releases them and frees *out). */
-	int (*propose)(struct po_strategy *s, const struct po_opt_ctx *ctx,
-		       struct po_candidate **out, size_t *n, struct po_err *err);
-	/* Told the evaluations of the proposed candidates (may be NULL). */
-	void (*observe)(struct po_strategy *s, const struct po_candidate *cands,
-			const struct po_evaluation *evals, size_t n);
+	/* Names of the parameters it takes beside "name" (NULL-terminated). */
+	const char *const *params;
+	/* Checks the values of its parameters (keys are checked against params
+	 * first); may be NULL when any value of a known key is fine. */
+	int (*check)(const json_t *params, struct po_err *err);
+	/* A new strategy; params is the config's "strategy" object or NULL. */
+	struct po_strategy *(*new)(const json_t *params, uint64_t seed);
+	void (*estimate)(const struct po_strategy *s, const struct po_step_shape *shape,
+			 struct po_step_estimate *out);
+	/*
+	 * One step: creates candidates, evaluates them through ctx and
+	 * nominates (po_search_nominate) those the experiment should consider.
+	 * PO_EEVAL: the LLM gave no usable candidate (a lost step, not a failed
+	 * run); another negative status stops the run.
+	 */
+	int (*step)(struct po_strategy *s, struct po_search *ctx, struct po_err *err);
+	/* The decision on each nominee of the step (may be NULL). */
+	void (*outcome)(struct po_strategy *s, const struct po_nominee *n,
+			const struct po_accept_decision *d);
+	/* State for the checkpoint (NULL: none) and back (may be NULL). */
+	json_t *(*save)(const struct po_strategy *s);
+	int (*restore)(struct po_strategy *s, const json_t *state, struct po_err *err);
 	void (*free)(struct po_strategy *s);
 };
 
@@ -53,13 +69,11 @@ const struct po_strategy_ops *po_strategy_find(const char *name);
 const char *po_strategy_names(void);
 
 /*
- * Asks the mutate role for a new version of prompt `name` of `prompts`, using
- * feedback (array of strings, may be NULL). On success *out is a new prompt
- * set with that template replaced. A reply without a usable template is
- * PO_EEVAL (the iteration's candidate is skipped, not the run).
+ * Checks a "strategy" config value (a name, or an object with "name" and
+ * the strategy's parameters): PO_EINPUT naming an unknown strategy or an
+ * unknown parameter (with a did-you-mean), or the strategy's own check.
  */
-int po_strategy_mutate(const struct po_opt_ctx *ctx, const json_t *prompts, const char *name,
-		       const json_t *feedback, unsigned sample, json_t **out, struct po_err *err);
+int po_strategy_check_params(const json_t *value, struct po_err *err);
 
 extern const struct po_strategy_ops po_strategy_hillclimb;
 

@@ -1,0 +1,304 @@
+/*
+ * The archive of evaluations (see archive.h). Entries are found through a
+ * small open-addressing index on (hash, sample), so a look-up costs the
+ * same at iteration 2,000 as at iteration 2.
+ */
+#include "opt/archive.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/json.h"
+#include "util/mem.h"
+#include "util/rng.h"
+
+struct po_archive {
+	size_t ncases;
+	struct po_archive_entry **entries;
+	size_t n, alloc;
+	size_t *slots;      /* entry index + 1; 0: empty */
+	size_t nslots;      /* a power of two, at least twice n */
+};
+
+struct po_archive *po_archive_new(size_t ncases)
+{
+	struct po_archive *a = po_xcalloc(1, sizeof(*a));
+
+	a->ncases = ncases;
+	a->nslots = 64;
+	a->slots = po_xcalloc(a->nslots, sizeof(*a->slots));
+	return a;
+}
+
+static void entry_free(struct po_archive_entry *e, size_t ncases)
+{
+	for (size_t i = 0; i < ncases; i++) {
+		free(e->cases[i].error);
+		json_decref(e->cases[i].improvements);
+	}
+	free(e->cases);
+	json_decref(e->prompts);
+	free(e->origin);
+	free(e->invalid);
+	free(e);
+}
+
+void po_archive_free(struct po_archive *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++)
+		entry_free(a->entries[i], a->ncases);
+	free(a->entries);
+	free(a->slots);
+	free(a);
+}
+
+uint64_t po_archive_hash(const json_t *prompts)
+{
+	char *text = json_dumps(prompts, JSON_SORT_KEYS | JSON_COMPACT);
+	uint64_t h = po_hash_str(text ? text : "", 0x70726f6d70746f70ULL);
+
+	free(text);
+	return h;
+}
+
+static size_t slot_of(uint64_t hash, unsigned sample, size_t nslots)
+{
+	return (size_t)po_hash_u64(hash, sample) & (nslots - 1);
+}
+
+static struct po_archive_entry *lookup(const struct po_archive *a, uint64_t hash,
+				       const json_t *prompts, unsigned sample)
+{
+	for (size_t s = slot_of(hash, sample, a->nslots);; s = (s + 1) & (a->nslots - 1)) {
+		struct po_archive_entry *e;
+
+		if (!a->slots[s])
+			return NULL;
+		e = a->entries[a->slots[s] - 1];
+		if (e->hash == hash && e->sample == sample && json_equal(e->prompts, prompts))
+			return e;
+	}
+}
+
+struct po_archive_entry *po_archive_find(const struct po_archive *a, const json_t *prompts,
+					 unsigned sample)
+{
+	return lookup(a, po_archive_hash(prompts), prompts, sample);
+}
+
+static void index_entry(struct po_archive *a, size_t i)
+{
+	const struct po_archive_entry *e = a->entries[i];
+	size_t s = slot_of(e->hash, e->sample, a->nslots);
+
+	while (a->slots[s])
+		s = (s + 1) & (a->nslots - 1);
+	a->slots[s] = i + 1;
+}
+
+static void grow_index(struct po_archive *a)
+{
+	free(a->slots);
+	a->nslots *= 2;
+	a->slots = po_xcalloc(a->nslots, sizeof(*a->slots));
+	for (size_t i = 0; i < a->n; i++)
+		index_entry(a, i);
+}
+
+struct po_archive_entry *po_archive_add(struct po_archive *a, const json_t *prompts,
+					unsigned sample, int iteration, const char *origin)
+{
+	uint64_t hash = po_archive_hash(prompts);
+	struct po_archive_entry *e = lookup(a, hash, prompts, sample);
+
+	if (e)
+		return e;
+	e = po_xcalloc(1, sizeof(*e));
+	e->hash = hash;
+	e->prompts = json_deep_copy(prompts);
+	e->sample = sample;
+	e->iteration = iteration;
+	e->origin = po_xstrdup(origin ? origin : "");
+	e->cases = po_xcalloc(a->ncases ? a->ncases : 1, sizeof(*e->cases));
+	if (a->n == a->alloc) {
+		a->alloc = a->alloc ? a->alloc * 2 : 32;
+		a->entries = po_xrealloc(a->entries, a->alloc * sizeof(*a->entries));
+	}
+	a->entries[a->n++] = e;
+	if (a->n * 2 > a->nslots)
+		grow_index(a);
+	else
+		index_entry(a, a->n - 1);
+	return e;
+}
+
+void po_archive_record(struct po_archive_entry *e, const struct po_project *p,
+		       const struct po_evaluation *ev)
+{
+	if (ev->invalid && !e->invalid)
+		e->invalid = po_xstrdup(ev->invalid);
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct po_case_result *r = &ev->cases[i];
+		struct po_archive_case *c = &e->cases[r->tc - p->cases];
+
+		c->evaluated = true;
+		c->ok = r->ok;
+		c->score = r->ok ? r->score : 0;
+		free(c->error);
+		c->error = r->error ? po_xstrdup(r->error) : NULL;
+		json_decref(c->improvements);
+		c->improvements = json_incref(r->improvements);
+	}
+}
+
+bool po_archive_case_result(const struct po_archive_entry *e, const struct po_project *p,
+			    size_t idx, struct po_case_result *res)
+{
+	const struct po_archive_case *c = &e->cases[idx];
+
+	if (!c->evaluated)
+		return false;
+	res->tc = &p->cases[idx];
+	res->ok = c->ok;
+	res->score = c->score;
+	res->error = c->error ? po_xstrdup(c->error) : NULL;
+	res->improvements = json_incref(c->improvements);
+	return true;
+}
+
+size_t po_archive_count(const struct po_archive *a)
+{
+	return a->n;
+}
+
+const struct po_archive_entry *po_archive_get(const struct po_archive *a, size_t i)
+{
+	return i < a->n ? a->entries[i] : NULL;
+}
+
+double po_archive_mean(const struct po_archive_entry *e, const struct po_caseset *set)
+{
+	double sum = 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		const struct po_archive_case *c = &e->cases[set->idx[i]];
+		if (c->evaluated && c->ok) {
+			sum += c->score;
+			n++;
+		}
+	}
+	return n ? sum / (double)n : NAN;
+}
+
+static bool complete_on(const struct po_archive_entry *e, const struct po_caseset *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!e->cases[set->idx[i]].evaluated)
+			return false;
+	return !e->invalid;
+}
+
+/* True when x dominates y on the set: at least as good everywhere, better once. */
+static bool dominates(const struct po_archive_entry *x, const struct po_archive_entry *y,
+		      const struct po_caseset *set)
+{
+	bool better = false;
+
+	for (size_t i = 0; i < set->n; i++) {
+		const struct po_archive_case *cx = &x->cases[set->idx[i]], *cy = &y->cases[set->idx[i]];
+		double sx = cx->ok ? cx->score : -1, sy = cy->ok ? cy->score : -1;
+		if (sx < sy)
+			return false;
+		better |= sx > sy;
+	}
+	return better;
+}
+
+void po_archive_pareto(const struct po_archive *a, const struct po_caseset *set, size_t **out,
+		       size_t *n)
+{
+	*out = po_xcalloc(a->n ? a->n : 1, sizeof(**out));
+	*n = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		bool dominated = false;
+		if (!complete_on(a->entries[i], set))
+			continue;
+		for (size_t j = 0; j < a->n && !dominated; j++)
+			dominated = j != i && complete_on(a->entries[j], set) &&
+				    dominates(a->entries[j], a->entries[i], set);
+		if (!dominated)
+			(*out)[(*n)++] = i;
+	}
+}
+
+json_t *po_archive_entry_to_json(const struct po_archive_entry *e, const struct po_project *p)
+{
+	json_t *cases = json_array();
+	json_t *o;
+
+	for (size_t i = 0; i < p->ncases; i++) {
+		const struct po_archive_case *c = &e->cases[i];
+		json_t *jc;
+		if (!c->evaluated)
+			continue;
+		jc = json_pack("{s:s, s:b}", "id", p->cases[i].id, "ok", c->ok);
+		if (c->ok)
+			json_object_set_new(jc, "score", json_real(c->score));
+		if (c->error)
+			json_object_set_new(jc, "error", json_string(c->error));
+		if (c->improvements)
+			json_object_set(jc, "improvements", c->improvements);
+		json_array_append_new(cases, jc);
+	}
+	o = json_pack("{s:O, s:i, s:i, s:s, s:o}", "prompts", e->prompts, "sample", (int)e->sample,
+		      "iteration", e->iteration, "origin", e->origin, "cases", cases);
+	if (e->invalid)
+		json_object_set_new(o, "invalid", json_string(e->invalid));
+	return o;
+}
+
+static long case_index(const struct po_project *p, const char *id)
+{
+	for (size_t i = 0; id && i < p->ncases; i++)
+		if (!strcmp(p->cases[i].id, id))
+			return (long)i;
+	return -1;
+}
+
+int po_archive_load_json(struct po_archive *a, const json_t *j, const struct po_project *p,
+			 struct po_err *err)
+{
+	const json_t *prompts = json_object_get(j, "prompts");
+	struct po_archive_entry *e;
+	size_t i;
+	json_t *jc;
+
+	if (!json_is_object(prompts) || !json_is_integer(json_object_get(j, "sample")))
+		return po_error(err, PO_EINPUT, "an archive line has no prompts or sample");
+	e = po_archive_add(a, prompts, (unsigned)po_json_int(j, "sample", 0),
+			   (int)po_json_int(j, "iteration", 0), po_json_str(j, "origin", ""));
+	if (po_json_str(j, "invalid", NULL) && !e->invalid)
+		e->invalid = po_xstrdup(po_json_str(j, "invalid", NULL));
+	json_array_foreach(json_object_get(j, "cases"), i, jc) {
+		long k = case_index(p, po_json_str(jc, "id", NULL));
+		struct po_archive_case *c;
+		if (k < 0)
+			return po_error(err, PO_EINPUT, "the archive names a test case '%s' the project does not have",
+					po_json_str(jc, "id", "?"));
+		c = &e->cases[k];
+		c->evaluated = true;
+		c->ok = po_json_bool(jc, "ok", false);
+		c->score = po_json_num(jc, "score", 0);
+		free(c->error);
+		c->error = po_json_str(jc, "error", NULL) ? po_xstrdup(po_json_str(jc, "error", NULL)) :
+							     NULL;
+		json_decref(c->improvements);
+		c->improvements = json_incref(json_object_get(jc, "improvements"));
+	}
+	return 0;
+}

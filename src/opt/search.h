@@ -1,0 +1,75 @@
+/*
+ * The search context: what a strategy sees of the experiment during a step.
+ * Every evaluation a strategy asks for goes through it, so it is counted,
+ * cached and journaled (by the engine) and archived (deduplicated: a prompt
+ * set evaluated on a case with a sample is never paid for twice in a run).
+ * A strategy hands the experiment its *nominees*; the experiment's
+ * acceptance decides and the strategy is told the outcome.
+ *
+ * Ownership: the experiment owns the context and everything it points to;
+ * a nominee owns its prompts and evaluation until the experiment takes them.
+ */
+#ifndef PO_SEARCH_H
+#define PO_SEARCH_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "eval/evaluate.h"
+#include "eval/split.h"
+#include "llm/llm.h"
+#include "opt/archive.h"
+
+struct po_nominee {
+	json_t *prompts;             /* object name -> template */
+	char *origin;                /* e.g. "mutation of generate_prfaq" */
+	struct po_evaluation eval;   /* on the validation set */
+};
+
+struct po_search {
+	struct po_engine *engine;
+	const struct po_project *project;
+	const struct po_eval_settings *settings;
+	struct po_archive *archive;
+	const struct po_split *split;  /* strategies search on train; nominees are
+	                                * evaluated on validation */
+	/* The incumbent, as the experiment holds it. */
+	const json_t *incumbent;
+	const struct po_evaluation *incumbent_eval;
+	double incumbent_score;
+	int iteration;                 /* 1-based step number */
+	uint64_t seed;
+	/* Filled by po_search_nominate during a step. */
+	struct po_nominee *nominees;
+	size_t n_nominees, alloc;
+};
+
+/*
+ * Evaluates prompts[0..n-1] on `cases` (NULL: every case) with the sample
+ * index `sample`, in one batch; out[i] gets each one's results, the cases
+ * already in the archive taken from it (no calls). origin names the
+ * candidates in the archive. Returns 0 or a negative status when the
+ * provider itself failed.
+ */
+int po_search_evaluate(struct po_search *s, const json_t *const *prompts, size_t n,
+		       const struct po_caseset *cases, unsigned sample, const char *const *origins,
+		       struct po_evaluation *out, struct po_err *err);
+
+/* Hands a nominee to the experiment: takes the reference to prompts and
+ * the contents of *ev (zeroed). */
+void po_search_nominate(struct po_search *s, json_t *prompts, const char *origin,
+			struct po_evaluation *ev);
+
+/* Frees the nominees (after the experiment has decided). */
+void po_search_clear(struct po_search *s);
+
+/*
+ * Asks the mutate role for a new version of prompt `name` of `prompts`,
+ * using feedback (array of strings, may be NULL). On success *out is a new
+ * prompt set with that template replaced. A reply without a usable
+ * template is PO_EEVAL (the step's candidate is lost, not the run).
+ */
+int po_search_mutate(const struct po_search *s, const json_t *prompts, const char *name,
+		     const json_t *feedback, unsigned sample, json_t **out, struct po_err *err);
+
+#endif

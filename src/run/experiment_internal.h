@@ -1,0 +1,85 @@
+/*
+ * The experiment's parts share its state: this header is the contract
+ * between experiment.c (the loop), setup.c (engine, config, providers),
+ * estimate.c (the pre-run estimate and the limits) and final.c (the final
+ * results and report). Nothing outside src/run/experiment*.c and these
+ * files includes it.
+ */
+#ifndef PO_EXPERIMENT_INTERNAL_H
+#define PO_EXPERIMENT_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/project.h"
+#include "eval/evaluate.h"
+#include "eval/split.h"
+#include "llm/llm.h"
+#include "opt/accept.h"
+#include "opt/archive.h"
+#include "opt/strategy.h"
+#include "promptopt.h"
+#include "util/buf.h"
+
+struct po_sim;
+
+struct po_experiment {
+	struct po_run_options opts;
+	char *project_name, *provider, *strategy_name, *results_dir, *docs_dir;
+	char run_id[64];
+	struct po_project *project;
+	struct po_engine *engine;
+	int lock_fd;                    /* holds results_dir/.promptopt.lock, or -1 */
+	const struct po_sim *sim;       /* borrowed from the engine's provider, or NULL */
+	const struct po_strategy_ops *strategy_ops;
+	struct po_strategy *strategy;   /* while the loop runs */
+	json_t *strategy_params;        /* the config's "strategy" object, or NULL */
+	struct po_split split;
+	struct po_archive *archive;
+	struct po_accept_config accept;
+	struct po_eval_settings settings;
+	struct po_convergence *conv;
+	json_t *history;
+	json_t *files;
+	json_t *baseline_prompts;
+	json_t *best_prompts;
+	struct po_evaluation best_eval;
+	double baseline_score, best_score;
+	int iterations_run;
+	bool stopped_early, interrupted, budget_stopped;
+	char budget_msg[1024];          /* why the limit stopped the run */
+	int64_t started;
+	double t0_ms;
+	double prior_wall_s;            /* a resumed run's time before this session */
+	struct po_summary summary;
+};
+
+/* Events to the caller's callback (experiment.c). */
+void po_exp_emit(const struct po_experiment *e, const struct po_event *ev);
+void po_exp_msg(const struct po_experiment *e, enum po_event_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The provider name serving role r. */
+const char *po_exp_role_provider(const struct po_experiment *e, int r);
+
+/* setup.c */
+void po_exp_make_run_id(struct po_experiment *e);
+int po_exp_make_engine(struct po_experiment *e, struct po_err *err);
+int po_exp_apply_config(struct po_experiment *e, struct po_err *err);
+void po_exp_describe_providers(const struct po_experiment *e, struct po_buf *out);
+int po_exp_preflight(struct po_experiment *e, struct po_err *err);
+int po_exp_lock_results(struct po_experiment *e, struct po_err *err);
+
+/* estimate.c */
+/* The strategy's calls of one step on this run's sets. */
+void po_exp_step_estimate(const struct po_experiment *e, struct po_step_estimate *out);
+void po_exp_estimate(struct po_experiment *e);
+void po_exp_budget_advice(const struct po_experiment *e, bool resumable, struct po_buf *b);
+bool po_exp_budget_allows(struct po_experiment *e);
+
+/* final.c */
+double po_exp_true_mean(const struct po_experiment *e, const json_t *prompts);
+int po_exp_write_inputs(struct po_experiment *e, struct po_err *err);
+int po_exp_finish(struct po_experiment *e, struct po_err *err);
+
+#endif

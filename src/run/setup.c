@@ -1,0 +1,270 @@
+/*
+ * Setting an experiment up: its run id, the config's settings, the
+ * providers' credentials, the results folder's lock and the engine.
+ */
+#include "run/experiment_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eval/judge.h"
+#include "eval/render.h"
+#include "llm/cache.h"
+#include "llm/cost.h"
+#include "llm/journal.h"
+#include "llm/provider.h"
+#include "llm/sim.h"
+#include "report/report.h"
+#include "run/results.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/mem.h"
+#include "util/rng.h"
+#include "util/timeutil.h"
+
+/* A run id no earlier run has used: bridge files of old runs never match it. */
+void po_exp_make_run_id(struct po_experiment *e)
+{
+	struct po_rng rng;
+
+	po_rng_seed(&rng, po_hash_u64((uint64_t)getpid(),
+				      po_hash_u64((uint64_t)(po_time_mono_ms() * 1000.0),
+						  (uint64_t)po_time_unix())));
+	snprintf(e->run_id, sizeof(e->run_id), "%lld-%d-%08llx", (long long)po_time_unix(),
+		 (int)getpid(), (unsigned long long)(po_rng_next(&rng) & 0xffffffffULL));
+}
+
+/*
+ * One provider per distinct name; roles that name the same provider share
+ * it (the model is per request, so one provider serves several models).
+ */
+int po_exp_make_engine(struct po_experiment *e, struct po_err *err)
+{
+	struct po_provider *roles[PO_ROLE_COUNT] = { 0 };
+	struct po_provider_spec spec;
+	struct po_buf bdir = PO_BUF_INIT;
+	int ret = 0;
+
+	po_provider_spec_init(&spec);
+	spec.base_url = e->opts.base_url;
+	spec.concurrency = e->opts.concurrency;
+	spec.timeout_s = e->opts.timeout_seconds;
+	spec.max_attempts = e->opts.max_attempts;
+	spec.interrupt = e->opts.interrupt;
+	spec.shared = e->opts.shared;
+	spec.prices_path = e->opts.prices_path;
+	spec.seed = e->opts.seed;
+	spec.catalogue = e->project->sim_catalogue;
+	if (e->opts.sim_noise >= 0)
+		spec.noise = e->opts.sim_noise;
+	else
+		spec.noise = po_json_num(json_object_get(e->project->config, "sim"), "noise",
+					 spec.noise);
+	if (e->opts.bridge_dir)
+		po_buf_adds(&bdir, e->opts.bridge_dir);
+	else
+		po_buf_addf(&bdir, ".%s", e->project_name);
+	spec.bridge_dir = bdir.data;
+	spec.run_id = e->run_id;
+	spec.poll_interval = e->opts.poll_interval;
+	spec.peer_alive = e->opts.peer_alive;
+	spec.peer_userdata = e->opts.peer_userdata;
+	spec.peer_is_sim = e->opts.bridge_peer_is_sim;
+
+	for (int r = 0; r < PO_ROLE_COUNT && !ret; r++) {
+		const char *name = po_exp_role_provider(e, r);
+		const char *model = e->opts.role_model[r] ? e->opts.role_model[r] : e->opts.model;
+
+		for (int q = 0; q < r && !roles[r]; q++)
+			if (!strcmp(po_exp_role_provider(e, q), name))
+				roles[r] = roles[q];
+		if (!roles[r]) {
+			struct po_sim *sim = NULL;
+			spec.name = name;
+			roles[r] = po_provider_new(&spec, &sim, err);
+			if (!roles[r])
+				ret = err ? err->code : PO_ELLM;
+			if (sim)
+				e->sim = sim;
+		}
+		if (!model && !strcmp(name, "sim"))
+			model = "sim";
+		/* Named in every request, so a new default in a later version is a
+		 * new cache key and the results say which model answered. */
+		if (!model && !strcmp(name, "anthropic"))
+			model = PO_ANTHROPIC_DEFAULT_MODEL;
+		if (!model && !strcmp(name, "openai"))
+			model = PO_OPENAI_DEFAULT_MODEL;
+		e->settings.models[r] = model;
+	}
+	if (!ret) {
+		struct po_engine_config ec;
+		struct po_buf jpath = PO_BUF_INIT;
+
+		po_engine_config_init(&ec);
+		memcpy(ec.roles, roles, sizeof(ec.roles));
+		ec.base_url = e->opts.base_url;
+		if (e->opts.use_cache)
+			ec.cache_path = e->opts.cache_path ? e->opts.cache_path : PO_CACHE_DEFAULT_PATH;
+		ec.prices_path = e->opts.prices_path;
+		po_fs_join(&jpath, e->results_dir, PO_JOURNAL_FILE);
+		ec.journal_path = jpath.data;
+		ec.run_id = e->run_id;
+		ec.seed = e->opts.seed;
+		ec.max_calls = e->opts.max_calls;
+		ec.budget_usd = e->opts.budget_usd;
+		ec.shared = e->opts.shared;
+		/* The engine owns the providers from here, on failure too. */
+		ret = po_engine_new(&e->engine, &ec, err);
+		po_buf_release(&jpath);
+		if (ret)
+			e->sim = NULL;
+	} else {
+		/* Free what was built (each distinct provider once). */
+		for (int r = 0; r < PO_ROLE_COUNT; r++) {
+			if (!roles[r])
+				continue;
+			for (int q = r + 1; q < PO_ROLE_COUNT; q++)
+				if (roles[q] == roles[r])
+					roles[q] = NULL;
+			roles[r]->ops->free(roles[r]);
+		}
+		e->sim = NULL;
+	}
+	po_buf_release(&bdir);
+	return ret;
+}
+
+/*
+ * The project's config supplies the settings the caller left to it (see
+ * from_config in promptopt.h). The loader has checked the types already.
+ */
+int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
+{
+	const json_t *cfg = e->project->config;
+	const json_t *conv = json_object_get(cfg, "convergence");
+	const json_t *strat = json_object_get(cfg, "strategy");
+	struct po_convergence_config *cc = &e->opts.convergence;
+	unsigned m = e->opts.from_config;
+
+	if ((m & PO_FROM_CONFIG_ITERATIONS) && json_is_integer(json_object_get(cfg, "iterations")))
+		e->opts.max_iterations = (int)po_json_int(cfg, "iterations", 20);
+	if ((m & PO_FROM_CONFIG_SEED) && json_is_integer(json_object_get(cfg, "seed")))
+		e->opts.seed = (uint64_t)po_json_int(cfg, "seed", 42);
+	if (m & PO_FROM_CONFIG_STRATEGY) {
+		const char *name = json_is_string(strat) ? json_string_value(strat) :
+							   po_json_str(strat, "name", NULL);
+		if (json_is_object(strat))
+			e->strategy_params = json_incref((json_t *)strat);
+		if (name) {
+			free(e->strategy_name);
+			e->strategy_name = po_xstrdup(name);
+			e->opts.strategy = e->strategy_name;
+			e->strategy_ops = po_strategy_find(name);
+			if (!e->strategy_ops)
+				return po_error(err, PO_EINPUT,
+						"%s: unknown strategy '%s'; available: %s",
+						e->project->config_path, name, po_strategy_names());
+		}
+	}
+	if (m & PO_FROM_CONFIG_ROLES) {
+		const char *key;
+		const json_t *v;
+
+		json_object_foreach((json_t *)json_object_get(cfg, "roles"), key, v) {
+			enum po_role r;
+			const char *prov = json_is_string(v) ? json_string_value(v) :
+							       po_json_str(v, "provider", NULL);
+			if (po_role_parse(key, &r) < 0)
+				continue;
+			if (prov && !e->opts.role_provider[r])
+				e->opts.role_provider[r] = prov;
+			if (!e->opts.role_model[r])
+				e->opts.role_model[r] = po_json_str(v, "model", NULL);
+		}
+	}
+	if (m & PO_FROM_CONFIG_PATIENCE)
+		cc->no_improvement_threshold = (int)po_json_int(conv, "no_improvement_threshold",
+								cc->no_improvement_threshold);
+	if (m & PO_FROM_CONFIG_MIN_IMPROVEMENT)
+		cc->min_improvement_percent = po_json_num(conv, "min_improvement_percent",
+							  cc->min_improvement_percent);
+	if (m & PO_FROM_CONFIG_EARLY_STOP) {
+		cc->enable_early_stop = po_json_bool(conv, "enable_early_stop", cc->enable_early_stop);
+		cc->track_plateau_variance = po_json_bool(conv, "track_plateau_variance",
+							  cc->track_plateau_variance);
+	}
+	return 0;
+}
+
+/* "bridge", or "anthropic (judge: openai/gpt-4o-mini)" when roles differ. */
+void po_exp_describe_providers(const struct po_experiment *e, struct po_buf *out)
+{
+	int own = 0, n = 0;
+
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		own += !strcmp(po_exp_role_provider(e, r), e->provider);
+	/* The run-wide provider is named only when some role uses it. */
+	if (own)
+		po_buf_adds(out, e->provider);
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		if (!strcmp(po_exp_role_provider(e, r), e->provider) && !e->opts.role_model[r])
+			continue;
+		po_buf_addf(out, "%s%s: %s", n++ ? ", " : own ? " (" : "",
+			    po_role_name((enum po_role)r), po_exp_role_provider(e, r));
+		if (e->settings.models[r])
+			po_buf_addf(out, "/%s", e->settings.models[r]);
+	}
+	if (own && n)
+		po_buf_addch(out, ')');
+}
+
+/* Credentials of every role's provider, before anything is created. */
+int po_exp_preflight(struct po_experiment *e, struct po_err *err)
+{
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		struct po_provider_spec spec;
+		int ret;
+
+		po_provider_spec_init(&spec);
+		spec.name = po_exp_role_provider(e, r);
+		spec.base_url = e->opts.base_url;
+		ret = po_provider_preflight(&spec, err);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* One run writes into a results folder at a time: a second one would mix
+ * its iteration files with the first's. */
+int po_exp_lock_results(struct po_experiment *e, struct po_err *err)
+{
+	struct po_buf path = PO_BUF_INIT;
+	long holder;
+
+	po_fs_join(&path, e->results_dir, ".promptopt.lock");
+	e->lock_fd = po_fs_lock(path.data, false, &holder, err);
+	po_buf_release(&path);
+	if (e->lock_fd == PO_EBUSY) {
+		e->lock_fd = -1;
+		if (holder)
+			return po_error(err, PO_EBUSY,
+					"another run (pid %ld) is writing to '%s'; wait for it to finish, or give this run its own folder with --results-dir",
+					holder, e->results_dir);
+		return po_error(err, PO_EBUSY,
+				"another run is writing to '%s'; wait for it to finish, or give this run its own folder with --results-dir",
+				e->results_dir);
+	}
+	if (e->lock_fd < 0) {
+		int ret = e->lock_fd;
+		e->lock_fd = -1;
+		return ret;
+	}
+	return 0;
+}
+
