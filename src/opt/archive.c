@@ -20,6 +20,8 @@ struct po_archive {
 	size_t n, alloc;
 	size_t *slots;      /* entry index + 1; 0: empty */
 	size_t nslots;      /* a power of two, at least twice n */
+	size_t *dirty;      /* indices of entries changed since the last take */
+	size_t ndirty, dirty_alloc;
 };
 
 struct po_archive *po_archive_new(size_t ncases)
@@ -53,6 +55,7 @@ void po_archive_free(struct po_archive *a)
 		entry_free(a->entries[i], a->ncases);
 	free(a->entries);
 	free(a->slots);
+	free(a->dirty);
 	free(a);
 }
 
@@ -136,9 +139,39 @@ struct po_archive_entry *po_archive_add(struct po_archive *a, const json_t *prom
 	return e;
 }
 
-void po_archive_record(struct po_archive_entry *e, const struct po_project *p,
-		       const struct po_evaluation *ev)
+static void mark_dirty(struct po_archive *a, struct po_archive_entry *e)
 {
+	if (e->dirty)
+		return;
+	e->dirty = true;
+	if (a->ndirty == a->dirty_alloc) {
+		a->dirty_alloc = a->dirty_alloc ? a->dirty_alloc * 2 : 16;
+		a->dirty = po_xrealloc(a->dirty, a->dirty_alloc * sizeof(*a->dirty));
+	}
+	/* Entries are few per step; the index is found from the end. */
+	for (size_t i = a->n; i-- > 0;)
+		if (a->entries[i] == e) {
+			a->dirty[a->ndirty++] = i;
+			break;
+		}
+}
+
+void po_archive_take_dirty(struct po_archive *a, const struct po_archive_entry ***out,
+			   size_t *n)
+{
+	*out = po_xcalloc(a->ndirty ? a->ndirty : 1, sizeof(**out));
+	*n = a->ndirty;
+	for (size_t i = 0; i < a->ndirty; i++) {
+		a->entries[a->dirty[i]]->dirty = false;
+		(*out)[i] = a->entries[a->dirty[i]];
+	}
+	a->ndirty = 0;
+}
+
+void po_archive_record(struct po_archive *a, struct po_archive_entry *e,
+		       const struct po_project *p, const struct po_evaluation *ev)
+{
+	mark_dirty(a, e);
 	if (ev->invalid && !e->invalid)
 		e->invalid = po_xstrdup(ev->invalid);
 	for (size_t i = 0; i < ev->n; i++) {

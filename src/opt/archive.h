@@ -36,6 +36,7 @@ struct po_archive_entry {
 	char *origin;
 	char *invalid;          /* the prompt set could not be run at all, or NULL */
 	struct po_archive_case *cases; /* indexed like project->cases */
+	bool dirty;             /* changed since the last po_archive_take_dirty */
 };
 
 struct po_archive;
@@ -53,8 +54,8 @@ struct po_archive_entry *po_archive_find(const struct po_archive *a, const json_
 struct po_archive_entry *po_archive_add(struct po_archive *a, const json_t *prompts,
 					unsigned sample, int iteration, const char *origin);
 /* Records the results of an evaluation of the entry's prompt set. */
-void po_archive_record(struct po_archive_entry *e, const struct po_project *p,
-		       const struct po_evaluation *ev);
+void po_archive_record(struct po_archive *a, struct po_archive_entry *e,
+		       const struct po_project *p, const struct po_evaluation *ev);
 /* Fills *res (zeroed by the caller) from the entry's case idx; false when
  * that case was not evaluated. The result owns copies. */
 bool po_archive_case_result(const struct po_archive_entry *e, const struct po_project *p,
@@ -74,6 +75,14 @@ double po_archive_mean(const struct po_archive_entry *e, const struct po_caseset
  */
 void po_archive_pareto(const struct po_archive *a, const struct po_caseset *set, size_t **out,
 		       size_t *n);
+
+/*
+ * The entries changed since the last call, in the order they were first
+ * changed (for the checkpoint's append-only log); clears their marks.
+ * *out is a new array the caller frees.
+ */
+void po_archive_take_dirty(struct po_archive *a, const struct po_archive_entry ***out,
+			   size_t *n);
 
 /* One entry as a line of archive.jsonl (new reference), and back. */
 json_t *po_archive_entry_to_json(const struct po_archive_entry *e, const struct po_project *p);

@@ -95,7 +95,7 @@ int po_search_evaluate(struct po_search *s, const json_t *const *prompts, size_t
 			fresh[i] = got[job_of[i]];
 			memset(&got[job_of[i]], 0, sizeof(got[0]));
 			if (!ret)
-				po_archive_record(entries[i], s->project, &fresh[i]);
+				po_archive_record(s->archive, entries[i], s->project, &fresh[i]);
 		}
 		if (!ret)
 			assemble(s, entries[i], cases, &fresh[i], &out[i]);

@@ -4,6 +4,8 @@
  */
 #include "run/checkpoint.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,7 @@
 #include "util/json.h"
 #include "util/mem.h"
 
-#define CHECKPOINT_VERSION 1
+#define CHECKPOINT_VERSION 2
 
 /* ---- engine statistics <-> JSON ----------------------------------------- */
 
@@ -147,31 +149,99 @@ static bool eval_from_json(const json_t *o, const struct po_project *p, struct p
 	return true;
 }
 
+/* ---- the log ------------------------------------------------------------- */
+
+/* Appends one line to the log at offset cur->log_bytes (the file is cut
+ * there first, so a line of a killed save never stays in the middle). */
+static int log_append(const char *path, const struct po_buf *line,
+		      struct po_checkpoint_cursor *cur, struct po_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ssize_t w = -1;
+
+	if (fd < 0)
+		return po_error(err, PO_EIO, "cannot write %s: %s", path, strerror(errno));
+	if (ftruncate(fd, (off_t)cur->log_bytes) == 0)
+		w = pwrite(fd, line->data, line->len, (off_t)cur->log_bytes);
+	if (w != (ssize_t)line->len) {
+		int e = w < 0 ? errno : ENOSPC;
+		close(fd);
+		return po_error(err, PO_EIO, "cannot write %s: %s", path, strerror(e));
+	}
+	close(fd);
+	cur->log_bytes += (long long)line->len;
+	cur->log_lines++;
+	return 0;
+}
+
+/* What is new since the cursor, as one line of the log. */
+static json_t *log_line(const struct po_checkpoint *ck, const struct po_checkpoint_cursor *cur,
+			const struct po_project *p)
+{
+	json_t *hist = json_array(), *files = json_array(), *arch = json_array();
+	const struct po_archive_entry **dirty = NULL;
+	size_t ndirty = 0;
+
+	for (size_t i = cur->history; i < json_array_size(ck->history); i++)
+		json_array_append(hist, json_array_get(ck->history, i));
+	for (size_t i = cur->files; i < json_array_size(ck->files); i++)
+		json_array_append(files, json_array_get(ck->files, i));
+	if (ck->archive_w)
+		po_archive_take_dirty(ck->archive_w, &dirty, &ndirty);
+	for (size_t i = 0; i < ndirty; i++)
+		json_array_append_new(arch, po_archive_entry_to_json(dirty[i], p));
+	free(dirty);
+	return json_pack("{s:i, s:o, s:o, s:o}", "iteration", ck->iteration, "history", hist,
+			 "files", files, "archive", arch);
+}
+
 /* ---- the file ------------------------------------------------------------ */
 
-int po_checkpoint_write(const char *dir, const struct po_checkpoint *ck, struct po_err *err)
+int po_checkpoint_write(const char *dir, const struct po_checkpoint *ck,
+			struct po_checkpoint_cursor *cur, const struct po_project *p,
+			struct po_err *err)
 {
 	struct po_buf path = PO_BUF_INIT, text = PO_BUF_INIT;
-	json_t *o;
+	json_t *o, *line = log_line(ck, cur, p);
 	int ret;
 
-	o = json_pack("{s:i, s:s, s:s, s:I, s:i, s:I, s:f, s:f, s:f, s:O, s:O, s:O, s:O, s:o, s:o}",
+	/* One line, every double exactly: a resumed run compares scores with these. */
+	{
+		char *one = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+		po_buf_adds(&text, one ? one : "{}");
+		po_buf_addch(&text, '\n');
+		free(one);
+	}
+	json_decref(line);
+	po_fs_join(&path, dir, PO_CHECKPOINT_LOG);
+	ret = log_append(path.data, &text, cur, err);
+	if (ret)
+		goto out;
+	cur->history = json_array_size(ck->history);
+	cur->files = json_array_size(ck->files);
+	o = json_pack("{s:i, s:s, s:s, s:I, s:i, s:I, s:f, s:f, s:f, s:O, s:O, s:o, s:o, s:O, s:O, s:{s:s, s:I, s:I}}",
 		      "version", CHECKPOINT_VERSION, "project", ck->project, "strategy",
 		      ck->strategy, "seed", (json_int_t)ck->seed, "iteration", ck->iteration,
 		      "started", (json_int_t)ck->started, "wall_seconds", ck->wall_seconds,
 		      "baseline_score", ck->baseline_score, "best_score", ck->best_score,
 		      "baseline_prompts", ck->baseline_prompts, "best_prompts", ck->best_prompts,
-		      "history", ck->history, "files", ck->files, "best_evaluation",
-		      eval_json(&ck->best_eval), "llm_stats", stats_json(&ck->stats));
-	if (!o)
-		return po_error(err, PO_EFAIL, "cannot build the checkpoint (a score is not a number)");
-	po_fs_join(&path, dir, PO_CHECKPOINT_FILE);
-	/* Every double exactly: a resumed run compares scores with these. */
+		      "best_evaluation", eval_json(&ck->best_eval), "llm_stats",
+		      stats_json(&ck->stats), "split", ck->split ? ck->split : json_null(),
+		      "strategy_state", ck->strategy_state ? ck->strategy_state : json_null(),
+		      "log", "file", PO_CHECKPOINT_LOG, "lines", (json_int_t)cur->log_lines,
+		      "bytes", (json_int_t)cur->log_bytes);
+	if (!o) {
+		ret = po_error(err, PO_EFAIL, "cannot build the checkpoint (a score is not a number)");
+		goto out;
+	}
+	po_buf_reset(&text);
 	po_json_dump(&text, o, 0, 17);
 	po_buf_addch(&text, '\n');
-	ret = po_fs_replace(path.data, text.data, text.len, false, err);
-	po_buf_release(&text);
 	json_decref(o);
+	po_fs_join(&path, dir, PO_CHECKPOINT_FILE);
+	ret = po_fs_replace(path.data, text.data, text.len, false, err);
+out:
+	po_buf_release(&text);
 	po_buf_release(&path);
 	return ret;
 }
@@ -183,34 +253,48 @@ static int bad(struct po_err *err, const char *path, const char *what)
 			path, what);
 }
 
-int po_checkpoint_read(const char *dir, const struct po_project *p, struct po_checkpoint *ck,
-		       struct po_err *err)
+/* Reads the log's first ck->cursor.log_bytes bytes into history, files and
+ * archive, and cuts the file there. */
+static int read_log(const char *dir, struct po_checkpoint *ck, struct po_err *err)
 {
-	struct po_buf path = PO_BUF_INIT;
-	json_t *o = NULL, *v;
+	struct po_buf path = PO_BUF_INIT, text = PO_BUF_INIT;
+	size_t lines = 0, at = 0;
 	int ret;
 
-	memset(ck, 0, sizeof(*ck));
-	po_fs_join(&path, dir, PO_CHECKPOINT_FILE);
-	ret = po_json_load_file(path.data, &o, err);
-	if (ret)
-		goto out;
-	if (!json_is_object(o) || po_json_int(o, "version", 0) != CHECKPOINT_VERSION ||
-	    !json_is_integer(json_object_get(o, "iteration")) ||
-	    !json_is_integer(json_object_get(o, "seed")) ||
-	    !json_is_number(json_object_get(o, "baseline_score")) ||
-	    !json_is_number(json_object_get(o, "best_score")) ||
-	    !json_is_object(json_object_get(o, "baseline_prompts")) ||
-	    !json_is_object(json_object_get(o, "best_prompts")) ||
-	    !json_is_array(json_object_get(o, "history")) ||
-	    !json_is_array(json_object_get(o, "files"))) {
-		ret = bad(err, path.data, "not a checkpoint of this version of promptopt");
-		goto out;
+	po_fs_join(&path, dir, PO_CHECKPOINT_LOG);
+	ret = po_fs_read_file(path.data, &text, err);
+	if (!ret && (long long)text.len < ck->cursor.log_bytes)
+		ret = bad(err, path.data, "it is shorter than its checkpoint says");
+	while (!ret && at < (size_t)ck->cursor.log_bytes) {
+		char *nl = memchr(text.data + at, '\n', (size_t)ck->cursor.log_bytes - at);
+		json_t *line = nl ? json_loadb(text.data + at, (size_t)(nl - text.data) - at, 0, NULL) :
+				    NULL;
+		if (!json_is_object(line)) {
+			json_decref(line);
+			ret = bad(err, path.data, "a line of it is not readable");
+			break;
+		}
+		json_array_extend(ck->history, json_object_get(line, "history"));
+		json_array_extend(ck->files, json_object_get(line, "files"));
+		json_array_extend(ck->archive, json_object_get(line, "archive"));
+		json_decref(line);
+		at = (size_t)(nl - text.data) + 1;
+		lines++;
 	}
-	if (strcmp(po_json_str(o, "project", ""), p->name)) {
-		ret = bad(err, path.data, "a checkpoint of another project");
-		goto out;
-	}
+	if (!ret && lines != ck->cursor.log_lines)
+		ret = bad(err, path.data, "it does not hold the lines its checkpoint says");
+	if (!ret && truncate(path.data, (off_t)ck->cursor.log_bytes) < 0)
+		ret = po_error(err, PO_EIO, "cannot write %s: %s", path.data, strerror(errno));
+	po_buf_release(&text);
+	po_buf_release(&path);
+	return ret;
+}
+
+/* The fixed-size state of checkpoint.json (after its shape was checked). */
+static void read_state(const json_t *o, const struct po_project *p, struct po_checkpoint *ck)
+{
+	const json_t *log = json_object_get(o, "log");
+
 	snprintf(ck->project, sizeof(ck->project), "%s", p->name);
 	snprintf(ck->strategy, sizeof(ck->strategy), "%s", po_json_str(o, "strategy", ""));
 	ck->seed = (uint64_t)json_integer_value(json_object_get(o, "seed"));
@@ -221,22 +305,64 @@ int po_checkpoint_read(const char *dir, const struct po_project *p, struct po_ch
 	ck->best_score = po_json_num(o, "best_score", 0);
 	ck->baseline_prompts = json_incref(json_object_get(o, "baseline_prompts"));
 	ck->best_prompts = json_incref(json_object_get(o, "best_prompts"));
-	ck->history = json_deep_copy(json_object_get(o, "history"));
-	ck->files = json_deep_copy(json_object_get(o, "files"));
-	if (ck->iteration < 0 || json_array_size(ck->history) != (size_t)ck->iteration + 1) {
-		ret = bad(err, path.data, "its iteration history does not match its iteration");
+	ck->split = json_incref(json_object_get(o, "split"));
+	ck->strategy_state = json_incref(json_object_get(o, "strategy_state"));
+	ck->cursor.log_bytes = po_json_int(log, "bytes", -1);
+	ck->cursor.log_lines = (size_t)po_json_int(log, "lines", 0);
+	ck->history = json_array();
+	ck->files = json_array();
+	ck->archive = json_array();
+}
+
+static bool shape_ok(const json_t *o)
+{
+	return json_is_object(o) && po_json_int(o, "version", 0) == CHECKPOINT_VERSION &&
+	       json_is_integer(json_object_get(o, "iteration")) &&
+	       json_is_integer(json_object_get(o, "seed")) &&
+	       json_is_number(json_object_get(o, "baseline_score")) &&
+	       json_is_number(json_object_get(o, "best_score")) &&
+	       json_is_object(json_object_get(o, "baseline_prompts")) &&
+	       json_is_object(json_object_get(o, "best_prompts")) &&
+	       json_is_object(json_object_get(o, "split")) &&
+	       po_json_int(json_object_get(o, "log"), "bytes", -1) >= 0;
+}
+
+int po_checkpoint_read(const char *dir, const struct po_project *p, struct po_checkpoint *ck,
+		       struct po_err *err)
+{
+	struct po_buf path = PO_BUF_INIT;
+	json_t *o = NULL;
+	int ret;
+
+	memset(ck, 0, sizeof(*ck));
+	po_fs_join(&path, dir, PO_CHECKPOINT_FILE);
+	ret = po_json_load_file(path.data, &o, err);
+	if (ret)
+		goto out;
+	if (!shape_ok(o)) {
+		ret = bad(err, path.data, "not a checkpoint of this version of promptopt");
 		goto out;
 	}
+	if (strcmp(po_json_str(o, "project", ""), p->name)) {
+		ret = bad(err, path.data, "a checkpoint of another project");
+		goto out;
+	}
+	read_state(o, p, ck);
 	if (!stats_from_json(json_object_get(o, "llm_stats"), &ck->stats)) {
 		ret = bad(err, path.data, "its call statistics are not readable");
 		goto out;
 	}
-	v = json_object_get(o, "best_evaluation");
-	if (!eval_from_json(v, p, &ck->best_eval)) {
+	if (!eval_from_json(json_object_get(o, "best_evaluation"), p, &ck->best_eval)) {
 		ret = bad(err, path.data,
 			  "the project's test cases changed since the run started (they must stay the same to resume)");
 		goto out;
 	}
+	ret = read_log(dir, ck, err);
+	if (!ret && (ck->iteration < 0 ||
+		     json_array_size(ck->history) != (size_t)ck->iteration + 1))
+		ret = bad(err, path.data, "its iteration history does not match its iteration");
+	ck->cursor.history = json_array_size(ck->history);
+	ck->cursor.files = json_array_size(ck->files);
 out:
 	if (ret)
 		po_checkpoint_release(ck);
@@ -251,6 +377,9 @@ void po_checkpoint_remove(const char *dir)
 
 	po_fs_join(&path, dir, PO_CHECKPOINT_FILE);
 	unlink(path.data);
+	po_buf_reset(&path);
+	po_fs_join(&path, dir, PO_CHECKPOINT_LOG);
+	unlink(path.data);
 	po_buf_release(&path);
 }
 
@@ -260,6 +389,9 @@ void po_checkpoint_release(struct po_checkpoint *ck)
 	json_decref(ck->best_prompts);
 	json_decref(ck->history);
 	json_decref(ck->files);
+	json_decref(ck->split);
+	json_decref(ck->strategy_state);
+	json_decref(ck->archive);
 	po_evaluation_release(&ck->best_eval);
 	memset(ck, 0, sizeof(*ck));
 }

@@ -331,12 +331,39 @@ static int save_checkpoint(struct po_experiment *e, int k, struct po_err *err)
 		.baseline_score = e->baseline_score, .best_score = e->best_score,
 		.baseline_prompts = e->baseline_prompts, .best_prompts = e->best_prompts,
 		.history = e->history, .files = e->files, .best_eval = e->best_eval,
-		.stats = *po_engine_stats(e->engine),
+		.stats = *po_engine_stats(e->engine), .archive_w = e->archive,
+		.split = po_split_to_json(&e->split, e->project),
+		.strategy_state = e->strategy_ops->save ? e->strategy_ops->save(e->strategy) : NULL,
 	};
+	int ret;
 
 	snprintf(ck.project, sizeof(ck.project), "%s", e->project_name);
 	snprintf(ck.strategy, sizeof(ck.strategy), "%s", e->strategy_name);
-	return po_checkpoint_write(e->results_dir, &ck, err);
+	ret = po_checkpoint_write(e->results_dir, &ck, &e->ck_cursor, e->project, err);
+	json_decref(ck.split);
+	json_decref(ck.strategy_state);
+	return ret;
+}
+
+/* The split, archive and strategy state of a checkpoint. */
+static int restore_search(struct po_experiment *e, const struct po_checkpoint *ck,
+			  struct po_err *err)
+{
+	size_t i;
+	json_t *v;
+	int ret;
+
+	po_split_release(&e->split);
+	ret = po_split_from_json(&e->split, ck->split, e->project, err);
+	json_array_foreach(ck->archive, i, v) {
+		if (!ret)
+			ret = po_archive_load_json(e->archive, v, e->project, err);
+	}
+	if (!ret && e->strategy_ops->restore)
+		ret = e->strategy_ops->restore(e->strategy, ck->strategy_state, err);
+	if (ret)
+		po_error_prefix(err, "%s/%s", e->results_dir, PO_CHECKPOINT_FILE);
+	return ret;
 }
 
 /*
@@ -361,7 +388,13 @@ static int restore_checkpoint(struct po_experiment *e, int *last, struct po_err 
 		po_checkpoint_release(&ck);
 		return ret;
 	}
+	ret = restore_search(e, &ck, err);
+	if (ret) {
+		po_checkpoint_release(&ck);
+		return ret;
+	}
 	*last = ck.iteration;
+	e->ck_cursor = ck.cursor;
 	e->started = ck.started;
 	e->prior_wall_s = ck.wall_seconds;
 	e->baseline_score = ck.baseline_score;

@@ -20,6 +20,7 @@
 #include "opt/archive.h"
 #include "opt/strategy.h"
 #include "promptopt.h"
+#include "run/checkpoint.h"
 #include "util/buf.h"
 
 struct po_sim;
@@ -38,6 +39,7 @@ struct po_experiment {
 	struct po_split split;
 	struct po_archive *archive;
 	struct po_accept_config accept;
+	struct po_checkpoint_cursor ck_cursor; /* what of the checkpoint log is on disk */
 	struct po_eval_settings settings;
 	struct po_convergence *conv;
 	json_t *history;
