@@ -49,6 +49,7 @@ bench: build
 	./$(BUILD)/bench/bench_bridge ./$(BUILD)/promptopt
 	./$(BUILD)/bench/bench_http
 	./$(BUILD)/bench/bench_batch
+	./$(BUILD)/bench/bench_scale
 
 fuzz:
 	sh scripts/fuzz.sh
