@@ -5,6 +5,7 @@
 #include "opt/search.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,22 @@ static void assemble(const struct po_search *s, const struct po_archive_entry *e
 	po_evaluation_aggregate(out);
 }
 
+static void log_evaluation(struct po_search *s, const struct po_archive_entry *e,
+			   const struct po_evaluation *ev)
+{
+	char hash[17];
+	json_t *row;
+
+	if (!s->evaluated)
+		s->evaluated = json_array();
+	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)e->hash);
+	row = json_pack("{s:s, s:o, s:I, s:I, s:I, s:i, s:s}", "candidate", e->origin, "score",
+			ev->n_ok ? json_real(ev->mean) : json_null(), "evaluated",
+			(json_int_t)ev->n_ok, "failed", (json_int_t)(ev->n - ev->n_ok), "cases",
+			(json_int_t)ev->n, "sample", (int)e->sample, "hash", hash);
+	json_array_append_new(s->evaluated, row);
+}
+
 int po_search_evaluate(struct po_search *s, const json_t *const *prompts, size_t n,
 		       const struct po_caseset *cases, unsigned sample, const char *const *origins,
 		       struct po_evaluation *out, struct po_err *err)
@@ -97,8 +114,10 @@ int po_search_evaluate(struct po_search *s, const json_t *const *prompts, size_t
 			if (!ret)
 				po_archive_record(s->archive, entries[i], s->project, &fresh[i]);
 		}
-		if (!ret)
+		if (!ret) {
 			assemble(s, entries[i], cases, &fresh[i], &out[i]);
+			log_evaluation(s, entries[i], &out[i]);
+		}
 		po_evaluation_release(&fresh[i]);
 		po_caseset_release(&todo[i]);
 	}
@@ -137,6 +156,8 @@ void po_search_clear(struct po_search *s)
 		po_evaluation_release(&s->nominees[i].eval);
 	}
 	s->n_nominees = 0;
+	json_decref(s->evaluated);
+	s->evaluated = NULL;
 }
 
 int po_search_mutate(const struct po_search *s, const json_t *prompts, const char *name,

@@ -39,6 +39,10 @@ struct po_search {
 	double incumbent_score;
 	int iteration;                 /* 1-based step number */
 	uint64_t seed;
+	/* Every evaluation of the step, in order: an array of {"candidate",
+	 * "score", "evaluated", "failed", "cases", "sample", "hash"} (the
+	 * population the results files record); created on first use. */
+	json_t *evaluated;
 	/* Filled by po_search_nominate during a step. */
 	struct po_nominee *nominees;
 	size_t n_nominees, alloc;
@@ -60,7 +64,8 @@ int po_search_evaluate(struct po_search *s, const json_t *const *prompts, size_t
 void po_search_nominate(struct po_search *s, json_t *prompts, const char *origin,
 			struct po_evaluation *ev);
 
-/* Frees the nominees (after the experiment has decided). */
+/* Frees the nominees and the step's evaluation list (after the
+ * experiment has decided and recorded them). */
 void po_search_clear(struct po_search *s);
 
 /*

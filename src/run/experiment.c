@@ -183,6 +183,31 @@ static void record(struct po_experiment *e, int iteration, double score, bool im
 	json_array_append_new(e->history, h);
 }
 
+/* Marks the rows of the step's population that were nominated, and the
+ * one accepted (index into nominees, or -1). */
+static void mark_population(json_t *pop, const struct po_nominee *nominees, size_t n,
+			    long accepted)
+{
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(pop, i, row) {
+		const char *h = json_string_value(json_object_get(row, "hash"));
+		bool nominated = false, acc = false;
+		for (size_t j = 0; j < n; j++) {
+			char hash[17];
+			snprintf(hash, sizeof(hash), "%016llx",
+				 (unsigned long long)po_archive_hash(nominees[j].prompts));
+			if (h && !strcmp(h, hash)) {
+				nominated = true;
+				acc |= (long)j == accepted;
+			}
+		}
+		json_object_set_new(row, "nominated", json_boolean(nominated));
+		json_object_set_new(row, "accepted", json_boolean(acc));
+	}
+}
+
 static int run_baseline(struct po_experiment *e, struct po_err *err)
 {
 	const json_t *cand = e->project->prompts;
@@ -195,14 +220,17 @@ static int run_baseline(struct po_experiment *e, struct po_err *err)
 
 	ret = po_search_evaluate(&ctx, &cand, 1, &e->split.val, 0, &origin, &e->best_eval, err);
 	if (ret)
-		return ret;
-	if (e->best_eval.invalid)
-		return po_error(err, PO_ETEMPLATE, "%s", e->best_eval.invalid);
+		goto out;
+	if (e->best_eval.invalid) {
+		ret = po_error(err, PO_ETEMPLATE, "%s", e->best_eval.invalid);
+		goto out;
+	}
 	if (!e->best_eval.n_ok) {
 		const char *why = e->best_eval.n ? e->best_eval.cases[0].error : NULL;
-		return po_error(err, PO_EEVAL,
-				"the baseline evaluation failed for every test case (%s); no score to start from",
-				why ? why : "no test cases");
+		ret = po_error(err, PO_EEVAL,
+			       "the baseline evaluation failed for every test case (%s); no score to start from",
+			       why ? why : "no test cases");
+		goto out;
 	}
 	e->baseline_prompts = json_deep_copy(e->project->prompts);
 	e->best_prompts = json_deep_copy(e->project->prompts);
@@ -214,8 +242,15 @@ static int run_baseline(struct po_experiment *e, struct po_err *err)
 			       .max_iterations = e->opts.max_iterations, .cases = (int)e->best_eval.n,
 			       .failed = (int)(e->best_eval.n - e->best_eval.n_ok) };
 	po_exp_emit(e, &ev);
-	return po_results_write_iteration(e->results_dir, 0, e->best_prompts, "baseline",
-					  &e->best_eval, e->best_score, false, e->files, err);
+	/* The baseline is the first incumbent. */
+	mark_population(ctx.evaluated, NULL, 0, -1);
+	json_object_set_new(json_array_get(ctx.evaluated, 0), "accepted", json_true());
+	ret = po_results_write_iteration(e->results_dir, 0, e->best_prompts, "baseline",
+					 &e->best_eval, e->best_score, false, ctx.evaluated, e->files,
+					 err);
+out:
+	po_search_clear(&ctx);
+	return ret;
 }
 
 /* A step that gave no nominee: a lost iteration, not a failed run. */
@@ -227,7 +262,7 @@ static int no_candidate(struct po_experiment *e, int k, const char *why, struct 
 	po_convergence_update(e->conv, k, e->best_score);
 	record(e, k, NAN, false, NULL, "none");
 	return po_results_write_iteration(e->results_dir, k, e->best_prompts, "none", &none,
-					  e->best_score, false, e->files, err);
+					  e->best_score, false, NULL, e->files, err);
 }
 
 /* The nominee with the highest mean (the first on ties), or -1 when none scored. */
@@ -307,9 +342,10 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 	}
 	po_convergence_update(e->conv, k, isfinite(score) ? score : e->best_score);
 	record(e, k, score, improved, improved ? &e->best_eval : &nm->eval, nm->origin);
+	mark_population(ctx.evaluated, ctx.nominees, ctx.n_nominees, improved ? top : -1);
 	ret = po_results_write_iteration(e->results_dir, k, nm->prompts, nm->origin,
 					 improved ? &e->best_eval : &nm->eval, e->best_score,
-					 improved, e->files, err);
+					 improved, ctx.evaluated, e->files, err);
 emit_it:;
 	struct po_event ev = { .kind = PO_EV_ITERATION, .iteration = k,
 			       .max_iterations = e->opts.max_iterations, .score = score,

@@ -94,7 +94,8 @@ static void simulation_text(struct po_buf *b, int iteration, const json_t *promp
 
 int po_results_write_iteration(const char *dir, int iteration, const json_t *prompts,
 			       const char *origin, const struct po_evaluation *ev, double best_score,
-			       bool improved, json_t *files, struct po_err *err)
+			       bool improved, const json_t *population, json_t *files,
+			       struct po_err *err)
 {
 	struct po_buf text = PO_BUF_INIT, path = PO_BUF_INIT;
 	json_t *eval;
@@ -116,6 +117,8 @@ int po_results_write_iteration(const char *dir, int iteration, const json_t *pro
 	json_object_set_new(eval, "iteration", json_integer(iteration));
 	json_object_set_new(eval, "best_score", score_or_null(best_score));
 	json_object_set_new(eval, "improved", json_boolean(improved));
+	if (population)
+		json_object_set(eval, "population", (json_t *)population);
 	snprintf(name, sizeof(name), "evaluation_iteration_%03d.json", iteration);
 	ret = po_results_write(dir, name, eval, false, files, err);
 	json_decref(eval);

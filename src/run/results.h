@@ -18,10 +18,16 @@
 
 #define PO_FINAL_RESULTS_FILE "optimization_final_results.json"
 
-/* Writes both iteration files; their names are appended to `files` (array). */
+/*
+ * Writes both iteration files; their names are appended to `files` (array).
+ * prompts, origin and ev describe the iteration's nominee (the seed's
+ * keys); population (may be NULL) lists every candidate the step evaluated
+ * and goes into the evaluation file as "population".
+ */
 int po_results_write_iteration(const char *dir, int iteration, const json_t *prompts,
 			       const char *origin, const struct po_evaluation *ev, double best_score,
-			       bool improved, json_t *files, struct po_err *err);
+			       bool improved, const json_t *population, json_t *files,
+			       struct po_err *err);
 
 /*
  * Writes `v` as dir/name atomically and appends name to `files` (may be NULL).
