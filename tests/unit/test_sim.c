@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "eval/judge.h"
-#include "llm/sim.h"
+#include "sim/sim.h"
 #include "opt/mutate.h"
 #include "util/buf.h"
 

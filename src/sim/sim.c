@@ -4,7 +4,7 @@
  * edits prompts, so that every score has a computable expectation.
  * docs/simulator.md describes the model for users.
  */
-#include "llm/sim.h"
+#include "sim/sim.h"
 
 #include <ctype.h>
 #include <math.h>

@@ -6,7 +6,7 @@
 #include <jansson.h>
 
 #include "promptopt.h"
-#include "llm/sim.h"
+#include "sim/sim.h"
 #include "util/err.h"
 
 static struct po_sim *truth_sim(const char *catalogue, struct po_err *err)
