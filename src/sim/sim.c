@@ -14,8 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "eval/judge.h"
-#include "opt/mutate.h"
+#include "core/tags.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
