@@ -101,6 +101,12 @@ static double round2(double x)
 	return floor(x * 100.0 + 0.5) / 100.0;
 }
 
+/*
+ * Not util/json's po_json_escape(): that one writes \t \r \b \f and
+ * upper-case \u00XX (jansson's escapes), this one \u0009 and lower-case hex,
+ * and a rubric key may hold any character, so the judge reply's bytes (in
+ * bridge response files too) would change.
+ */
 static void json_escape(struct po_buf *b, const char *s)
 {
 	po_buf_addch(b, '"');
