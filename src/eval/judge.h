@@ -13,12 +13,9 @@
 
 #include <jansson.h>
 
+#include "core/tags.h" /* PO_JUDGE_OUTPUT_BEGIN/END: markers around the output under evaluation */
 #include "promptopt.h"
 #include "util/buf.h"
-
-/* Markers around the output under evaluation in the judge prompt. */
-#define PO_JUDGE_OUTPUT_BEGIN "<output_to_evaluate>"
-#define PO_JUDGE_OUTPUT_END "</output_to_evaluate>"
 
 struct po_rubric;
 

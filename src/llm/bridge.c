@@ -25,7 +25,7 @@
 #include <dirent.h>
 
 #include "llm/provider.h"
-#include "llm/sim.h"
+#include "sim/sim.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "llm/bridge.h"
-#include "llm/sim.h"
+#include "sim/sim.h"
 #include "util/err.h"
 
 static const char *const names[] = { "sim", "bridge", "anthropic", "openai" };

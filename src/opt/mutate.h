@@ -2,7 +2,7 @@
  * Mutation by an LLM: the prompt that asks for an improved template (with the
  * judge's feedback), and the parser of the reply.
  *
- * Prompt layout (the simulator relies on these markers):
+ * Prompt layout (markers in core/tags.h; the simulator relies on them):
  *   PO_MUTATE_PROMPT_BEGIN <current template> PO_MUTATE_PROMPT_END
  *   PO_MUTATE_FEEDBACK_BEGIN <one improvement per line> PO_MUTATE_FEEDBACK_END
  *   required placeholders listed as {name} on a line starting "Placeholders:"
@@ -14,15 +14,9 @@
 
 #include <jansson.h>
 
+#include "core/tags.h" /* the PO_MUTATE_* markers */
 #include "promptopt.h"
 #include "util/buf.h"
-
-#define PO_MUTATE_PROMPT_BEGIN "<current_prompt>"
-#define PO_MUTATE_PROMPT_END "</current_prompt>"
-#define PO_MUTATE_FEEDBACK_BEGIN "<feedback>"
-#define PO_MUTATE_FEEDBACK_END "</feedback>"
-#define PO_MUTATE_REPLY_BEGIN "<prompt>"
-#define PO_MUTATE_REPLY_END "</prompt>"
 
 /* Appends the mutation prompt. feedback: array of strings (may be NULL);
  * placeholders: array of names (may be NULL). */

@@ -20,7 +20,7 @@
 #include "llm/journal.h"
 #include "llm/llm.h"
 #include "llm/provider.h"
-#include "llm/sim.h"
+#include "sim/sim.h"
 #include "opt/strategy.h"
 #include "promptopt.h"
 #include "report/report.h"

@@ -21,7 +21,7 @@
 
 #include "llm/bridge.h"
 #include "llm/responder.h"
-#include "llm/sim.h"
+#include "sim/sim.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/mem.h"

@@ -13,9 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/judge.h"
-#include "llm/sim.h"
-#include "opt/mutate.h"
+#include "core/tags.h"
+#include "sim/sim.h"
 #include "util/buf.h"
 
 static struct po_sim *new_sim(uint64_t seed, double noise, const char *catalogue)

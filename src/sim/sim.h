@@ -4,6 +4,9 @@
  * instruction features, and exposes the ground truth (the noise-free
  * expected score of a prompt and the catalogue's optimum).
  * See docs/simulator.md for the model.
+ *
+ * Ownership: po_sim_new() returns a handle the caller frees with
+ * po_sim_free() (or hands to po_sim_provider_new()); arguments are borrowed.
  */
 #ifndef PO_SIM_H
 #define PO_SIM_H

@@ -1,0 +1,25 @@
+/*
+ * The markers shared by the prompts the roles build (eval/judge, opt/mutate)
+ * and the simulator, which finds the parts of a request by them and detects
+ * the role of a seed-style request from them. Data only: string literals.
+ */
+#ifndef PO_TAGS_H
+#define PO_TAGS_H
+
+/* Judge prompt: around the output under evaluation. */
+#define PO_JUDGE_OUTPUT_BEGIN "<output_to_evaluate>"
+#define PO_JUDGE_OUTPUT_END "</output_to_evaluate>"
+
+/*
+ * Mutation prompt: around the current template (twice for a crossover, one
+ * per parent) and around the judge's feedback (one improvement per line).
+ * Mutation reply: the new template between PO_MUTATE_REPLY_BEGIN and _END.
+ */
+#define PO_MUTATE_PROMPT_BEGIN "<current_prompt>"
+#define PO_MUTATE_PROMPT_END "</current_prompt>"
+#define PO_MUTATE_FEEDBACK_BEGIN "<feedback>"
+#define PO_MUTATE_FEEDBACK_END "</feedback>"
+#define PO_MUTATE_REPLY_BEGIN "<prompt>"
+#define PO_MUTATE_REPLY_END "</prompt>"
+
+#endif

@@ -1,0 +1,359 @@
+/*
+ * The mutate role: edits the template in a mutation request as an LLM would
+ * (adds an instruction, preferring what the feedback names; removes or
+ * rephrases one; sometimes adds a harmful one or drops a placeholder), or
+ * merges two parents for a crossover, and answers in the reply format.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/tags.h"
+#include "sim/sim_internal.h"
+#include "util/mem.h"
+
+static bool in_feedback(const char *fb_lower, const struct feature *f)
+{
+	if (!fb_lower || !*fb_lower)
+		return false;
+	for (const char *const *k = f->fb; *k; k++)
+		if (strstr(fb_lower, *k))
+			return true;
+	return false;
+}
+
+/* Bounds [*b, *e) of the sentence of s around pos. */
+static void sentence_bounds(const char *s, size_t pos, size_t *b, size_t *e)
+{
+	size_t i = pos, j = pos;
+
+	while (i > 0 && !strchr(".!?\n", s[i - 1]))
+		i--;
+	while (s[i] == ' ')
+		i++;
+	while (s[j] && s[j] != '\n' && !(strchr(".!?", s[j]) && (s[j + 1] == ' ' ||
+			s[j + 1] == '\n' || !s[j + 1])))
+		j++;
+	if (s[j] && s[j] != '\n')
+		j++;
+	*b = i;
+	*e = j;
+}
+
+/* The removable sentence that asks for feature f, if any. */
+static bool feature_sentence(const char *tmpl, const char *lower, const struct feature *f,
+			     size_t *b, size_t *e)
+{
+	long pos = po_sim_find_ask(lower, f->asks);
+
+	if (pos < 0)
+		return false;
+	sentence_bounds(tmpl, (size_t)pos, b, e);
+	for (size_t i = *b; i < *e; i++)
+		if (tmpl[i] == '{')
+			return false;
+	return *e > *b;
+}
+
+/* Replaces [b, e) of *tmpl with `with` (may be ""), tidying the spaces. */
+static void splice(struct po_buf *t, size_t b, size_t e, const char *with)
+{
+	struct po_buf n = PO_BUF_INIT;
+
+	if (!*with) {
+		while (t->data[e] == ' ')
+			e++;
+		if (b > 0 && t->data[b - 1] == ' ' && (t->data[e] == '\n' || !t->data[e]))
+			b--;
+	}
+	po_buf_add(&n, t->data, b);
+	po_buf_adds(&n, with);
+	po_buf_adds(&n, t->data + e);
+	po_buf_release(t);
+	*t = n;
+}
+
+static void append_instruction(struct po_buf *t, const char *sentence)
+{
+	while (t->len && (t->data[t->len - 1] == '\n' || t->data[t->len - 1] == ' '))
+		po_buf_setlen(t, t->len - 1);
+	if (t->len && strchr(".!?", t->data[t->len - 1]))
+		po_buf_addch(t, ' ');
+	else if (t->len)
+		po_buf_adds(t, "\n\n");
+	po_buf_adds(t, sentence);
+	po_buf_addch(t, '\n');
+}
+
+/* Replaces every {name} of one placeholder with a generic phrase, as a model
+ * "simplifying" a prompt sometimes does. False when there is none. */
+static bool drop_placeholder(struct po_buf *t, struct po_rng *rng, char *name, size_t cap)
+{
+	const char *starts[64];
+	size_t n = 0, len;
+	const char *p, *q;
+	struct po_buf out = PO_BUF_INIT;
+
+	for (p = t->data; (p = strchr(p, '{')) && n < PO_ARRAY_SIZE(starts); p++) {
+		if (p[1] == '{') {
+			p++;
+			continue;
+		}
+		for (q = p + 1; isalnum((unsigned char)*q) || *q == '_'; q++)
+			;
+		if (*q == '}' && q > p + 1)
+			starts[n++] = p;
+	}
+	if (!n)
+		return false;
+	p = starts[po_rng_below(rng, n)];
+	len = strcspn(p + 1, "}");
+	snprintf(name, cap, "%.*s", (int)len, p + 1);
+	for (p = t->data; *p;) {
+		if (*p == '{' && !strncmp(p + 1, name, len) && p[1 + len] == '}') {
+			po_buf_adds(&out, "the project");
+			p += len + 2;
+		} else {
+			po_buf_addch(&out, *p++);
+		}
+	}
+	po_buf_release(t);
+	*t = out;
+	return true;
+}
+
+/* The state of one mutation: the template being edited and what it asks. */
+struct mut_ctx {
+	const struct catalogue *c;
+	struct po_rng *rng;
+	struct po_buf t;          /* the template being edited */
+	char *lower;              /* lowercased t, valid until the first edit */
+	const char *fb_lower;     /* lowercased feedback, may be NULL */
+	struct ask_state st;
+	struct po_buf msg;        /* the sentence that explains the edit */
+};
+
+static bool sentence_of(struct mut_ctx *m, size_t f, size_t *b, size_t *e)
+{
+	return feature_sentence(m->t.data, m->lower, &m->c->f[f], b, e);
+}
+
+static void remove_feature(struct mut_ctx *m, size_t f, const char *why)
+{
+	size_t b, e;
+
+	if (!sentence_of(m, f, &b, &e))
+		return;
+	splice(&m->t, b, e, "");
+	po_buf_addf(&m->msg, "I removed the instruction about %s%s.", m->c->f[f].name, why);
+}
+
+static bool op_drop_placeholder(struct mut_ctx *m)
+{
+	char name[128];
+
+	if (!drop_placeholder(&m->t, m->rng, name, sizeof(name)))
+		return false;
+	po_buf_addf(&m->msg, "I made the prompt more general by describing {%s} in plain words.",
+		    name);
+	return true;
+}
+
+static bool op_add_harmful(struct mut_ctx *m)
+{
+	size_t cand[MAX_FEATURES], nc = 0;
+	const char *s;
+
+	for (size_t i = 0; i < m->c->n; i++)
+		if (m->c->f[i].harmful && !m->st.asked[i])
+			cand[nc++] = i;
+	if (!nc)
+		return false;
+	s = po_sim_pick(m->rng, m->c->f[cand[po_rng_below(m->rng, nc)]].says);
+	append_instruction(&m->t, s);
+	po_buf_addf(&m->msg, "I added an instruction to make the output more engaging: \"%s\"", s);
+	return true;
+}
+
+/* Simplify: cut a harmful instruction when there is one, else any. */
+static bool op_remove(struct mut_ctx *m)
+{
+	size_t cand[MAX_FEATURES], nc = 0, b, e;
+
+	for (int pass = 0; pass < 2 && !nc; pass++)
+		for (size_t i = 0; i < m->c->n; i++)
+			if (m->st.asked[i] && m->c->f[i].harmful == (pass == 0) &&
+			    sentence_of(m, i, &b, &e))
+				cand[nc++] = i;
+	if (!nc)
+		return false;
+	remove_feature(m, cand[po_rng_below(m->rng, nc)], " to simplify the prompt");
+	return true;
+}
+
+static bool op_rephrase(struct mut_ctx *m)
+{
+	size_t cand[MAX_FEATURES], nc = 0, b, e;
+	const struct feature *f;
+	const char *s;
+
+	for (size_t i = 0; i < m->c->n; i++)
+		if (m->st.asked[i] && !m->c->f[i].harmful && sentence_of(m, i, &b, &e))
+			cand[nc++] = i;
+	if (!nc)
+		return false;
+	f = &m->c->f[cand[po_rng_below(m->rng, nc)]];
+	s = po_sim_pick(m->rng, f->says);
+	feature_sentence(m->t.data, m->lower, f, &b, &e);
+	if (strlen(s) == e - b && !strncmp(m->t.data + b, s, e - b))
+		s = f->says[0] == s ? f->says[1] : f->says[0];
+	splice(&m->t, b, e, s);
+	po_buf_addf(&m->msg, "I rephrased the instruction about %s to be more direct.", f->name);
+	return true;
+}
+
+/* Feedback that names a harmful instruction is usually obeyed. */
+static bool op_obey_feedback(struct mut_ctx *m)
+{
+	size_t b, e;
+
+	for (size_t i = 0; i < m->c->n; i++) {
+		if (m->c->f[i].harmful && m->st.asked[i] && in_feedback(m->fb_lower, &m->c->f[i]) &&
+		    sentence_of(m, i, &b, &e) && po_rng_double(m->rng) < 0.75) {
+			remove_feature(m, i, ", as the feedback suggested");
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The common case: add what is missing, preferring what the feedback names,
+ * and first clear a harmful instruction that would cancel it. */
+static bool op_add_helpful(struct mut_ctx *m)
+{
+	const struct catalogue *c = m->c;
+	size_t cand[MAX_FEATURES], pref[MAX_FEATURES], nc = 0, np = 0, f, b, e;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->f[i].harmful || m->st.asked[i])
+			continue;
+		cand[nc++] = i;
+		if (in_feedback(m->fb_lower, &c->f[i]))
+			pref[np++] = i;
+	}
+	if (!nc)
+		return false;
+	f = np && po_rng_double(m->rng) < 0.85 ? pref[po_rng_below(m->rng, np)]
+					       : cand[po_rng_below(m->rng, nc)];
+	for (size_t h = 0; h < c->n; h++) {
+		if (c->f[h].harmful && m->st.asked[h] && (c->f[h].damp & BIT(f)) &&
+		    sentence_of(m, h, &b, &e) && po_rng_double(m->rng) < 0.8) {
+			remove_feature(m, h, ", which kept the output from including it");
+			return true;
+		}
+	}
+	append_instruction(&m->t, po_sim_pick(m->rng, c->f[f].says));
+	po_buf_addf(&m->msg, "I added an instruction asking for %s.", c->f[f].name);
+	return true;
+}
+
+/* Crossover: the first parent plus, for each helpful feature only the second
+ * parent asks for, its sentence with probability one half. */
+static bool op_crossover(struct mut_ctx *m, const char *other)
+{
+	char *olow = po_sim_lower_dup(other, NULL, NULL);
+	struct ask_state ost;
+	size_t b, e, taken = 0;
+
+	po_sim_assess(m->c, olow, strlen(olow), &ost);
+	for (size_t i = 0; i < m->c->n; i++) {
+		if (m->c->f[i].harmful || m->st.asked[i] || !ost.asked[i] ||
+		    !feature_sentence(other, olow, &m->c->f[i], &b, &e) ||
+		    po_rng_double(m->rng) >= 0.5)
+			continue;
+		{
+			char *s = po_xstrndup(other + b, e - b);
+			append_instruction(&m->t, s);
+			free(s);
+			taken++;
+		}
+	}
+	free(olow);
+	po_buf_addf(&m->msg, "I combined the two prompts, taking %zu instruction%s from the "
+		    "second.", taken, taken == 1 ? "" : "s");
+	return true;
+}
+
+char *po_sim_mutate(const struct po_sim *sim, const struct po_llm_request *req)
+{
+	struct po_rng rng;
+	struct mut_ctx m = { .c = sim->cat, .rng = &rng, .t = PO_BUF_INIT, .msg = PO_BUF_INIT };
+	struct po_buf out = PO_BUF_INIT;
+	char *tmpl, *fb, *fb_lower = NULL, *second = NULL;
+	const char *after;
+	double u;
+	bool done = false;
+
+	po_rng_seed(&rng, po_sim_request_hash(sim, "mutate", req));
+	tmpl = po_sim_between(req->prompt, PO_MUTATE_PROMPT_BEGIN, PO_MUTATE_PROMPT_END);
+	if (!tmpl) {
+		tmpl = po_xstrdup(req->prompt ? req->prompt : "");
+	} else if ((after = strstr(strstr(req->prompt, PO_MUTATE_PROMPT_BEGIN),
+				  PO_MUTATE_PROMPT_END))) {
+		second = po_sim_between(after, PO_MUTATE_PROMPT_BEGIN, PO_MUTATE_PROMPT_END);
+	}
+	fb = po_sim_between(req->prompt, PO_MUTATE_FEEDBACK_BEGIN, PO_MUTATE_FEEDBACK_END);
+	if (fb)
+		fb_lower = po_sim_lower_dup(fb, NULL, NULL);
+	m.fb_lower = fb_lower;
+	po_buf_adds(&m.t, tmpl);
+	m.lower = po_sim_lower_dup(tmpl, NULL, NULL);
+	po_sim_assess(m.c, m.lower, strlen(m.lower), &m.st);
+
+	/* Each operation edits the template at most once, so m.lower stays
+	 * aligned with m.t for as long as it is used. */
+	u = po_rng_double(&rng);
+	if (second)
+		done = op_crossover(&m, second);
+	else if (u < 0.03)
+		done = op_drop_placeholder(&m);
+	else if (u < 0.13)
+		done = op_add_harmful(&m);
+	else if (u < 0.25)
+		done = op_remove(&m);
+	else if (u < 0.35)
+		done = op_rephrase(&m);
+	if (!done)
+		done = op_obey_feedback(&m);
+	if (!done)
+		done = op_add_helpful(&m);
+	if (!done) {
+		/* Everything helpful is asked for: clear a harmful instruction
+		 * if one can be found, else leave the prompt as it is. */
+		for (size_t i = 0; i < m.c->n && !done; i++) {
+			size_t b, e;
+			if (m.c->f[i].harmful && m.st.asked[i] && sentence_of(&m, i, &b, &e)) {
+				remove_feature(&m, i, "");
+				done = true;
+			}
+		}
+		if (!done)
+			po_buf_adds(&m.msg, "The prompt already covers what matters; I kept it "
+				    "as it is.");
+	}
+	while (m.t.len && (m.t.data[m.t.len - 1] == '\n' || m.t.data[m.t.len - 1] == ' '))
+		po_buf_setlen(&m.t, m.t.len - 1);
+	po_buf_add(&out, m.msg.data, m.msg.len);
+	po_buf_adds(&out, "\n\n" PO_MUTATE_REPLY_BEGIN "\n");
+	po_buf_add(&out, m.t.data, m.t.len);
+	po_buf_adds(&out, "\n" PO_MUTATE_REPLY_END "\n");
+	po_buf_release(&m.msg);
+	po_buf_release(&m.t);
+	free(m.lower);
+	free(tmpl);
+	free(second);
+	free(fb);
+	free(fb_lower);
+	return po_buf_detach(&out);
+}

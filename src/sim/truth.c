@@ -1,0 +1,134 @@
+/*
+ * The simulator's ground truth: the noise-free expected score of a prompt,
+ * the catalogue's optimum and what a prompt asks for; and the same numbers in
+ * the public API (promptopt.h) for callers that hold a prompt and a test case
+ * rather than a po_sim handle (the run writes them under "true_score").
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "promptopt.h"
+#include "sim/sim_internal.h"
+#include "util/err.h"
+
+/* Noise-free judge score (0-5 per criterion) expected for probabilities p. */
+static void expected_criteria(const struct catalogue *c, const double *p, double out[NCRIT])
+{
+	for (int k = 0; k < NCRIT; k++) {
+		out[k] = c->intercept[k];
+		for (size_t i = 0; i < c->n; i++)
+			out[k] += c->f[i].w[k] * p[i];
+	}
+}
+
+double po_sim_weighted_100(const struct catalogue *c, const double v[NCRIT])
+{
+	double s = 0;
+
+	for (int k = 0; k < NCRIT; k++)
+		s += c->crit_w[k] * v[k];
+	return 20.0 * s;
+}
+
+double po_sim_true_score(const struct po_sim *sim, const char *system, const char *template,
+			 const json_t *inputs)
+{
+	const struct catalogue *c = sim->cat;
+	struct ask_state st;
+	double crit[NCRIT];
+	char *lower;
+
+	if (!template)
+		template = "";
+	if (po_sim_lost_inputs(template, system, NULL, NULL, inputs))
+		return po_sim_weighted_100(c, c->offtopic);
+	lower = po_sim_lower_dup(template, system, NULL);
+	po_sim_assess(c, lower, strlen(lower), &st);
+	free(lower);
+	expected_criteria(c, st.p, crit);
+	return po_sim_weighted_100(c, crit);
+}
+
+double po_sim_optimum(const struct po_sim *sim)
+{
+	const struct catalogue *c = sim->cat;
+	double p[MAX_FEATURES], crit[NCRIT];
+
+	for (size_t i = 0; i < c->n; i++)
+		p[i] = c->f[i].harmful ? c->f[i].p_base : c->f[i].p_ask;
+	expected_criteria(c, p, crit);
+	return po_sim_weighted_100(c, crit);
+}
+
+json_t *po_sim_prompt_features(const struct po_sim *sim, const char *system,
+			       const char *template)
+{
+	const struct catalogue *c = sim->cat;
+	struct ask_state st;
+	json_t *o = json_object(), *asked = json_array(), *missing = json_array(),
+	       *harmful = json_array();
+	char *lower = po_sim_lower_dup(template ? template : "", system, NULL);
+
+	po_sim_assess(c, lower, strlen(lower), &st);
+	free(lower);
+	for (size_t i = 0; i < c->n; i++) {
+		json_t *to = c->f[i].harmful ? (st.asked[i] ? harmful : NULL)
+					     : (st.asked[i] ? asked : missing);
+		if (to)
+			json_array_append_new(to, json_string(c->f[i].key));
+	}
+	json_object_set_new(o, "asked", asked);
+	json_object_set_new(o, "missing", missing);
+	json_object_set_new(o, "harmful", harmful);
+	json_object_set_new(o, "length", json_integer((json_int_t)st.length));
+	json_object_set_new(o, "dilution", json_real(st.dilution));
+	return o;
+}
+
+/* ---- the public API (promptopt.h) ------------------------------------ */
+
+static struct po_sim *truth_sim(const char *catalogue, struct po_err *err)
+{
+	struct po_sim_config cfg;
+
+	po_sim_config_init(&cfg);
+	if (catalogue)
+		cfg.catalogue = catalogue;
+	return po_sim_new(&cfg, err);
+}
+
+int po_sim_expected_score(const char *catalogue, const char *system, const char *template,
+			  const char *inputs_json, double *score, struct po_err *err)
+{
+	struct po_sim *sim;
+	json_error_t jerr;
+	json_t *inputs;
+
+	inputs = json_loads(inputs_json ? inputs_json : "{}", JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(inputs)) {
+		json_decref(inputs);
+		return po_error(err, PO_EINPUT,
+				"the inputs of a test case must be a JSON object of name -> text, e.g. {\"projectName\": \"...\"}");
+	}
+	sim = truth_sim(catalogue, err);
+	if (!sim) {
+		json_decref(inputs);
+		return PO_EINPUT;
+	}
+	*score = po_sim_true_score(sim, system, template, inputs);
+	po_sim_free(sim);
+	json_decref(inputs);
+	return 0;
+}
+
+int po_sim_catalogue_optimum(const char *catalogue, double *optimum, struct po_err *err)
+{
+	struct po_sim *sim = truth_sim(catalogue, err);
+
+	if (!sim)
+		return PO_EINPUT;
+	*optimum = po_sim_optimum(sim);
+	po_sim_free(sim);
+	return 0;
+}
