@@ -12,19 +12,7 @@
 
 #include "eval/judge.h"
 #include "eval/render.h"
-#include "llm/cache.h"
 #include "llm/cost.h"
-#include "llm/journal.h"
-#include "llm/provider.h"
-#include "llm/sim.h"
-#include "report/report.h"
-#include "run/results.h"
-#include "util/err.h"
-#include "util/fs.h"
-#include "util/json.h"
-#include "util/mem.h"
-#include "util/rng.h"
-#include "util/timeutil.h"
 
 /* Cost of `calls` calls of role r of about in/out tokens each; false when
  * the model is missing from the price table. */

@@ -12,27 +12,12 @@
 
 #include "run/experiment_internal.h"
 
-#include "eval/evaluate.h"
-#include "eval/judge.h"
-#include "eval/render.h"
-#include "llm/cache.h"
-#include "llm/cost.h"
-#include "llm/journal.h"
-#include "llm/llm.h"
 #include "llm/provider.h"
-#include "sim/sim.h"
-#include "opt/strategy.h"
-#include "promptopt.h"
-#include "report/report.h"
-#include "run/checkpoint.h"
-#include "core/project.h"
 #include "run/results.h"
-#include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/mem.h"
-#include "util/rng.h"
 #include "util/timeutil.h"
 
 

@@ -10,20 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "eval/judge.h"
-#include "eval/render.h"
 #include "llm/cache.h"
 #include "llm/cost.h"
 #include "llm/journal.h"
-#include "llm/provider.h"
-#include "llm/sim.h"
+#include "sim/sim.h"
 #include "report/report.h"
 #include "run/results.h"
-#include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
-#include "util/mem.h"
-#include "util/rng.h"
 #include "util/timeutil.h"
 
 double po_exp_true_mean(const struct po_experiment *e, const json_t *prompts)

@@ -10,15 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "eval/judge.h"
-#include "eval/render.h"
 #include "llm/cache.h"
-#include "llm/cost.h"
 #include "llm/journal.h"
 #include "llm/provider.h"
-#include "llm/sim.h"
-#include "report/report.h"
-#include "run/results.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
