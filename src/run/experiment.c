@@ -70,24 +70,11 @@ const char *po_exp_role_provider(const struct po_experiment *e, int r)
 	return e->opts.role_provider[r] ? e->opts.role_provider[r] : e->provider;
 }
 
-int po_experiment_new(struct po_experiment **out, const struct po_run_options *opts,
-		      struct po_err *err)
+/* A new experiment holding copies of the options' strings. */
+static struct po_experiment *alloc_experiment(const struct po_run_options *opts)
 {
 	struct po_experiment *e;
-	struct po_buf dir = PO_BUF_INIT;
-	bool created;
-	int ret;
 
-	*out = NULL;
-	if (!opts->project)
-		return po_error(err, PO_EUSAGE, "no project given; use --project NAME");
-	ret = po_project_name_check(opts->project, err);
-	if (ret)
-		return ret;
-	if (opts->max_iterations < 0 || opts->max_iterations > 100000)
-		return po_error(err, PO_EUSAGE,
-				"iterations must be between 0 and 100000, not %d",
-				opts->max_iterations);
 	e = po_xcalloc(1, sizeof(*e));
 	e->lock_fd = -1;
 	e->opts = *opts;
@@ -105,6 +92,27 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 	e->baseline_score = NAN;
 	po_eval_settings_init(&e->settings);
 	po_accept_config_init(&e->accept);
+	return e;
+}
+
+int po_experiment_new(struct po_experiment **out, const struct po_run_options *opts,
+		      struct po_err *err)
+{
+	struct po_experiment *e;
+	bool created;
+	int ret;
+
+	*out = NULL;
+	if (!opts->project)
+		return po_error(err, PO_EUSAGE, "no project given; use --project NAME");
+	ret = po_project_name_check(opts->project, err);
+	if (ret)
+		return ret;
+	if (opts->max_iterations < 0 || opts->max_iterations > 100000)
+		return po_error(err, PO_EUSAGE,
+				"iterations must be between 0 and 100000, not %d",
+				opts->max_iterations);
+	e = alloc_experiment(opts);
 	*out = e;
 
 	e->strategy_ops = po_strategy_find(e->strategy_name);
@@ -151,9 +159,7 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 	ret = po_exp_lock_results(e, err);
 	if (ret)
 		return ret;
-	ret = po_exp_make_engine(e, err);
-	po_buf_release(&dir);
-	return ret;
+	return po_exp_make_engine(e, err);
 }
 
 static void record(struct po_experiment *e, int iteration, double score, bool improved,
@@ -439,21 +445,16 @@ static int restore_checkpoint(struct po_experiment *e, int *last, struct po_err 
 	return 0;
 }
 
-int po_experiment_run(struct po_experiment *e, struct po_err *err)
+/*
+ * The run's search state (convergence detector, archive, split, strategy)
+ * and, with --resume, the checkpoint's: *first is the last iteration done,
+ * *resumed whether a checkpoint was found.
+ */
+static int begin(struct po_experiment *e, int *first, bool *resumed, struct po_err *err)
 {
 	struct po_split_config sc;
-	struct po_buf prov = PO_BUF_INIT;
-	bool resumed = false;
-	int ret, k, first = 0;
+	int ret;
 
-	if (!e->engine)
-		return po_error(err, PO_EFAIL, "experiment was not set up");
-	if (e->conv)
-		return po_error(err, PO_EFAIL, "an experiment runs once; create a new one");
-	if (interrupted(e)) {
-		e->interrupted = true;
-		return po_error(err, PO_EINTR, "interrupted before the baseline; nothing to save");
-	}
 	e->started = po_time_unix();
 	e->t0_ms = po_time_mono_ms();
 	e->conv = po_convergence_new(&e->opts.convergence);
@@ -464,37 +465,31 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 	if (ret)
 		return ret;
 	e->strategy = e->strategy_ops->new(e->strategy_params, e->opts.seed);
+	*first = 0;
+	*resumed = false;
 	if (e->opts.resume) {
-		ret = restore_checkpoint(e, &first, err);
+		ret = restore_checkpoint(e, first, err);
 		if (ret == PO_ENOTFOUND)
 			po_exp_msg(e, PO_EV_INFO, "No checkpoint in %s: starting a new run",
-				 e->results_dir);
+				   e->results_dir);
 		else if (ret)
 			return ret;
 		else
-			resumed = true;
+			*resumed = true;
 	}
-	if (!resumed) {
+	if (!*resumed) {
 		po_results_clear_iterations(e->results_dir);
 		po_checkpoint_remove(e->results_dir);
-		ret = po_exp_write_inputs(e, err);
-		if (ret)
-			return ret;
+		return po_exp_write_inputs(e, err);
 	}
-	po_exp_describe_providers(e, &prov);
-	po_exp_msg(e, PO_EV_INFO,
-		 "Project %s: %zu test cases, prompt '%s', up to %d iterations, strategy %s, provider %s, seed %llu",
-		 e->project_name, e->project->ncases, e->project->main_prompt,
-		 e->opts.max_iterations, e->strategy_name, prov.data,
-		 (unsigned long long)e->opts.seed);
-	po_buf_release(&prov);
-	if (resumed) {
-		po_exp_msg(e, PO_EV_INFO,
-			 "Resuming after iteration %d of %d: baseline %.2f, best %.2f (checkpoint in %s)",
-			 first, e->opts.max_iterations, e->baseline_score, e->best_score,
-			 e->results_dir);
-		goto loop;
-	}
+	return 0;
+}
+
+/* The baseline of a new run, checkpointed. */
+static int start_fresh(struct po_experiment *e, struct po_err *err)
+{
+	int ret;
+
 	po_exp_estimate(e);
 	ret = run_baseline(e, err);
 	if (!ret)
@@ -507,13 +502,32 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 		po_error(err, PO_EBUDGET, "%s; %s", e->budget_msg, b.data);
 		po_buf_release(&b);
 	}
-	if (ret)
-		return ret;
-loop:
-	/* A resumed run that had converged has nothing left to do. */
-	if (resumed && e->opts.enable_convergence && po_convergence_should_stop(e->conv))
-		first = e->opts.max_iterations;
-	for (k = first + 1; k <= e->opts.max_iterations; k++) {
+	return ret;
+}
+
+/* True when the stop rule says the run has converged (and says so). */
+static bool converged(struct po_experiment *e, int k)
+{
+	struct po_convergence_status st;
+
+	if (!e->opts.enable_convergence || !po_convergence_should_stop(e->conv))
+		return false;
+	po_convergence_get_status(e->conv, &st);
+	e->stopped_early = k < e->opts.max_iterations;
+	struct po_event ev = { .kind = PO_EV_CONVERGED, .iteration = k,
+			       .max_iterations = e->opts.max_iterations,
+			       .no_improvement = st.no_improvement_count,
+			       .saved = e->opts.max_iterations - k };
+	po_exp_emit(e, &ev);
+	return true;
+}
+
+/* Iterations first+1 to the last, each checkpointed, until a stop. */
+static int loop(struct po_experiment *e, int first, struct po_err *err)
+{
+	int ret = 0;
+
+	for (int k = first + 1; k <= e->opts.max_iterations; k++) {
 		if (interrupted(e)) {
 			e->interrupted = true;
 			break;
@@ -534,20 +548,15 @@ loop:
 			break;
 		e->iterations_run = k;
 		ret = save_checkpoint(e, k, err);
-		if (ret)
+		if (ret || converged(e, k))
 			break;
-		if (e->opts.enable_convergence && po_convergence_should_stop(e->conv)) {
-			struct po_convergence_status st;
-			po_convergence_get_status(e->conv, &st);
-			e->stopped_early = k < e->opts.max_iterations;
-			struct po_event ev = { .kind = PO_EV_CONVERGED, .iteration = k,
-					       .max_iterations = e->opts.max_iterations,
-					       .no_improvement = st.no_improvement_count,
-					       .saved = e->opts.max_iterations - k };
-			po_exp_emit(e, &ev);
-			break;
-		}
 	}
+	return ret;
+}
+
+/* The results of what was done, and how the run ended. */
+static int end(struct po_experiment *e, int ret, struct po_err *err)
+{
 	if (ret) {
 		/* Save what was done; the first error is the one reported. */
 		struct po_err ferr = { 0 };
@@ -567,6 +576,46 @@ loop:
 		po_buf_release(&b);
 	}
 	return ret;
+}
+
+int po_experiment_run(struct po_experiment *e, struct po_err *err)
+{
+	struct po_buf prov = PO_BUF_INIT;
+	bool resumed;
+	int ret, first;
+
+	if (!e->engine)
+		return po_error(err, PO_EFAIL, "experiment was not set up");
+	if (e->conv)
+		return po_error(err, PO_EFAIL, "an experiment runs once; create a new one");
+	if (interrupted(e)) {
+		e->interrupted = true;
+		return po_error(err, PO_EINTR, "interrupted before the baseline; nothing to save");
+	}
+	ret = begin(e, &first, &resumed, err);
+	if (ret)
+		return ret;
+	po_exp_describe_providers(e, &prov);
+	po_exp_msg(e, PO_EV_INFO,
+		   "Project %s: %zu test cases, prompt '%s', up to %d iterations, strategy %s, provider %s, seed %llu",
+		   e->project_name, e->project->ncases, e->project->main_prompt,
+		   e->opts.max_iterations, e->strategy_name, prov.data,
+		   (unsigned long long)e->opts.seed);
+	po_buf_release(&prov);
+	if (resumed) {
+		po_exp_msg(e, PO_EV_INFO,
+			   "Resuming after iteration %d of %d: baseline %.2f, best %.2f (checkpoint in %s)",
+			   first, e->opts.max_iterations, e->baseline_score, e->best_score,
+			   e->results_dir);
+		/* A resumed run that had converged has nothing left to do. */
+		if (e->opts.enable_convergence && po_convergence_should_stop(e->conv))
+			first = e->opts.max_iterations;
+	} else {
+		ret = start_fresh(e, err);
+		if (ret)
+			return ret;
+	}
+	return end(e, loop(e, first, err), err);
 }
 
 void po_experiment_summary(const struct po_experiment *e, struct po_summary *out)

@@ -152,8 +152,14 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 	if (m & PO_FROM_CONFIG_STRATEGY) {
 		const char *name = json_is_string(strat) ? json_string_value(strat) :
 							   po_json_str(strat, "name", NULL);
-		if (json_is_object(strat))
+		if (json_is_object(strat)) {
+			int ret = po_strategy_check_params(strat, err);
+			if (ret) {
+				po_error_prefix(err, "%s", e->project->config_path);
+				return ret;
+			}
 			e->strategy_params = json_incref((json_t *)strat);
+		}
 		if (name) {
 			free(e->strategy_name);
 			e->strategy_name = po_xstrdup(name);
