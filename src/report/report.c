@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report/md.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -22,113 +23,6 @@
 #define MAX_CHART_ITERATIONS 100000
 /* Longest project name used in a file name. */
 #define MAX_NAME_IN_FILE 100
-
-/* ---- Markdown escaping --------------------------------------------------- */
-
-/*
- * Appends s as inline Markdown text that renders as itself: punctuation
- * that could start emphasis, links, HTML, code or break a table cell is
- * backslash-escaped, and line breaks become spaces so a value never ends
- * a table row or a list item early. A leading "-", "+" or "1." would turn
- * a list item into a nested list, so it is escaped too.
- */
-static void md_text(struct po_buf *out, const char *s)
-{
-	const char *p;
-
-	if (!s)
-		return;
-	if (*s == '-' || *s == '+' || *s == '=') {
-		po_buf_addch(out, '\\');
-	} else if (*s >= '0' && *s <= '9') {
-		for (p = s; *p >= '0' && *p <= '9'; p++)
-			;
-		if (*p == '.' || *p == ')') {
-			po_buf_add(out, s, (size_t)(p - s));
-			po_buf_addch(out, '\\');
-			s = p;
-		}
-	}
-	for (p = s; *p; p++) {
-		switch (*p) {
-		case '\\': case '`': case '*': case '_': case '[': case ']':
-		case '<': case '>': case '|': case '#': case '~': case '&':
-		case '!':
-			po_buf_addch(out, '\\');
-			po_buf_addch(out, *p);
-			break;
-		case '\n': case '\r': case '\t':
-			po_buf_addch(out, ' ');
-			break;
-		default:
-			po_buf_addch(out, *p);
-		}
-	}
-}
-
-static size_t longest_backtick_run(const char *s)
-{
-	size_t run = 0, best = 0;
-
-	for (; *s; s++) {
-		run = *s == '`' ? run + 1 : 0;
-		if (run > best)
-			best = run;
-	}
-	return best;
-}
-
-static void add_repeat(struct po_buf *out, char c, size_t n)
-{
-	while (n--)
-		po_buf_addch(out, c);
-}
-
-/*
- * Appends s as an inline code span. The delimiter is one backtick longer
- * than any run inside s, so backticks in s cannot close it. Not for
- * table cells, where a '|' would still split the cell (GFM).
- */
-static void md_code(struct po_buf *out, const char *s)
-{
-	size_t ticks;
-	int pad;
-	const char *p;
-
-	if (!s || !*s) {
-		po_buf_adds(out, "(empty)");
-		return;
-	}
-	ticks = longest_backtick_run(s) + 1;
-	pad = s[0] == '`' || s[0] == ' ' || s[strlen(s) - 1] == '`' ||
-	      s[strlen(s) - 1] == ' ';
-	add_repeat(out, '`', ticks);
-	if (pad)
-		po_buf_addch(out, ' ');
-	for (p = s; *p; p++) {
-		po_buf_addch(out, *p == '\n' || *p == '\r' ? ' ' : *p);
-	}
-	if (pad)
-		po_buf_addch(out, ' ');
-	add_repeat(out, '`', ticks);
-}
-
-/* A fenced block whose fence is longer than any backtick run in text. */
-static void md_fence(struct po_buf *out, const char *text, const char *info)
-{
-	size_t ticks = longest_backtick_run(text) + 1;
-
-	if (ticks < 3)
-		ticks = 3;
-	add_repeat(out, '`', ticks);
-	po_buf_adds(out, info);
-	po_buf_addch(out, '\n');
-	po_buf_adds(out, text);
-	if (!*text || text[strlen(text) - 1] != '\n')
-		po_buf_addch(out, '\n');
-	add_repeat(out, '`', ticks);
-	po_buf_addch(out, '\n');
-}
 
 /* Appends s as one shell word: as is when plain, else single-quoted. */
 static void sh_word(struct po_buf *out, const char *s)
@@ -211,7 +105,7 @@ static void add_str(struct po_buf *out, const json_t *obj, const char *key)
 	const char *s = po_json_str(obj, key, NULL);
 
 	if (s && *s)
-		md_text(out, s);
+		po_md_text(out, s, PO_MD_LINE_START);
 	else
 		po_buf_adds(out, "n/a");
 }
@@ -253,10 +147,10 @@ static void section_title(struct po_buf *out, const json_t *fr)
 	add_str(out, fr, "project");
 	po_buf_adds(out, "\n\n**Date:** ");
 	if (ts && *ts) {
-		md_text(out, ts);
+		po_md_text(out, ts, PO_MD_LINE_START);
 	} else if (get_num(fr, "unixtime", &unixtime)) {
 		po_time_iso8601((int64_t)unixtime, iso, sizeof(iso));
-		md_text(out, iso);
+		po_md_text(out, iso, PO_MD_LINE_START);
 	} else {
 		po_buf_adds(out, "n/a");
 	}
@@ -477,31 +371,18 @@ static void section_usage(struct po_buf *out, const json_t *fr)
 	}
 	if (is_true(budget, "stopped") && msg && *msg) {
 		po_buf_adds(out, " The run stopped at its limit: ");
-		md_text(out, msg);
+		po_md_text(out, msg, PO_MD_LINE_START);
 		po_buf_adds(out, ".");
 	}
 	po_buf_adds(out, "\n\n");
 }
 
-/* A link destination in <...> may hold spaces and parentheses. */
 static void section_chart(struct po_buf *out, const char *svg_name)
 {
-	const char *p;
-
 	if (!svg_name || !*svg_name)
 		return;
 	po_buf_adds(out, "![Score per iteration](");
-	if (strcspn(svg_name, " ()<>\\\n\r\t") == strlen(svg_name)) {
-		po_buf_adds(out, svg_name);
-	} else {
-		po_buf_addch(out, '<');
-		for (p = svg_name; *p; p++) {
-			if (*p == '<' || *p == '>' || *p == '\\')
-				po_buf_addch(out, '\\');
-			po_buf_addch(out, *p == '\n' || *p == '\r' ? ' ' : *p);
-		}
-		po_buf_addch(out, '>');
-	}
+	po_md_link_dest(out, svg_name);
 	po_buf_adds(out, ")\n\n*Blue: the score of the candidate evaluated at each iteration"
 		    " (iteration 0 is the baseline). Orange: the best score so far.*\n\n");
 }
@@ -637,7 +518,7 @@ static void section_recommendations(struct po_buf *out, const json_t *fr)
 		if (!s || !*s)
 			continue;
 		po_buf_addf(out, "%d. ", ++n);
-		md_text(out, s);
+		po_md_text(out, s, PO_MD_LINE_START);
 		po_buf_addch(out, '\n');
 	}
 	if (!n)
@@ -672,10 +553,10 @@ static void section_prompts(struct po_buf *out, const json_t *fr)
 		const char *tpl = json_string_value(json_object_get(prompts, names[i]));
 
 		po_buf_adds(out, "### ");
-		md_code(out, names[i]);
+		po_md_code(out, names[i], 0);
 		po_buf_adds(out, "\n\n");
 		if (tpl)
-			md_fence(out, tpl, "text");
+			po_md_fence(out, tpl, "text");
 		else
 			po_buf_adds(out, "n/a\n");
 		po_buf_addch(out, '\n');
@@ -694,7 +575,7 @@ static void section_files(struct po_buf *out, const json_t *fr, const char *svg_
 	po_buf_adds(out, "Results folder: ");
 	if (dir && *dir) {
 		po_buf_addf(&path, "%s/", dir);
-		md_code(out, path.data);
+		po_md_code(out, path.data, 0);
 	} else {
 		po_buf_adds(out, "n/a");
 	}
@@ -711,12 +592,12 @@ static void section_files(struct po_buf *out, const json_t *fr, const char *svg_
 			po_buf_adds(&path, f);
 		}
 		po_buf_adds(out, "- ");
-		md_code(out, path.data);
+		po_md_code(out, path.data, 0);
 		po_buf_addch(out, '\n');
 	}
 	if (svg_name && *svg_name) {
 		po_buf_adds(out, "- ");
-		md_code(out, svg_name);
+		po_md_code(out, svg_name, 0);
 		po_buf_adds(out, " (the chart, next to this report)\n");
 	}
 	po_buf_addch(out, '\n');
@@ -737,7 +618,7 @@ static void next_step_thresholds(struct po_buf *out, const json_t *fr)
 	if (project && *project) {
 		po_buf_addf(&file, "config_%s.json", project);
 		po_buf_adds(out, " in ");
-		md_code(out, file.data);
+		po_md_code(out, file.data, 0);
 		po_buf_release(&file);
 	}
 	po_buf_adds(out, "):");
@@ -780,7 +661,7 @@ static void section_next_steps(struct po_buf *out, const json_t *fr)
 		sh_word(&cmd, file.data);
 		po_buf_adds(&cmd, " path/to/your/prompts.json");
 		po_buf_addf(out, "%d. **Deploy the best prompts:** ", ++n);
-		md_code(out, cmd.data);
+		po_md_code(out, cmd.data, 0);
 		po_buf_addch(out, '\n');
 	}
 	if (project && *project) {
@@ -805,7 +686,7 @@ static void section_next_steps(struct po_buf *out, const json_t *fr)
 		sh_word(&cmd, file.data);
 		po_buf_addf(out, "%d. **Run again with another seed** to check that the gain holds: ",
 			    ++n);
-		md_code(out, cmd.data);
+		po_md_code(out, cmd.data, 0);
 		po_buf_addch(out, '\n');
 	}
 	po_buf_addf(out, "%d. ", ++n);
@@ -824,7 +705,7 @@ static void section_next_steps(struct po_buf *out, const json_t *fr)
 		po_buf_adds(&cmd, "promptopt status --project ");
 		sh_word(&cmd, project);
 		po_buf_addf(out, "%d. **Check results later:** ", ++n);
-		md_code(out, cmd.data);
+		po_md_code(out, cmd.data, 0);
 		po_buf_addch(out, '\n');
 	}
 	po_buf_release(&cmd);
