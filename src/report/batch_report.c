@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "report/md.h"
-#include "report/report.h"
+#include "report/svg.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"

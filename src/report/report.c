@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "report/md.h"
+#include "report/svg.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"

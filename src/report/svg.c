@@ -3,7 +3,7 @@
  * the best score per iteration, plus the locale-proof number formatting and
  * XML escaping that the Markdown report shares with it.
  */
-#include "report/report.h"
+#include "report/svg.h"
 
 #include <math.h>
 #include <stdio.h>
