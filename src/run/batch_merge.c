@@ -115,14 +115,10 @@ static const char *fp_of(const struct shard_file *f)
 	return po_json_str(json_object_get(f->doc, "plan"), "fingerprint", "");
 }
 
-/* Every shard 1..N once, every experiment of the plan once. */
-static int check_shards(struct shard_file *f, size_t n, json_t *records, struct po_err *err)
+/* The shards all name one batch, one plan and one N. */
+static int check_one_batch(const struct shard_file *f, size_t n, struct po_err *err)
 {
 	int count = f[0].count;
-	size_t plan = (size_t)po_json_int(json_object_get(f[0].doc, "plan"), "experiments", 0);
-	const struct shard_file **by_index;
-	char *seen;
-	int ret = 0;
 
 	for (size_t i = 1; i < n; i++) {
 		const char *id0 = po_json_str(f[0].doc, "batch_id", "");
@@ -142,7 +138,16 @@ static int check_shards(struct shard_file *f, size_t n, json_t *records, struct 
 					f[0].path, f[0].index, f[0].count, f[i].path, f[i].index,
 					f[i].count);
 	}
-	by_index = po_xcalloc((size_t)count + 1, sizeof(*by_index));
+	return 0;
+}
+
+/* Every shard 1..N is there, once. */
+static int check_every_shard(const struct shard_file *f, size_t n, struct po_err *err)
+{
+	int count = f[0].count;
+	const struct shard_file **by_index = po_xcalloc((size_t)count + 1, sizeof(*by_index));
+	int ret = 0;
+
 	for (size_t i = 0; i < n && !ret; i++) {
 		if (by_index[f[i].index])
 			ret = po_error(err, PO_EINPUT,
@@ -156,9 +161,19 @@ static int check_shards(struct shard_file *f, size_t n, json_t *records, struct 
 				       "shard %d/%d is missing; run 'promptopt batch ... --shard %d/%d' and merge again",
 				       k, count, k, count);
 	free(by_index);
-	if (ret)
-		return ret;
-	seen = po_xcalloc(plan ? plan : 1, 1);
+	return ret;
+}
+
+/* Appends every experiment of the shards to records, checking that each of
+ * the plan's is there once, in the shard it belongs to. */
+static int collect_experiments(const struct shard_file *f, size_t n, json_t *records,
+			       struct po_err *err)
+{
+	int count = f[0].count;
+	size_t plan = (size_t)po_json_int(json_object_get(f[0].doc, "plan"), "experiments", 0);
+	char *seen = po_xcalloc(plan ? plan : 1, 1);
+	int ret = 0;
+
 	for (size_t i = 0; i < n && !ret; i++) {
 		const json_t *e;
 		size_t j;
@@ -181,6 +196,19 @@ static int check_shards(struct shard_file *f, size_t n, json_t *records, struct 
 				       "experiment %zu of the plan is in no shard result; run its shard again and merge",
 				       k + 1);
 	free(seen);
+	return ret;
+}
+
+/* Every shard 1..N once, every experiment of the plan once. */
+static int check_shards(const struct shard_file *f, size_t n, json_t *records,
+			struct po_err *err)
+{
+	int ret = check_one_batch(f, n, err);
+
+	if (!ret)
+		ret = check_every_shard(f, n, err);
+	if (!ret)
+		ret = collect_experiments(f, n, records, err);
 	return ret;
 }
 
