@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/report.h"
+#include "report/md.h"
+#include "report/svg.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -17,42 +18,8 @@
 
 /* Longest curve drawn; a longer history is bad input, not a run. */
 #define MAX_CURVE 100000
-
-/* Inline Markdown text that renders as itself, on one line. */
-static void md_text(struct po_buf *out, const char *s)
-{
-	if (!s)
-		return;
-	for (; *s; s++) {
-		if (strchr("\\`*_[]<>|#~&!", *s)) {
-			po_buf_addch(out, '\\');
-			po_buf_addch(out, *s);
-		} else if (*s == '\n' || *s == '\r' || *s == '\t') {
-			po_buf_addch(out, ' ');
-		} else {
-			po_buf_addch(out, *s);
-		}
-	}
-}
-
-/* A code span holding s, whatever backticks it contains. */
-static void md_code(struct po_buf *out, const char *s)
-{
-	size_t run = 0, best = 0;
-
-	for (const char *p = s; *p; p++) {
-		run = *p == '`' ? run + 1 : 0;
-		best = run > best ? run : best;
-	}
-	for (size_t i = 0; i <= best; i++)
-		po_buf_addch(out, '`');
-	po_buf_addch(out, ' ');
-	for (const char *p = s; *p; p++)
-		po_buf_addch(out, *p == '\n' || *p == '\r' || *p == '|' ? ' ' : *p);
-	po_buf_addch(out, ' ');
-	for (size_t i = 0; i <= best; i++)
-		po_buf_addch(out, '`');
-}
+/* Code spans in this report: always padded ("` x `"), '|' as a space. */
+#define CODE_SPAN (PO_MD_PAD | PO_MD_NO_PIPE)
 
 static void num(struct po_buf *out, const json_t *v, int decimals)
 {
@@ -150,7 +117,7 @@ static void experiment_table(struct po_buf *out, const json_t *r)
 		const json_t *cfg = json_object_get(e, "config");
 
 		po_buf_addf(out, "| %lld | ", po_json_int(e, "index", 0) + 1);
-		md_text(out, po_json_str(e, "name", ""));
+		po_md_text(out, po_json_str(e, "name", ""), 0);
 		po_buf_addf(out, " | %s | %lld | ", po_json_str(e, "status", ""),
 			    po_json_int(cfg, "seed", 0));
 		if (!json_is_object(res)) {
@@ -187,7 +154,7 @@ static void group_table(struct po_buf *out, const json_t *r)
 
 		po_batch_group_label(&label, g);
 		po_buf_adds(out, "| ");
-		md_text(out, label.data);
+		po_md_text(out, label.data, 0);
 		po_buf_release(&label);
 		po_buf_addf(out, " | %zu | %lld | ", json_array_size(json_object_get(g, "experiments")),
 			    po_json_int(g, "successful", 0));
@@ -223,9 +190,9 @@ static void failures(struct po_buf *out, const json_t *r)
 			po_buf_adds(out, "\n## Experiments that did not finish\n\n");
 		any = true;
 		po_buf_addf(out, "- (%lld) **", po_json_int(e, "index", 0) + 1);
-		md_text(out, po_json_str(e, "name", ""));
+		po_md_text(out, po_json_str(e, "name", ""), 0);
 		po_buf_addf(out, "** (%s): ", po_json_str(e, "status", ""));
-		md_text(out, po_json_str(e, "error", ""));
+		po_md_text(out, po_json_str(e, "error", ""), 0);
 		po_buf_addch(out, '\n');
 	}
 }
@@ -241,15 +208,15 @@ static void settings_and_files(struct po_buf *out, const json_t *r)
 		char *cfg = po_json_dumps_compact(json_object_get(e, "config"));
 
 		po_buf_addf(out, "- (%lld) ", po_json_int(e, "index", 0) + 1);
-		md_code(out, cfg ? cfg : "{}");
+		po_md_code(out, cfg ? cfg : "{}", CODE_SPAN);
 		free(cfg);
 		if (json_is_string(json_object_get(e, "results_dir"))) {
 			po_buf_adds(out, "; results ");
-			md_code(out, po_json_str(e, "results_dir", ""));
+			po_md_code(out, po_json_str(e, "results_dir", ""), CODE_SPAN);
 		}
 		if (json_is_string(json_object_get(res, "report"))) {
 			po_buf_adds(out, "; report ");
-			md_code(out, po_json_str(res, "report", ""));
+			po_md_code(out, po_json_str(res, "report", ""), CODE_SPAN);
 		}
 		po_buf_addch(out, '\n');
 	}
@@ -258,7 +225,7 @@ static void settings_and_files(struct po_buf *out, const json_t *r)
 void po_batch_report_markdown(struct po_buf *out, const json_t *r, const char *svg_name)
 {
 	po_buf_adds(out, "# Batch ");
-	md_text(out, po_json_str(r, "batch_id", ""));
+	po_md_text(out, po_json_str(r, "batch_id", ""), 0);
 	po_buf_adds(out, "\n\n");
 	po_buf_addf(out, "Run at %s. Scores are 0-100; intervals are 95 %% t intervals over "
 			 "the successful experiments of a group.\n\n",

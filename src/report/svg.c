@@ -3,7 +3,7 @@
  * the best score per iteration, plus the locale-proof number formatting and
  * XML escaping that the Markdown report shares with it.
  */
-#include "report/report.h"
+#include "report/svg.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -450,6 +450,37 @@ static void legend(struct po_buf *out)
 	po_buf_adds(out, "</g>\n");
 }
 
+/*
+ * The opening both charts share: the XML declaration, the <svg> element
+ * of the given height, the full title as <title>, a white background and
+ * the title on the canvas, cut at title_chars code points.
+ */
+static void chart_open(struct po_buf *out, const char *title, int height, size_t title_chars)
+{
+	po_buf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	po_buf_addf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
+		    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		    "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
+		    CHART_W, height, CHART_W, height);
+	po_buf_adds(out, "<title>");
+	po_svg_escape(out, title);
+	po_buf_adds(out, "</title>\n");
+	po_buf_addf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
+		    CHART_W, height);
+	add_text_open(out, PLOT_L, 28, "font-size=\"14\" font-weight=\"bold\" fill=\""
+		      COLOR_TEXT "\"");
+	escape_truncated(out, title, title_chars);
+	po_buf_adds(out, "</text>\n");
+}
+
+/* The note on an empty plot. */
+static void no_data(struct po_buf *out)
+{
+	add_text_open(out, (PLOT_L + PLOT_R) / 2, (PLOT_T + PLOT_B) / 2,
+		      "text-anchor=\"middle\" font-size=\"13\" fill=\"#888888\"");
+	po_buf_adds(out, "No iterations recorded</text>\n");
+}
+
 void po_svg_score_chart(struct po_buf *out, const char *title, const double *score,
 			const double *best, size_t n)
 {
@@ -461,26 +492,11 @@ void po_svg_score_chart(struct po_buf *out, const char *title, const double *sco
 		title = "";
 	choose_axes(&ax, score, best, n);
 
-	po_buf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	po_buf_addf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
-		    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		    "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
-		    CHART_W, CHART_H, CHART_W, CHART_H);
-	po_buf_adds(out, "<title>");
-	po_svg_escape(out, title);
-	po_buf_adds(out, "</title>\n");
-	po_buf_addf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
-		    CHART_W, CHART_H);
-	add_text_open(out, PLOT_L, 28, "font-size=\"14\" font-weight=\"bold\" fill=\""
-		      COLOR_TEXT "\"");
-	escape_truncated(out, title, TITLE_MAX_CHARS);
-	po_buf_adds(out, "</text>\n");
+	chart_open(out, title, CHART_H, TITLE_MAX_CHARS);
 	legend(out);
 	grid_and_axes(out, &ax);
 	if (n == 0) {
-		add_text_open(out, (PLOT_L + PLOT_R) / 2, (PLOT_T + PLOT_B) / 2,
-			      "text-anchor=\"middle\" font-size=\"13\" fill=\"#888888\"");
-		po_buf_adds(out, "No iterations recorded</text>\n");
+		no_data(out);
 	} else {
 		step_series(out, &ax, best, n, COLOR_BEST, "3.00", 3.5);
 		score_series(out, &ax, score, n);
@@ -495,14 +511,42 @@ static const char *const multi_colors[] = {
 	"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 	"#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 };
+#define MULTI_NCOLORS (sizeof(multi_colors) / sizeof(multi_colors[0]))
 #define MULTI_LEGEND_COLS 3
 #define MULTI_LEGEND_MAX 30
 #define MULTI_LEGEND_CHARS 28
 
+/* The legend under the plot, MULTI_LEGEND_COLS names a row: the first
+ * `shown` series, then "and N more" for the rest. */
+static void multi_legend(struct po_buf *out, const char *const *names, size_t nseries,
+			 size_t shown)
+{
+	po_buf_adds(out, "<g font-size=\"11\" fill=\"" COLOR_TEXT "\">\n");
+	for (size_t s = 0; s < shown; s++) {
+		double x = PLOT_L + (double)(s % MULTI_LEGEND_COLS) * 210;
+		double y = CHART_H + 4 + (double)(s / MULTI_LEGEND_COLS) * 18;
+		char attrs[64];
+
+		snprintf(attrs, sizeof(attrs), "stroke=\"%s\" stroke-width=\"3.00\"",
+			 multi_colors[s % MULTI_NCOLORS]);
+		add_line(out, x, y - 4, x + 20, y - 4, attrs);
+		add_text_open(out, x + 26, y, "");
+		escape_truncated(out, names && names[s] ? names[s] : "", MULTI_LEGEND_CHARS);
+		po_buf_adds(out, "</text>\n");
+	}
+	if (nseries > shown) {
+		double x = PLOT_L + (double)(shown % MULTI_LEGEND_COLS) * 210;
+		double y = CHART_H + 4 + (double)(shown / MULTI_LEGEND_COLS) * 18;
+
+		add_text_open(out, x, y, "");
+		po_buf_addf(out, "and %zu more</text>\n", nseries - shown);
+	}
+	po_buf_adds(out, "</g>\n");
+}
+
 void po_svg_multi_chart(struct po_buf *out, const char *title, const char *const *names,
 			const double *const *series, const size_t *lens, size_t nseries)
 {
-	size_t ncolors = sizeof(multi_colors) / sizeof(multi_colors[0]);
 	size_t n = 0, shown = nseries < MULTI_LEGEND_MAX ? nseries : MULTI_LEGEND_MAX;
 	size_t rows = (shown + (nseries > shown) + MULTI_LEGEND_COLS - 1) / MULTI_LEGEND_COLS;
 	double dmin = INFINITY, dmax = -INFINITY;
@@ -525,50 +569,15 @@ void po_svg_multi_chart(struct po_buf *out, const char *title, const char *const
 		n = 100000;
 	choose_axes_range(&ax, n, dmin, dmax);
 
-	po_buf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	po_buf_addf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
-		    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		    "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
-		    CHART_W, height, CHART_W, height);
-	po_buf_adds(out, "<title>");
-	po_svg_escape(out, title);
-	po_buf_adds(out, "</title>\n");
-	po_buf_addf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
-		    CHART_W, height);
-	add_text_open(out, PLOT_L, 28, "font-size=\"14\" font-weight=\"bold\" fill=\""
-		      COLOR_TEXT "\"");
-	escape_truncated(out, title, TITLE_MAX_CHARS + 20);
-	po_buf_adds(out, "</text>\n");
+	chart_open(out, title, height, TITLE_MAX_CHARS + 20);
 	grid_and_axes(out, &ax);
-	if (n == 0) {
-		add_text_open(out, (PLOT_L + PLOT_R) / 2, (PLOT_T + PLOT_B) / 2,
-			      "text-anchor=\"middle\" font-size=\"13\" fill=\"#888888\"");
-		po_buf_adds(out, "No iterations recorded</text>\n");
-	}
+	if (n == 0)
+		no_data(out);
 	for (size_t s = 0; s < nseries; s++)
 		if (series[s])
 			step_series(out, &ax, series[s], lens[s] < n ? lens[s] : n,
-				    multi_colors[s % ncolors], "2.00", 3);
+				    multi_colors[s % MULTI_NCOLORS], "2.00", 3);
 
-	po_buf_adds(out, "<g font-size=\"11\" fill=\"" COLOR_TEXT "\">\n");
-	for (size_t s = 0; s < shown; s++) {
-		double x = PLOT_L + (double)(s % MULTI_LEGEND_COLS) * 210;
-		double y = CHART_H + 4 + (double)(s / MULTI_LEGEND_COLS) * 18;
-		char attrs[64];
-
-		snprintf(attrs, sizeof(attrs), "stroke=\"%s\" stroke-width=\"3.00\"",
-			 multi_colors[s % ncolors]);
-		add_line(out, x, y - 4, x + 20, y - 4, attrs);
-		add_text_open(out, x + 26, y, "");
-		escape_truncated(out, names && names[s] ? names[s] : "", MULTI_LEGEND_CHARS);
-		po_buf_adds(out, "</text>\n");
-	}
-	if (nseries > shown) {
-		double x = PLOT_L + (double)(shown % MULTI_LEGEND_COLS) * 210;
-		double y = CHART_H + 4 + (double)(shown / MULTI_LEGEND_COLS) * 18;
-
-		add_text_open(out, x, y, "");
-		po_buf_addf(out, "and %zu more</text>\n", nseries - shown);
-	}
-	po_buf_adds(out, "</g>\n</svg>\n");
+	multi_legend(out, names, nseries, shown);
+	po_buf_adds(out, "</svg>\n");
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "report/report.h"
+#include "report/svg.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/mem.h"
