@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "llm/provider.h"
+#include "run/roles.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -33,19 +34,12 @@ static json_t *project_roles(const char *project)
 char *po_batch_role_provider(const struct po_batch *b, size_t i, enum po_role r)
 {
 	struct po_run_options o;
-	const char *p;
 	char *out;
-	json_t *roles, *v;
+	json_t *roles;
 
 	po_batch_options(b, i, &o);
-	if (o.role_provider[r])
-		return po_xstrdup(o.role_provider[r]);
-	if (!(o.from_config & PO_FROM_CONFIG_ROLES))
-		return po_xstrdup(o.provider);
-	roles = project_roles(o.project);
-	v = json_object_get(roles, po_role_name(r));
-	p = json_is_string(v) ? json_string_value(v) : po_json_str(v, "provider", NULL);
-	out = po_xstrdup(p ? p : o.provider);
+	roles = o.role_provider[r] ? NULL : project_roles(o.project);
+	out = po_xstrdup(po_roles_provider(&o, roles, r));
 	json_decref(roles);
 	return out;
 }

@@ -13,6 +13,7 @@
 #include "llm/cache.h"
 #include "llm/journal.h"
 #include "llm/provider.h"
+#include "run/roles.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -172,19 +173,15 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 		}
 	}
 	if (m & PO_FROM_CONFIG_ROLES) {
-		const char *key;
-		const json_t *v;
+		for (int r = 0; r < PO_ROLE_COUNT; r++) {
+			const char *model;
 
-		json_object_foreach((json_t *)json_object_get(cfg, "roles"), key, v) {
-			enum po_role r;
-			const char *prov = json_is_string(v) ? json_string_value(v) :
-							       po_json_str(v, "provider", NULL);
-			if (po_role_parse(key, &r) < 0)
-				continue;
-			if (prov && !e->opts.role_provider[r])
-				e->opts.role_provider[r] = prov;
+			e->opts.role_provider[r] = po_roles_provider(&e->opts,
+								     json_object_get(cfg, "roles"),
+								     (enum po_role)r);
+			po_roles_config(json_object_get(cfg, "roles"), (enum po_role)r, &model);
 			if (!e->opts.role_model[r])
-				e->opts.role_model[r] = po_json_str(v, "model", NULL);
+				e->opts.role_model[r] = model;
 		}
 	}
 	if (m & PO_FROM_CONFIG_PATIENCE)
