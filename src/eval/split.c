@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/assert.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/mem.h"
@@ -131,6 +132,7 @@ int po_split_draw(struct po_split *out, const struct po_project *p,
 		}
 	}
 	free(ks);
+	PO_ASSERT(out->train.n + out->val.n + out->test.n == n);
 	qsort(out->train.idx, out->train.n, sizeof(size_t), by_index);
 	qsort(out->val.idx, out->val.n, sizeof(size_t), by_index);
 	qsort(out->test.idx, out->test.n, sizeof(size_t), by_index);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/assert.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/mem.h"
@@ -127,6 +128,7 @@ struct po_archive_entry *po_archive_add(struct po_archive *a, const json_t *prom
 	e->iteration = iteration;
 	e->origin = po_xstrdup(origin ? origin : "");
 	e->cases = po_xcalloc(a->ncases ? a->ncases : 1, sizeof(*e->cases));
+	PO_ASSERT(a->n * 2 <= a->nslots); /* the index always has free slots */
 	if (a->n == a->alloc) {
 		a->alloc = a->alloc ? a->alloc * 2 : 32;
 		a->entries = po_xrealloc(a->entries, a->alloc * sizeof(*a->entries));
@@ -178,6 +180,7 @@ void po_archive_record(struct po_archive *a, struct po_archive_entry *e,
 		const struct po_case_result *r = &ev->cases[i];
 		struct po_archive_case *c = &e->cases[r->tc - p->cases];
 
+		PO_ASSERT(r->tc >= p->cases && r->tc < p->cases + p->ncases);
 		c->evaluated = true;
 		c->ok = r->ok;
 		c->score = r->ok ? r->score : 0;

@@ -11,6 +11,7 @@
 
 #include "eval/render.h"
 #include "opt/mutate.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -61,7 +62,10 @@ static void assemble(const struct po_search *s, const struct po_archive_entry *e
 			out->cases[i] = fresh->cases[f];
 			memset(&fresh->cases[f++], 0, sizeof(fresh->cases[0]));
 		} else {
-			po_archive_case_result(e, s->project, idx, &out->cases[i]);
+			bool have = po_archive_case_result(e, s->project, idx, &out->cases[i]);
+			/* Every case asked for is fresh or archived. */
+			PO_ASSERT(have);
+			(void)have;
 		}
 	}
 	po_evaluation_aggregate(out);

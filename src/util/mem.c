@@ -1,7 +1,9 @@
 /*
- * The one out-of-memory policy of the program: say so and abort.
+ * The one out-of-memory policy of the program: say so and abort; and the
+ * same for a failed internal invariant (util/assert.h).
  */
 #include "util/mem.h"
+#include "util/assert.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,13 @@
 _Noreturn void po_oom(size_t n)
 {
 	fprintf(stderr, "promptopt: fatal: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+_Noreturn void po_assert_fail(const char *cond, const char *file, int line)
+{
+	fprintf(stderr, "promptopt: internal error: %s:%d: assertion failed: %s (a bug: please report it)\n",
+		file, line, cond);
 	abort();
 }
 
