@@ -158,6 +158,80 @@ static int generate(struct po_engine *engine, const struct po_eval_settings *st,
 	return ret;
 }
 
+/* Takes what scorer k said of a case into the combined result. */
+static void combine(struct po_case_result *res, struct po_case_result *got, double w,
+		    double *wsum)
+{
+	if (!got->ok) {
+		if (res->ok || !res->error) {
+			free(res->error);
+			res->error = got->error;
+			got->error = NULL;
+		}
+		res->ok = false;
+		return;
+	}
+	res->score += w * got->score;
+	*wsum += w;
+	if (!res->criteria) {
+		res->criteria = got->criteria;
+		got->criteria = NULL;
+	}
+	if (!res->feedback) {
+		res->feedback = got->feedback;
+		got->feedback = NULL;
+	}
+	if (got->improvements) {
+		if (!res->improvements)
+			res->improvements = json_array();
+		json_array_extend(res->improvements, got->improvements);
+	}
+	res->judge_attempts += got->judge_attempts;
+}
+
+/*
+ * The configured scorers on every item. One scorer scores the items
+ * themselves; several each score a scratch copy, and a case is ok when
+ * every scorer scored it, with the weighted mean of their scores.
+ */
+static int score_items(const struct po_scorer_ctx *ctx, struct po_case_result **items,
+		       size_t n, struct po_err *err)
+{
+	const struct po_eval_settings *st = ctx->settings;
+	struct po_case_result *scratch, **sp;
+	double *wsum;
+	int ret = 0;
+
+	if (st->nscorers <= 1)
+		return (st->nscorers ? st->scorers[0] : &po_scorer_judge)->score(ctx, items, n, err);
+	scratch = po_xcalloc(n, sizeof(*scratch));
+	sp = po_xcalloc(n, sizeof(*sp));
+	wsum = po_xcalloc(n, sizeof(*wsum));
+	for (size_t i = 0; i < n; i++)
+		items[i]->ok = true;
+	for (size_t k = 0; k < st->nscorers && !ret; k++) {
+		for (size_t i = 0; i < n; i++) {
+			scratch[i] = (struct po_case_result){ .tc = items[i]->tc,
+							      .output = items[i]->output };
+			sp[i] = &scratch[i];
+		}
+		ret = st->scorers[k]->score(ctx, sp, n, err);
+		for (size_t i = 0; i < n; i++) {
+			if (!ret)
+				combine(items[i], &scratch[i], st->weights[k], &wsum[i]);
+			scratch[i].output = NULL;
+			po_case_result_release(&scratch[i]);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (items[i]->ok)
+			items[i]->score = wsum[i] > 0 ? round6(items[i]->score / wsum[i]) : 0;
+	free(scratch);
+	free(sp);
+	free(wsum);
+	return ret;
+}
+
 int po_evaluate_jobs(struct po_engine *engine, const struct po_project *p,
 		     const struct po_eval_settings *st, const struct po_eval_job *jobs, size_t n,
 		     unsigned sample, struct po_evaluation *out, struct po_err *err)
@@ -193,7 +267,7 @@ int po_evaluate_jobs(struct po_engine *engine, const struct po_project *p,
 		if (live[i]->res->output)
 			items[nscore++] = live[i]->res;
 	if (!ret && nscore)
-		ret = po_scorer_judge.score(&sctx, items, nscore, err);
+		ret = score_items(&sctx, items, nscore, err);
 	for (size_t c = 0; !ret && c < n; c++)
 		po_evaluation_aggregate(&out[c]);
 	for (size_t i = 0; i < total; i++) {
@@ -221,16 +295,20 @@ int po_evaluate(struct po_engine *engine, const struct po_project *p,
 	return ret;
 }
 
+void po_case_result_release(struct po_case_result *r)
+{
+	json_decref(r->criteria);
+	json_decref(r->improvements);
+	free(r->output);
+	free(r->error);
+	free(r->feedback);
+	memset(r, 0, sizeof(*r));
+}
+
 void po_evaluation_release(struct po_evaluation *ev)
 {
-	for (size_t i = 0; i < ev->n; i++) {
-		struct po_case_result *r = &ev->cases[i];
-		json_decref(r->criteria);
-		json_decref(r->improvements);
-		free(r->output);
-		free(r->error);
-		free(r->feedback);
-	}
+	for (size_t i = 0; i < ev->n; i++)
+		po_case_result_release(&ev->cases[i]);
 	free(ev->cases);
 	free(ev->invalid);
 	memset(ev, 0, sizeof(*ev));

@@ -39,10 +39,19 @@ struct po_evaluation {
 	char *invalid;      /* the candidate could not be run at all (e.g. bad placeholder) */
 };
 
+struct po_scorer_ops;
+
+#define PO_MAX_SCORERS 16
+
 struct po_eval_settings {
 	const char *models[PO_ROLE_COUNT]; /* may be NULL: provider default */
 	double temperature[PO_ROLE_COUNT];
 	int max_tokens[PO_ROLE_COUNT];
+	/* The scorers of a case and their weights (eval/scorer.h); none set:
+	 * the LLM judge alone. A case's score is their weighted mean. */
+	const struct po_scorer_ops *scorers[PO_MAX_SCORERS];
+	double weights[PO_MAX_SCORERS];
+	size_t nscorers;
 };
 
 void po_eval_settings_init(struct po_eval_settings *s);
@@ -74,6 +83,8 @@ int po_evaluate_jobs(struct po_engine *engine, const struct po_project *p,
 		     size_t n, unsigned sample, struct po_evaluation *out, struct po_err *err);
 
 void po_evaluation_release(struct po_evaluation *ev);
+/* Frees what a case result holds (not the test case) and zeroes it. */
+void po_case_result_release(struct po_case_result *r);
 
 /* Sets n_ok, mean (6 decimals) and stddev from the case results. */
 void po_evaluation_aggregate(struct po_evaluation *ev);

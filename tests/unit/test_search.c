@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/project.h"
+#include "eval/scorer.h"
 #include "eval/split.h"
 #include "llm/llm.h"
 #include "opt/accept.h"
@@ -323,6 +324,61 @@ static void test_search_never_pays_twice(void **state)
 	po_project_free(p);
 }
 
+/* A rule-like scorer: 50 for every output, and no score for case c2. */
+static int half_score(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
+		      size_t n, struct po_err *err)
+{
+	(void)ctx;
+	(void)err;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(items[i]->tc->id, "c2")) {
+			items[i]->error = po_xstrdup("half: cannot score c2");
+			continue;
+		}
+		items[i]->ok = true;
+		items[i]->score = 50;
+	}
+	return 0;
+}
+
+static const struct po_scorer_ops half_ops = { "half", "test scorer", half_score };
+
+static void test_scorers_weighted(void **state)
+{
+	struct po_project *p = project(3, false);
+	struct po_provider *prov = po_xcalloc(1, sizeof(*prov));
+	struct po_engine_config cfg;
+	struct po_engine *engine;
+	struct po_eval_settings st;
+	struct po_evaluation judge_only, both;
+	struct po_err err = { 0 };
+	const json_t *cand = p->prompts;
+
+	(void)state;
+	prov->ops = &count_ops;
+	po_engine_config_init(&cfg);
+	for (int i = 0; i < PO_ROLE_COUNT; i++)
+		cfg.roles[i] = prov;
+	assert_int_equal(po_engine_new(&engine, &cfg, &err), 0);
+	po_eval_settings_init(&st);
+	assert_int_equal(po_evaluate(engine, p, &st, &cand, 1, 0, &judge_only, &err), 0);
+	st.scorers[0] = po_scorer_find("judge");
+	st.weights[0] = 3;
+	st.scorers[1] = &half_ops;
+	st.weights[1] = 1;
+	st.nscorers = 2;
+	assert_int_equal(po_evaluate(engine, p, &st, &cand, 1, 0, &both, &err), 0);
+	assert_true(fabs(both.cases[0].score - (3 * judge_only.cases[0].score + 50) / 4) < 1e-6);
+	assert_non_null(both.cases[0].improvements); /* the judge's feedback is kept */
+	assert_false(both.cases[2].ok);
+	assert_string_equal(both.cases[2].error, "half: cannot score c2");
+	assert_int_equal(both.n_ok, 2);
+	po_evaluation_release(&judge_only);
+	po_evaluation_release(&both);
+	po_engine_free(engine);
+	po_project_free(p);
+}
+
 static void test_accept_greedy(void **state)
 {
 	struct po_accept_config c;
@@ -354,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_split_json_round_trip),
 		cmocka_unit_test(test_archive_dedup_and_pareto),
 		cmocka_unit_test(test_search_never_pays_twice),
+		cmocka_unit_test(test_scorers_weighted),
 		cmocka_unit_test(test_accept_greedy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
