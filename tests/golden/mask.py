@@ -87,12 +87,19 @@ def mask_tables(text):
             if not s:
                 in_con = False
             else:
-                lines[k] = re.sub(r"\S+( ± \S+)?$", "<t>", s)
+                lines[k] = re.sub(r"(\S+( ± \S+)?|\S+ \[\S+, \S+\])$", "<t>", s)
     return "\n".join(lines)
+
+
+# The console prints this legend only when some cell of the comparison is
+# "± n/a" or a cut interval, which the time column alone can cause.
+LEGEND = ("\n\n± n/a: one experiment, no interval; [low, high]: the interval cut at what "
+          "the value can be\n")
 
 
 def mask_text(text, workdir):
     text = text.replace(workdir, "<DIR>")
+    text = text.replace(LEGEND, "\n")
     text = mask_json_keys(text)
     text = mask_tables(text)
     text = ISO_RE.sub("<ISO-TIME>", text)
