@@ -19,6 +19,7 @@
 #include "llm/provider.h"
 #include "llm/shared.h"
 #include "report/batch_report.h"
+#include "run/project_files.h"
 #include "run/results.h"
 #include "util/err.h"
 #include "util/fs.h"

@@ -24,6 +24,7 @@
 #include "report/report.h"
 #include "run/checkpoint.h"
 #include "core/project.h"
+#include "run/project_files.h"
 #include "run/results.h"
 #include "util/buf.h"
 #include "util/err.h"
