@@ -10,105 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/settings.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/jsonpos.h"
 #include "util/mem.h"
-
-/* "unknown setting" with the list of known ones and a guess at the intended. */
-static int unknown_key(struct po_err *err, const struct po_src *s, const char *prefix,
-		       const char *key, const char *const *known, const char *what)
-{
-	struct po_buf list = PO_BUF_INIT, p = PO_BUF_INIT;
-	const char *best = NULL;
-	size_t i, bestd = 3;
-	int ret;
-
-	for (i = 0; known[i]; i++) {
-		size_t d = po_edit_distance(key, known[i]);
-		po_buf_addf(&list, "%s%s", i ? ", " : "", known[i]);
-		if (d < bestd) {
-			bestd = d;
-			best = known[i];
-		}
-	}
-	if (best)
-		ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, prefix, key), true,
-			      "unknown %s \"%s\"; did you mean \"%s\"? (known: %s)", what, key,
-			      best, list.data);
-	else
-		ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, prefix, key), true,
-			      "unknown %s \"%s\"; known %ss are: %s", what, key, what, list.data);
-	po_buf_release(&list);
-	po_buf_release(&p);
-	return ret;
-}
-
-static bool in_list(const char *key, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcmp(key, *list))
-			return true;
-	return false;
-}
-
-static int check_keys(const struct po_src *s, const char *prefix, const json_t *obj,
-		      const char *const *known, const char *what, struct po_err *err)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach((json_t *)obj, key, v) {
-		if (!in_list(key, known))
-			return unknown_key(err, s, prefix, key, known, what);
-	}
-	return 0;
-}
-
-/* A number (or integer) with min <= v (< max when max > min), at prefix/key. */
-static int check_number(const struct po_src *s, const char *prefix, const json_t *obj,
-			const char *key, bool integer, double min, bool min_open, double max,
-			struct po_err *err)
-{
-	const json_t *v = json_object_get(obj, key);
-	struct po_buf p = PO_BUF_INIT;
-	double x;
-	int ret = 0;
-
-	if (!v)
-		return 0;
-	if (integer ? !json_is_integer(v) : !json_is_number(v))
-		return po_src_type_error(err, s, prefix, key, v, integer ? "an integer" : "a number", "");
-	x = json_number_value(v);
-	if (!isfinite(x) || (min_open ? x <= min : x < min) || (max > min && x >= max)) {
-		char range[96];
-
-		if (max > min)
-			snprintf(range, sizeof(range), "from %g up to (not including) %g", min, max);
-		else
-			snprintf(range, sizeof(range), "%s %g", min_open ? "above" : "of at least",
-				 min);
-		ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, prefix, key), false,
-			      "\"%s\" is %g; use a number %s", key, x, range);
-	}
-	po_buf_release(&p);
-	return ret;
-}
-
-static int check_type(const struct po_src *s, const char *prefix, const json_t *obj,
-		      const char *key, json_type t1, json_type t2, const char *expected,
-		      struct po_err *err)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	if (!v)
-		return 0;
-	if (json_typeof(v) == t1 || json_typeof(v) == t2 ||
-	    (t1 == JSON_TRUE && json_is_boolean(v)))
-		return 0;
-	return po_src_type_error(err, s, prefix, key, v, expected, "");
-}
 
 static int parse_criterion(const struct po_src *s, const char *prefix, const json_t *c,
 			   size_t index, json_t *seen, struct po_criterion *out,
@@ -123,7 +30,7 @@ static int parse_criterion(const struct po_src *s, const char *prefix, const jso
 		return po_src_fail(err, PO_EINPUT, s, prefix, false,
 			       "rubric criterion %zu is %s; write {\"key\": ..., \"name\": ..., \"weight\": ..., \"description\": ...}",
 			       index + 1, po_json_type_name(c));
-	ret = check_keys(s, prefix, c, known, "criterion field", err);
+	ret = po_settings_check_keys(err, s, prefix, c, known, "criterion field");
 	if (ret)
 		return ret;
 	if (!key || !w)
@@ -140,12 +47,11 @@ static int parse_criterion(const struct po_src *s, const char *prefix, const jso
 		return ret;
 	}
 	json_object_set_new(seen, json_string_value(key), json_true());
-	ret = check_number(s, prefix, c, "weight", false, 0, true, 0, err);
+	ret = po_settings_check_number(err, s, prefix, c, "weight", false, 0, true, 0);
 	if (!ret)
-		ret = check_type(s, prefix, c, "name", JSON_STRING, JSON_STRING, "a string", err);
+		ret = po_settings_check_type(err, s, prefix, c, "name", JSON_STRING, JSON_STRING, "a string");
 	if (!ret)
-		ret = check_type(s, prefix, c, "description", JSON_STRING, JSON_STRING, "a string",
-				 err);
+		ret = po_settings_check_type(err, s, prefix, c, "description", JSON_STRING, JSON_STRING, "a string");
 	if (ret)
 		return ret;
 	out->key = po_xstrdup(json_string_value(key));
@@ -182,7 +88,7 @@ int po_rubric_parse(const struct po_src *s, const json_t *rubric, struct po_rubr
 
 	if (!json_is_object(rubric))
 		return po_src_type_error(err, s, "", "rubric", rubric, "an object", "");
-	ret = check_keys(s, "/rubric", rubric, known, "rubric field", err);
+	ret = po_settings_check_keys(err, s, "/rubric", rubric, known, "rubric field");
 	if (ret)
 		return ret;
 	if (!json_is_array(crit) || !json_array_size(crit)) {
@@ -220,48 +126,6 @@ int po_rubric_parse(const struct po_src *s, const json_t *rubric, struct po_rubr
 	return 0;
 }
 
-static int parse_sim(const struct po_src *s, const json_t *sim, struct po_err *err)
-{
-	static const char *const known[] = { "catalogue", "noise", NULL };
-	const json_t *cat = json_object_get(sim, "catalogue");
-	int ret;
-
-	if (!json_is_object(sim))
-		return po_src_type_error(err, s, "", "sim", sim, "an object", "");
-	ret = check_keys(s, "/sim", sim, known, "sim setting", err);
-	if (!ret && cat && (!json_is_string(cat) || (strcmp(json_string_value(cat), "prfaq") &&
-						     strcmp(json_string_value(cat), "generic"))))
-		ret = po_src_fail(err, PO_EINPUT, s, "/sim/catalogue", false,
-			      "unknown simulator catalogue; use \"prfaq\" or \"generic\"");
-	if (!ret)
-		ret = check_number(s, "/sim", sim, "noise", false, 0, false, 0, err);
-	return ret;
-}
-
-static int parse_convergence(const struct po_src *s, const json_t *c, struct po_err *err)
-{
-	static const char *const known[] = { "no_improvement_threshold", "min_improvement_percent",
-					     "enable_early_stop", "track_plateau_variance", NULL };
-	int ret;
-
-	if (!json_is_object(c))
-		return po_src_type_error(err, s, "", "convergence", c, "an object", "");
-	ret = check_keys(s, "/convergence", c, known, "convergence setting", err);
-	if (!ret)
-		ret = check_number(s, "/convergence", c, "no_improvement_threshold", true, 1, false,
-				   0, err);
-	if (!ret)
-		ret = check_number(s, "/convergence", c, "min_improvement_percent", false, 0, false,
-				   0, err);
-	if (!ret)
-		ret = check_type(s, "/convergence", c, "enable_early_stop", JSON_TRUE, JSON_TRUE,
-				 "true or false", err);
-	if (!ret)
-		ret = check_type(s, "/convergence", c, "track_plateau_variance", JSON_TRUE,
-				 JSON_TRUE, "true or false", err);
-	return ret;
-}
-
 static int parse_roles(const struct po_src *s, const json_t *roles,
 		       const struct po_known_names *names, struct po_err *err)
 {
@@ -272,7 +136,7 @@ static int parse_roles(const struct po_src *s, const json_t *roles,
 
 	if (!json_is_object(roles))
 		return po_src_type_error(err, s, "", "roles", roles, "an object", "");
-	ret = check_keys(s, "/roles", roles, known, "role", err);
+	ret = po_settings_check_keys(err, s, "/roles", roles, known, "role");
 	json_object_foreach((json_t *)roles, key, v) {
 		static const char *const fields[] = { "provider", "model", NULL };
 		struct po_buf at = PO_BUF_INIT;
@@ -280,18 +144,15 @@ static int parse_roles(const struct po_src *s, const json_t *roles,
 
 		if (ret)
 			break;
-		ret = check_type(s, "/roles", roles, key, JSON_STRING, JSON_OBJECT,
-				 "a provider name or an object", err);
+		ret = po_settings_check_type(err, s, "/roles", roles, key, JSON_STRING, JSON_OBJECT, "a provider name or an object");
 		po_buf_adds(&at, "/roles/");
 		po_jsonpos_path_key(&at, key);
 		if (!ret && json_is_object(v))
-			ret = check_keys(s, at.data, v, fields, "role setting", err);
+			ret = po_settings_check_keys(err, s, at.data, v, fields, "role setting");
 		if (!ret && json_is_object(v))
-			ret = check_type(s, at.data, v, "provider", JSON_STRING, JSON_STRING,
-					 "a provider name", err);
+			ret = po_settings_check_type(err, s, at.data, v, "provider", JSON_STRING, JSON_STRING, "a provider name");
 		if (!ret && json_is_object(v))
-			ret = check_type(s, at.data, v, "model", JSON_STRING, JSON_STRING,
-					 "a model name", err);
+			ret = po_settings_check_type(err, s, at.data, v, "model", JSON_STRING, JSON_STRING, "a model name");
 		if (!ret && prov && names && !names->provider_known(json_string_value(prov))) {
 			if (json_is_object(v))
 				po_buf_adds(&at, "/provider");
@@ -304,88 +165,47 @@ static int parse_roles(const struct po_src *s, const json_t *roles,
 	return ret;
 }
 
-static int check_strategy(const struct po_src *s, const json_t *v,
-			  const struct po_known_names *names, struct po_err *err)
-{
-	const json_t *name = json_is_object(v) ? json_object_get(v, "name") : v;
-	const char *at = json_is_object(v) ? "/strategy/name" : "/strategy";
+/* What the settings table leaves to this file: the roles and the rubric. */
+struct config_ctx {
+	const struct po_src *s;
+	const struct po_known_names *names;
+	struct po_rubric *rubric;
+	struct po_err *err;
+};
 
-	if (json_is_object(v) && !name)
-		return 0;
-	if (!json_is_string(name))
-		return po_src_fail(err, PO_EINPUT, s, at, false, "expected a strategy name, found %s",
-			       po_json_type_name(name));
-	if (names && !names->strategy_known(json_string_value(name)))
-		return po_src_fail(err, PO_EINPUT, s, at, false, "unknown strategy '%s'; available: %s",
-			       json_string_value(name), names->strategy_names());
-	return 0;
+static int check_other(const struct po_setting *st, const json_t *v, void *ud)
+{
+	struct config_ctx *c = ud;
+
+	if (st->cfg_form == PO_CFG_ROLES)
+		return parse_roles(c->s, v, c->names, c->err);
+	return po_rubric_parse(c->s, v, c->rubric, c->err);
 }
 
 /*
- * The settings others read from p->config are typed here, so that a wrong
- * type is reported with its position before a run starts, and an unknown
- * key (a typo, most of the time) is an error rather than silently ignored.
+ * The settings others read from p->config are typed here (by the settings
+ * table, core/settings.h), so that a wrong type is reported with its
+ * position before a run starts, and an unknown key (a typo, most of the
+ * time) is an error rather than silently ignored.
  */
 int po_project_config_parse(const struct po_src *s, json_t **out, struct po_rubric *rubric,
 			    const struct po_known_names *names, struct po_err *err)
 {
-	static const char *const known[] = { "budget", "convergence", "description", "iterations",
-					     "main_prompt", "project", "roles", "rubric", "seed",
-					     "sim", "split", "strategy", "system_prompt", NULL };
-	json_t *root, *v;
+	struct config_ctx ctx = { s, names, rubric, err };
+	json_t *root;
 	int ret;
 
 	*out = NULL;
 	ret = po_json_load_text(s->path, s->text, s->len, &root, err);
 	if (ret)
 		return ret;
-	if (!json_is_object(root)) {
+	if (!json_is_object(root))
 		ret = po_src_fail(err, PO_EINPUT, s, "", false,
-			      "expected an object of settings, found %s", po_json_type_name(root));
-		goto out;
-	}
-	ret = check_keys(s, "", root, known, "setting", err);
-	if (!ret)
-		ret = check_type(s, "", root, "description", JSON_STRING, JSON_STRING, "a string",
-				 err);
-	if (!ret)
-		ret = check_type(s, "", root, "project", JSON_STRING, JSON_STRING, "a string", err);
-	if (!ret)
-		ret = check_type(s, "", root, "main_prompt", JSON_STRING, JSON_STRING,
-				 "a prompt name", err);
-	if (!ret)
-		ret = check_type(s, "", root, "system_prompt", JSON_STRING, JSON_NULL,
-				 "a prompt name or null", err);
-	if (!ret)
-		ret = check_type(s, "", root, "strategy", JSON_STRING, JSON_OBJECT,
-				 "a strategy name or an object", err);
-	if (!ret && (v = json_object_get(root, "strategy")))
-		ret = check_strategy(s, v, names, err);
-	if (!ret && json_is_number(json_object_get(root, "budget")))
-		ret = check_number(s, "", root, "budget", false, 0, false, 0, err);
-	else if (!ret)
-		ret = check_type(s, "", root, "budget", JSON_OBJECT, JSON_OBJECT,
-				 "a number or an object", err);
-	if (!ret && json_is_number(json_object_get(root, "split")))
-		ret = check_number(s, "", root, "split", false, 0, false, 1, err);
-	else if (!ret)
-		ret = check_type(s, "", root, "split", JSON_OBJECT, JSON_OBJECT,
-				 "a number or an object", err);
-	if (!ret)
-		ret = check_number(s, "", root, "iterations", true, 1, false, 0, err);
-	if (!ret)
-		ret = check_number(s, "", root, "seed", true, 0, false, 0, err);
-	if (!ret && (v = json_object_get(root, "sim")))
-		ret = parse_sim(s, v, err);
-	if (!ret && (v = json_object_get(root, "convergence")))
-		ret = parse_convergence(s, v, err);
-	if (!ret && (v = json_object_get(root, "roles")))
-		ret = parse_roles(s, v, names, err);
-	if (!ret && (v = json_object_get(root, "rubric")))
-		ret = po_rubric_parse(s, v, rubric, err);
+				  "expected an object of settings, found %s", po_json_type_name(root));
+	else
+		ret = po_settings_check_config(err, s, root, names, check_other, &ctx);
 	if (!ret)
 		*out = json_incref(root);
-out:
 	json_decref(root);
 	return ret;
 }
