@@ -136,7 +136,8 @@ int po_settings_check_batch(struct po_err *err, const struct po_src *s, const ch
  * Checks every setting of a project config object `root` held by the table
  * (unknown keys included), in table order; the roles and the rubric are
  * left to the caller (PO_CFG_ROLES, PO_CFG_RUBRIC rows) through `check_other`,
- * called when the walk reaches them with the value (not NULL).
+ * called when the walk reaches them with the value (not NULL); NULL: not
+ * checked.
  */
 int po_settings_check_config(struct po_err *err, const struct po_src *s, const json_t *root,
 			     const struct po_known_names *names,

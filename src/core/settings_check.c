@@ -307,7 +307,7 @@ int po_settings_check_config(struct po_err *err, const struct po_src *s, const j
 			c = slash + 1;
 		}
 		if (st->cfg_form == PO_CFG_ROLES || st->cfg_form == PO_CFG_RUBRIC) {
-			if (json_object_get(obj, c))
+			if (json_object_get(obj, c) && check_other)
 				ret = check_other(st, json_object_get(obj, c), ctx);
 			continue;
 		}
