@@ -76,6 +76,13 @@ static int parse_value(const struct po_setting *st, const char *v, void *p)
 	return -1;
 }
 
+int cli_setting_value(const char *key, const char *v, void *out)
+{
+	const struct po_setting *st = po_setting_find(key);
+
+	return st && st->flag && st->type != PO_SETTING_BOOL ? parse_value(st, v, out) : -1;
+}
+
 int cli_setting_flag(int argc, char **argv, int *i, struct po_run_options *o, bool batch)
 {
 	for (const struct po_setting *st = po_settings; st->key; st++) {

@@ -36,4 +36,12 @@ void cli_print_options(FILE *f, const struct cli_help_item *items, bool batch);
  */
 int cli_setting_flag(int argc, char **argv, int *i, struct po_run_options *o, bool batch);
 
+/*
+ * Parses v as the value of setting `key`'s flag (its type and range, its
+ * messages) into out (an int, long, double, uint64_t or const char *, by
+ * the setting's type), for commands whose options live elsewhere (respond).
+ * 0, or -1 after printing an error.
+ */
+int cli_setting_value(const char *key, const char *v, void *out);
+
 #endif
