@@ -541,27 +541,27 @@ bad:
 	return -1;
 }
 
-int cmd_batch(int argc, char **argv)
-{
+/* The command line of batch. */
+struct batch_args {
 	struct po_batch_defaults d;
 	struct po_batch_run_options ro;
-	struct po_run_options flags;
-	struct po_batch *b = NULL;
-	struct po_buf path = PO_BUF_INIT;
-	struct po_err err = { 0 };
-	struct batch_cli bc = { 0 };
-	struct sigaction sa;
-	struct responders rs = { 0 };
-	const char *config = NULL;
-	json_t *r = NULL;
-	long n, experiments = -1;
-	bool auto_responder = true;
-	int ret;
+	const char *config;
+	long experiments;
+	bool auto_responder, quiet;
+};
 
-	if (argc > 1 && !strcmp(argv[1], "merge"))
-		return cmd_merge(argc - 1, argv + 1);
-	po_batch_defaults_init(&d);
-	po_batch_run_options_init(&ro);
+/* 0, or 1 after printing the help, or -1 after printing an error. */
+static int parse_args(int argc, char **argv, struct batch_args *ba)
+{
+	struct po_run_options flags;
+	long n;
+
+	po_batch_defaults_init(&ba->d);
+	po_batch_run_options_init(&ba->ro);
+	ba->config = NULL;
+	ba->experiments = -1;
+	ba->auto_responder = true;
+	ba->quiet = false;
 	flags_init(&flags);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = NULL;
@@ -569,75 +569,96 @@ int cmd_batch(int argc, char **argv)
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			batch_usage(stdout);
-			return 0;
+			return 1;
 		}
 		if (!strcmp(a, "--no-report")) {
-			ro.write_report = false;
+			ba->ro.write_report = false;
 			continue;
 		}
 		if (!strcmp(a, "--no-auto-responder")) {
-			auto_responder = false;
+			ba->auto_responder = false;
 			continue;
 		}
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			bc.quiet = true;
+			ba->quiet = true;
 			continue;
 		}
 		m = cli_setting_flag(argc, argv, &i, &flags, true);
 		if (m < 0)
-			return 2;
+			return -1;
 		if (m)
 			continue;
 		switch (cli_match_value(argc, argv, &i, value_opts, &v)) {
 		case -2:
-			return 2;
+			return -1;
 		case OPT_EXPERIMENTS:
 			if (cli_parse_long("--experiments", v, 1, PO_BATCH_MAX_EXPERIMENTS,
-					   &experiments) < 0)
-				return 2;
+					   &ba->experiments) < 0)
+				return -1;
 			continue;
 		case OPT_CONFIG:
-			config = v;
+			ba->config = v;
 			continue;
 		case OPT_JOBS:
 			if (cli_parse_long("--jobs", v, 1, 1024, &n) < 0)
-				return 2;
-			ro.jobs = (int)n;
+				return -1;
+			ba->ro.jobs = (int)n;
 			continue;
 		case OPT_SHARD:
-			if (parse_shard(v, &ro.shard_index, &ro.shard_count) < 0)
-				return 2;
+			if (parse_shard(v, &ba->ro.shard_index, &ba->ro.shard_count) < 0)
+				return -1;
 			continue;
 		case OPT_RESULTS_ROOT:
-			ro.results_root = v;
+			ba->ro.results_root = v;
 			continue;
 		case OPT_BATCH_ID:
-			ro.batch_id = v;
+			ba->ro.batch_id = v;
 			continue;
 		}
 		cli_error("unknown option '%s' for batch; see 'promptopt batch --help'", a);
-		return 2;
+		return -1;
 	}
-	flags_apply(&flags, &d, &ro);
-	if (config && experiments > 0) {
+	flags_apply(&flags, &ba->d, &ba->ro);
+	return 0;
+}
+
+int cmd_batch(int argc, char **argv)
+{
+	struct batch_args ba;
+	struct po_batch *b = NULL;
+	struct po_buf path = PO_BUF_INIT;
+	struct po_err err = { 0 };
+	struct batch_cli bc = { 0 };
+	struct sigaction sa;
+	struct responders rs = { 0 };
+	json_t *r = NULL;
+	int ret;
+
+	if (argc > 1 && !strcmp(argv[1], "merge"))
+		return cmd_merge(argc - 1, argv + 1);
+	ret = parse_args(argc, argv, &ba);
+	if (ret)
+		return ret < 0 ? 2 : 0;
+	bc.quiet = ba.quiet;
+	if (ba.config && ba.experiments > 0) {
 		cli_error("--experiments and --config cannot be combined: the config lists the experiments");
 		return 2;
 	}
-	if (config)
-		ret = po_batch_plan_load(&b, config, &d, &err);
+	if (ba.config)
+		ret = po_batch_plan_load(&b, ba.config, &ba.d, &err);
 	else
-		ret = po_batch_plan_default(&b, experiments > 0 ? (int)experiments : 3, &d, &err);
+		ret = po_batch_plan_default(&b, ba.experiments > 0 ? (int)ba.experiments : 3, &ba.d, &err);
 	if (!ret)
-		ret = po_batch_preflight(b, ro.shard_index, ro.shard_count, &err);
+		ret = po_batch_preflight(b, ba.ro.shard_index, ba.ro.shard_count, &err);
 	if (ret) {
 		po_batch_free(b);
 		return cli_fail(&err);
 	}
 
 	bc.plan_size = po_batch_size(b);
-	ro.on_event = on_event;
-	ro.userdata = &bc;
-	ro.interrupt = &stop_requested;
+	ba.ro.on_event = on_event;
+	ba.ro.userdata = &bc;
+	ba.ro.interrupt = &stop_requested;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	/* A second Ctrl-C kills at once. */
@@ -647,31 +668,31 @@ int cmd_batch(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	if (!bc.quiet) {
-		if (ro.shard_count)
-			printf("Batch: shard %d/%d of %zu experiments, %d at once\n", ro.shard_index,
-			       ro.shard_count, bc.plan_size, ro.jobs);
+		if (ba.ro.shard_count)
+			printf("Batch: shard %d/%d of %zu experiments, %d at once\n", ba.ro.shard_index,
+			       ba.ro.shard_count, bc.plan_size, ba.ro.jobs);
 		else
-			printf("Batch: %zu experiments, %d at once\n", bc.plan_size, ro.jobs);
+			printf("Batch: %zu experiments, %d at once\n", bc.plan_size, ba.ro.jobs);
 		fflush(stdout);
 	}
-	if (auto_responder) {
-		ret = start_responders(&rs, b, &ro, bc.quiet, &err);
+	if (ba.auto_responder) {
+		ret = start_responders(&rs, b, &ba.ro, bc.quiet, &err);
 		if (ret) {
 			stop_responders(&rs);
 			po_batch_free(b);
 			return cli_fail(&err);
 		}
-		ro.peers = rs.peers;
-		ro.npeers = rs.n;
+		ba.ro.peers = rs.peers;
+		ba.ro.npeers = rs.n;
 	}
-	ret = po_batch_run(b, &ro, &r, &path, &err);
+	ret = po_batch_run(b, &ba.ro, &r, &path, &err);
 	stop_responders(&rs);
 	po_batch_free(b);
 	if (!r) {
 		po_buf_release(&path);
 		return cli_fail(&err);
 	}
-	ret = finish(r, &path, ro.write_report, ret, &err);
+	ret = finish(r, &path, ba.ro.write_report, ret, &err);
 	json_decref(r);
 	po_buf_release(&path);
 	return ret;

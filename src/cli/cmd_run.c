@@ -84,6 +84,37 @@ static void on_event(const struct po_event *ev, void *ud)
 	cli_progress_event(ev, NULL);
 }
 
+/* 0, or 1 after printing the help, or -1 after printing an error. */
+static int parse_args(int argc, char **argv, struct po_run_options *o, struct run_cli *rc,
+		      bool *auto_responder)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int m;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			run_usage(stdout);
+			return 1;
+		}
+		if (!strcmp(a, "--no-auto-responder")) {
+			*auto_responder = false;
+			continue;
+		}
+		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			rc->quiet = true;
+			continue;
+		}
+		m = cli_setting_flag(argc, argv, &i, o, false);
+		if (m < 0)
+			return -1;
+		if (m)
+			continue;
+		cli_error("unknown option '%s' for run; see 'promptopt run --help'", a);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct po_run_options o;
@@ -100,30 +131,9 @@ int cmd_run(int argc, char **argv)
 	po_run_options_init(&o);
 	o.provider = "bridge"; /* the library's default is sim; the command's is the bridge */
 	o.from_config = PO_FROM_CONFIG_ALL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int m;
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			run_usage(stdout);
-			return 0;
-		}
-		if (!strcmp(a, "--no-auto-responder")) {
-			auto_responder = false;
-			continue;
-		}
-		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			rc.quiet = true;
-			continue;
-		}
-		m = cli_setting_flag(argc, argv, &i, &o, false);
-		if (m < 0)
-			return 2;
-		if (m)
-			continue;
-		cli_error("unknown option '%s' for run; see 'promptopt run --help'", a);
-		return 2;
-	}
+	ret = parse_args(argc, argv, &o, &rc, &auto_responder);
+	if (ret)
+		return ret < 0 ? 2 : 0;
 	if (!o.project) {
 		cli_error("run needs --project NAME (e.g. --project pr-faq-validator)");
 		return 2;
