@@ -133,8 +133,8 @@ static int case_id(const struct po_src *s, const char *prefix, const json_t *obj
 
 	if (!v)
 		return po_src_fail(err, PO_EINPUT, s, prefix, false,
-			       "test case %zu has no \"id\"; give each test case a unique \"id\", e.g. \"case-%03zu\"",
-			       index + 1, index + 1);
+				   "test case %zu has no \"id\"; give each test case a unique \"id\", e.g. \"case-%03zu\"",
+				   index + 1, index + 1);
 	if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		*out = po_xstrdup(num);
@@ -145,9 +145,9 @@ static int case_id(const struct po_src *s, const char *prefix, const json_t *obj
 	if (!json_string_length(v) || strlen(json_string_value(v)) != json_string_length(v)) {
 		struct po_buf p = PO_BUF_INIT;
 		int ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, prefix, "id"), false,
-				  "test case %zu has %s \"id\"; give it a unique name such as \"case-%03zu\"",
-				  index + 1, json_string_length(v) ? "a NUL character in its" : "an empty",
-				  index + 1);
+				      "test case %zu has %s \"id\"; give it a unique name such as \"case-%03zu\"",
+				      index + 1, json_string_length(v) ? "a NUL character in its" : "an empty",
+				      index + 1);
 		po_buf_release(&p);
 		return ret;
 	}
@@ -166,8 +166,8 @@ static int case_inputs(const struct po_src *s, const char *prefix, const json_t 
 	po_buf_addf(&where, " in test case \"%s\"", id);
 	if (!inputs) {
 		ret = po_src_fail(err, PO_EINPUT, s, prefix, false,
-			      "test case \"%s\" has no \"inputs\"; add \"inputs\": {\"name\": \"value\", ...} with one entry per template placeholder",
-			      id);
+				  "test case \"%s\" has no \"inputs\"; add \"inputs\": {\"name\": \"value\", ...} with one entry per template placeholder",
+				  id);
 		goto out;
 	}
 	if (!json_is_object(inputs)) {
@@ -180,8 +180,8 @@ static int case_inputs(const struct po_src *s, const char *prefix, const json_t 
 		po_src_path(&p, prefix, "inputs");
 		po_jsonpos_path_key(&p, key);
 		ret = po_src_fail(err, PO_EINPUT, s, p.data, false,
-			      "input \"%s\" of test case \"%s\" is %s; inputs must be strings, numbers or booleans",
-			      key, id, po_json_type_name(v));
+				  "input \"%s\" of test case \"%s\" is %s; inputs must be strings, numbers or booleans",
+				  key, id, po_json_type_name(v));
 		goto out;
 	}
 out:
@@ -211,8 +211,8 @@ static int parse_case(const struct po_src *s, const char *prefix, json_t *obj, s
 
 	if (!json_is_object(obj)) {
 		ret = po_src_fail(err, PO_EINPUT, s, prefix, false,
-			      "test case %zu is %s; write it as an object with \"id\" and \"inputs\"",
-			      index + 1, po_json_type_name(obj));
+				  "test case %zu is %s; write it as an object with \"id\" and \"inputs\"",
+				  index + 1, po_json_type_name(obj));
 		goto out;
 	}
 	ret = case_id(s, prefix, obj, index, &tc->id, err);
@@ -225,9 +225,9 @@ static int parse_case(const struct po_src *s, const char *prefix, json_t *obj, s
 		po_buf_adds(&p, json_string_value(json_array_get(first, 1)));
 		po_jsonpos_find(s->text, s->len, p.data, &fpos);
 		ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, prefix, "id"), false,
-			      "duplicate test case id \"%s\": test case %lld (line %d) has it too; give each test case a unique \"id\"",
-			      tc->id, (long long)json_integer_value(json_array_get(first, 0)),
-			      fpos.line);
+				  "duplicate test case id \"%s\": test case %lld (line %d) has it too; give each test case a unique \"id\"",
+				  tc->id, (long long)json_integer_value(json_array_get(first, 0)),
+				  fpos.line);
 		goto out;
 	}
 	json_object_set_new(seen, tc->id, json_pack("[I, s]", (json_int_t)index + 1, prefix));
@@ -279,7 +279,7 @@ static int parse_test_cases(const struct po_src *s, struct po_test_case **out, s
 		arr_path = "/test_cases";
 		if (!arr) {
 			ret = po_src_fail(err, PO_EINPUT, s, "", false,
-				      "no \"test_cases\" in the file; write {\"test_cases\": [{\"id\": \"case-001\", \"inputs\": {...}}, ...]}");
+					  "no \"test_cases\" in the file; write {\"test_cases\": [{\"id\": \"case-001\", \"inputs\": {...}}, ...]}");
 			goto out;
 		}
 		if (!json_is_array(arr)) {
@@ -300,13 +300,13 @@ static int parse_test_cases(const struct po_src *s, struct po_test_case **out, s
 		arr = root;
 	} else {
 		ret = po_src_fail(err, PO_EINPUT, s, "", false,
-			      "expected an object with \"test_cases\", found %s",
-			      po_json_type_name(root));
+				  "expected an object with \"test_cases\", found %s",
+				  po_json_type_name(root));
 		goto out;
 	}
 	if (!json_array_size(arr)) {
 		ret = po_src_fail(err, PO_EINPUT, s, arr_path, false,
-			      "there are no test cases; add at least one, e.g. {\"id\": \"case-001\", \"inputs\": {\"input\": \"...\"}}");
+				  "there are no test cases; add at least one, e.g. {\"id\": \"case-001\", \"inputs\": {\"input\": \"...\"}}");
 		goto out;
 	}
 	seen = json_object();
@@ -359,30 +359,30 @@ static int parse_prompts(const struct po_src *s, json_t **out, struct po_err *er
 		return ret;
 	if (!json_is_object(root)) {
 		ret = po_src_fail(err, PO_EINPUT, s, "", false,
-			      "expected an object of prompts (name -> template), found %s",
-			      po_json_type_name(root));
+				  "expected an object of prompts (name -> template), found %s",
+				  po_json_type_name(root));
 		goto out;
 	}
 	if (!json_object_size(root)) {
 		ret = po_src_fail(err, PO_EINPUT, s, "", false,
-			      "there are no prompts; add one, e.g. {\"main\": \"Answer this: {input}\"}");
+				  "there are no prompts; add one, e.g. {\"main\": \"Answer this: {input}\"}");
 		goto out;
 	}
 	json_object_foreach(root, key, v) {
 		if (!*key) {
 			ret = po_src_fail(err, PO_EINPUT, s, "/", true,
-				      "a prompt has an empty name; name it, e.g. \"main\"");
+					  "a prompt has an empty name; name it, e.g. \"main\"");
 			goto out;
 		}
 		if (!json_is_string(v)) {
 			ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, "", key), false,
-				      "expected a string (the template) for prompt \"%s\", found %s",
-				      key, po_json_type_name(v));
+					  "expected a string (the template) for prompt \"%s\", found %s",
+					  key, po_json_type_name(v));
 			goto out;
 		}
 		if (!json_string_length(v)) {
 			ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, "", key), false,
-				      "prompt \"%s\" is empty; write its template or remove it", key);
+					  "prompt \"%s\" is empty; write its template or remove it", key);
 			goto out;
 		}
 	}
@@ -454,8 +454,8 @@ static int pick_prompts(struct po_project *p, const struct po_src *ps, const str
 	if (json_is_string(sys)) {
 		if (!json_object_get(p->prompts, json_string_value(sys))) {
 			ret = po_src_fail(err, PO_EINPUT, cs, "/system_prompt", false,
-				      "\"system_prompt\" names prompt \"%s\", but %s has no such prompt; use one of: %s",
-				      json_string_value(sys), ps->path, names.data);
+					  "\"system_prompt\" names prompt \"%s\", but %s has no such prompt; use one of: %s",
+					  json_string_value(sys), ps->path, names.data);
 			goto out;
 		}
 		p->system_prompt = po_xstrdup(json_string_value(sys));
@@ -465,8 +465,8 @@ static int pick_prompts(struct po_project *p, const struct po_src *ps, const str
 	if (m) {
 		if (!json_object_get(p->prompts, json_string_value(m))) {
 			ret = po_src_fail(err, PO_EINPUT, cs, "/main_prompt", false,
-				      "\"main_prompt\" names prompt \"%s\", but %s has no such prompt; use one of: %s",
-				      json_string_value(m), ps->path, names.data);
+					  "\"main_prompt\" names prompt \"%s\", but %s has no such prompt; use one of: %s",
+					  json_string_value(m), ps->path, names.data);
 			goto out;
 		}
 		p->main_prompt = po_xstrdup(json_string_value(m));
@@ -480,8 +480,8 @@ static int pick_prompts(struct po_project *p, const struct po_src *ps, const str
 	}
 	if (candidates != 1) {
 		ret = po_src_fail(err, PO_EINPUT, ps, "", false,
-			      "cannot tell which prompt to optimize (%s); set \"main_prompt\" in %s to one of them",
-			      candidates ? names.data : "there is only a system prompt", cs->path);
+				  "cannot tell which prompt to optimize (%s); set \"main_prompt\" in %s to one of them",
+				  candidates ? names.data : "there is only a system prompt", cs->path);
 		goto out;
 	}
 	p->main_prompt = po_xstrdup(only);

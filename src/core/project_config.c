@@ -28,21 +28,21 @@ static int parse_criterion(const struct po_src *s, const char *prefix, const jso
 
 	if (!json_is_object(c))
 		return po_src_fail(err, PO_EINPUT, s, prefix, false,
-			       "rubric criterion %zu is %s; write {\"key\": ..., \"name\": ..., \"weight\": ..., \"description\": ...}",
-			       index + 1, po_json_type_name(c));
+				   "rubric criterion %zu is %s; write {\"key\": ..., \"name\": ..., \"weight\": ..., \"description\": ...}",
+				   index + 1, po_json_type_name(c));
 	ret = po_settings_check_keys(err, s, prefix, c, known, "criterion field");
 	if (ret)
 		return ret;
 	if (!key || !w)
 		return po_src_fail(err, PO_EINPUT, s, prefix, false,
-			       "rubric criterion %zu has no \"%s\"; each criterion needs a \"key\" and a \"weight\"",
-			       index + 1, key ? "weight" : "key");
+				   "rubric criterion %zu has no \"%s\"; each criterion needs a \"key\" and a \"weight\"",
+				   index + 1, key ? "weight" : "key");
 	if (!json_is_string(key) || !json_string_length(key))
 		return po_src_type_error(err, s, prefix, "key", key, "a non-empty string", "");
 	if (json_object_get(seen, json_string_value(key))) {
 		ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, prefix, "key"), false,
-			      "rubric criterion \"%s\" appears twice; give each criterion its own \"key\"",
-			      json_string_value(key));
+				  "rubric criterion \"%s\" appears twice; give each criterion its own \"key\"",
+				  json_string_value(key));
 		po_buf_release(&p);
 		return ret;
 	}
@@ -95,7 +95,7 @@ int po_rubric_parse(const struct po_src *s, const json_t *rubric, struct po_rubr
 		if (crit && !json_is_array(crit))
 			return po_src_type_error(err, s, "/rubric", "criteria", crit, "an array", "");
 		return po_src_fail(err, PO_EINPUT, s, crit ? "/rubric/criteria" : "/rubric", false,
-			       "the rubric has no criteria; add {\"criteria\": [{\"key\": \"clarity\", \"weight\": 1}]}");
+				   "the rubric has no criteria; add {\"criteria\": [{\"key\": \"clarity\", \"weight\": 1}]}");
 	}
 	seen = json_object();
 	out->criteria = po_xcalloc(json_array_size(crit), sizeof(*out->criteria));
@@ -119,7 +119,7 @@ int po_rubric_parse(const struct po_src *s, const json_t *rubric, struct po_rubr
 	if (!isfinite(sum)) {
 		po_rubric_release(out);
 		return po_src_fail(err, PO_EINPUT, s, "/rubric/criteria", false,
-			       "the rubric weights add up to infinity; use weights such as 0.3 or 30");
+				   "the rubric weights add up to infinity; use weights such as 0.3 or 30");
 	}
 	for (i = 0; i < out->n; i++)
 		out->criteria[i].weight /= sum;
@@ -157,8 +157,8 @@ static int parse_roles(const struct po_src *s, const json_t *roles,
 			if (json_is_object(v))
 				po_buf_adds(&at, "/provider");
 			ret = po_src_fail(err, PO_EINPUT, s, at.data, false,
-				      "unknown provider '%s' for role %s; available: %s",
-				      json_string_value(prov), key, names->provider_names());
+					  "unknown provider '%s' for role %s; available: %s",
+					  json_string_value(prov), key, names->provider_names());
 		}
 		po_buf_release(&at);
 	}

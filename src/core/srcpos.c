@@ -39,8 +39,8 @@ int po_src_type_error(struct po_err *err, const struct po_src *s, const char *pr
 {
 	struct po_buf p = PO_BUF_INIT;
 	int ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, prefix, key), false,
-			  "expected %s for \"%s\"%s, found %s", expected, key, where,
-			  po_json_type_name(v));
+			      "expected %s for \"%s\"%s, found %s", expected, key, where,
+			      po_json_type_name(v));
 
 	po_buf_release(&p);
 	return ret;

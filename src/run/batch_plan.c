@@ -191,8 +191,8 @@ static int parse_root(const struct po_src *s, const json_t *root, const json_t *
 
 	if (!json_is_object(root))
 		return po_src_fail(err, PO_EINPUT, s, "", false,
-			       "expected an object like {\"experiments\": [...]}, found %s",
-			       po_json_type_name(root));
+				   "expected an object like {\"experiments\": [...]}, found %s",
+				   po_json_type_name(root));
 	json_object_foreach((json_t *)root, key, v) {
 		struct po_buf p = PO_BUF_INIT;
 		bool known = false;
@@ -212,25 +212,25 @@ static int parse_root(const struct po_src *s, const json_t *root, const json_t *
 	*exps = json_object_get(root, "experiments");
 	if (*dflt && !json_is_object(*dflt))
 		return po_src_fail(err, PO_EINPUT, s, "defaults", false, "expected an object for \"defaults\", found %s",
-			       po_json_type_name(*dflt));
+				   po_json_type_name(*dflt));
 	if (!*exps)
 		return po_src_fail(err, PO_EINPUT, s, "", false,
-			       "no \"experiments\" list; add \"experiments\": [{\"name\": \"...\", \"project\": \"...\", \"iterations\": 20}]");
+				   "no \"experiments\" list; add \"experiments\": [{\"name\": \"...\", \"project\": \"...\", \"iterations\": 20}]");
 	if (!json_is_array(*exps))
 		return po_src_fail(err, PO_EINPUT, s, "experiments", false,
-			       "expected an array for \"experiments\", found %s",
-			       po_json_type_name(*exps));
+				   "expected an array for \"experiments\", found %s",
+				   po_json_type_name(*exps));
 	if (!json_array_size(*exps))
 		return po_src_fail(err, PO_EINPUT, s, "experiments", false,
-			       "\"experiments\" is empty; add at least one experiment");
+				   "\"experiments\" is empty; add at least one experiment");
 	if (json_object_get(root, "description") &&
 	    !json_is_string(json_object_get(root, "description")))
 		return po_src_fail(err, PO_EINPUT, s, "description", false,
-			       "expected a string for \"description\", found %s",
-			       po_json_type_name(json_object_get(root, "description")));
+				   "expected a string for \"description\", found %s",
+				   po_json_type_name(json_object_get(root, "description")));
 	if (*dflt && json_object_get(*dflt, "name"))
 		return po_src_fail(err, PO_EINPUT, s, "defaults/name", true,
-			       "\"name\" cannot be a default; name each experiment");
+				   "\"name\" cannot be a default; name each experiment");
 	return 0;
 }
 
@@ -267,16 +267,16 @@ int po_batch_plan_parse(struct po_batch **out, const char *name, const char *tex
 		po_jsonpos_path_index(&p, i);
 		if (!json_is_object(e)) {
 			ret = po_src_fail(err, PO_EINPUT, &s, p.data, false,
-				      "experiment %zu is %s; expected an object like {\"name\": \"...\", \"iterations\": 20}",
-				      i + 1, po_json_type_name(e));
+					  "experiment %zu is %s; expected an object like {\"name\": \"...\", \"iterations\": 20}",
+					  i + 1, po_json_type_name(e));
 			break;
 		}
 		ret = po_settings_check_batch(err, &s, p.data, e, where, po_project_known_names());
 		total += (size_t)po_json_int(e, "repeat", po_json_int(dflt, "repeat", 1));
 		if (!ret && total > PO_BATCH_MAX_EXPERIMENTS)
 			ret = po_src_fail(err, PO_EINPUT, &s, "experiments", false,
-				      "the batch holds more than %d experiments (\"repeat\" included); split it",
-				      PO_BATCH_MAX_EXPERIMENTS);
+					  "the batch holds more than %d experiments (\"repeat\" included); split it",
+					  PO_BATCH_MAX_EXPERIMENTS);
 	}
 	if (ret)
 		goto out;
