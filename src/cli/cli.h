@@ -29,11 +29,6 @@ int cli_fail(const struct po_err *err);
 int cli_parse_long(const char *opt, const char *val, long min, long max, long *out);
 /* cli_parse_long into an int (min and max within int). */
 int cli_parse_int(const char *opt, const char *val, long min, long max, int *out);
-/* Ranges of the per-call options that run and respond share. */
-#define CLI_MAX_CONCURRENCY 4096
-#define CLI_MAX_ATTEMPTS 100
-#define CLI_MIN_TIMEOUT_S 0.001
-#define CLI_MAX_TIMEOUT_S 86400.0
 int cli_parse_u64(const char *opt, const char *val, uint64_t *out);
 int cli_parse_double(const char *opt, const char *val, double min, double max, double *out);
 

@@ -12,6 +12,7 @@
 
 #include "cli/autoresponder.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "report/batch_report.h"
 #include "run/batch.h"
 #include "util/fs.h"
@@ -29,44 +30,53 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+/* The options, in the order --help shows them. */
+static const struct cli_help_item batch_options[] = {
+	{ NULL, "--experiments N",
+	  "N experiments of the default setup, seeds S, S+1, ...\n(default 3)" },
+	{ NULL, "--config FILE",
+	  "experiments from a JSON file (see docs/batch.md):\n"
+	  "{\"experiments\": [{\"name\", \"project\", \"iterations\",\n"
+	  "\"use_real_api\", \"enable_convergence\", any run option}]}" },
+	{ "iterations", NULL, NULL },
+	{ "project", NULL, NULL },
+	{ "provider", NULL, NULL },
+	{ "use_real_api", NULL, NULL },
+	{ "strategy", NULL, NULL },
+	{ "seed", NULL, NULL },
+	{ "enable_convergence", NULL, NULL },
+	{ NULL, "--jobs J", "experiments at once (default 1); limits below are shared" },
+	{ "max_calls", NULL, NULL },
+	{ "budget_usd", NULL, NULL },
+	{ NULL, "--shard I/N",
+	  "run only the I-th of N slices (experiment i when\n"
+	  "i % N = I - 1); combine with 'batch merge'" },
+	{ NULL, "--results-root DIR", "where batches go (default batch_results)" },
+	{ NULL, "--batch-id ID",
+	  "names the batch (default: the Unix time); shards of one\nbatch should share it" },
+	{ NULL, "--no-report", "no reports (experiments' and batch's)" },
+	{ NULL, "--no-auto-responder",
+	  "with the bridge, start no responder: someone else answers\n"
+	  "(default: one managed responder per bridge folder)" },
+	{ NULL, "-q, --quiet", "print only the summary" },
+	{ NULL, "-h, --help", "show this help" },
+	{ NULL, NULL, NULL },
+};
+
 static void batch_usage(FILE *f)
 {
+	fputs("usage: promptopt batch [--experiments N] [--iterations K] [options]\n"
+	      "       promptopt batch --config FILE [options]\n"
+	      "       promptopt batch merge [--out DIR] [--no-report] [-q] DIR...\n\n"
+	      "Runs several experiments and compares them. Each experiment writes its own\n"
+	      "results folder ROOT/ID/NN-NAME/ (report in its docs/); the batch writes\n"
+	      "ROOT/batch_results_ID.json with totals, every experiment's results and a\n"
+	      "comparison (mean ± 95% CI per group of experiments sharing a setting), and\n"
+	      "a report ROOT/batch_results_ID.md with a chart of all score curves.\n\n"
+	      "Options:\n", f);
+	cli_print_options(f, batch_options, true);
 	fprintf(f,
-		"usage: promptopt batch [--experiments N] [--iterations K] [options]\n"
-		"       promptopt batch --config FILE [options]\n"
-		"       promptopt batch merge [--out DIR] [--no-report] [-q] DIR...\n\n"
-		"Runs several experiments and compares them. Each experiment writes its own\n"
-		"results folder ROOT/ID/NN-NAME/ (report in its docs/); the batch writes\n"
-		"ROOT/batch_results_ID.json with totals, every experiment's results and a\n"
-		"comparison (mean ± 95%% CI per group of experiments sharing a setting), and\n"
-		"a report ROOT/batch_results_ID.md with a chart of all score curves.\n\n"
-		"Options:\n"
-		"  --experiments N        N experiments of the default setup, seeds S, S+1, ...\n"
-		"                         (default 3)\n"
-		"  --config FILE          experiments from a JSON file (see docs/batch.md):\n"
-		"                         {\"experiments\": [{\"name\", \"project\", \"iterations\",\n"
-		"                         \"use_real_api\", \"enable_convergence\", any run option}]}\n"
-		"  --iterations K         iterations per experiment (default: the project's, else 20)\n"
-		"  --project NAME         project (default pr-faq-validator)\n"
-		"  --provider NAME        LLM provider: sim (default), bridge, anthropic, openai\n"
-		"  --real-api             the same as --provider anthropic\n"
-		"  --strategy NAME        optimization strategy (default: the project's, else hillclimb)\n"
-		"  --seed S               base seed: experiment i (from 0) gets S + i (default 42)\n"
-		"  --no-convergence       run every iteration (no early stop)\n"
-		"  --jobs J               experiments at once (default 1); limits below are shared\n"
-		"  --max-calls N          stop cleanly after N LLM calls, all experiments together\n"
-		"  --budget-usd X         stop cleanly before spending X dollars, all together\n"
-		"  --shard I/N            run only the I-th of N slices (experiment i when\n"
-		"                         i %% N = I - 1); combine with 'batch merge'\n"
-		"  --results-root DIR     where batches go (default batch_results)\n"
-		"  --batch-id ID          names the batch (default: the Unix time); shards of one\n"
-		"                         batch should share it\n"
-		"  --no-report            no reports (experiments' and batch's)\n"
-		"  --no-auto-responder    with the bridge, start no responder: someone else answers\n"
-		"                         (default: one managed responder per bridge folder)\n"
-		"  -q, --quiet            print only the summary\n"
-		"  -h, --help             show this help\n\n"
-		"With --config, the flags above are defaults for experiments that do not set\n"
+		"\nWith --config, the flags above are defaults for experiments that do not set\n"
 		"the key. Ctrl-C stops cleanly: experiments in flight save what they have,\n"
 		"the others do not start, and the batch file records it (exit 11). Exit 1 when\n"
 		"an experiment failed (the others still ran), 12 when none failed but some\n"
@@ -478,16 +488,37 @@ static int cmd_merge(int argc, char **argv)
 
 /* ---- batch ------------------------------------------------------------------ */
 
-enum {
-	OPT_EXPERIMENTS, OPT_CONFIG, OPT_ITERATIONS, OPT_PROJECT, OPT_PROVIDER, OPT_STRATEGY,
-	OPT_SEED, OPT_JOBS, OPT_MAX_CALLS, OPT_BUDGET, OPT_SHARD, OPT_RESULTS_ROOT, OPT_BATCH_ID,
-};
+enum { OPT_EXPERIMENTS, OPT_CONFIG, OPT_JOBS, OPT_SHARD, OPT_RESULTS_ROOT, OPT_BATCH_ID };
 
 static const char *const value_opts[] = {
-	"--experiments", "--config", "--iterations", "--project", "--provider", "--strategy",
-	"--seed", "--jobs", "--max-calls", "--budget-usd", "--shard", "--results-root",
-	"--batch-id", NULL,
+	"--experiments", "--config", "--jobs", "--shard", "--results-root", "--batch-id", NULL,
 };
+
+/*
+ * The settings flags of batch, parsed into run options: "not given" is
+ * NULL, -1 (iterations) or the default; the plan's defaults and the shared
+ * limits take them from there.
+ */
+static void flags_init(struct po_run_options *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->max_iterations = -1;
+	f->seed = 42;
+	f->enable_convergence = true;
+}
+
+static void flags_apply(const struct po_run_options *f, struct po_batch_defaults *d,
+			struct po_batch_run_options *ro)
+{
+	d->project = f->project;
+	d->iterations = f->max_iterations;
+	d->provider = f->provider;
+	d->strategy = f->strategy;
+	d->seed = f->seed;
+	d->no_convergence = !f->enable_convergence;
+	ro->max_calls = f->max_calls;
+	ro->budget_usd = f->budget_usd;
+}
 
 static int parse_shard(const char *v, int *index, int *count)
 {
@@ -510,129 +541,124 @@ bad:
 	return -1;
 }
 
-int cmd_batch(int argc, char **argv)
-{
+/* The command line of batch. */
+struct batch_args {
 	struct po_batch_defaults d;
 	struct po_batch_run_options ro;
+	const char *config;
+	long experiments;
+	bool auto_responder, quiet;
+};
+
+/* 0, or 1 after printing the help, or -1 after printing an error. */
+static int parse_args(int argc, char **argv, struct batch_args *ba)
+{
+	struct po_run_options flags;
+	long n;
+
+	po_batch_defaults_init(&ba->d);
+	po_batch_run_options_init(&ba->ro);
+	ba->config = NULL;
+	ba->experiments = -1;
+	ba->auto_responder = true;
+	ba->quiet = false;
+	flags_init(&flags);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		int m;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			batch_usage(stdout);
+			return 1;
+		}
+		if (!strcmp(a, "--no-report")) {
+			ba->ro.write_report = false;
+			continue;
+		}
+		if (!strcmp(a, "--no-auto-responder")) {
+			ba->auto_responder = false;
+			continue;
+		}
+		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			ba->quiet = true;
+			continue;
+		}
+		m = cli_setting_flag(argc, argv, &i, &flags, true);
+		if (m < 0)
+			return -1;
+		if (m)
+			continue;
+		switch (cli_match_value(argc, argv, &i, value_opts, &v)) {
+		case -2:
+			return -1;
+		case OPT_EXPERIMENTS:
+			if (cli_parse_long("--experiments", v, 1, PO_BATCH_MAX_EXPERIMENTS,
+					   &ba->experiments) < 0)
+				return -1;
+			continue;
+		case OPT_CONFIG:
+			ba->config = v;
+			continue;
+		case OPT_JOBS:
+			if (cli_parse_long("--jobs", v, 1, 1024, &n) < 0)
+				return -1;
+			ba->ro.jobs = (int)n;
+			continue;
+		case OPT_SHARD:
+			if (parse_shard(v, &ba->ro.shard_index, &ba->ro.shard_count) < 0)
+				return -1;
+			continue;
+		case OPT_RESULTS_ROOT:
+			ba->ro.results_root = v;
+			continue;
+		case OPT_BATCH_ID:
+			ba->ro.batch_id = v;
+			continue;
+		}
+		cli_error("unknown option '%s' for batch; see 'promptopt batch --help'", a);
+		return -1;
+	}
+	flags_apply(&flags, &ba->d, &ba->ro);
+	return 0;
+}
+
+int cmd_batch(int argc, char **argv)
+{
+	struct batch_args ba;
 	struct po_batch *b = NULL;
 	struct po_buf path = PO_BUF_INIT;
 	struct po_err err = { 0 };
 	struct batch_cli bc = { 0 };
 	struct sigaction sa;
 	struct responders rs = { 0 };
-	const char *config = NULL;
 	json_t *r = NULL;
-	long n, experiments = -1;
-	bool auto_responder = true;
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "merge"))
 		return cmd_merge(argc - 1, argv + 1);
-	po_batch_defaults_init(&d);
-	po_batch_run_options_init(&ro);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = NULL;
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			batch_usage(stdout);
-			return 0;
-		}
-		if (!strcmp(a, "--no-convergence")) {
-			d.no_convergence = true;
-			continue;
-		}
-		if (!strcmp(a, "--real-api")) {
-			d.provider = "anthropic";
-			continue;
-		}
-		if (!strcmp(a, "--no-report")) {
-			ro.write_report = false;
-			continue;
-		}
-		if (!strcmp(a, "--no-auto-responder")) {
-			auto_responder = false;
-			continue;
-		}
-		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			bc.quiet = true;
-			continue;
-		}
-		switch (cli_match_value(argc, argv, &i, value_opts, &v)) {
-		case -2:
-			return 2;
-		case OPT_EXPERIMENTS:
-			if (cli_parse_long("--experiments", v, 1, PO_BATCH_MAX_EXPERIMENTS,
-					   &experiments) < 0)
-				return 2;
-			continue;
-		case OPT_CONFIG:
-			config = v;
-			continue;
-		case OPT_ITERATIONS:
-			if (cli_parse_long("--iterations", v, 0, 100000, &n) < 0)
-				return 2;
-			d.iterations = (int)n;
-			continue;
-		case OPT_PROJECT:
-			d.project = v;
-			continue;
-		case OPT_PROVIDER:
-			d.provider = v;
-			continue;
-		case OPT_STRATEGY:
-			d.strategy = v;
-			continue;
-		case OPT_SEED:
-			if (cli_parse_u64("--seed", v, &d.seed) < 0)
-				return 2;
-			continue;
-		case OPT_JOBS:
-			if (cli_parse_long("--jobs", v, 1, 1024, &n) < 0)
-				return 2;
-			ro.jobs = (int)n;
-			continue;
-		case OPT_MAX_CALLS:
-			if (cli_parse_long("--max-calls", v, 1, 1000000000L, &n) < 0)
-				return 2;
-			ro.max_calls = n;
-			continue;
-		case OPT_BUDGET:
-			if (cli_parse_double("--budget-usd", v, 0.000001, 1e9, &ro.budget_usd) < 0)
-				return 2;
-			continue;
-		case OPT_SHARD:
-			if (parse_shard(v, &ro.shard_index, &ro.shard_count) < 0)
-				return 2;
-			continue;
-		case OPT_RESULTS_ROOT:
-			ro.results_root = v;
-			continue;
-		case OPT_BATCH_ID:
-			ro.batch_id = v;
-			continue;
-		}
-		cli_error("unknown option '%s' for batch; see 'promptopt batch --help'", a);
-		return 2;
-	}
-	if (config && experiments > 0) {
+	ret = parse_args(argc, argv, &ba);
+	if (ret)
+		return ret < 0 ? 2 : 0;
+	bc.quiet = ba.quiet;
+	if (ba.config && ba.experiments > 0) {
 		cli_error("--experiments and --config cannot be combined: the config lists the experiments");
 		return 2;
 	}
-	if (config)
-		ret = po_batch_plan_load(&b, config, &d, &err);
+	if (ba.config)
+		ret = po_batch_plan_load(&b, ba.config, &ba.d, &err);
 	else
-		ret = po_batch_plan_default(&b, experiments > 0 ? (int)experiments : 3, &d, &err);
+		ret = po_batch_plan_default(&b, ba.experiments > 0 ? (int)ba.experiments : 3, &ba.d, &err);
 	if (!ret)
-		ret = po_batch_preflight(b, ro.shard_index, ro.shard_count, &err);
+		ret = po_batch_preflight(b, ba.ro.shard_index, ba.ro.shard_count, &err);
 	if (ret) {
 		po_batch_free(b);
 		return cli_fail(&err);
 	}
 
 	bc.plan_size = po_batch_size(b);
-	ro.on_event = on_event;
-	ro.userdata = &bc;
-	ro.interrupt = &stop_requested;
+	ba.ro.on_event = on_event;
+	ba.ro.userdata = &bc;
+	ba.ro.interrupt = &stop_requested;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	/* A second Ctrl-C kills at once. */
@@ -642,31 +668,31 @@ int cmd_batch(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	if (!bc.quiet) {
-		if (ro.shard_count)
-			printf("Batch: shard %d/%d of %zu experiments, %d at once\n", ro.shard_index,
-			       ro.shard_count, bc.plan_size, ro.jobs);
+		if (ba.ro.shard_count)
+			printf("Batch: shard %d/%d of %zu experiments, %d at once\n", ba.ro.shard_index,
+			       ba.ro.shard_count, bc.plan_size, ba.ro.jobs);
 		else
-			printf("Batch: %zu experiments, %d at once\n", bc.plan_size, ro.jobs);
+			printf("Batch: %zu experiments, %d at once\n", bc.plan_size, ba.ro.jobs);
 		fflush(stdout);
 	}
-	if (auto_responder) {
-		ret = start_responders(&rs, b, &ro, bc.quiet, &err);
+	if (ba.auto_responder) {
+		ret = start_responders(&rs, b, &ba.ro, bc.quiet, &err);
 		if (ret) {
 			stop_responders(&rs);
 			po_batch_free(b);
 			return cli_fail(&err);
 		}
-		ro.peers = rs.peers;
-		ro.npeers = rs.n;
+		ba.ro.peers = rs.peers;
+		ba.ro.npeers = rs.n;
 	}
-	ret = po_batch_run(b, &ro, &r, &path, &err);
+	ret = po_batch_run(b, &ba.ro, &r, &path, &err);
 	stop_responders(&rs);
 	po_batch_free(b);
 	if (!r) {
 		po_buf_release(&path);
 		return cli_fail(&err);
 	}
-	ret = finish(r, &path, ro.write_report, ret, &err);
+	ret = finish(r, &path, ba.ro.write_report, ret, &err);
 	json_decref(r);
 	po_buf_release(&path);
 	return ret;

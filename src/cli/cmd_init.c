@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/project.h"
+#include "run/project_files.h"
 
 static void init_usage(FILE *f)
 {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "llm/responder.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
@@ -166,7 +167,7 @@ int cmd_respond(int argc, char **argv)
 			dirarg = v;
 			continue;
 		case OPT_INTERVAL:
-			if (cli_parse_double("--interval", v, 0.001, 3600, &o.interval) < 0)
+			if (cli_setting_value("interval", v, &o.interval) < 0)
 				return 2;
 			continue;
 		case OPT_PROVIDER:
@@ -179,27 +180,26 @@ int cmd_respond(int argc, char **argv)
 			o.base_url = v;
 			continue;
 		case OPT_TIMEOUT:
-			if (cli_parse_double("--timeout", v, CLI_MIN_TIMEOUT_S, CLI_MAX_TIMEOUT_S,
-					     &o.timeout_s) < 0)
+			if (cli_setting_value("timeout", v, &o.timeout_s) < 0)
 				return 2;
 			continue;
 		case OPT_SEED:
-			if (cli_parse_u64("--seed", v, &o.seed) < 0)
+			if (cli_setting_value("seed", v, &o.seed) < 0)
 				return 2;
 			continue;
 		case OPT_NOISE:
-			if (cli_parse_double("--noise", v, 0, 100, &o.noise) < 0)
+			if (cli_setting_value("noise", v, &o.noise) < 0)
 				return 2;
 			continue;
 		case OPT_CATALOGUE:
 			o.catalogue = v;
 			continue;
 		case OPT_MAX_ATTEMPTS:
-			if (cli_parse_int("--max-attempts", v, 1, CLI_MAX_ATTEMPTS, &o.max_attempts) < 0)
+			if (cli_setting_value("max_attempts", v, &o.max_attempts) < 0)
 				return 2;
 			continue;
 		case OPT_CONCURRENCY:
-			if (cli_parse_int("--concurrency", v, 1, CLI_MAX_CONCURRENCY, &o.concurrency) < 0)
+			if (cli_setting_value("concurrency", v, &o.concurrency) < 0)
 				return 2;
 			continue;
 		case OPT_READY_FD:

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/project.h"
+#include "run/project_files.h"
 #include "run/results.h"
 #include "util/buf.h"
 #include "util/fs.h"

@@ -1,9 +1,9 @@
 /*
- * Projects: named prompt templates, test cases, a rubric and settings, in the
- * seed's layout under <base>/prompt_tuning_results_<name>/:
+ * Projects as data: named prompt templates, test cases, a rubric and
+ * settings, from the text of the seed's three files
  *   test_cases_<name>.json  prompts_<name>.json  config_<name>.json
- * Loading validates everything up front, with file:line:col messages.
- * The pr-faq-validator project is built in (projects/pr-faq-validator/).
+ * validated up front, with file:line:col messages. No I/O: reading, creating
+ * and finding projects on disk is run/project_files.h.
  *
  * Ownership: a struct po_project owns everything it points to;
  * po_project_free() releases it all.
@@ -53,32 +53,21 @@ struct po_project {
 	json_t *config;            /* config_<name>.json as loaded */
 };
 
-/* "prompt_tuning_results_<name>" under base ("." when NULL), into a new string. */
-char *po_project_dir(const char *base, const char *name);
-
-/* True when `name` is a project compiled into the binary. */
-bool po_project_is_builtin(const char *name);
-
 /*
- * Creates the project folder and its three files. Built-in projects get their
- * shipped data; others a scaffold (example test cases, a default rubric, and
- * the initial prompts from <base>/prompts/\*.txt when that folder exists).
- * Fails with PO_EIO if the files already exist (unless the folder is empty).
+ * The names a config may use for providers and strategies, which the layers
+ * above core own: run/project_files.c fills it from llm/ and opt/. The
+ * *_names() strings list them for messages ("sim, bridge, ...").
  */
-int po_project_init(const char *base, const char *name, struct po_err *err);
+struct po_known_names {
+	bool (*provider_known)(const char *name);
+	const char *(*provider_names)(void);
+	bool (*strategy_known)(const char *name);
+	const char *(*strategy_names)(void);
+};
 
-/* True when the project's folder holds its test cases file. */
-bool po_project_exists(const char *base, const char *name);
-/*
- * Creates the project when none of its files exists (as po_project_init),
- * safely when several processes do it at once: one creates it, the others
- * wait for it. *created tells whether this call created it.
- */
-int po_project_ensure(const char *base, const char *name, bool *created, struct po_err *err);
+/* "<dir>/<kind>_<name>.json" (kind: test_cases, prompts, config), into a new string. */
+char *po_project_file(const char *dir, const char *kind, const char *name);
 
-/* Loads and validates. PO_ENOTFOUND when the project does not exist. */
-int po_project_load(struct po_project **out, const char *base, const char *name,
-		    struct po_err *err);
 void po_project_free(struct po_project *p);
 
 /*
@@ -88,10 +77,11 @@ void po_project_free(struct po_project *p);
 json_t *po_project_placeholders(const struct po_project *p);
 
 /*
- * Validates a project from the text of its files, as po_project_load() does
- * after reading them; `dir` (the project folder) names the files in messages.
- * config_text NULL means no config file (defaults). Messages of shape errors
- * are "file:line:col: ...". After loading:
+ * Validates a project from the text of its files (run/project_files.h reads
+ * them); `dir` (the project folder) names the files in messages.
+ * config_text NULL means no config file (defaults). Provider and strategy
+ * names in the config are checked against `names` (NULL: not checked).
+ * Messages of shape errors are "file:line:col: ...". After loading:
  *   - a test case's name defaults to its id, its description to "";
  *   - main_prompt is the config's, else the only prompt not used as system
  *     prompt; system_prompt is the config's, else "system_prompt" if such a
@@ -104,7 +94,7 @@ json_t *po_project_placeholders(const struct po_project *p);
 int po_project_parse(struct po_project **out, const char *name, const char *dir,
 		     const char *tc_text, size_t tc_len, const char *prompts_text,
 		     size_t prompts_len, const char *config_text, size_t config_len,
-		     struct po_err *err);
+		     const struct po_known_names *names, struct po_err *err);
 
 /*
  * Validates the text of a test cases file alone (`path` names it in

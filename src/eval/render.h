@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "core/template.h"
 #include "promptopt.h"
 #include "util/buf.h"
 
@@ -19,8 +20,5 @@
  */
 int po_render(struct po_buf *out, const char *template, const json_t *inputs,
 	      const char *template_name, const char *case_id, struct po_err *err);
-
-/* Adds the placeholder names used by template to `names` (array, no duplicates). */
-void po_template_placeholders(const char *template, json_t *names);
 
 #endif

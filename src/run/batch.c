@@ -15,6 +15,7 @@
 #include "core/project.h"
 #include "llm/shared.h"
 #include "run/batch_result.h"
+#include "run/project_files.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"

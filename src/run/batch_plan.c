@@ -5,14 +5,15 @@
  */
 #include "run/batch.h"
 
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/settings.h"
+#include "core/srcpos.h"
 #include "llm/provider.h"
 #include "opt/strategy.h"
+#include "run/project_files.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -21,8 +22,6 @@
 #include "util/rng.h"
 
 #define DEFAULT_PROJECT "pr-faq-validator"
-/* Largest integer a JSON reader in any language keeps exactly. */
-#define MAX_SEED 9007199254740991.0
 
 struct po_batch {
 	json_t *configs;        /* array of normalized config objects */
@@ -33,207 +32,13 @@ struct po_batch {
 	char fingerprint[17];
 };
 
-enum ktype { K_STR, K_BOOL, K_INT, K_NUM };
-
-struct key_spec {
-	const char *name;
-	enum ktype type;
-	double min, max;
-};
-
-/* Every key an experiment (or "defaults") may hold, in name order: the
- * seed's five and the run options of `promptopt run`. */
-static const struct key_spec keys[] = {
-	{ "base_url", K_STR, 0, 0 },
-	{ "bridge_dir", K_STR, 0, 0 },
-	{ "budget_usd", K_NUM, 0.000001, 1e9 },
-	{ "cache", K_BOOL, 0, 0 },
-	{ "cache_path", K_STR, 0, 0 },
-	{ "concurrency", K_INT, 1, 4096 },
-	{ "enable_convergence", K_BOOL, 0, 0 },
-	{ "generate_model", K_STR, 0, 0 },
-	{ "generate_provider", K_STR, 0, 0 },
-	{ "interval", K_NUM, 0.001, 3600 },
-	{ "iterations", K_INT, 0, 100000 },
-	{ "judge_model", K_STR, 0, 0 },
-	{ "judge_provider", K_STR, 0, 0 },
-	{ "max_attempts", K_INT, 1, 100 },
-	{ "max_calls", K_INT, 1, 1e9 },
-	{ "min_improvement", K_NUM, 0, 1000 },
-	{ "model", K_STR, 0, 0 },
-	{ "mutate_model", K_STR, 0, 0 },
-	{ "mutate_provider", K_STR, 0, 0 },
-	{ "name", K_STR, 0, 0 },
-	{ "noise", K_NUM, 0, 100 },
-	{ "patience", K_INT, 1, 100000 },
-	{ "prices", K_STR, 0, 0 },
-	{ "project", K_STR, 0, 0 },
-	{ "provider", K_STR, 0, 0 },
-	{ "repeat", K_INT, 1, 1000 },
-	{ "seed", K_INT, 0, MAX_SEED },
-	{ "strategy", K_STR, 0, 0 },
-	{ "timeout", K_NUM, 0.001, 86400 },
-	{ "use_real_api", K_BOOL, 0, 0 },
-	{ NULL, K_STR, 0, 0 },
-};
-
-static const struct key_spec top_keys[] = {
-	{ "defaults", K_STR, 0, 0 },
-	{ "description", K_STR, 0, 0 },
-	{ "experiments", K_STR, 0, 0 },
-	{ NULL, K_STR, 0, 0 },
-};
+static const char *const top_keys[] = { "defaults", "description", "experiments", NULL };
 
 void po_batch_defaults_init(struct po_batch_defaults *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->iterations = -1;
 	d->seed = 42;
-}
-
-/* ---- messages that point into the config file --------------------------- */
-
-struct src {
-	const char *name;
-	const char *text;
-	size_t len;
-};
-
-__attribute__((format(printf, 5, 6)))
-static int fail_at(struct po_err *err, const struct src *s, const char *jpath, bool at_key,
-		   const char *fmt, ...)
-{
-	struct po_jsonpos pos;
-	char msg[sizeof(err->msg)];
-	va_list ap;
-
-	po_jsonpos_find(s->text, s->len, jpath, &pos);
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return po_error(err, PO_EINPUT, "%s:%d:%d: %s", s->name, at_key ? pos.key_line : pos.line,
-			at_key ? pos.key_col : pos.col, msg);
-}
-
-
-/* "unknown key" with a guess at the intended one and the list of known keys. */
-static int unknown_key(struct po_err *err, const struct src *s, const char *jpath,
-		       const char *key, const char *where, const struct key_spec *known)
-{
-	struct po_buf list = PO_BUF_INIT;
-	const char *best = NULL;
-	size_t i, bestd = 3;
-	int ret;
-
-	for (i = 0; known[i].name; i++) {
-		size_t d = po_edit_distance(key, known[i].name);
-		po_buf_addf(&list, "%s%s", i ? ", " : "", known[i].name);
-		if (d < bestd) {
-			bestd = d;
-			best = known[i].name;
-		}
-	}
-	if (best)
-		ret = fail_at(err, s, jpath, true,
-			      "unknown key \"%s\" %s; did you mean \"%s\"? (known: %s)", key, where,
-			      best, list.data);
-	else
-		ret = fail_at(err, s, jpath, true, "unknown key \"%s\" %s; known keys: %s", key,
-			      where, list.data);
-	po_buf_release(&list);
-	return ret;
-}
-
-static const char *type_word(enum ktype t)
-{
-	switch (t) {
-	case K_STR: return "a string";
-	case K_BOOL: return "true or false";
-	case K_INT: return "a whole number";
-	case K_NUM: return "a number";
-	}
-	return "a value";
-}
-
-static bool type_ok(enum ktype t, const json_t *v)
-{
-	switch (t) {
-	case K_STR: return json_is_string(v);
-	case K_BOOL: return json_is_boolean(v);
-	case K_INT: return json_is_integer(v);
-	case K_NUM: return json_is_number(v);
-	}
-	return false;
-}
-
-/* Checks one key's value: type, range, and names that must exist. */
-static int check_value(struct po_err *err, const struct src *s, const char *jpath,
-		       const struct key_spec *k, const json_t *v, const char *where)
-{
-	struct po_err nerr = { 0 };
-	const char *str;
-	double x;
-
-	if (!type_ok(k->type, v))
-		return fail_at(err, s, jpath, false, "expected %s for \"%s\" %s, found %s",
-			       type_word(k->type), k->name, where, po_json_type_name(v));
-	if (k->type == K_INT || k->type == K_NUM) {
-		x = json_number_value(v);
-		if (!(x >= k->min && x <= k->max))
-			return fail_at(err, s, jpath, false,
-				       "\"%s\" %s must be between %.16g and %.16g, not %.16g", k->name, where,
-				       k->min, k->max, x);
-		return 0;
-	}
-	if (k->type != K_STR)
-		return 0;
-	str = json_string_value(v);
-	if (!strcmp(k->name, "project") && po_project_name_check(str, &nerr))
-		return fail_at(err, s, jpath, false, "%s: %s", where, nerr.msg);
-	if (!strcmp(k->name, "strategy") && !po_strategy_find(str))
-		return fail_at(err, s, jpath, false, "unknown strategy '%s' %s; available: %s", str,
-			       where, po_strategy_names());
-	if (strstr(k->name, "provider") && !po_provider_known(str))
-		return fail_at(err, s, jpath, false, "unknown provider '%s' %s; available: %s", str,
-			       where, po_provider_names());
-	if (!strcmp(k->name, "name") && !*str)
-		return fail_at(err, s, jpath, false, "empty \"name\" %s; give the experiment a name",
-			       where);
-	return 0;
-}
-
-static const struct key_spec *find_key(const char *name)
-{
-	for (size_t i = 0; keys[i].name; i++)
-		if (!strcmp(keys[i].name, name))
-			return &keys[i];
-	return NULL;
-}
-
-/* Validates the members of an experiment or of "defaults" at `prefix`. */
-static int check_settings(struct po_err *err, const struct src *s, const char *prefix,
-			  const json_t *obj, const char *where)
-{
-	struct po_buf p = PO_BUF_INIT;
-	const char *key;
-	json_t *v;
-	int ret = 0;
-
-	json_object_foreach((json_t *)obj, key, v) {
-		const struct key_spec *k = find_key(key);
-
-		po_buf_reset(&p);
-		po_buf_adds(&p, prefix);
-		po_jsonpos_path_key(&p, key);
-		if (!k)
-			ret = unknown_key(err, s, p.data, key, where, keys);
-		else
-			ret = check_value(err, s, p.data, k, v, where);
-		if (ret)
-			break;
-	}
-	po_buf_release(&p);
-	return ret;
 }
 
 /* ---- building the plan -------------------------------------------------- */
@@ -378,26 +183,27 @@ int po_batch_plan_default(struct po_batch **out, int n, const struct po_batch_de
 	return 0;
 }
 
-static int parse_root(const struct src *s, const json_t *root, const json_t **dflt,
+static int parse_root(const struct po_src *s, const json_t *root, const json_t **dflt,
 		      const json_t **exps, struct po_err *err)
 {
 	const char *key;
 	json_t *v;
 
 	if (!json_is_object(root))
-		return fail_at(err, s, "", false,
-			       "expected an object like {\"experiments\": [...]}, found %s",
-			       po_json_type_name(root));
+		return po_src_fail(err, PO_EINPUT, s, "", false,
+				   "expected an object like {\"experiments\": [...]}, found %s",
+				   po_json_type_name(root));
 	json_object_foreach((json_t *)root, key, v) {
 		struct po_buf p = PO_BUF_INIT;
 		bool known = false;
 		int ret = 0;
 
-		for (size_t i = 0; top_keys[i].name; i++)
-			known |= !strcmp(top_keys[i].name, key);
+		for (size_t i = 0; top_keys[i]; i++)
+			known |= !strcmp(top_keys[i], key);
 		po_jsonpos_path_key(&p, key);
 		if (!known)
-			ret = unknown_key(err, s, p.data, key, "at the top level", top_keys);
+			ret = po_settings_unknown_key(err, s, p.data, key, top_keys, NULL,
+						      "at the top level");
 		po_buf_release(&p);
 		if (ret)
 			return ret;
@@ -405,33 +211,33 @@ static int parse_root(const struct src *s, const json_t *root, const json_t **df
 	*dflt = json_object_get(root, "defaults");
 	*exps = json_object_get(root, "experiments");
 	if (*dflt && !json_is_object(*dflt))
-		return fail_at(err, s, "defaults", false, "expected an object for \"defaults\", found %s",
-			       po_json_type_name(*dflt));
+		return po_src_fail(err, PO_EINPUT, s, "defaults", false, "expected an object for \"defaults\", found %s",
+				   po_json_type_name(*dflt));
 	if (!*exps)
-		return fail_at(err, s, "", false,
-			       "no \"experiments\" list; add \"experiments\": [{\"name\": \"...\", \"project\": \"...\", \"iterations\": 20}]");
+		return po_src_fail(err, PO_EINPUT, s, "", false,
+				   "no \"experiments\" list; add \"experiments\": [{\"name\": \"...\", \"project\": \"...\", \"iterations\": 20}]");
 	if (!json_is_array(*exps))
-		return fail_at(err, s, "experiments", false,
-			       "expected an array for \"experiments\", found %s",
-			       po_json_type_name(*exps));
+		return po_src_fail(err, PO_EINPUT, s, "experiments", false,
+				   "expected an array for \"experiments\", found %s",
+				   po_json_type_name(*exps));
 	if (!json_array_size(*exps))
-		return fail_at(err, s, "experiments", false,
-			       "\"experiments\" is empty; add at least one experiment");
+		return po_src_fail(err, PO_EINPUT, s, "experiments", false,
+				   "\"experiments\" is empty; add at least one experiment");
 	if (json_object_get(root, "description") &&
 	    !json_is_string(json_object_get(root, "description")))
-		return fail_at(err, s, "description", false,
-			       "expected a string for \"description\", found %s",
-			       po_json_type_name(json_object_get(root, "description")));
+		return po_src_fail(err, PO_EINPUT, s, "description", false,
+				   "expected a string for \"description\", found %s",
+				   po_json_type_name(json_object_get(root, "description")));
 	if (*dflt && json_object_get(*dflt, "name"))
-		return fail_at(err, s, "defaults/name", true,
-			       "\"name\" cannot be a default; name each experiment");
+		return po_src_fail(err, PO_EINPUT, s, "defaults/name", true,
+				   "\"name\" cannot be a default; name each experiment");
 	return 0;
 }
 
 int po_batch_plan_parse(struct po_batch **out, const char *name, const char *text, size_t len,
 			const struct po_batch_defaults *d, struct po_err *err)
 {
-	struct src s = { name, text, len };
+	struct po_src s = { name, text, len };
 	const json_t *dflt = NULL, *exps = NULL, *e;
 	struct po_buf p = PO_BUF_INIT;
 	struct po_batch *b = NULL;
@@ -448,7 +254,8 @@ int po_batch_plan_parse(struct po_batch **out, const char *name, const char *tex
 		return ret;
 	ret = parse_root(&s, root, &dflt, &exps, err);
 	if (!ret && dflt)
-		ret = check_settings(err, &s, "defaults", dflt, "in \"defaults\"");
+		ret = po_settings_check_batch(err, &s, "defaults", dflt, "in \"defaults\"",
+					      po_project_known_names());
 	json_array_foreach(exps, i, e) {
 		char where[64];
 
@@ -459,17 +266,17 @@ int po_batch_plan_parse(struct po_batch **out, const char *name, const char *tex
 		po_buf_adds(&p, "experiments");
 		po_jsonpos_path_index(&p, i);
 		if (!json_is_object(e)) {
-			ret = fail_at(err, &s, p.data, false,
-				      "experiment %zu is %s; expected an object like {\"name\": \"...\", \"iterations\": 20}",
-				      i + 1, po_json_type_name(e));
+			ret = po_src_fail(err, PO_EINPUT, &s, p.data, false,
+					  "experiment %zu is %s; expected an object like {\"name\": \"...\", \"iterations\": 20}",
+					  i + 1, po_json_type_name(e));
 			break;
 		}
-		ret = check_settings(err, &s, p.data, e, where);
+		ret = po_settings_check_batch(err, &s, p.data, e, where, po_project_known_names());
 		total += (size_t)po_json_int(e, "repeat", po_json_int(dflt, "repeat", 1));
 		if (!ret && total > PO_BATCH_MAX_EXPERIMENTS)
-			ret = fail_at(err, &s, "experiments", false,
-				      "the batch holds more than %d experiments (\"repeat\" included); split it",
-				      PO_BATCH_MAX_EXPERIMENTS);
+			ret = po_src_fail(err, PO_EINPUT, &s, "experiments", false,
+					  "the batch holds more than %d experiments (\"repeat\" included); split it",
+					  PO_BATCH_MAX_EXPERIMENTS);
 	}
 	if (ret)
 		goto out;
@@ -545,13 +352,8 @@ bool po_batch_in_shard(size_t i, int index, int count)
 
 void po_batch_options(const struct po_batch *b, size_t i, struct po_run_options *o)
 {
-	static const char *const role_keys[PO_ROLE_COUNT][2] = {
-		{ "generate_provider", "generate_model" },
-		{ "judge_provider", "judge_model" },
-		{ "mutate_provider", "mutate_model" },
-	};
 	const json_t *c = po_batch_config(b, i);
-	const json_t *v;
+	const struct po_setting *st;
 
 	po_run_options_init(o);
 	/* The project's config supplies what the plan does not say; the seed
@@ -559,41 +361,13 @@ void po_batch_options(const struct po_batch *b, size_t i, struct po_run_options 
 	o->from_config = PO_FROM_CONFIG_ALL & ~PO_FROM_CONFIG_SEED;
 	if (b->all_roles[i])
 		o->from_config &= ~PO_FROM_CONFIG_ROLES;
-	o->project = po_json_str(c, "project", DEFAULT_PROJECT);
-	o->provider = po_json_str(c, "provider", "sim");
-	o->seed = (uint64_t)po_json_int(c, "seed", 42);
-	o->enable_convergence = po_json_bool(c, "enable_convergence", 1);
-	if ((v = json_object_get(c, "iterations"))) {
-		o->max_iterations = (int)json_integer_value(v);
-		o->from_config &= ~PO_FROM_CONFIG_ITERATIONS;
+	/* A normalized config always holds project, provider, seed and
+	 * enable_convergence; use_real_api is already in its provider, and
+	 * whether the project's roles apply is all_roles' call. */
+	for (st = po_settings; st->key; st++) {
+		const json_t *v = st->batch ? json_object_get(c, st->batch) : NULL;
+
+		if (v && !st->flag_const)
+			po_setting_store_json(st, v, o, ~(unsigned)PO_FROM_CONFIG_ROLES);
 	}
-	if ((v = json_object_get(c, "strategy"))) {
-		o->strategy = json_string_value(v);
-		o->from_config &= ~PO_FROM_CONFIG_STRATEGY;
-	}
-	if ((v = json_object_get(c, "patience"))) {
-		o->convergence.no_improvement_threshold = (int)json_integer_value(v);
-		o->from_config &= ~PO_FROM_CONFIG_PATIENCE;
-	}
-	if ((v = json_object_get(c, "min_improvement"))) {
-		o->convergence.min_improvement_percent = json_number_value(v);
-		o->from_config &= ~PO_FROM_CONFIG_MIN_IMPROVEMENT;
-	}
-	for (int r = 0; r < PO_ROLE_COUNT; r++) {
-		o->role_provider[r] = po_json_str(c, role_keys[r][0], NULL);
-		o->role_model[r] = po_json_str(c, role_keys[r][1], NULL);
-	}
-	o->model = po_json_str(c, "model", NULL);
-	o->base_url = po_json_str(c, "base_url", NULL);
-	o->concurrency = (int)po_json_int(c, "concurrency", o->concurrency);
-	o->timeout_seconds = po_json_num(c, "timeout", o->timeout_seconds);
-	o->max_attempts = (int)po_json_int(c, "max_attempts", o->max_attempts);
-	o->use_cache = po_json_bool(c, "cache", o->use_cache);
-	o->cache_path = po_json_str(c, "cache_path", NULL);
-	o->prices_path = po_json_str(c, "prices", NULL);
-	o->max_calls = (long)po_json_int(c, "max_calls", 0);
-	o->budget_usd = po_json_num(c, "budget_usd", 0);
-	o->sim_noise = po_json_num(c, "noise", o->sim_noise);
-	o->bridge_dir = po_json_str(c, "bridge_dir", NULL);
-	o->poll_interval = po_json_num(c, "interval", o->poll_interval);
 }

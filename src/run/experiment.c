@@ -13,6 +13,7 @@
 #include "run/experiment_internal.h"
 
 #include "llm/provider.h"
+#include "run/project_files.h"
 #include "run/results.h"
 #include "util/err.h"
 #include "util/fs.h"

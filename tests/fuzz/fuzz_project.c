@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "core/project.h"
+#include "run/project_files.h"
+#include "util/embedded.h"
 #include "util/jsonpos.h"
 
 static void check_loaded(const struct po_project *p)
@@ -40,7 +42,7 @@ static void one(const char *texts[3], const size_t lens[3], const char *file)
 	int ret;
 
 	ret = po_project_parse(&p, "fz", "dir", texts[0], lens[0], texts[1], lens[1], texts[2],
-			       lens[2], &err);
+			       lens[2], po_project_known_names(), &err);
 	if (ret == 0) {
 		check_loaded(p);
 		po_project_free(p);

@@ -88,7 +88,7 @@ static int setup(void **state)
 	struct po_err err = { 0 };
 
 	if (po_project_parse(&f->p, "t", "dir", TC, strlen(TC), PROMPTS, strlen(PROMPTS), "{}", 2,
-			     &err) < 0) {
+			     NULL, &err) < 0) {
 		print_error("%s\n", err.msg);
 		return -1;
 	}

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/project.h"
+#include "run/project_files.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -451,7 +452,7 @@ static int parse(const char *tc, const char *prompts, const char *config, struct
 		 struct po_err *err)
 {
 	return po_project_parse(p, "t", "d", tc, strlen(tc), prompts, strlen(prompts), config,
-				config ? strlen(config) : 0, err);
+				config ? strlen(config) : 0, po_project_known_names(), err);
 }
 
 static const char tc_ok[] = "{\"test_cases\": [{\"id\": \"a\", \"inputs\": {\"q\": \"x\"}}]}";

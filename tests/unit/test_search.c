@@ -68,7 +68,7 @@ static struct po_project *project(size_t n, bool reverse)
 	}
 	po_buf_adds(&tc, "]}");
 	if (po_project_parse(&p, "t", "dir", tc.data, tc.len, prompts, strlen(prompts), "{}", 2,
-			     &err) < 0)
+			     NULL, &err) < 0)
 		fail_msg("%s", err.msg);
 	po_buf_release(&tc);
 	return p;
