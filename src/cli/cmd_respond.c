@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "llm/responder.h"
+#include "bridge/responder.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
 

@@ -13,7 +13,7 @@
 #include "llm/cache.h"
 #include "llm/cost.h"
 #include "llm/journal.h"
-#include "llm/shared.h"
+#include "llm/providers/shared.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/sha256.h"

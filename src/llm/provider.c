@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "llm/bridge.h"
+#include "bridge/bridge.h"
 #include "llm/sim.h"
 #include "util/err.h"
 

@@ -17,7 +17,7 @@
 
 #include "eval/stats.h"
 #include "llm/provider.h"
-#include "llm/shared.h"
+#include "llm/providers/shared.h"
 #include "report/batch_report.h"
 #include "run/results.h"
 #include "util/err.h"

@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "llm/bridge.h"
-#include "llm/responder.h"
+#include "bridge/bridge.h"
+#include "bridge/responder.h"
 #include "llm/sim.h"
 #include "util/buf.h"
 #include "util/fs.h"

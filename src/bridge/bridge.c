@@ -5,7 +5,7 @@
  * provider: a whole batch of requests is written at once, then the client
  * waits for all responses, woken by inotify (polling as the fallback).
  */
-#include "llm/bridge.h"
+#include "bridge/bridge.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llm/http.h"
+#include "llm/providers/http.h"
 #include "llm/provider.h"
 #include "util/buf.h"
 #include "util/err.h"

@@ -5,7 +5,7 @@
  * claims of responders that died. Requests found together are claimed and
  * answered as one batch (a forwarding provider runs them concurrently).
  */
-#include "llm/responder.h"
+#include "bridge/responder.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "llm/bridge.h"
+#include "bridge/bridge.h"
 #include "llm/provider.h"
 #include "llm/sim.h"
 #include "util/err.h"

@@ -6,10 +6,10 @@
  * so a wake-up costs what its ready sockets need, not a pass over every
  * call in flight (curl_multi_poll() and curl_multi_perform() are O(calls)).
  */
-#include "llm/http.h"
+#include "llm/providers/http.h"
 #include "llm/cost.h"
 #include "llm/llm.h"
-#include "llm/shared.h"
+#include "llm/providers/shared.h"
 
 #include <curl/curl.h>
 #include <errno.h>

@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "llm/retry.h"
+#include "llm/providers/retry.h"
 #include "promptopt.h"
 #include "util/buf.h"
 
