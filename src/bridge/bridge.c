@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
-#include "llm/provider.h"
+#include "llm/providers/provider.h"
 #include "llm/sim.h"
 #include "util/err.h"
 #include "util/fs.h"

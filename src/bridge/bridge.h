@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "llm/llm.h"
+#include "llm/providers/provider.h"
 #include "util/buf.h"
 
 #define PO_BRIDGE_PROTOCOL 1
@@ -157,7 +157,11 @@ void po_bridge_response_text(struct po_buf *out, uint64_t id, const char *run_id
  * says the peer answers with sim (peer_is_sim), else NULL. Owned by p.
  */
 struct po_sim;
-struct po_provider;
 struct po_sim *po_bridge_provider_sim(struct po_provider *p);
+
+/* The `bridge` provider: a new one, or NULL with err set (PO_EIO: the
+ * folder cannot be set up). */
+struct po_provider *po_bridge_provider_new(const struct po_provider_spec *spec,
+					   struct po_err *err);
 
 #endif

@@ -6,22 +6,12 @@
 #include <string.h>
 
 #include "bridge/bridge.h"
+#include "llm/providers/anthropic.h"
+#include "llm/providers/openai.h"
 #include "llm/sim.h"
 #include "util/err.h"
 
 static const char *const names[] = { "sim", "bridge", "anthropic", "openai" };
-
-void po_provider_spec_init(struct po_provider_spec *spec)
-{
-	memset(spec, 0, sizeof(*spec));
-	spec->concurrency = 8;
-	spec->timeout_s = 120;
-	spec->max_attempts = 5;
-	spec->seed = 42;
-	spec->noise = 4;
-	spec->catalogue = "prfaq";
-	spec->poll_interval = 0.2;
-}
 
 const char *po_provider_names(void)
 {

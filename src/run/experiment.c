@@ -18,6 +18,8 @@
 #include "llm/journal.h"
 #include "llm/llm.h"
 #include "llm/provider.h"
+#include "llm/providers/anthropic.h"
+#include "llm/providers/openai.h"
 #include "llm/sim.h"
 #include "opt/strategy.h"
 #include "promptopt.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "llm/providers/http.h"
-#include "llm/provider.h"
+#include "llm/providers/anthropic.h"
 #include "llm/providers/retry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,7 +8,7 @@
  */
 #include "llm/providers/http.h"
 #include "llm/cost.h"
-#include "llm/llm.h"
+#include "llm/providers/provider.h"
 #include "llm/providers/shared.h"
 
 #include <curl/curl.h>

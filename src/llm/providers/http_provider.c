@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "llm/providers/http.h"
-#include "llm/provider.h"
+#include "llm/providers/provider.h"
 #include "llm/providers/shared.h"
 #include "util/mem.h"
 
