@@ -7,7 +7,7 @@
  * call in flight (curl_multi_poll() and curl_multi_perform() are O(calls)).
  */
 #include "llm/providers/http.h"
-#include "llm/cost.h"
+#include "llm/providers/prices.h"
 #include "llm/providers/provider.h"
 #include "llm/providers/shared.h"
 
