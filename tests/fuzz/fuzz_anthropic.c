@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llm/providers/http.h"
+#include "llm/providers/http_api.h"
 #include "llm/providers/anthropic.h"
 #include "llm/providers/retry.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llm/providers/http.h"
+#include "llm/providers/http_api.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"

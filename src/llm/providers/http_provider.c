@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llm/providers/http.h"
+#include "llm/providers/http_api.h"
 #include "llm/providers/provider.h"
 #include "llm/providers/shared.h"
 #include "util/mem.h"
