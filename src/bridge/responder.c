@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "bridge/bridge.h"
+#include "bridge/spares.h"
 #include "llm/provider.h"
 #include "llm/sim.h"
 #include "util/err.h"

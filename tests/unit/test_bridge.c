@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "bridge/bridge.h"
+#include "bridge/spares.h"
 #include "llm/provider.h"
 #include "bridge/responder.h"
 #include "llm/sim.h"
