@@ -86,7 +86,7 @@ struct po_provider *po_engine_provider(struct po_engine *e, enum po_role r);
 const struct po_prices *po_engine_prices(const struct po_engine *e);
 /* Cost so far (this engine) and total cost across roles. */
 double po_engine_total_cost(const struct po_engine *e);
-/* True when a provider's answers are cached (not sim, not bridge). */
+/* True when a provider's answers are cached (po_provider_cacheable()). */
 bool po_engine_cacheable(const char *provider);
 /* The cache key of a request (hex SHA-256) for a provider, base URL and
  * run seed. */

@@ -1,7 +1,11 @@
 /*
  * The provider table: builds the provider that serves a role from a spec
- * (name + settings). One place that knows every provider: sim, bridge,
- * anthropic, openai.
+ * (name + settings), and says what the rest of the program needs to know
+ * about each provider (default model, base URL variable, whether its
+ * answers are cached). The one place that lists every provider: sim,
+ * bridge, anthropic, openai.
+ *
+ * Ownership: strings returned are static.
  */
 #ifndef PO_PROVIDER_H
 #define PO_PROVIDER_H
@@ -17,6 +21,14 @@ struct po_sim;
 const char *po_provider_names(void);
 /* True when name is a known provider. */
 bool po_provider_known(const char *name);
+/* The model a provider is asked for when the run names none ("sim" for
+ * the simulator), or NULL (the bridge: the peer's choice; unknown names). */
+const char *po_provider_default_model(const char *name);
+/* The environment variable of a provider's base URL, or NULL. */
+const char *po_provider_url_env(const char *name);
+/* True when a provider's answers go through the response cache: not sim,
+ * not bridge, not NULL; a name outside the table (a test's provider) is. */
+bool po_provider_cacheable(const char *name);
 
 /*
  * Returns a new provider, or NULL with err set (PO_EUSAGE for an unknown

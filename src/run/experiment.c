@@ -18,8 +18,6 @@
 #include "llm/journal.h"
 #include "llm/llm.h"
 #include "llm/provider.h"
-#include "llm/providers/anthropic.h"
-#include "llm/providers/openai.h"
 #include "llm/sim.h"
 #include "opt/strategy.h"
 #include "promptopt.h"
@@ -178,14 +176,10 @@ static int make_engine(struct po_experiment *e, struct po_err *err)
 			if (sim)
 				e->sim = sim;
 		}
-		if (!model && !strcmp(name, "sim"))
-			model = "sim";
 		/* Named in every request, so a new default in a later version is a
 		 * new cache key and the results say which model answered. */
-		if (!model && !strcmp(name, "anthropic"))
-			model = PO_ANTHROPIC_DEFAULT_MODEL;
-		if (!model && !strcmp(name, "openai"))
-			model = PO_OPENAI_DEFAULT_MODEL;
+		if (!model)
+			model = po_provider_default_model(name);
 		e->settings.models[r] = model;
 	}
 	if (!ret) {
