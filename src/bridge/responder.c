@@ -25,7 +25,7 @@
 
 #include "bridge/bridge.h"
 #include "bridge/spares.h"
-#include "llm/provider.h"
+#include "llm/providers/provider.h"
 #include "llm/sim.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -112,6 +112,31 @@ static void note(struct po_responder *r, const char *fmt, ...)
 	po_buf_release(&b);
 }
 
+/* The forwarding provider, built by the caller's new_provider. */
+static int make_provider(struct po_responder *r, const struct po_responder_options *o,
+			 struct po_err *err)
+{
+	struct po_provider_spec spec;
+
+	po_provider_spec_init(&spec);
+	spec.name = r->provider_name;
+	spec.base_url = r->base_url;
+	spec.timeout_s = o->timeout_s;
+	spec.max_attempts = o->max_attempts;
+	spec.concurrency = r->o.concurrency;
+	spec.interrupt = o->stop;
+	spec.seed = o->seed;
+	spec.noise = o->noise;
+	spec.catalogue = r->catalogue;
+	if (!strcmp(r->provider_name, "bridge"))
+		return po_error(err, PO_EUSAGE, "a responder cannot forward to the bridge itself; use sim or an API provider");
+	if (!o->new_provider)
+		return po_error(err, PO_EUSAGE, "the responder cannot forward to '%s': no way to build it was given; use sim",
+				r->provider_name);
+	r->prov = o->new_provider(&spec, err);
+	return r->prov ? 0 : (err ? err->code : PO_ELLM);
+}
+
 int po_responder_new(struct po_responder **out, const struct po_responder_options *o,
 		     struct po_err *err)
 {
@@ -159,27 +184,8 @@ int po_responder_new(struct po_responder **out, const struct po_responder_option
 			 r->dir, strerror(errno));
 		goto fail;
 	}
-	if (strcmp(r->provider_name, "sim")) {
-		struct po_provider_spec spec;
-
-		po_provider_spec_init(&spec);
-		spec.name = r->provider_name;
-		spec.base_url = r->base_url;
-		spec.timeout_s = o->timeout_s;
-		spec.max_attempts = o->max_attempts;
-		spec.concurrency = r->o.concurrency;
-		spec.interrupt = o->stop;
-		spec.seed = o->seed;
-		spec.noise = o->noise;
-		spec.catalogue = r->catalogue;
-		if (!strcmp(r->provider_name, "bridge")) {
-			po_error(err, PO_EUSAGE, "a responder cannot forward to the bridge itself; use sim or an API provider");
-			goto fail;
-		}
-		r->prov = po_provider_new(&spec, NULL, err);
-		if (!r->prov)
-			goto fail;
-	}
+	if (strcmp(r->provider_name, "sim") && make_provider(r, o, err) < 0)
+		goto fail;
 	/* Watch before the first scan: a request written in between is not missed. */
 	r->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (r->ino < 0) {

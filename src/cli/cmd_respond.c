@@ -11,10 +11,18 @@
 
 #include "cli/cli.h"
 #include "bridge/responder.h"
+#include "llm/provider.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
 
 static volatile int respond_stop;
+
+/* The responder forwards to a provider of the table (anthropic, openai). */
+static struct po_provider *new_provider(const struct po_provider_spec *spec,
+					struct po_err *err)
+{
+	return po_provider_new(spec, NULL, err);
+}
 
 static void on_signal(int sig)
 {
@@ -227,6 +235,7 @@ int cmd_respond(int argc, char **argv)
 		po_buf_adds(&dir, dirarg);
 	}
 	o.dir = dir.data;
+	o.new_provider = new_provider;
 	o.stop = &respond_stop;
 	o.on_answer = on_answer;
 	o.on_notice = on_notice;
