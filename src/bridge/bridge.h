@@ -43,6 +43,9 @@ bool po_bridge_parse_spare(const char *name, long *pid);
 /* Reads the decimal digits at *s into *id and moves *s past them; false
  * when there are none or they overflow. */
 bool po_bridge_parse_digits(const char **s, uint64_t *id);
+/* Appends the bridge folder to out: dir when not NULL, else the project's
+ * default, ".<project>" in the working folder. */
+void po_bridge_default_dir(struct po_buf *out, const char *dir, const char *project);
 /* "<dir>/<sub>/<prefix>_%04llu.json<suffix>" into out (reset first). */
 void po_bridge_path(struct po_buf *out, const char *dir, const char *sub, const char *prefix,
 		    uint64_t id, const char *suffix);

@@ -67,6 +67,14 @@ bool po_bridge_any_id(const char *name, uint64_t *id)
 	return po_bridge_parse_digits(&p, id);
 }
 
+void po_bridge_default_dir(struct po_buf *out, const char *dir, const char *project)
+{
+	if (dir)
+		po_buf_adds(out, dir);
+	else
+		po_buf_addf(out, ".%s", project);
+}
+
 void po_bridge_path(struct po_buf *out, const char *dir, const char *sub, const char *prefix,
 		    uint64_t id, const char *suffix)
 {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "bridge/bridge.h"
 #include "bridge/responder.h"
 #include "llm/provider.h"
 #include "util/buf.h"
@@ -230,7 +231,7 @@ int cmd_respond(int argc, char **argv)
 	if (project) {
 		if (po_project_name_check(project, &err) < 0)
 			return cli_fail(&err);
-		po_buf_addf(&dir, ".%s", project);
+		po_bridge_default_dir(&dir, NULL, project);
 	} else {
 		po_buf_adds(&dir, dirarg);
 	}

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bridge/bridge.h"
 #include "eval/stats.h"
 #include "llm/provider.h"
 #include "llm/providers/shared.h"
@@ -419,10 +420,7 @@ bool po_batch_bridge_dir(const struct po_batch *b, size_t i, struct po_buf *out,
 	if (!uses)
 		return false;
 	po_batch_options(b, i, &o);
-	if (o.bridge_dir)
-		po_buf_adds(out, o.bridge_dir);
-	else
-		po_buf_addf(out, ".%s", o.project);
+	po_bridge_default_dir(out, o.bridge_dir, o.project);
 	if (interval)
 		*interval = o.poll_interval;
 	return true;
