@@ -11,6 +11,7 @@
 #include "llm/providers/prices.h"
 #include "llm/providers/provider.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "util/mem.h"
 
 /* Appends s as one line of at most max bytes: control characters become
@@ -292,8 +293,7 @@ json_t *po_http_salvage_object(const char *body, size_t len, const char *key)
 	json_t *found = NULL;
 
 	for (size_t i = 0; body && i + klen + 2 <= len; i++) {
-		size_t j = i + klen + 2, end, depth = 0;
-		bool str = false, esc = false;
+		size_t j = i + klen + 2, end, span;
 		json_t *o;
 
 		if (body[i] != '"' || (i && body[i - 1] == '\\') || memcmp(body + i + 1, key, klen) ||
@@ -308,27 +308,11 @@ json_t *po_http_salvage_object(const char *body, size_t len, const char *key)
 			;
 		if (j >= len || body[j] != '{')
 			continue;
-		for (end = j; end < len; end++) {
-			char ch = body[end];
-
-			if (str) {
-				if (esc)
-					esc = false;
-				else if (ch == '\\')
-					esc = true;
-				else if (ch == '"')
-					str = false;
-			} else if (ch == '"') {
-				str = true;
-			} else if (ch == '{') {
-				depth++;
-			} else if (ch == '}' && --depth == 0) {
-				break;
-			}
-		}
-		if (end >= len)
+		span = po_json_object_span(body + j, len - j);
+		if (!span)
 			break; /* the object never closes: nothing later can either */
-		o = json_loadb(body + j, end - j + 1, 0, NULL);
+		end = j + span - 1;
+		o = json_loadb(body + j, span, 0, NULL);
 		if (json_is_object(o)) {
 			json_decref(found);
 			found = o;
