@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llm/providers/prices.h"
+#include "llm/cost.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
