@@ -1,5 +1,6 @@
 /*
- * Cost accounting (see cost.h): a call's tokens at its model's prices.
+ * Cost accounting (see cost.h): a call's tokens at its model's prices, each
+ * kind of token (input, output, cache read, cache write) at its own price.
  */
 #include "llm/cost.h"
 
