@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "llm/provider.h"
-#include "llm/responder.h"
+#include "bridge/responder.h"
 #include "util/timeutil.h"
 
 static int cmp_double(const void *a, const void *b)

@@ -10,12 +10,21 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "bridge/bridge.h"
+#include "bridge/responder.h"
 #include "cli/options.h"
-#include "llm/responder.h"
+#include "llm/provider.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
 
 static volatile int respond_stop;
+
+/* The responder forwards to a provider of the table (anthropic, openai). */
+static struct po_provider *new_provider(const struct po_provider_spec *spec,
+					struct po_err *err)
+{
+	return po_provider_new(spec, NULL, err);
+}
 
 static void on_signal(int sig)
 {
@@ -222,11 +231,12 @@ int cmd_respond(int argc, char **argv)
 	if (project) {
 		if (po_project_name_check(project, &err) < 0)
 			return cli_fail(&err);
-		po_buf_addf(&dir, ".%s", project);
+		po_bridge_default_dir(&dir, NULL, project);
 	} else {
 		po_buf_adds(&dir, dirarg);
 	}
 	o.dir = dir.data;
+	o.new_provider = new_provider;
 	o.stop = &respond_stop;
 	o.on_answer = on_answer;
 	o.on_notice = on_notice;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bridge/bridge.h"
 #include "cli/autoresponder.h"
 #include "cli/cli.h"
 #include "cli/options.h"
@@ -160,10 +161,7 @@ int cmd_run(int argc, char **argv)
 		if (!strcmp(po_experiment_role_provider(e, (enum po_role)r), "bridge"))
 			uses_bridge = true;
 	if (!ret && uses_bridge && auto_responder) {
-		if (o.bridge_dir)
-			po_buf_adds(&bdir, o.bridge_dir);
-		else
-			po_buf_addf(&bdir, ".%s", o.project);
+		po_bridge_default_dir(&bdir, o.bridge_dir, o.project);
 		ret = cli_autoresponder_start(&ar, bdir.data, o.poll_interval, rc.quiet, &err);
 	}
 	if (!ret)

@@ -187,38 +187,16 @@ static void quote_excerpt(char *dst, size_t size, const char *s, size_t len)
 }
 
 /*
- * Returns the length of the balanced {...} starting at s[0] == '{', or 0 when
- * it does not close within len. Braces inside JSON strings do not count.
- * *scanned grows by the bytes looked at, to bound the total work.
+ * The length of the balanced {...} starting at s[0] == '{', or 0
+ * (po_json_object_span). *scanned grows by the bytes looked at, to bound
+ * the total work.
  */
 static size_t balanced_object(const char *s, size_t len, size_t *scanned)
 {
-	size_t i, depth = 0;
-	bool in_str = false;
+	size_t n = po_json_object_span(s, len);
 
-	for (i = 0; i < len; i++) {
-		char ch = s[i];
-
-		if (in_str) {
-			if (ch == '\\')
-				i++;
-			else if (ch == '"')
-				in_str = false;
-			continue;
-		}
-		if (ch == '"') {
-			in_str = true;
-		} else if (ch == '{') {
-			depth++;
-		} else if (ch == '}') {
-			if (--depth == 0) {
-				*scanned += i + 1;
-				return i + 1;
-			}
-		}
-	}
-	*scanned += len;
-	return 0;
+	*scanned += n ? n : len;
+	return n;
 }
 
 static bool is_judge_object(const json_t *v)

@@ -13,7 +13,8 @@
 #include "llm/cache.h"
 #include "llm/cost.h"
 #include "llm/journal.h"
-#include "llm/shared.h"
+#include "llm/provider.h"
+#include "llm/providers/shared.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/sha256.h"
@@ -43,23 +44,19 @@ void po_engine_config_init(struct po_engine_config *cfg)
 
 bool po_engine_cacheable(const char *provider)
 {
-	/* The simulator is deterministic and faster than an SQLite lookup; the
-	 * bridge's responder decides (and caches, when it forwards to an API). */
-	return provider && strcmp(provider, "sim") && strcmp(provider, "bridge");
+	return po_provider_cacheable(provider);
 }
 
 /* The base URL a provider will use, as far as the key needs it: the flag,
  * else the provider's environment variable, else "" (its built-in default). */
 static const char *effective_base_url(const char *provider, const char *flag)
 {
-	const char *v = NULL;
+	const char *env = po_provider_url_env(provider), *v = NULL;
 
 	if (flag && *flag)
 		return flag;
-	if (!strcmp(provider, "anthropic"))
-		v = getenv("ANTHROPIC_BASE_URL");
-	else if (!strcmp(provider, "openai"))
-		v = getenv("OPENAI_BASE_URL");
+	if (env)
+		v = getenv(env);
 	return v ? v : "";
 }
 

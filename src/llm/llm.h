@@ -1,10 +1,10 @@
 /*
- * The LLM call contract shared by every provider (sim, bridge, HTTP APIs)
- * and the engine that dispatches batches of calls to them per role.
+ * The engine that dispatches batches of LLM calls to the provider of each
+ * role. The call contract itself (roles, request, response, provider ops)
+ * is llm/providers/provider.h, included here.
  *
  * Ownership: requests are borrowed for the duration of a call; responses are
- * filled by the provider and released by the caller with
- * po_llm_response_release().
+ * released by the caller with po_llm_response_release().
  */
 #ifndef PO_LLM_H
 #define PO_LLM_H
@@ -13,57 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "llm/providers/provider.h"
 #include "promptopt.h"
-
-/* "generate", "judge", "mutate". */
-const char *po_role_name(enum po_role r);
-/* 0 and *out set, or -1 for an unknown name. */
-int po_role_parse(const char *s, enum po_role *out);
-
-struct po_llm_request {
-	enum po_role role;
-	const char *model;      /* may be NULL: the provider's default */
-	double temperature;
-	int max_tokens;
-	const char *system;     /* may be NULL */
-	const char *prompt;     /* the user message */
-	const json_t *metadata; /* may be NULL; see docs/bridge-protocol.md */
-	unsigned sample;        /* sample index: distinct samples of the same prompt */
-};
-
-struct po_llm_response {
-	char *content;      /* NULL when the call failed */
-	char *error;        /* NULL on success */
-	char *model;        /* may be NULL */
-	long input_tokens;       /* billed at the input price: cache reads and writes excluded */
-	long output_tokens;
-	long cache_read_tokens;  /* prompt tokens read from the provider's prompt cache */
-	long cache_write_tokens; /* prompt tokens written to it (Anthropic) */
-	int attempts;            /* HTTP attempts made, retries included (0: not counted) */
-	bool cached;             /* set by the engine: answered from the response cache */
-	double latency_ms;
-};
-
-void po_llm_response_release(struct po_llm_response *r);
-
-struct po_provider;
-
-struct po_provider_ops {
-	const char *name;
-	/*
-	 * Answers n requests into out[0..n-1] (zeroed by the caller). A failed
-	 * single call sets out[i].error and still returns 0; a negative return
-	 * means the provider itself is unusable (err says why).
-	 */
-	int (*complete)(struct po_provider *p, const struct po_llm_request *reqs,
-			struct po_llm_response *out, size_t n, struct po_err *err);
-	void (*free)(struct po_provider *p);
-};
-
-struct po_provider {
-	const struct po_provider_ops *ops;
-	void *impl;
-};
 
 /*
  * Engine: one provider per role, and around every provider the response
@@ -135,7 +86,7 @@ struct po_provider *po_engine_provider(struct po_engine *e, enum po_role r);
 const struct po_prices *po_engine_prices(const struct po_engine *e);
 /* Cost so far (this engine) and total cost across roles. */
 double po_engine_total_cost(const struct po_engine *e);
-/* True when a provider's answers are cached (not sim, not bridge). */
+/* True when a provider's answers are cached (po_provider_cacheable()). */
 bool po_engine_cacheable(const char *provider);
 /* The cache key of a request (hex SHA-256) for a provider, base URL and
  * run seed. */

@@ -12,8 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bridge/bridge.h"
 #include "core/project.h"
-#include "llm/shared.h"
+#include "llm/providers/shared.h"
 #include "run/batch_result.h"
 #include "run/project_files.h"
 #include "util/err.h"

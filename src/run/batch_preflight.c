@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge/bridge.h"
 #include "llm/provider.h"
 #include "run/roles.h"
 #include "util/err.h"
@@ -58,10 +59,7 @@ bool po_batch_bridge_dir(const struct po_batch *b, size_t i, struct po_buf *out,
 	if (!uses)
 		return false;
 	po_batch_options(b, i, &o);
-	if (o.bridge_dir)
-		po_buf_adds(out, o.bridge_dir);
-	else
-		po_buf_addf(out, ".%s", o.project);
+	po_bridge_default_dir(out, o.bridge_dir, o.project);
 	if (interval)
 		*interval = o.poll_interval;
 	return true;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bridge/bridge.h"
 #include "llm/cache.h"
 #include "llm/journal.h"
 #include "llm/provider.h"
@@ -59,10 +60,7 @@ int po_exp_make_engine(struct po_experiment *e, struct po_err *err)
 	else
 		spec.noise = po_json_num(json_object_get(e->project->config, "sim"), "noise",
 					 spec.noise);
-	if (e->opts.bridge_dir)
-		po_buf_adds(&bdir, e->opts.bridge_dir);
-	else
-		po_buf_addf(&bdir, ".%s", e->project_name);
+	po_bridge_default_dir(&bdir, e->opts.bridge_dir, e->project_name);
 	spec.bridge_dir = bdir.data;
 	spec.run_id = e->run_id;
 	spec.poll_interval = e->opts.poll_interval;
@@ -86,14 +84,10 @@ int po_exp_make_engine(struct po_experiment *e, struct po_err *err)
 			if (sim)
 				e->sim = sim;
 		}
-		if (!model && !strcmp(name, "sim"))
-			model = "sim";
 		/* Named in every request, so a new default in a later version is a
 		 * new cache key and the results say which model answered. */
-		if (!model && !strcmp(name, "anthropic"))
-			model = PO_ANTHROPIC_DEFAULT_MODEL;
-		if (!model && !strcmp(name, "openai"))
-			model = PO_OPENAI_DEFAULT_MODEL;
+		if (!model)
+			model = po_provider_default_model(name);
 		e->settings.models[r] = model;
 	}
 	if (!ret) {

@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "llm/llm.h"
+#include "llm/providers/provider.h"
 
 struct po_sim_config {
 	uint64_t seed;

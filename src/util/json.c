@@ -278,3 +278,28 @@ void po_json_escape(struct po_buf *out, const char *s)
 	else
 		dump_string(out, s, strlen(s));
 }
+
+size_t po_json_object_span(const char *s, size_t len)
+{
+	size_t depth = 0;
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (in_str) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_str = false;
+			continue;
+		}
+		if (ch == '"')
+			in_str = true;
+		else if (ch == '{')
+			depth++;
+		else if (ch == '}' && --depth == 0)
+			return i + 1;
+	}
+	return 0;
+}

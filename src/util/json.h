@@ -46,4 +46,12 @@ void po_json_escape(struct po_buf *out, const char *s);
 /* Name of a JSON value's type for messages: "a string", "an array", ... */
 const char *po_json_type_name(const json_t *v);
 
+/*
+ * The length of the balanced {...} that starts at s[0] == '{', or 0 when it
+ * does not close within len. Braces inside JSON strings do not count;
+ * nothing else is checked (the caller parses the span): finds an object in
+ * text that is not JSON as a whole.
+ */
+size_t po_json_object_span(const char *s, size_t len);
+
 #endif

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llm/http.h"
-#include "llm/provider.h"
-#include "llm/retry.h"
+#include "llm/providers/http_api.h"
+#include "llm/providers/openai.h"
+#include "llm/providers/retry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llm/retry.h"
+#include "llm/providers/retry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "llm/provider.h"
+#include "llm/providers/anthropic.h"
 #include "util/timeutil.h"
 
 #include "mock_server.h"

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "eval/stats.h"
-#include "llm/shared.h"
+#include "llm/providers/shared.h"
 #include "promptopt.h"
 #include "report/batch_report.h"
 #include "run/batch.h"

@@ -20,9 +20,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "llm/bridge.h"
+#include "bridge/bridge.h"
+#include "bridge/spares.h"
 #include "llm/provider.h"
-#include "llm/responder.h"
+#include "bridge/responder.h"
 #include "sim/sim.h"
 #include "util/buf.h"
 #include "util/fs.h"

@@ -20,7 +20,7 @@
 
 #include "llm/cost.h"
 #include "llm/llm.h"
-#include "llm/shared.h"
+#include "llm/providers/shared.h"
 #include "util/fs.h"
 #include "util/mem.h"
 

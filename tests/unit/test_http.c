@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "llm/http.h"
+#include "llm/providers/http_api.h"
 #include "util/timeutil.h"
 
 #include "mock_server.h"

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "llm/provider.h"
+#include "llm/providers/openai.h"
 #include "util/timeutil.h"
 
 #include "mock_server.h"

@@ -19,8 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "llm/bridge.h"
-#include "llm/responder.h"
+#include "bridge/bridge.h"
+#include "bridge/responder.h"
+#include "llm/provider.h"
 #include "sim/sim.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -363,6 +364,12 @@ static void test_names_and_answered_claims(void **state)
 	po_responder_free(r);
 }
 
+static struct po_provider *new_provider(const struct po_provider_spec *spec,
+					struct po_err *err)
+{
+	return po_provider_new(spec, NULL, err);
+}
+
 static void test_bad_options(void **state)
 {
 	const char *dir = *state;
@@ -377,6 +384,9 @@ static void test_bad_options(void **state)
 	o.provider = "bridge";
 	assert_int_equal(po_responder_new(&r, &o, &err), PO_EUSAGE);
 	o.provider = "gpt9";
+	assert_int_equal(po_responder_new(&r, &o, &err), PO_EUSAGE);
+	assert_string_equal(err.msg, "the responder cannot forward to 'gpt9': no way to build it was given; use sim");
+	o.new_provider = new_provider;
 	assert_int_equal(po_responder_new(&r, &o, &err), PO_EUSAGE);
 	assert_string_equal(err.msg, "unknown provider 'gpt9'; available: sim, bridge, anthropic, openai");
 }

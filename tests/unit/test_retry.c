@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "llm/retry.h"
+#include "llm/providers/retry.h"
 
 static void test_classify(void **state)
 {

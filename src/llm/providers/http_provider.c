@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llm/http.h"
-#include "llm/provider.h"
-#include "llm/shared.h"
+#include "llm/providers/http_api.h"
+#include "llm/providers/provider.h"
+#include "llm/providers/shared.h"
 #include "util/mem.h"
 
 struct http_provider {

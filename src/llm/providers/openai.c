@@ -4,17 +4,18 @@
  * Studio). Those differ in the details, so replies are read defensively:
  * `error` a string or an object, `usage` possibly missing, content null.
  */
+#include "llm/providers/openai.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "llm/http.h"
-#include "llm/provider.h"
+#include "llm/providers/http_api.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
 
-#define KEY_ENV "OPENAI_API_KEY"
-#define URL_ENV "OPENAI_BASE_URL"
+#define KEY_ENV PO_OPENAI_KEY_ENV
+#define URL_ENV PO_OPENAI_URL_ENV
 
 bool po_openai_model_is_reasoning(const char *model)
 {

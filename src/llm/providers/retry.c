@@ -2,7 +2,7 @@
  * Retry policy and rate-limit pacing (see retry.h). Nothing here reads a
  * clock or a random source: callers pass them in, so tests pin every rule.
  */
-#include "llm/retry.h"
+#include "llm/providers/retry.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -4,17 +4,18 @@
  * {"type":"error","error":{"type","message"}} and which models refuse a
  * temperature; retries, pacing and messages are the transport's.
  */
+#include "llm/providers/anthropic.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "llm/http.h"
-#include "llm/provider.h"
+#include "llm/providers/http_api.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
 
-#define KEY_ENV "ANTHROPIC_API_KEY"
-#define URL_ENV "ANTHROPIC_BASE_URL"
+#define KEY_ENV PO_ANTHROPIC_KEY_ENV
+#define URL_ENV PO_ANTHROPIC_URL_ENV
 #define DEFAULT_MAX_TOKENS 4096
 
 bool po_anthropic_model_rejects_temperature(const char *model)

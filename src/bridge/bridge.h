@@ -1,7 +1,8 @@
 /*
- * The file bridge (DESIGN section 4, docs/bridge-protocol.md): the folder
- * layout, file names, atomic file writes and the request/response JSON
- * shared by the client (the `bridge` provider) and the responder.
+ * The file bridge (DESIGN section 4, docs/bridge-protocol.md), the contract
+ * of both sides: the folder layout, file names, atomic file writes and the
+ * request/response JSON (protocol.c), and the client, the `bridge` provider
+ * (client.c). The responder is responder.h; reused files are spares.h.
  *
  * Ownership: json_t results are new references the caller releases; strings
  * in a parsed struct po_bridge_request are borrowed from the json_t it was
@@ -15,7 +16,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "llm/llm.h"
+#include "llm/providers/provider.h"
 #include "util/buf.h"
 
 #define PO_BRIDGE_PROTOCOL 1
@@ -36,6 +37,15 @@ bool po_bridge_parse_name(const char *name, const char *prefix, uint64_t *id);
 /* The id of any bridge file of either kind, temporary, claimed or rejected:
  * the number after a leading "request_"/"response_" (one leading '.' skipped). */
 bool po_bridge_any_id(const char *name, uint64_t *id);
+/* True when name is a spare (spares.h) of any process, with the pid that
+ * keeps it. */
+bool po_bridge_parse_spare(const char *name, long *pid);
+/* Reads the decimal digits at *s into *id and moves *s past them; false
+ * when there are none or they overflow. */
+bool po_bridge_parse_digits(const char **s, uint64_t *id);
+/* Appends the bridge folder to out: dir when not NULL, else the project's
+ * default, ".<project>" in the working folder. */
+void po_bridge_default_dir(struct po_buf *out, const char *dir, const char *project);
 /* "<dir>/<sub>/<prefix>_%04llu.json<suffix>" into out (reset first). */
 void po_bridge_path(struct po_buf *out, const char *dir, const char *sub, const char *prefix,
 		    uint64_t id, const char *suffix);
@@ -47,41 +57,8 @@ void po_bridge_path(struct po_buf *out, const char *dir, const char *sub, const 
  * wrote them anyway.
  */
 int po_bridge_write(const char *path, const char *data, size_t len, struct po_err *err);
-
-/*
- * Spares: used bridge files a process keeps, under hidden names
- * (.spare.<pid>.<n>.<k>) in one folder, to write its next files into.
- * Creating a file costs much more than rewriting one on some file systems
- * (ext4 without a journal scans the recently deleted inodes on every
- * creation), and a run makes two files per LLM call. A file is kept only
- * when it is a regular file with one link, owned by this user, mode 0644
- * and small: never a file a person linked or owns.
- */
-struct po_bridge_spares;
-
-/* Spares in folder dir (copied). */
-struct po_bridge_spares *po_bridge_spares_new(const char *dir);
-/* Deletes the spares left, frees s. NULL is fine. */
-void po_bridge_spares_free(struct po_bridge_spares *s);
-/*
- * Writes data into a spare (a new hidden file when none is left) and puts
- * its path into out; *k names it for po_bridge_spares_keep(). The caller
- * renames it away, or deletes it. `what` (the final name) is for messages.
- */
-int po_bridge_spares_fill(struct po_bridge_spares *s, const char *data, size_t len,
-			  const char *what, struct po_buf *out, unsigned *k, struct po_err *err);
-/* Writes data to path atomically through a spare (rename), or with
- * po_bridge_write() when path is on another file system. */
-int po_bridge_spares_write(struct po_bridge_spares *s, const char *path, const char *data,
-			   size_t len, struct po_err *err);
-/* The file at path (st: its fstat), no longer needed: moved into the
- * spares when it can be reused, else deleted. */
-void po_bridge_spares_take(struct po_bridge_spares *s, const char *path, const struct stat *st);
-/* The spare k filled earlier now holds another file (st), e.g. after a
- * RENAME_EXCHANGE: kept when it can be reused, else deleted. */
-void po_bridge_spares_keep(struct po_bridge_spares *s, unsigned k, const struct stat *st);
-/* True when name is a spare (of any process), with the pid that keeps it. */
-bool po_bridge_parse_spare(const char *name, long *pid);
+/* Writes all of data to fd (EINTR retried): 0, or -1 with errno set. */
+int po_bridge_write_fd(int fd, const char *data, size_t len);
 
 /* What po_bridge_read() found at a path. */
 struct po_bridge_file {
@@ -157,7 +134,11 @@ void po_bridge_response_text(struct po_buf *out, uint64_t id, const char *run_id
  * says the peer answers with sim (peer_is_sim), else NULL. Owned by p.
  */
 struct po_sim;
-struct po_provider;
 struct po_sim *po_bridge_provider_sim(struct po_provider *p);
+
+/* The `bridge` provider: a new one, or NULL with err set (PO_EIO: the
+ * folder cannot be set up). */
+struct po_provider *po_bridge_provider_new(const struct po_provider_spec *spec,
+					   struct po_err *err);
 
 #endif

@@ -18,7 +18,7 @@
 
 #include <stdbool.h>
 
-#include "llm/retry.h"
+#include "llm/providers/retry.h"
 #include "promptopt.h"
 
 /* Reserves n calls; false (nothing reserved) when that would pass max_calls

@@ -1,7 +1,8 @@
 /*
- * Role names and response lifetime, shared by every provider.
+ * The parts of the provider contract that are code (see provider.h): role
+ * names, a response's lifetime and a spec's defaults.
  */
-#include "llm/llm.h"
+#include "llm/providers/provider.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,4 +31,16 @@ void po_llm_response_release(struct po_llm_response *r)
 	free(r->error);
 	free(r->model);
 	memset(r, 0, sizeof(*r));
+}
+
+void po_provider_spec_init(struct po_provider_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->concurrency = 8;
+	spec->timeout_s = 120;
+	spec->max_attempts = 5;
+	spec->seed = 42;
+	spec->noise = 4;
+	spec->catalogue = "prfaq";
+	spec->poll_interval = 0.2;
 }

@@ -4,7 +4,7 @@
  * in flight held as pending per thread; and one gate per provider endpoint
  * (calls in flight, rate-limit state) for their HTTP transports.
  */
-#include "llm/shared.h"
+#include "llm/providers/shared.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -27,9 +27,21 @@ struct po_responder_event {
 	double ms;             /* time to answer, claim to response written */
 };
 
+struct po_provider;
+struct po_provider_spec;
+
 struct po_responder_options {
 	const char *dir;        /* required: the folder holding llm_requests/, llm_responses/ */
 	const char *provider;   /* default "sim" */
+	/*
+	 * Builds the forwarding provider named by `provider` when it is not
+	 * "sim" (the caller's provider table: the responder knows no API);
+	 * returns a new provider, which the responder owns, or NULL with err
+	 * set. Called once by po_responder_new(), after the folders are set
+	 * up. NULL: only "sim" can answer.
+	 */
+	struct po_provider *(*new_provider)(const struct po_provider_spec *spec,
+					    struct po_err *err);
 	const char *model;      /* forwarding providers: NULL = the request's model */
 	const char *base_url;   /* forwarding providers; NULL = their default */
 	double timeout_s;       /* forwarding providers, per call; default 120 */
@@ -65,9 +77,9 @@ void po_responder_options_init(struct po_responder_options *o);
 
 /*
  * Creates the folders if needed, starts watching llm_requests/ (inotify;
- * polling when it is not available) and builds the provider. PO_EIO when
- * the folder cannot be created or written, PO_EUSAGE/PO_ELLM from the
- * provider.
+ * polling when it is not available) and builds the provider (new_provider).
+ * PO_EIO when the folder cannot be created or written, PO_EUSAGE/PO_ELLM
+ * from the provider.
  */
 int po_responder_new(struct po_responder **out, const struct po_responder_options *o,
 		     struct po_err *err);

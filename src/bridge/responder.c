@@ -5,7 +5,7 @@
  * claims of responders that died. Requests found together are claimed and
  * answered as one batch (a forwarding provider runs them concurrently).
  */
-#include "llm/responder.h"
+#include "bridge/responder.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,24 +23,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "llm/bridge.h"
-#include "llm/provider.h"
+#include "bridge/bridge.h"
+#include "bridge/sims.h"
+#include "bridge/spares.h"
+#include "llm/providers/provider.h"
 #include "sim/sim.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 
-#define MAX_SIMS 8
 /* Names said once not to be served; beyond this many, no more are said. */
 #define MAX_WARNED 256
-
-struct sim_slot {
-	uint64_t seed;
-	double noise;
-	char *catalogue;
-	struct po_sim *sim;
-};
 
 /* One request found: claimed, answered and published together with the
  * others found at the same time. */
@@ -61,8 +55,7 @@ struct po_responder {
 	struct po_responder_options o;
 	char *dir, *req_dir, *resp_dir, *provider_name, *model, *base_url, *catalogue;
 	struct po_provider *prov; /* NULL: the simulator, per hint */
-	struct sim_slot sims[MAX_SIMS];
-	size_t nsims;
+	struct po_bridge_sims *sims; /* the simulators, per hint */
 	int ino, ino_errno;
 	long pid;
 	bool deferred;
@@ -111,6 +104,31 @@ static void note(struct po_responder *r, const char *fmt, ...)
 	po_buf_release(&b);
 }
 
+/* The forwarding provider, built by the caller's new_provider. */
+static int make_provider(struct po_responder *r, const struct po_responder_options *o,
+			 struct po_err *err)
+{
+	struct po_provider_spec spec;
+
+	po_provider_spec_init(&spec);
+	spec.name = r->provider_name;
+	spec.base_url = r->base_url;
+	spec.timeout_s = o->timeout_s;
+	spec.max_attempts = o->max_attempts;
+	spec.concurrency = r->o.concurrency;
+	spec.interrupt = o->stop;
+	spec.seed = o->seed;
+	spec.noise = o->noise;
+	spec.catalogue = r->catalogue;
+	if (!strcmp(r->provider_name, "bridge"))
+		return po_error(err, PO_EUSAGE, "a responder cannot forward to the bridge itself; use sim or an API provider");
+	if (!o->new_provider)
+		return po_error(err, PO_EUSAGE, "the responder cannot forward to '%s': no way to build it was given; use sim",
+				r->provider_name);
+	r->prov = o->new_provider(&spec, err);
+	return r->prov ? 0 : (err ? err->code : PO_ELLM);
+}
+
 int po_responder_new(struct po_responder **out, const struct po_responder_options *o,
 		     struct po_err *err)
 {
@@ -145,6 +163,7 @@ int po_responder_new(struct po_responder **out, const struct po_responder_option
 	po_fs_join(&b, r->dir, PO_BRIDGE_REQUESTS);
 	r->req_dir = po_buf_detach(&b);
 	r->spares = po_bridge_spares_new(r->req_dir);
+	r->sims = po_bridge_sims_new();
 	r->exchange = true;
 	po_fs_join(&b, r->dir, PO_BRIDGE_RESPONSES);
 	r->resp_dir = po_buf_detach(&b);
@@ -158,27 +177,8 @@ int po_responder_new(struct po_responder **out, const struct po_responder_option
 			 r->dir, strerror(errno));
 		goto fail;
 	}
-	if (strcmp(r->provider_name, "sim")) {
-		struct po_provider_spec spec;
-
-		po_provider_spec_init(&spec);
-		spec.name = r->provider_name;
-		spec.base_url = r->base_url;
-		spec.timeout_s = o->timeout_s;
-		spec.max_attempts = o->max_attempts;
-		spec.concurrency = r->o.concurrency;
-		spec.interrupt = o->stop;
-		spec.seed = o->seed;
-		spec.noise = o->noise;
-		spec.catalogue = r->catalogue;
-		if (!strcmp(r->provider_name, "bridge")) {
-			po_error(err, PO_EUSAGE, "a responder cannot forward to the bridge itself; use sim or an API provider");
-			goto fail;
-		}
-		r->prov = po_provider_new(&spec, NULL, err);
-		if (!r->prov)
-			goto fail;
-	}
+	if (strcmp(r->provider_name, "sim") && make_provider(r, o, err) < 0)
+		goto fail;
 	/* Watch before the first scan: a request written in between is not missed. */
 	r->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (r->ino < 0) {
@@ -214,10 +214,7 @@ void po_responder_free(struct po_responder *r)
 		close(r->ino);
 	if (r->prov)
 		r->prov->ops->free(r->prov);
-	for (size_t i = 0; i < r->nsims; i++) {
-		po_sim_free(r->sims[i].sim);
-		free(r->sims[i].catalogue);
-	}
+	po_bridge_sims_free(r->sims);
 	clear_jobs(r);
 	free(r->jobs);
 	po_bridge_spares_free(r->spares);
@@ -360,36 +357,15 @@ static int cmp_job(const void *a, const void *b)
 
 /* ---- answering ---- */
 
-/* The simulator for a request's hint (or the responder's settings). A few
- * are kept: runs with different seeds may share one folder. */
+/* The simulator for a request's hint (or the responder's settings). */
 static struct po_sim *get_sim(struct po_responder *r, const struct po_bridge_sim_hint *h,
 			      struct po_err *err)
 {
 	uint64_t seed = h->present ? h->seed : r->o.seed;
 	double noise = h->present ? h->noise : r->o.noise;
 	const char *cat = h->present && h->catalogue ? h->catalogue : r->catalogue;
-	struct po_sim_config cfg;
-	struct po_sim *sim;
 
-	for (size_t i = 0; i < r->nsims; i++)
-		if (r->sims[i].seed == seed && r->sims[i].noise == noise &&
-		    !strcmp(r->sims[i].catalogue, cat))
-			return r->sims[i].sim;
-	po_sim_config_init(&cfg);
-	cfg.seed = seed;
-	cfg.noise = noise;
-	cfg.catalogue = cat;
-	sim = po_sim_new(&cfg, err);
-	if (!sim)
-		return NULL;
-	if (r->nsims == MAX_SIMS) {
-		po_sim_free(r->sims[0].sim);
-		free(r->sims[0].catalogue);
-		memmove(r->sims, r->sims + 1, (MAX_SIMS - 1) * sizeof(r->sims[0]));
-		r->nsims--;
-	}
-	r->sims[r->nsims++] = (struct sim_slot){ seed, noise, po_xstrdup(cat), sim };
-	return sim;
+	return po_bridge_sims_get(r->sims, seed, noise, cat, err);
 }
 
 /*

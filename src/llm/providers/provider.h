@@ -1,0 +1,106 @@
+/*
+ * The provider contract: what every provider (sim, bridge, the HTTP APIs)
+ * implements and what the engine hands it. Role names, the request and
+ * response of one call, the provider ops, and the spec a provider is built
+ * from.
+ *
+ * Ownership: requests are borrowed for the duration of a call; responses are
+ * filled by the provider and released by the caller with
+ * po_llm_response_release(). Strings in a spec are borrowed by the
+ * constructor (a provider copies what it keeps).
+ */
+#ifndef PO_PROVIDERS_PROVIDER_H
+#define PO_PROVIDERS_PROVIDER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "promptopt.h"
+
+/* "generate", "judge", "mutate". */
+const char *po_role_name(enum po_role r);
+/* 0 and *out set, or -1 for an unknown name. */
+int po_role_parse(const char *s, enum po_role *out);
+
+struct po_llm_request {
+	enum po_role role;
+	const char *model;      /* may be NULL: the provider's default */
+	double temperature;
+	int max_tokens;
+	const char *system;     /* may be NULL */
+	const char *prompt;     /* the user message */
+	const json_t *metadata; /* may be NULL; see docs/bridge-protocol.md */
+	unsigned sample;        /* sample index: distinct samples of the same prompt */
+};
+
+struct po_llm_response {
+	char *content;      /* NULL when the call failed */
+	char *error;        /* NULL on success */
+	char *model;        /* may be NULL */
+	long input_tokens;       /* billed at the input price: cache reads and writes excluded */
+	long output_tokens;
+	long cache_read_tokens;  /* prompt tokens read from the provider's prompt cache */
+	long cache_write_tokens; /* prompt tokens written to it (Anthropic) */
+	int attempts;            /* HTTP attempts made, retries included (0: not counted) */
+	bool cached;             /* set by the engine: answered from the response cache */
+	double latency_ms;
+};
+
+void po_llm_response_release(struct po_llm_response *r);
+
+struct po_provider;
+
+struct po_provider_ops {
+	const char *name;
+	/*
+	 * Answers n requests into out[0..n-1] (zeroed by the caller). A failed
+	 * single call sets out[i].error and still returns 0; a negative return
+	 * means the provider itself is unusable (err says why).
+	 */
+	int (*complete)(struct po_provider *p, const struct po_llm_request *reqs,
+			struct po_llm_response *out, size_t n, struct po_err *err);
+	void (*free)(struct po_provider *p);
+};
+
+struct po_provider {
+	const struct po_provider_ops *ops;
+	void *impl;
+};
+
+struct po_provider_spec {
+	const char *name;          /* "sim", "bridge", "anthropic", "openai" */
+	const char *base_url;      /* NULL: environment variable, else the provider's default */
+	int concurrency;           /* calls in flight at once */
+	double timeout_s;          /* per call (bridge: wait for a response) */
+	int max_attempts;          /* per call, retries included */
+	volatile int *interrupt;   /* non-zero: give up waiting (may be NULL) */
+	/* Shared with the other experiments of the process (a batch): the API
+	 * providers take their endpoint's gate from it (providers/shared.h). May
+	 * be NULL. */
+	struct po_shared *shared;
+	/* anthropic, openai: the price table whose "temperature" flags they
+	 * follow (--prices); NULL: the built-in one. */
+	const char *prices_path;
+
+	/* sim */
+	uint64_t seed;
+	double noise;
+	const char *catalogue;
+
+	/* bridge */
+	const char *bridge_dir;    /* folder holding llm_requests/ and llm_responses/ */
+	const char *run_id;        /* unique per run: stale files never answer it */
+	double poll_interval;      /* seconds, polling fallback */
+	int (*peer_alive)(void *userdata);
+	void *peer_userdata;
+	bool peer_is_sim;          /* the peer answers with sim (seed, noise, catalogue):
+	                            * *sim of po_provider_new() gets one for the ground truth */
+};
+
+/* Fills defaults: concurrency 8, timeout 120 s, 5 attempts, seed 42, noise 4,
+ * catalogue "prfaq", poll 0.2 s. */
+void po_provider_spec_init(struct po_provider_spec *spec);
+
+#endif
