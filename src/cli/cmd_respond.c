@@ -131,109 +131,155 @@ static const char *const value_opts[] = {
 	"--seed", "--noise", "--catalogue", "--ready-fd", "--max-attempts", "--concurrency", NULL,
 };
 
-int cmd_respond(int argc, char **argv)
-{
-	struct po_responder_options o;
-	struct po_responder *r = NULL;
-	struct po_err err = { 0 };
-	struct respond_cli rc = { .ready_fd = -1 };
-	struct po_buf dir = PO_BUF_INIT;
-	const char *project = NULL, *dirarg = NULL;
-	bool continuous = false, once = false;
-	struct sigaction sa;
-	char line[128];
-	int ret;
+/* What respond was asked to do, beside the responder's own options. */
+struct respond_args {
+	const char *project, *dir;
+	bool continuous, once;
+};
 
-	po_responder_options_init(&o);
+/* Sets the option of a flag that takes a value; -1 when its value is bad. */
+static int set_value(int which, const char *v, struct po_responder_options *o,
+		     struct respond_cli *rc, struct respond_args *ra)
+{
+	long n;
+
+	switch (which) {
+	case OPT_PROJECT:
+		ra->project = v;
+		return 0;
+	case OPT_DIR:
+		ra->dir = v;
+		return 0;
+	case OPT_INTERVAL:
+		return cli_setting_value("interval", v, &o->interval);
+	case OPT_PROVIDER:
+		o->provider = v;
+		return 0;
+	case OPT_MODEL:
+		o->model = v;
+		return 0;
+	case OPT_BASE_URL:
+		o->base_url = v;
+		return 0;
+	case OPT_TIMEOUT:
+		return cli_setting_value("timeout", v, &o->timeout_s);
+	case OPT_SEED:
+		return cli_setting_value("seed", v, &o->seed);
+	case OPT_NOISE:
+		return cli_setting_value("noise", v, &o->noise);
+	case OPT_CATALOGUE:
+		o->catalogue = v;
+		return 0;
+	case OPT_MAX_ATTEMPTS:
+		return cli_setting_value("max_attempts", v, &o->max_attempts);
+	case OPT_CONCURRENCY:
+		return cli_setting_value("concurrency", v, &o->concurrency);
+	case OPT_READY_FD:
+		if (cli_parse_long("--ready-fd", v, 0, 1 << 20, &n) < 0)
+			return -1;
+		rc->ready_fd = (int)n;
+		return 0;
+	}
+	return -1;
+}
+
+/* Reads the arguments: -1 to go on, else the exit code (help, a bad flag). */
+static int parse_args(int argc, char **argv, struct po_responder_options *o,
+		      struct respond_cli *rc, struct respond_args *ra)
+{
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = NULL;
-		long n;
+		int which;
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			respond_usage(stdout);
 			return 0;
 		}
-		if (!strcmp(a, "--continuous")) {
-			continuous = true;
-			continue;
-		}
-		if (!strcmp(a, "--once")) {
-			once = true;
+		if (!strcmp(a, "--continuous") || !strcmp(a, "--once")) {
+			*(a[2] == 'c' ? &ra->continuous : &ra->once) = true;
 			continue;
 		}
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			rc.quiet = true;
+			rc->quiet = true;
 			continue;
 		}
-		int which = cli_match_value(argc, argv, &i, value_opts, &v);
+		which = cli_match_value(argc, argv, &i, value_opts, &v);
 		if (which == -2)
 			return 2;
-		switch (which) {
-		case OPT_PROJECT:
-			project = v;
-			continue;
-		case OPT_DIR:
-			dirarg = v;
-			continue;
-		case OPT_INTERVAL:
-			if (cli_setting_value("interval", v, &o.interval) < 0)
+		if (which >= 0) {
+			if (set_value(which, v, o, rc, ra) < 0)
 				return 2;
-			continue;
-		case OPT_PROVIDER:
-			o.provider = v;
-			continue;
-		case OPT_MODEL:
-			o.model = v;
-			continue;
-		case OPT_BASE_URL:
-			o.base_url = v;
-			continue;
-		case OPT_TIMEOUT:
-			if (cli_setting_value("timeout", v, &o.timeout_s) < 0)
-				return 2;
-			continue;
-		case OPT_SEED:
-			if (cli_setting_value("seed", v, &o.seed) < 0)
-				return 2;
-			continue;
-		case OPT_NOISE:
-			if (cli_setting_value("noise", v, &o.noise) < 0)
-				return 2;
-			continue;
-		case OPT_CATALOGUE:
-			o.catalogue = v;
-			continue;
-		case OPT_MAX_ATTEMPTS:
-			if (cli_setting_value("max_attempts", v, &o.max_attempts) < 0)
-				return 2;
-			continue;
-		case OPT_CONCURRENCY:
-			if (cli_setting_value("concurrency", v, &o.concurrency) < 0)
-				return 2;
-			continue;
-		case OPT_READY_FD:
-			if (cli_parse_long("--ready-fd", v, 0, 1 << 20, &n) < 0)
-				return 2;
-			rc.ready_fd = (int)n;
 			continue;
 		}
 		cli_error("unknown option '%s' for respond; see 'promptopt respond --help'", a);
 		return 2;
 	}
-	if (continuous && once) {
+	if (ra->continuous && ra->once) {
 		cli_error("--once and --continuous exclude each other; pick one");
 		return 2;
 	}
-	if (!project == !dirarg) {
+	if (!ra->project == !ra->dir) {
 		cli_error("respond needs --project NAME or --dir PATH (one of them)");
 		return 2;
 	}
-	if (project) {
-		if (po_project_name_check(project, &err) < 0)
+	return -1;
+}
+
+/* Answers until done (or stopped) and says how it went; 0 or an exit code. */
+static int serve(struct po_responder_options *o, struct respond_cli *rc, bool continuous)
+{
+	struct po_responder *r = NULL;
+	struct po_err err = { 0 };
+	const struct po_responder_stats *st;
+	char line[128];
+	int ret;
+
+	ret = po_responder_new(&r, o, &err);
+	if (ret)
+		return cli_fail(&err);
+	if (!rc->quiet) {
+		printf("promptopt respond: answering %s/llm_requests/ with %s (pid %ld)%s\n", o->dir,
+		       o->provider, (long)getpid(), continuous ? " until stopped" : "");
+		fflush(stdout);
+	}
+	/* The handshake of a managed responder: watching now, nothing is missed. */
+	snprintf(line, sizeof(line), "ready %ld\n", (long)getpid());
+	report_fd(rc->ready_fd, line);
+	ret = continuous ? po_responder_serve(r, &err) : po_responder_once(r, &err);
+	st = po_responder_stats(r);
+	snprintf(line, sizeof(line), "done %ld %ld %ld\n", st->answered, st->errors,
+		 st->reclaimed);
+	report_fd(rc->ready_fd, line);
+	if (!rc->quiet)
+		printf("promptopt respond: %s; answered %ld request%s (%ld error%s, %ld taken over)\n",
+		       respond_stop ? "stopped" : "done", st->answered,
+		       st->answered == 1 ? "" : "s", st->errors, st->errors == 1 ? "" : "s",
+		       st->reclaimed);
+	fflush(stdout);
+	po_responder_free(r);
+	return ret ? cli_fail(&err) : 0;
+}
+
+int cmd_respond(int argc, char **argv)
+{
+	struct po_responder_options o;
+	struct po_err err = { 0 };
+	struct respond_cli rc = { .ready_fd = -1 };
+	struct respond_args ra = { 0 };
+	struct po_buf dir = PO_BUF_INIT;
+	struct sigaction sa;
+	int ret;
+
+	po_responder_options_init(&o);
+	ret = parse_args(argc, argv, &o, &rc, &ra);
+	if (ret >= 0)
+		return ret;
+	if (ra.project) {
+		if (po_project_name_check(ra.project, &err) < 0)
 			return cli_fail(&err);
-		po_bridge_default_dir(&dir, NULL, project);
+		po_bridge_default_dir(&dir, NULL, ra.project);
 	} else {
-		po_buf_adds(&dir, dirarg);
+		po_buf_adds(&dir, ra.dir);
 	}
 	o.dir = dir.data;
 	o.new_provider = new_provider;
@@ -250,36 +296,7 @@ int cmd_respond(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	ret = po_responder_new(&r, &o, &err);
-	if (ret) {
-		po_buf_release(&dir);
-		return cli_fail(&err);
-	}
-	if (!rc.quiet) {
-		printf("promptopt respond: answering %s/llm_requests/ with %s (pid %ld)%s\n", dir.data,
-		       o.provider, (long)getpid(), continuous ? " until stopped" : "");
-		fflush(stdout);
-	}
-	/* The handshake of a managed responder: watching now, nothing is missed. */
-	snprintf(line, sizeof(line), "ready %ld\n", (long)getpid());
-	report_fd(rc.ready_fd, line);
-	ret = continuous ? po_responder_serve(r, &err) : po_responder_once(r, &err);
-	{
-		const struct po_responder_stats *st = po_responder_stats(r);
-
-		snprintf(line, sizeof(line), "done %ld %ld %ld\n", st->answered, st->errors,
-			 st->reclaimed);
-		report_fd(rc.ready_fd, line);
-		if (!rc.quiet)
-			printf("promptopt respond: %s; answered %ld request%s (%ld error%s, %ld taken over)\n",
-			       respond_stop ? "stopped" : "done", st->answered,
-			       st->answered == 1 ? "" : "s", st->errors, st->errors == 1 ? "" : "s",
-			       st->reclaimed);
-	}
-	fflush(stdout);
-	po_responder_free(r);
+	ret = serve(&o, &rc, ra.continuous);
 	po_buf_release(&dir);
-	if (ret)
-		return cli_fail(&err);
-	return 0;
+	return ret;
 }

@@ -38,6 +38,74 @@ void po_exp_make_run_id(struct po_experiment *e)
  * One provider per distinct name; roles that name the same provider share
  * it (the model is per request, so one provider serves several models).
  */
+/* The provider settings every role shares (the name is set per role). */
+static void provider_spec(const struct po_experiment *e, struct po_provider_spec *spec,
+			  struct po_buf *bdir)
+{
+	po_provider_spec_init(spec);
+	spec->base_url = e->opts.base_url;
+	spec->concurrency = e->opts.concurrency;
+	spec->timeout_s = e->opts.timeout_seconds;
+	spec->max_attempts = e->opts.max_attempts;
+	spec->interrupt = e->opts.interrupt;
+	spec->shared = e->opts.shared;
+	spec->prices_path = e->opts.prices_path;
+	spec->seed = e->opts.seed;
+	spec->catalogue = e->project->sim_catalogue;
+	if (e->opts.sim_noise >= 0)
+		spec->noise = e->opts.sim_noise;
+	else
+		spec->noise = po_json_num(json_object_get(e->project->config, "sim"), "noise",
+					  spec->noise);
+	po_bridge_default_dir(bdir, e->opts.bridge_dir, e->project_name);
+	spec->bridge_dir = bdir->data;
+	spec->run_id = e->run_id;
+	spec->poll_interval = e->opts.poll_interval;
+	spec->peer_alive = e->opts.peer_alive;
+	spec->peer_userdata = e->opts.peer_userdata;
+	spec->peer_is_sim = e->opts.bridge_peer_is_sim;
+}
+
+/* Frees the providers built so far (each distinct one once). */
+static void free_providers(struct po_provider *roles[PO_ROLE_COUNT])
+{
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		if (!roles[r])
+			continue;
+		for (int q = r + 1; q < PO_ROLE_COUNT; q++)
+			if (roles[q] == roles[r])
+				roles[q] = NULL;
+		roles[r]->ops->free(roles[r]);
+	}
+}
+
+/* The engine around the roles' providers, which it owns from here (on
+ * failure too). */
+static int new_engine(struct po_experiment *e, struct po_provider *roles[PO_ROLE_COUNT],
+		      struct po_err *err)
+{
+	struct po_engine_config ec;
+	struct po_buf jpath = PO_BUF_INIT;
+	int ret;
+
+	po_engine_config_init(&ec);
+	memcpy(ec.roles, roles, sizeof(ec.roles));
+	ec.base_url = e->opts.base_url;
+	if (e->opts.use_cache)
+		ec.cache_path = e->opts.cache_path ? e->opts.cache_path : PO_CACHE_DEFAULT_PATH;
+	ec.prices_path = e->opts.prices_path;
+	po_fs_join(&jpath, e->results_dir, PO_JOURNAL_FILE);
+	ec.journal_path = jpath.data;
+	ec.run_id = e->run_id;
+	ec.seed = e->opts.seed;
+	ec.max_calls = e->opts.max_calls;
+	ec.budget_usd = e->opts.budget_usd;
+	ec.shared = e->opts.shared;
+	ret = po_engine_new(&e->engine, &ec, err);
+	po_buf_release(&jpath);
+	return ret;
+}
+
 int po_exp_make_engine(struct po_experiment *e, struct po_err *err)
 {
 	struct po_provider *roles[PO_ROLE_COUNT] = { 0 };
@@ -45,29 +113,7 @@ int po_exp_make_engine(struct po_experiment *e, struct po_err *err)
 	struct po_buf bdir = PO_BUF_INIT;
 	int ret = 0;
 
-	po_provider_spec_init(&spec);
-	spec.base_url = e->opts.base_url;
-	spec.concurrency = e->opts.concurrency;
-	spec.timeout_s = e->opts.timeout_seconds;
-	spec.max_attempts = e->opts.max_attempts;
-	spec.interrupt = e->opts.interrupt;
-	spec.shared = e->opts.shared;
-	spec.prices_path = e->opts.prices_path;
-	spec.seed = e->opts.seed;
-	spec.catalogue = e->project->sim_catalogue;
-	if (e->opts.sim_noise >= 0)
-		spec.noise = e->opts.sim_noise;
-	else
-		spec.noise = po_json_num(json_object_get(e->project->config, "sim"), "noise",
-					 spec.noise);
-	po_bridge_default_dir(&bdir, e->opts.bridge_dir, e->project_name);
-	spec.bridge_dir = bdir.data;
-	spec.run_id = e->run_id;
-	spec.poll_interval = e->opts.poll_interval;
-	spec.peer_alive = e->opts.peer_alive;
-	spec.peer_userdata = e->opts.peer_userdata;
-	spec.peer_is_sim = e->opts.bridge_peer_is_sim;
-
+	provider_spec(e, &spec, &bdir);
 	for (int r = 0; r < PO_ROLE_COUNT && !ret; r++) {
 		const char *name = po_exp_role_provider(e, r);
 		const char *model = e->opts.role_model[r] ? e->opts.role_model[r] : e->opts.model;
@@ -90,40 +136,12 @@ int po_exp_make_engine(struct po_experiment *e, struct po_err *err)
 			model = po_provider_default_model(name);
 		e->settings.models[r] = model;
 	}
-	if (!ret) {
-		struct po_engine_config ec;
-		struct po_buf jpath = PO_BUF_INIT;
-
-		po_engine_config_init(&ec);
-		memcpy(ec.roles, roles, sizeof(ec.roles));
-		ec.base_url = e->opts.base_url;
-		if (e->opts.use_cache)
-			ec.cache_path = e->opts.cache_path ? e->opts.cache_path : PO_CACHE_DEFAULT_PATH;
-		ec.prices_path = e->opts.prices_path;
-		po_fs_join(&jpath, e->results_dir, PO_JOURNAL_FILE);
-		ec.journal_path = jpath.data;
-		ec.run_id = e->run_id;
-		ec.seed = e->opts.seed;
-		ec.max_calls = e->opts.max_calls;
-		ec.budget_usd = e->opts.budget_usd;
-		ec.shared = e->opts.shared;
-		/* The engine owns the providers from here, on failure too. */
-		ret = po_engine_new(&e->engine, &ec, err);
-		po_buf_release(&jpath);
-		if (ret)
-			e->sim = NULL;
-	} else {
-		/* Free what was built (each distinct provider once). */
-		for (int r = 0; r < PO_ROLE_COUNT; r++) {
-			if (!roles[r])
-				continue;
-			for (int q = r + 1; q < PO_ROLE_COUNT; q++)
-				if (roles[q] == roles[r])
-					roles[q] = NULL;
-			roles[r]->ops->free(roles[r]);
-		}
+	if (!ret)
+		ret = new_engine(e, roles, err);
+	else
+		free_providers(roles);
+	if (ret)
 		e->sim = NULL;
-	}
 	po_buf_release(&bdir);
 	return ret;
 }
