@@ -64,3 +64,18 @@ expect_line err.txt "promptopt: error: fresh/checkpoint.json: not a checkpoint o
 # ... and a new run replaces it
 expect_exit 0 "$PO" run --project $P --provider sim --iterations 1 --no-report --results-dir fresh
 [ "$(json_get fresh/checkpoint.json "['iteration']")" = 1 ] || die "the new run did not replace the checkpoint"
+
+# the checkpoint's log: a line written after the checkpoint (a run killed
+# between the two writes) is dropped on resume; a log cut short is an error
+expect_exit 0 "$PO" run --project $P --provider sim --iterations 8 --no-convergence --no-report --results-dir logtail
+lines=$(wc -l < logtail/checkpoint_log.jsonl)
+[ "$lines" -eq 9 ] || die "expected one log line per save (9), got $lines"
+[ "$(json_get logtail/checkpoint.json "['log']['lines']")" = 9 ] || die "the checkpoint does not count its log lines"
+echo '{"iteration": 9, "history": [{"iteration": 9}], "files": [], "archive": []}' >> logtail/checkpoint_log.jsonl
+expect_exit 0 "$PO" run --project $P --provider sim --iterations 20 --no-convergence --no-report --results-dir logtail --resume
+expect_grep out.txt "Resuming after iteration 8 of 20"
+same full logtail || die "the run resumed past a stray log line differs from the uninterrupted one"
+expect_exit 0 "$PO" run --project $P --provider sim --iterations 4 --no-convergence --no-report --results-dir logcut
+head -c 100 logcut/checkpoint_log.jsonl > cut.tmp && mv cut.tmp logcut/checkpoint_log.jsonl
+expect_exit 5 "$PO" run --project $P --provider sim --iterations 8 --no-report --results-dir logcut --resume
+expect_line err.txt "promptopt: error: logcut/checkpoint_log.jsonl: it is shorter than its checkpoint says; start a new run without --resume (the results in its folder are replaced)"
