@@ -101,38 +101,13 @@ static double round2(double x)
 	return floor(x * 100.0 + 0.5) / 100.0;
 }
 
-/*
- * Not util/json's po_json_escape(): that one writes \t \r \b \f and
- * upper-case \u00XX (jansson's escapes), this one \u0009 and lower-case hex,
- * and a rubric key may hold any character, so the judge reply's bytes (in
- * bridge response files too) would change.
- */
-static void json_escape(struct po_buf *b, const char *s)
-{
-	po_buf_addch(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			po_buf_addch(b, '\\');
-			po_buf_addch(b, (char)c);
-		} else if (c == '\n') {
-			po_buf_adds(b, "\\n");
-		} else if (c < 0x20) {
-			po_buf_addf(b, "\\u%04x", c);
-		} else {
-			po_buf_addch(b, (char)c);
-		}
-	}
-	po_buf_addch(b, '"');
-}
-
 static void add_string_array(struct po_buf *b, const char *const *s, size_t n)
 {
 	po_buf_addch(b, '[');
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			po_buf_adds(b, ", ");
-		json_escape(b, s[i]);
+		po_json_escape(b, s[i]);
 	}
 	po_buf_addch(b, ']');
 }
@@ -254,11 +229,11 @@ static void judge_write_json(const struct verdict *v, struct po_buf *json)
 	for (size_t j = 0; j < v->nitems; j++) {
 		if (j)
 			po_buf_adds(json, ", ");
-		json_escape(json, v->items[j].key);
+		po_json_escape(json, v->items[j].key);
 		po_buf_addf(json, ": %.2f", v->vals[j]);
 	}
 	po_buf_adds(json, "}, \"content_quality\": ");
-	json_escape(json, v->offtopic ? "off-topic" : v->overall >= 4.2 ? "excellent" :
+	po_json_escape(json, v->offtopic ? "off-topic" : v->overall >= 4.2 ? "excellent" :
 			  v->overall >= 3.4 ? "good" : v->overall >= 2.5 ? "fair" : "poor");
 	po_buf_adds(json, ", \"feedback\": ");
 	if (v->offtopic)
@@ -267,14 +242,14 @@ static void judge_write_json(const struct verdict *v, struct po_buf *json)
 		po_buf_addf(&fb, "The output shows %zu of the qualities we look for.", v->nfound);
 	if (v->ni)
 		po_buf_addf(&fb, " Most important fix: %s", v->improvements[0]);
-	json_escape(json, fb.data);
+	po_json_escape(json, fb.data);
 	po_buf_release(&fb);
 	po_buf_adds(json, ", \"strengths\": ");
 	add_string_array(json, v->strengths, v->ns);
 	po_buf_adds(json, ", \"improvements\": ");
 	add_string_array(json, v->improvements, v->ni);
 	po_buf_adds(json, ", \"evolutionary_strategy\": ");
-	json_escape(json, v->ni ? "Add explicit instructions for the missing items, one or two "
+	po_json_escape(json, v->ni ? "Add explicit instructions for the missing items, one or two "
 				  "at a time, and keep what already works."
 				: "Keep the prompt; make only small wording changes.");
 	po_buf_adds(json, "}");
