@@ -4,6 +4,8 @@
  */
 #include "opt/strategy.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/buf.h"
@@ -22,9 +24,24 @@ const struct po_strategy_ops *po_strategy_find(const char *name)
 	return NULL;
 }
 
+static char all_names[256];
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void build_names(void)
+{
+	size_t at = 0;
+
+	for (size_t i = 0; i < PO_ARRAY_SIZE(strategies) && at < sizeof(all_names); i++)
+		at += (size_t)snprintf(all_names + at, sizeof(all_names) - at, "%s%s", i ? ", " : "",
+				       strategies[i]->name);
+}
+
+/* Built once from the table (batches ask from several threads): a new line
+ * there is a new name here. */
 const char *po_strategy_names(void)
 {
-	return "hillclimb";
+	pthread_once(&names_once, build_names);
+	return all_names;
 }
 
 /* The closest parameter name to key, for "did you mean" (or NULL). */

@@ -63,6 +63,9 @@ struct po_strategy_ops {
 	void (*free)(struct po_strategy *s);
 };
 
+/* The strategy of a run that names none (the seed's). */
+#define PO_STRATEGY_DEFAULT "hillclimb"
+
 /* The ops of a strategy by name, or NULL. */
 const struct po_strategy_ops *po_strategy_find(const char *name);
 /* Comma-separated names of all strategies (static string). */

@@ -27,7 +27,7 @@ void po_run_options_init(struct po_run_options *o)
 	memset(o, 0, sizeof(*o));
 	o->max_iterations = 20;
 	o->provider = "sim";
-	o->strategy = "hillclimb";
+	o->strategy = PO_STRATEGY_DEFAULT;
 	o->seed = 42;
 	o->enable_convergence = true;
 	po_convergence_config_init(&o->convergence);
@@ -81,7 +81,7 @@ static struct po_experiment *alloc_experiment(const struct po_run_options *opts)
 	e->opts = *opts;
 	e->project_name = po_xstrdup(opts->project);
 	e->provider = po_xstrdup(opts->provider ? opts->provider : "sim");
-	e->strategy_name = po_xstrdup(opts->strategy ? opts->strategy : "hillclimb");
+	e->strategy_name = po_xstrdup(opts->strategy ? opts->strategy : PO_STRATEGY_DEFAULT);
 	e->docs_dir = po_xstrdup(opts->docs_dir ? opts->docs_dir : "docs");
 	e->opts.project = e->project_name;
 	e->opts.provider = e->provider;
