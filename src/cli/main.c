@@ -19,6 +19,7 @@ static const struct cli_command commands[] = {
 	{ "respond", cmd_respond, "answer file-bridge requests (the auto-responder)" },
 	{ "batch", cmd_batch, "run several experiments and compare them" },
 	{ "cache", cmd_cache, "inspect or clear the LLM response cache" },
+	{ "bench", cmd_bench, "measure strategies against the simulator's ground truth" },
 };
 
 const char cli_exit_codes_help[] =

@@ -5,6 +5,7 @@
 #include "eval/stats.h"
 
 #include <math.h>
+#include <string.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -262,4 +263,29 @@ struct po_ci po_stats_bootstrap_ci(const double *x, size_t n, double level, size
 	if (ci.high < ci.mean)
 		ci.high = ci.mean;
 	return ci;
+}
+
+double po_stats_quantile(const double *x, size_t n, double q)
+{
+	double *v, pos, frac, lo, hi, r;
+	size_t k;
+
+	if (!n)
+		return NAN;
+	v = po_xcalloc(n, sizeof(*v));
+	memcpy(v, x, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_double);
+	pos = q * (double)(n - 1);
+	k = (size_t)floor(pos);
+	frac = pos - (double)k;
+	lo = v[k];
+	hi = v[k + 1 < n ? k + 1 : k];
+	if (frac == 0 || lo == hi)
+		r = lo;
+	else if (isinf(hi))
+		r = hi; /* between a value and infinity: infinite */
+	else
+		r = lo + (hi - lo) * frac;
+	free(v);
+	return r;
 }

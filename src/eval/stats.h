@@ -19,6 +19,9 @@ struct po_ci {
 double po_stats_mean(const double *x, size_t n);
 /* Sample standard deviation (n - 1 in the denominator); 0 when n < 2. */
 double po_stats_sd(const double *x, size_t n);
+/* The q-quantile (0..1) of x[0..n-1], linear between order statistics;
+ * infinities sort last and stay infinite; NAN when n is 0. */
+double po_stats_quantile(const double *x, size_t n, double q);
 
 /* Regularized incomplete beta function I_x(a, b), a, b > 0, x in [0, 1]. NaN otherwise. */
 double po_stats_betainc(double x, double a, double b);

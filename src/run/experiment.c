@@ -15,6 +15,7 @@
 #include "llm/provider.h"
 #include "run/project_files.h"
 #include "run/results.h"
+#include "sim/sim.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -285,6 +286,9 @@ static bool decide(struct po_experiment *e, struct po_search *ctx, long top)
 					 &e->best_eval, &top_d);
 		else
 			d = (struct po_accept_decision){ .gain = NAN };
+		if (e->observer && e->observer->decision)
+			e->observer->decision(e->observer->userdata, e, ctx->iteration, nm,
+					      (long)i == top ? &top_d : &d);
 		if (e->strategy_ops->outcome)
 			e->strategy_ops->outcome(e->strategy, nm, (long)i == top ? &top_d : &d);
 	}
@@ -493,6 +497,8 @@ static int start_fresh(struct po_experiment *e, struct po_err *err)
 
 	po_exp_estimate(e);
 	ret = run_baseline(e, err);
+	if (!ret && e->observer && e->observer->baseline)
+		e->observer->baseline(e->observer->userdata, e);
 	if (!ret)
 		ret = save_checkpoint(e, 0, err);
 	if (ret == PO_EBUDGET && err) {
@@ -548,6 +554,8 @@ static int loop(struct po_experiment *e, int first, struct po_err *err)
 		if (ret)
 			break;
 		e->iterations_run = k;
+		if (e->observer && e->observer->iteration)
+			e->observer->iteration(e->observer->userdata, e, k);
 		ret = save_checkpoint(e, k, err);
 		if (ret || converged(e, k))
 			break;
@@ -634,6 +642,33 @@ void po_experiment_summary(const struct po_experiment *e, struct po_summary *out
 		out->iterations_run = e->iterations_run;
 		out->max_iterations = e->opts.max_iterations;
 	}
+}
+
+void po_experiment_set_observer(struct po_experiment *e, const struct po_exp_observer *obs)
+{
+	e->observer = obs;
+}
+
+const json_t *po_experiment_incumbent(const struct po_experiment *e, double *score)
+{
+	if (score)
+		*score = e->best_score;
+	return e->best_prompts;
+}
+
+long po_experiment_calls(const struct po_experiment *e)
+{
+	return e->engine ? po_engine_total_calls(e->engine) : 0;
+}
+
+double po_experiment_true_score(const struct po_experiment *e, const json_t *prompts)
+{
+	return po_exp_true_mean(e, prompts);
+}
+
+double po_experiment_true_optimum(const struct po_experiment *e)
+{
+	return e->sim ? po_sim_optimum(e->sim) : NAN;
 }
 
 const char *po_experiment_role_provider(const struct po_experiment *e, enum po_role role)

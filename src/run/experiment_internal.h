@@ -21,6 +21,7 @@
 #include "opt/strategy.h"
 #include "promptopt.h"
 #include "run/checkpoint.h"
+#include "run/observe.h"
 #include "util/buf.h"
 
 struct po_sim;
@@ -39,6 +40,7 @@ struct po_experiment {
 	struct po_split split;
 	struct po_archive *archive;
 	struct po_accept_config accept;
+	const struct po_exp_observer *observer; /* run/observe.h, or NULL */
 	struct po_checkpoint_cursor ck_cursor; /* what of the checkpoint log is on disk */
 	struct po_eval_settings settings;
 	struct po_convergence *conv;

@@ -7,6 +7,7 @@
 #include "util/fs.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,4 +214,18 @@ void po_fs_join(struct po_buf *out, const char *a, const char *b)
 	if (out->len && out->data[out->len - 1] != '/')
 		po_buf_addch(out, '/');
 	po_buf_adds(out, b);
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void po_fs_remove_tree(const char *path)
+{
+	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -41,4 +41,9 @@ int po_fs_lock(const char *path, bool wait, long *holder, struct po_err *err);
 /* Joins a and b with one '/', into out (reset first). */
 void po_fs_join(struct po_buf *out, const char *a, const char *b);
 
+/* Removes path and, when it is a folder, everything under it (symbolic
+ * links are removed, never followed). Best effort: what cannot be removed
+ * stays. */
+void po_fs_remove_tree(const char *path);
+
 #endif
