@@ -50,6 +50,9 @@ bench: build
 	./$(BUILD)/bench/bench_http
 	./$(BUILD)/bench/bench_batch
 	./$(BUILD)/bench/bench_scale
+	@d=$$(mktemp -d) && cd $$d && $(CURDIR)/$(BUILD)/promptopt bench --seeds 1-20 \
+		--strategies hillclimb --iterations 30 --no-convergence --json bench.json --no-report \
+		&& cd / && rm -rf $$d
 
 fuzz:
 	sh scripts/fuzz.sh
