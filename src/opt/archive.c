@@ -60,12 +60,32 @@ void po_archive_free(struct po_archive *a)
 	free(a);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Over the names and texts in name order, each with its length, so that
+ * ("ab", "c") and ("a", "bc") differ. */
 uint64_t po_archive_hash(const json_t *prompts)
 {
-	char *text = json_dumps(prompts, JSON_SORT_KEYS | JSON_COMPACT);
-	uint64_t h = po_hash_str(text ? text : "", 0x70726f6d70746f70ULL);
+	size_t n = json_object_size(prompts), k = 0;
+	const char **keys = po_xcalloc(n ? n : 1, sizeof(*keys));
+	uint64_t h = 0x70726f6d70746f70ULL;
+	const char *key;
+	json_t *v;
 
-	free(text);
+	json_object_foreach((json_t *)prompts, key, v)
+		keys[k++] = key;
+	qsort(keys, k, sizeof(*keys), cmp_str);
+	for (size_t i = 0; i < k; i++) {
+		const json_t *t = json_object_get(prompts, keys[i]);
+		size_t len = json_string_length(t);
+
+		h = po_hash_u64(strlen(keys[i]), po_hash_str(keys[i], h));
+		h = po_hash_u64(len, po_hash64(json_string_value(t) ? json_string_value(t) : "", len, h));
+	}
+	free(keys);
 	return h;
 }
 

@@ -206,12 +206,8 @@ int po_checkpoint_write(const char *dir, const struct po_checkpoint *ck,
 	int ret;
 
 	/* One line, every double exactly: a resumed run compares scores with these. */
-	{
-		char *one = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
-		po_buf_adds(&text, one ? one : "{}");
-		po_buf_addch(&text, '\n');
-		free(one);
-	}
+	po_json_dump_line(&text, line, 17);
+	po_buf_addch(&text, '\n');
 	json_decref(line);
 	po_fs_join(&path, dir, PO_CHECKPOINT_LOG);
 	ret = log_append(path.data, &text, cur, err);

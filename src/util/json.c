@@ -129,7 +129,8 @@ static void indent(struct po_buf *b, int depth)
 		po_buf_add(b, "  ", 2);
 }
 
-static void dump_value(struct po_buf *b, const json_t *v, int depth, int precision)
+static void dump_value(struct po_buf *b, const json_t *v, int depth, int precision,
+		       bool compact)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: {
@@ -150,12 +151,14 @@ static void dump_value(struct po_buf *b, const json_t *v, int depth, int precisi
 		for (size_t i = 0; i < k; i++) {
 			if (i)
 				po_buf_addch(b, ',');
-			indent(b, depth + 1);
+			if (!compact)
+				indent(b, depth + 1);
 			dump_string(b, keys[i], strlen(keys[i]));
-			po_buf_add(b, ": ", 2);
-			dump_value(b, json_object_get(v, keys[i]), depth + 1, precision);
+			po_buf_add(b, ": ", compact ? 1 : 2);
+			dump_value(b, json_object_get(v, keys[i]), depth + 1, precision, compact);
 		}
-		indent(b, depth);
+		if (!compact)
+			indent(b, depth);
 		po_buf_addch(b, '}');
 		free(keys);
 		return;
@@ -171,10 +174,12 @@ static void dump_value(struct po_buf *b, const json_t *v, int depth, int precisi
 		for (size_t i = 0; i < n; i++) {
 			if (i)
 				po_buf_addch(b, ',');
-			indent(b, depth + 1);
-			dump_value(b, json_array_get(v, i), depth + 1, precision);
+			if (!compact)
+				indent(b, depth + 1);
+			dump_value(b, json_array_get(v, i), depth + 1, precision, compact);
 		}
-		indent(b, depth);
+		if (!compact)
+			indent(b, depth);
 		po_buf_addch(b, ']');
 		return;
 	}
@@ -201,7 +206,12 @@ static void dump_value(struct po_buf *b, const json_t *v, int depth, int precisi
 
 void po_json_dump(struct po_buf *out, const json_t *v, int depth, int precision)
 {
-	dump_value(out, v, depth, precision);
+	dump_value(out, v, depth, precision, false);
+}
+
+void po_json_dump_line(struct po_buf *out, const json_t *v, int precision)
+{
+	dump_value(out, v, 0, precision, true);
 }
 
 int po_json_write_file_ex(const char *path, const json_t *v, bool durable, struct po_err *err)
@@ -211,7 +221,7 @@ int po_json_write_file_ex(const char *path, const json_t *v, bool durable, struc
 
 	if (!v)
 		return po_error(err, PO_EFAIL, "cannot encode JSON for '%s'", path);
-	dump_value(&b, v, 0, 10);
+	dump_value(&b, v, 0, 10, false);
 	po_buf_addch(&b, '\n');
 	ret = po_fs_replace(path, b.data, b.len, durable, err);
 	po_buf_release(&b);

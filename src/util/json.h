@@ -28,6 +28,9 @@ int po_json_write_file_ex(const char *path, const json_t *v, bool durable, struc
  * (every double reads back exactly), the bridge files 15.
  */
 void po_json_dump(struct po_buf *out, const json_t *v, int depth, int precision);
+/* The same on one line, as json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
+ * JSON_REAL_PRECISION(precision)) writes it (a line of a JSONL file). */
+void po_json_dump_line(struct po_buf *out, const json_t *v, int precision);
 /* A real as those write it ("null" when not finite). */
 void po_json_add_real(struct po_buf *out, double v, int precision);
 /* Returns a new compact string (sorted keys); the caller frees it. */

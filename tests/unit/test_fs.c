@@ -542,12 +542,19 @@ static void same_as_jansson(const json_t *v)
 {
 	char *want = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10) |
 				       JSON_ENCODE_ANY);
+	char *line = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17) |
+				       JSON_ENCODE_ANY);
 	struct po_buf got = PO_BUF_INIT;
 
 	assert_non_null(want);
 	po_json_dump(&got, v, 0, 10);
 	assert_string_equal(got.data, want);
+	/* ... and on one line, as the checkpoint's log writes it */
+	po_buf_reset(&got);
+	po_json_dump_line(&got, v, 17);
+	assert_string_equal(got.data, line);
 	free(want);
+	free(line);
 	po_buf_release(&got);
 }
 
