@@ -141,6 +141,10 @@ struct po_run_options {
 	int max_iterations;         /* default 20 */
 	const char *provider;       /* "sim" (default), "bridge", "anthropic", "openai" */
 	const char *strategy;       /* "hillclimb" (default) */
+	/* How the test cases are split into train, validation and held-out test
+	 * ("none", a test share "0.25", or "0.5,0.25,0.25"); NULL: the project's
+	 * config, else the default (0.5/0.25/0.25 from 8 test cases on). */
+	const char *split;
 	uint64_t seed;              /* default 42 */
 	bool enable_convergence;    /* default true */
 	struct po_convergence_config convergence;
@@ -216,7 +220,8 @@ enum {
 	 * role_model[r] are not set (clear it when the run names a provider or
 	 * model for all roles: the command line then decides) */
 	PO_FROM_CONFIG_ROLES = 1u << 6,
-	PO_FROM_CONFIG_ALL = 0x7fu,
+	PO_FROM_CONFIG_SPLIT = 1u << 7,        /* "split" */
+	PO_FROM_CONFIG_ALL = 0xffu,
 };
 
 void po_run_options_init(struct po_run_options *opts);

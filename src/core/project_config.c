@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/settings.h"
+#include "core/split_spec.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -165,7 +166,7 @@ static int parse_roles(const struct po_src *s, const json_t *roles,
 	return ret;
 }
 
-/* What the settings table leaves to this file: the roles and the rubric. */
+/* What the settings table leaves to this file: the roles, the rubric, the split. */
 struct config_ctx {
 	const struct po_src *s;
 	const struct po_known_names *names;
@@ -179,6 +180,10 @@ static int check_other(const struct po_setting *st, const json_t *v, void *ud)
 
 	if (st->cfg_form == PO_CFG_ROLES)
 		return parse_roles(c->s, v, c->names, c->err);
+	if (st->cfg_form == PO_CFG_SPLIT) {
+		struct po_split_config sc;
+		return po_split_config_parse(c->s, v, &sc, c->err);
+	}
 	return po_rubric_parse(c->s, v, c->rubric, c->err);
 }
 

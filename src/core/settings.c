@@ -37,9 +37,12 @@ const struct po_setting po_settings[] = {
 	{ .key = "budget", .type = PO_SETTING_NONE, .config = "budget",
 	  .cfg_form = PO_CFG_NUMBER_OR_OBJECT, .cfg_expect = "a number or an object",
 	  .field = NO_FIELD },
-	{ .key = "split", .type = PO_SETTING_NONE, .config = "split",
-	  .cfg_form = PO_CFG_NUMBER_OR_OBJECT, .cfg_expect = "a number or an object",
-	  .cfg_max = 1, .field = NO_FIELD },
+	{ .key = "split", .type = PO_SETTING_STRING, .flag = "--split", .metavar = "SPEC",
+	  .batch = "split", .config = "split", .cfg_form = PO_CFG_SPLIT, .field = F(split),
+	  .from_config = PO_FROM_CONFIG_SPLIT,
+	  .help = "train,validation,test fractions (e.g. 0.5,0.25,0.25), a\n"
+		  "test share (0.25) or none (default: the project's, else\n"
+		  "0.5,0.25,0.25 from 8 test cases on)" },
 	{ .key = "iterations", .type = PO_SETTING_INT, .min = 0, .max = 100000, .dflt = "20",
 	  .flag = "--iterations", .metavar = "N", .batch = "iterations", .config = "iterations",
 	  .cfg_form = PO_CFG_INT, .cfg_min = 1, .field = F(max_iterations),

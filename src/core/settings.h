@@ -52,6 +52,7 @@ enum po_config_form {
 	PO_CFG_CATALOGUE,        /* "prfaq" or "generic" */
 	PO_CFG_ROLES,            /* roles: validated by core/project_config.c */
 	PO_CFG_RUBRIC,           /* the rubric: validated by core/project_config.c */
+	PO_CFG_SPLIT,            /* the split: validated by core/project_config.c */
 };
 
 /* A flag's or a batch key's value is not stored in struct po_run_options. */

@@ -47,12 +47,6 @@ bool po_caseset_is_all(const struct po_caseset *s, size_t ncases)
 	return true;
 }
 
-void po_split_config_init(struct po_split_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->train = 1;
-}
-
 struct keyed {
 	size_t idx;
 	uint64_t key;

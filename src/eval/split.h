@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/project.h"
+#include "core/split_spec.h"
 
 struct po_caseset {
 	size_t *idx;
@@ -31,17 +32,10 @@ void po_caseset_release(struct po_caseset *s);
 /* True when s holds every one of ncases cases. */
 bool po_caseset_is_all(const struct po_caseset *s, size_t ncases);
 
-struct po_split_config {
-	bool enabled;            /* false: train = validation = test = every case */
-	double train, val, test; /* fractions, summing to 1 */
-	const char *stratify;    /* a metadata key of the test cases, or NULL */
-};
 
 struct po_split {
 	struct po_caseset train, val, test;
 };
-
-void po_split_config_init(struct po_split_config *c);
 
 /*
  * Draws the split of p's cases. The order of cases within each stratum is

@@ -120,7 +120,9 @@ int po_search_evaluate(struct po_search *s, const json_t *const *prompts, size_t
 		}
 		if (!ret) {
 			assemble(s, entries[i], cases, &fresh[i], &out[i]);
-			log_evaluation(s, entries[i], &out[i]);
+			/* What the archive answered alone is not a new evaluation. */
+			if (job_of[i] != SIZE_MAX)
+				log_evaluation(s, entries[i], &out[i]);
 		}
 		po_evaluation_release(&fresh[i]);
 		po_caseset_release(&todo[i]);
@@ -137,7 +139,7 @@ int po_search_evaluate(struct po_search *s, const json_t *const *prompts, size_t
 }
 
 void po_search_nominate(struct po_search *s, json_t *prompts, const char *origin,
-			struct po_evaluation *ev)
+			unsigned sample, struct po_evaluation *ev)
 {
 	struct po_nominee *nm;
 
@@ -148,6 +150,7 @@ void po_search_nominate(struct po_search *s, json_t *prompts, const char *origin
 	nm = &s->nominees[s->n_nominees++];
 	nm->prompts = prompts;
 	nm->origin = po_xstrdup(origin ? origin : "");
+	nm->sample = sample;
 	nm->eval = *ev;
 	memset(ev, 0, sizeof(*ev));
 }

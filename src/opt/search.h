@@ -23,6 +23,7 @@
 struct po_nominee {
 	json_t *prompts;             /* object name -> template */
 	char *origin;                /* e.g. "mutation of generate_prfaq" */
+	unsigned sample;             /* the sample index of its evaluation */
 	struct po_evaluation eval;   /* on the validation set */
 };
 
@@ -37,9 +38,10 @@ struct po_search {
 	const json_t *incumbent;
 	const struct po_evaluation *incumbent_eval;
 	double incumbent_score;
+	unsigned incumbent_sample;     /* the sample index of its evaluation */
 	int iteration;                 /* 1-based step number */
 	uint64_t seed;
-	/* Every evaluation of the step, in order: an array of {"candidate",
+	/* Every evaluation of the step that made calls, in order: an array of {"candidate",
 	 * "score", "evaluated", "failed", "cases", "sample", "hash"} (the
 	 * population the results files record); created on first use. */
 	json_t *evaluated;
@@ -60,9 +62,9 @@ int po_search_evaluate(struct po_search *s, const json_t *const *prompts, size_t
 		       struct po_evaluation *out, struct po_err *err);
 
 /* Hands a nominee to the experiment: takes the reference to prompts and
- * the contents of *ev (zeroed). */
+ * the contents of *ev (zeroed), evaluated with sample index `sample`. */
 void po_search_nominate(struct po_search *s, json_t *prompts, const char *origin,
-			struct po_evaluation *ev);
+			unsigned sample, struct po_evaluation *ev);
 
 /* Frees the nominees and the step's evaluation list (after the
  * experiment has decided and recorded them). */

@@ -22,6 +22,7 @@
 struct po_step_shape {
 	size_t ncases;               /* every test case */
 	size_t train, val;           /* the split's sets */
+	bool split;                  /* train and validation are different cases */
 	bool system_prompt;          /* the project has a system prompt too */
 };
 

@@ -122,23 +122,35 @@ static json_t *eval_json(const struct po_evaluation *ev)
 			 (json_int_t)ev->n_ok, "cases", cases);
 }
 
+/* The project's case of that id, or NULL. */
+static const struct po_test_case *case_by_id(const struct po_project *p, const char *id)
+{
+	for (size_t i = 0; i < p->ncases; i++)
+		if (!strcmp(p->cases[i].id, id))
+			return &p->cases[i];
+	return NULL;
+}
+
+/* The evaluation of the best prompts, on the cases it was made on (the
+ * validation set, every case without a split). */
 static bool eval_from_json(const json_t *o, const struct po_project *p, struct po_evaluation *ev)
 {
 	const json_t *cases = json_object_get(o, "cases");
+	size_t n = json_array_size(cases);
 
 	memset(ev, 0, sizeof(*ev));
-	if (!json_is_array(cases) || json_array_size(cases) != p->ncases)
+	if (!json_is_array(cases) || !n || n > p->ncases)
 		return false;
-	ev->cases = po_xcalloc(p->ncases ? p->ncases : 1, sizeof(*ev->cases));
-	ev->n = p->ncases;
-	for (size_t i = 0; i < p->ncases; i++) {
+	ev->cases = po_xcalloc(n, sizeof(*ev->cases));
+	ev->n = n;
+	for (size_t i = 0; i < n; i++) {
 		const json_t *c = json_array_get(cases, i);
 		const json_t *imp = json_object_get(c, "improvements");
 		struct po_case_result *r = &ev->cases[i];
 
-		if (strcmp(po_json_str(c, "id", ""), p->cases[i].id))
+		r->tc = case_by_id(p, po_json_str(c, "id", ""));
+		if (!r->tc)
 			return false;
-		r->tc = &p->cases[i];
 		r->ok = po_json_bool(c, "ok", 0);
 		r->score = po_json_num(c, "score", 0);
 		r->improvements = json_is_array(imp) ? json_incref((json_t *)imp) : NULL;
@@ -230,6 +242,7 @@ int po_checkpoint_write(const char *dir, const struct po_checkpoint *ck,
 		ret = po_error(err, PO_EFAIL, "cannot build the checkpoint (a score is not a number)");
 		goto out;
 	}
+	json_object_set_new(o, "best_sample", json_integer(ck->best_sample));
 	po_buf_reset(&text);
 	po_json_dump(&text, o, 0, 17);
 	po_buf_addch(&text, '\n');
@@ -299,6 +312,7 @@ static void read_state(const json_t *o, const struct po_project *p, struct po_ch
 	ck->wall_seconds = po_json_num(o, "wall_seconds", 0);
 	ck->baseline_score = po_json_num(o, "baseline_score", 0);
 	ck->best_score = po_json_num(o, "best_score", 0);
+	ck->best_sample = (unsigned)po_json_int(o, "best_sample", 0);
 	ck->baseline_prompts = json_incref(json_object_get(o, "baseline_prompts"));
 	ck->best_prompts = json_incref(json_object_get(o, "best_prompts"));
 	ck->split = json_incref(json_object_get(o, "split"));

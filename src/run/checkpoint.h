@@ -42,6 +42,7 @@ struct po_checkpoint {
 	int64_t started;             /* unix time the run first started */
 	double wall_seconds;         /* spent so far, over all sessions */
 	double baseline_score, best_score;
+	unsigned best_sample;        /* the sample index of the best's evaluation */
 	json_t *baseline_prompts;    /* object name -> template */
 	json_t *best_prompts;
 	json_t *history;             /* the iteration_history so far */

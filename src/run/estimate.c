@@ -31,7 +31,7 @@ void po_exp_step_estimate(const struct po_experiment *e, struct po_step_estimate
 {
 	struct po_step_shape shape = {
 		.ncases = e->project->ncases, .train = e->split.train.n, .val = e->split.val.n,
-		.system_prompt = e->project->system_prompt != NULL,
+		.split = e->split_cfg.enabled, .system_prompt = e->project->system_prompt != NULL,
 	};
 
 	memset(out, 0, sizeof(*out));

@@ -143,6 +143,8 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 	if (ret)
 		return ret;
 	ret = po_exp_apply_config(e, err);
+	if (!ret)
+		ret = po_exp_resolve_split(e, err);
 	if (ret)
 		return ret;
 	/* The config may name providers of its own (roles). */
@@ -302,7 +304,7 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 		.engine = e->engine, .project = e->project, .settings = &e->settings,
 		.archive = e->archive, .split = &e->split, .incumbent = e->best_prompts,
 		.incumbent_eval = &e->best_eval, .incumbent_score = e->best_score,
-		.iteration = k, .seed = e->opts.seed,
+		.incumbent_sample = e->best_sample, .iteration = k, .seed = e->opts.seed,
 	};
 	struct po_err serr = { 0 };
 	struct po_nominee *nm;
@@ -335,6 +337,7 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 		e->best_eval = nm->eval;
 		memset(&nm->eval, 0, sizeof(nm->eval));
 		e->best_score = score;
+		e->best_sample = nm->sample;
 	}
 	po_convergence_update(e->conv, k, isfinite(score) ? score : e->best_score);
 	record(e, k, score, improved, improved ? &e->best_eval : &nm->eval, nm->origin);
@@ -361,6 +364,7 @@ static int save_checkpoint(struct po_experiment *e, int k, struct po_err *err)
 		.seed = e->opts.seed, .iteration = k, .started = e->started,
 		.wall_seconds = e->prior_wall_s + (po_time_mono_ms() - e->t0_ms) / 1000.0,
 		.baseline_score = e->baseline_score, .best_score = e->best_score,
+		.best_sample = e->best_sample,
 		.baseline_prompts = e->baseline_prompts, .best_prompts = e->best_prompts,
 		.history = e->history, .files = e->files, .best_eval = e->best_eval,
 		.stats = *po_engine_stats(e->engine), .archive_w = e->archive,
@@ -431,6 +435,7 @@ static int restore_checkpoint(struct po_experiment *e, int *last, struct po_err 
 	e->prior_wall_s = ck.wall_seconds;
 	e->baseline_score = ck.baseline_score;
 	e->best_score = ck.best_score;
+	e->best_sample = ck.best_sample;
 	e->baseline_prompts = json_incref(ck.baseline_prompts);
 	e->best_prompts = json_incref(ck.best_prompts);
 	json_decref(e->history);
@@ -457,7 +462,6 @@ static int restore_checkpoint(struct po_experiment *e, int *last, struct po_err 
  */
 static int begin(struct po_experiment *e, int *first, bool *resumed, struct po_err *err)
 {
-	struct po_split_config sc;
 	int ret;
 
 	e->started = po_time_unix();
@@ -465,8 +469,7 @@ static int begin(struct po_experiment *e, int *first, bool *resumed, struct po_e
 	e->conv = po_convergence_new(&e->opts.convergence);
 	e->accept.min_improvement_percent = e->opts.convergence.min_improvement_percent;
 	e->archive = po_archive_new(e->project->ncases);
-	po_split_config_init(&sc);
-	ret = po_split_draw(&e->split, e->project, &sc, e->opts.seed, err);
+	ret = po_split_draw(&e->split, e->project, &e->split_cfg, e->opts.seed, err);
 	if (ret)
 		return ret;
 	e->strategy = e->strategy_ops->new(e->strategy_params, e->opts.seed);

@@ -38,6 +38,8 @@ struct po_experiment {
 	struct po_strategy *strategy;   /* while the loop runs */
 	json_t *strategy_params;        /* the config's "strategy" object, or NULL */
 	struct po_split split;
+	struct po_split_config split_cfg; /* from --split, the config or the default */
+	unsigned best_sample;           /* the sample index of best_eval */
 	struct po_archive *archive;
 	struct po_accept_config accept;
 	const struct po_exp_observer *observer; /* run/observe.h, or NULL */
@@ -70,6 +72,8 @@ const char *po_exp_role_provider(const struct po_experiment *e, int r);
 void po_exp_make_run_id(struct po_experiment *e);
 int po_exp_make_engine(struct po_experiment *e, struct po_err *err);
 int po_exp_apply_config(struct po_experiment *e, struct po_err *err);
+/* The split's spec: --split, else the config's "split", else the default. */
+int po_exp_resolve_split(struct po_experiment *e, struct po_err *err);
 void po_exp_describe_providers(const struct po_experiment *e, struct po_buf *out);
 int po_exp_preflight(struct po_experiment *e, struct po_err *err);
 int po_exp_lock_results(struct po_experiment *e, struct po_err *err);

@@ -14,6 +14,7 @@
 #include "llm/cache.h"
 #include "llm/journal.h"
 #include "llm/provider.h"
+#include "core/split_spec.h"
 #include "run/roles.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -277,3 +278,15 @@ int po_exp_lock_results(struct po_experiment *e, struct po_err *err)
 	return 0;
 }
 
+int po_exp_resolve_split(struct po_experiment *e, struct po_err *err)
+{
+	const json_t *v = json_object_get(e->project->config, "split");
+	struct po_src src = { .path = e->project->config_path, .text = "", .len = 0 };
+
+	if (e->opts.split)
+		return po_split_spec_parse(e->opts.split, &e->split_cfg, err);
+	if (v && (e->opts.from_config & PO_FROM_CONFIG_SPLIT))
+		return po_split_config_parse(&src, v, &e->split_cfg, err);
+	po_split_config_default(&e->split_cfg, e->project->ncases);
+	return 0;
+}

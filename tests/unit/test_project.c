@@ -591,7 +591,7 @@ static void test_config_shapes(void **state)
 	expect_parse(tc_ok, pr_ok, "{\"sim\": {\"noise\": -1}}", PO_EINPUT,
 		     "d/config_t.json:1:19: \"noise\" is -1; use a number of at least 0");
 	expect_parse(tc_ok, pr_ok, "{\"split\": 1}", PO_EINPUT,
-		     "d/config_t.json:1:11: \"split\" is 1; use a number from 0 up to (not including) 1");
+		     "d/config_t.json:1:11: expected 0 (no split) or a test share below 1, found 1");
 	expect_parse(tc_ok, pr_ok, "{\"iterations\": \"5\"}", PO_EINPUT,
 		     "d/config_t.json:1:16: expected an integer for \"iterations\", found a string");
 	expect_parse(tc_ok, pr_ok, "{\"roles\": {\"writer\": \"sim\"}}", PO_EINPUT,

@@ -315,7 +315,8 @@ static void test_search_never_pays_twice(void **state)
 	assert_int_equal(po_search_evaluate(&s, &cand, 1, NULL, 6, NULL, &ev, &err), 0);
 	assert_int_equal(calls, 16);
 	po_evaluation_release(&ev);
-	assert_int_equal(json_array_size(s.evaluated), 4);
+	/* The population lists the evaluations that made calls: 3 of the 4. */
+	assert_int_equal(json_array_size(s.evaluated), 3);
 	po_search_clear(&s);
 	free(s.nominees);
 	po_archive_free(s.archive);
