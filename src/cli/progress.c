@@ -61,6 +61,40 @@ void cli_progress_event(const struct po_event *ev, void *userdata)
 static const char rule[] =
 	"================================================================================";
 
+
+/*
+ * The held-out lines: the improvement on the test cases with its interval,
+ * said plainly when the interval includes zero; or that the improvement was
+ * measured on the cases it was selected on (no split).
+ */
+static void print_heldout(const json_t *f)
+{
+	const json_t *h = json_object_get(f, "heldout");
+	const json_t *t;
+
+	if (!json_is_object(h)) {
+		printf("No held-out test cases (--split none): the improvement above was measured on the cases it was selected on\n");
+		return;
+	}
+	if (po_json_str(h, "skipped", NULL)) {
+		printf("Held-out test cases: not evaluated (%s)\n", po_json_str(h, "skipped", ""));
+		return;
+	}
+	if (po_json_bool(h, "shown", 0))
+		printf("Held-out improvement: %+.2f points, 95%% CI %+.2f to %+.2f (%lld test cases: %lld better, %lld worse, %lld same); on validation %+.2f\n",
+		       po_json_num(h, "improvement", 0), po_json_num(h, "ci_low", 0),
+		       po_json_num(h, "ci_high", 0), po_json_int(h, "scored", 0),
+		       po_json_int(h, "better", 0), po_json_int(h, "worse", 0),
+		       po_json_int(h, "same", 0), po_json_num(h, "validation_improvement", 0));
+	else
+		printf("No improvement shown on held-out cases: %+.2f points, 95%% CI %+.2f to %+.2f (%lld test cases); on validation %+.2f\n",
+		       po_json_num(h, "improvement", 0), po_json_num(h, "ci_low", 0),
+		       po_json_num(h, "ci_high", 0), po_json_int(h, "scored", 0),
+		       po_json_num(h, "validation_improvement", 0));
+	t = json_object_get(h, "true_improvement");
+	if (json_is_number(t))
+		printf("True held-out improvement (simulator): %+.2f points\n", json_number_value(t));
+}
 void cli_print_convergence_analysis(const char *results_dir)
 {
 	struct po_buf path = PO_BUF_INIT;
@@ -115,6 +149,7 @@ void cli_print_convergence_analysis(const char *results_dir)
 	printf("Baseline: %.2f  Final: %.2f  Improvement: %+.2f points (%+.2f%%)\n",
 	       po_json_num(f, "baseline_score", 0), po_json_num(f, "final_score", 0),
 	       po_json_num(f, "improvement", 0), po_json_num(f, "improvement_percent", 0));
+	print_heldout(f);
 	if (json_is_object(truth))
 		printf("True score (simulator, noise-free): baseline %.2f, best %.2f, optimum %.2f\n",
 		       po_json_num(truth, "baseline", 0), po_json_num(truth, "best", 0),

@@ -137,6 +137,16 @@ static void command_item(struct po_buf *out, int n, const char *lead, const char
 	po_buf_addch(out, '\n');
 }
 
+/* False when held-out cases were evaluated and show no improvement. */
+static bool heldout_shown(const json_t *fr)
+{
+	const json_t *h = json_object_get(fr, "heldout");
+
+	if (!json_is_object(h) || po_json_str(h, "skipped", NULL))
+		return true;
+	return po_json_bool(h, "shown", 0);
+}
+
 void po_report_section_next_steps(struct po_buf *out, const json_t *fr)
 {
 	const char *project = po_json_str(fr, "project", NULL);
@@ -145,10 +155,16 @@ void po_report_section_next_steps(struct po_buf *out, const json_t *fr)
 	int n = 0;
 
 	po_buf_adds(out, "## Next Steps\n\n");
-	if (project && *project) {
+	if (project && *project && heldout_shown(fr)) {
 		deploy_command(&cmd, project, po_json_str(fr, "results_dir", NULL));
 		command_item(out, ++n, "**Deploy the best prompts:** ", cmd.data);
 		po_buf_reset(&cmd);
+	} else if (project && *project) {
+		po_buf_addf(out, "%d. **Do not deploy yet:** the held-out test cases show no"
+			    " improvement (its 95 %% interval includes zero); add test cases or run"
+			    " longer.\n", ++n);
+	}
+	if (project && *project) {
 		rerun_command(&cmd, fr, project);
 		command_item(out, ++n,
 			     "**Run again with another seed** to check that the gain holds: ",

@@ -117,6 +117,48 @@ static void summary_true_score(struct po_buf *out, const json_t *fr)
 	}
 }
 
+/* The held-out rows: improvement with its interval, or why there is none. */
+static void summary_heldout(struct po_buf *out, const json_t *fr)
+{
+	const json_t *h = json_object_get(fr, "heldout");
+
+	row_start(out, "Held-out improvement");
+	if (!json_is_object(h)) {
+		po_buf_adds(out, "none: no split, the improvement was measured on the cases it was selected on");
+		row_end(out);
+		return;
+	}
+	if (po_json_str(h, "skipped", NULL)) {
+		po_buf_adds(out, "not evaluated (");
+		po_md_text(out, po_json_str(h, "skipped", ""), 0);
+		po_buf_adds(out, ")");
+		row_end(out);
+		return;
+	}
+	if (!po_json_bool(h, "shown", 0))
+		po_buf_adds(out, "**no improvement shown:** ");
+	po_field_signed(out, po_json_num(h, "improvement", 0), 2);
+	po_buf_adds(out, " points, 95 % CI ");
+	po_field_signed(out, po_json_num(h, "ci_low", 0), 2);
+	po_buf_adds(out, " to ");
+	po_field_signed(out, po_json_num(h, "ci_high", 0), 2);
+	po_buf_addf(out, " (%lld test cases: %lld better, %lld worse, %lld same)",
+		    (long long)po_json_int(h, "scored", 0), (long long)po_json_int(h, "better", 0),
+		    (long long)po_json_int(h, "worse", 0), (long long)po_json_int(h, "same", 0));
+	row_end(out);
+	row_start(out, "Validation improvement, and its gap to held-out");
+	po_field_signed(out, po_json_num(h, "validation_improvement", 0), 2);
+	po_buf_adds(out, " points; gap ");
+	po_field_signed(out, po_json_num(h, "gap", 0), 2);
+	row_end(out);
+	if (json_is_number(json_object_get(h, "true_improvement"))) {
+		row_start(out, "True held-out improvement (simulator)");
+		po_field_signed(out, po_json_num(h, "true_improvement", 0), 2);
+		po_buf_adds(out, " points");
+		row_end(out);
+	}
+}
+
 void po_report_section_summary(struct po_buf *out, const json_t *fr)
 {
 	const json_t *conv = json_object_get(fr, "convergence");
@@ -177,6 +219,7 @@ void po_report_section_summary(struct po_buf *out, const json_t *fr)
 	row_start(out, "Wall time");
 	summary_wall_time(out, fr);
 	row_end(out);
+	summary_heldout(out, fr);
 	summary_true_score(out, fr);
 	po_buf_addch(out, '\n');
 }

@@ -98,6 +98,29 @@ static void on_iteration(void *ud, const struct po_experiment *e, int iteration)
 	traj_add(r, po_experiment_calls(e), r->cur_true);
 }
 
+/* The held-out figures of a finished run, from its final results file. */
+static void read_heldout(struct bench_run *r, const char *dir)
+{
+	struct po_buf path = PO_BUF_INIT;
+	json_t *f = NULL;
+	const json_t *h;
+
+	po_fs_join(&path, dir, "optimization_final_results.json");
+	if (!po_json_load_file(path.data, &f, NULL)) {
+		h = json_object_get(f, "heldout");
+		if (json_is_object(h) && json_is_number(json_object_get(h, "improvement"))) {
+			r->heldout = true;
+			r->ho_imp = po_json_num(h, "improvement", NAN);
+			r->ho_low = po_json_num(h, "ci_low", NAN);
+			r->ho_high = po_json_num(h, "ci_high", NAN);
+			r->ho_true = po_json_num(h, "true_improvement", NAN);
+			r->ho_val = po_json_num(h, "validation_improvement", NAN);
+		}
+	}
+	json_decref(f);
+	po_buf_release(&path);
+}
+
 /* One run into its own folder under work_dir, removed after. */
 static void run_one(struct bench *b, struct bench_run *r, size_t index)
 {
@@ -137,6 +160,7 @@ static void run_one(struct bench *b, struct bench_run *r, size_t index)
 		r->reported_imp = s.final_score - s.baseline_score;
 		r->true_imp = r->best_true - r->base_true;
 		r->calls = po_experiment_calls(e);
+		read_heldout(r, dir.data);
 	}
 	r->wall_s = (po_time_mono_ms() - t0) / 1000.0;
 	po_experiment_free(e);

@@ -80,6 +80,35 @@ static void rates(struct bench_run *const *runs, size_t n, double *false_accept,
 	*missed = better ? (double)miss / (double)better : NAN;
 }
 
+/* With held-out cases: how often the interval held the true improvement,
+ * the reported held-out minus the true one, and validation minus held-out. */
+static void heldout(struct bench_run *const *runs, size_t n, json_t *o)
+{
+	double *over = po_xcalloc(n ? n : 1, sizeof(double));
+	double *gap = po_xcalloc(n ? n : 1, sizeof(double));
+	size_t m = 0, covered = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!runs[i]->heldout || !isfinite(runs[i]->ho_true))
+			continue;
+		covered += runs[i]->ho_low <= runs[i]->ho_true + 1e-9 &&
+			   runs[i]->ho_true <= runs[i]->ho_high + 1e-9;
+		over[m] = runs[i]->ho_imp - runs[i]->ho_true;
+		gap[m++] = runs[i]->ho_val - runs[i]->ho_imp;
+	}
+	if (m) {
+		json_object_set_new(o, "ci_coverage", json_real((double)covered / (double)m));
+		json_object_set_new(o, "heldout_gap", json_pack("{s:o, s:o}", "mean",
+								num(po_stats_mean(gap, m)), "sd",
+								num(m > 1 ? po_stats_sd(gap, m) : NAN)));
+		json_object_set_new(o, "heldout_overstatement",
+				    json_pack("{s:o, s:o}", "mean", num(po_stats_mean(over, m)),
+					      "sd", num(m > 1 ? po_stats_sd(over, m) : NAN)));
+	}
+	free(over);
+	free(gap);
+}
+
 json_t *po_bench_strategy_figures(const char *strategy, struct bench_run *const *runs, size_t n,
 				  double max_calls)
 {
@@ -115,6 +144,7 @@ json_t *po_bench_strategy_figures(const char *strategy, struct bench_run *const 
 		      "missed_improvement_rate", num(miss), "ci_coverage", "heldout_gap",
 		      "calls_mean", num(m ? po_stats_mean(calls, m) : NAN), "wall_mean",
 		      num(m ? po_stats_mean(wall, m) : NAN), "curve", curve(ok, m, max_calls));
+	heldout(ok, m, o);
 	free(fin);
 	free(over);
 	free(calls);
@@ -143,5 +173,10 @@ json_t *po_bench_run_json(const struct bench_run *r)
 	json_object_set_new(o, "false_accepts", json_integer(r->false_accepts));
 	json_object_set_new(o, "truly_better", json_integer(r->truly_better));
 	json_object_set_new(o, "missed", json_integer(r->missed));
+	if (r->heldout)
+		json_object_set_new(o, "heldout", json_pack("{s:o, s:o, s:o, s:o}", "improvement",
+							    num(r->ho_imp), "ci_low", num(r->ho_low),
+							    "ci_high", num(r->ho_high), "true",
+							    num(r->ho_true)));
 	return o;
 }

@@ -21,6 +21,8 @@ struct bench_run {
 	long calls;
 	double wall_s;
 	long accepts, false_accepts, truly_worse, truly_better, missed;
+	bool heldout;                  /* the run had held-out test cases */
+	double ho_imp, ho_low, ho_high, ho_true, ho_val; /* their figures */
 	double cur_true;               /* the incumbent's true score as the run goes */
 	double *traj_calls, *traj_true; /* the incumbent's true score after each step */
 	size_t ntraj, traj_alloc;

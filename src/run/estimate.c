@@ -38,6 +38,13 @@ void po_exp_step_estimate(const struct po_experiment *e, struct po_step_estimate
 	e->strategy_ops->estimate(e->strategy, &shape, out);
 }
 
+/* The calls of the held-out evaluation at the end (baseline and best on
+ * the test cases, generate and judge): none without a split. */
+static long heldout_calls(const struct po_experiment *e)
+{
+	return e->split_cfg.enabled ? 2 * 2 * (long)e->split.test.n : 0;
+}
+
 /*
  * What the calls are made of. A step of one candidate on the validation
  * cases and one mutation is the seed's iteration, said as the seed's users
@@ -60,6 +67,11 @@ static void describe_shape(const struct po_experiment *e, const struct po_step_e
 				 st->calls[PO_ROLE_MUTATE],
 			 st->calls[PO_ROLE_GENERATE], st->calls[PO_ROLE_JUDGE],
 			 st->calls[PO_ROLE_MUTATE]);
+	if (heldout_calls(e)) {
+		size_t len = strlen(out);
+		snprintf(out + len, size - len, " + 2 x %zu held-out test cases x 2",
+			 e->split.test.n);
+	}
 }
 
 /*
@@ -84,8 +96,10 @@ void po_exp_estimate(struct po_experiment *e)
 	char unpriced[256] = "", shape[256];
 
 	po_exp_step_estimate(e, &step);
-	gen_calls = (double)e->split.val.n + iters * step.calls[PO_ROLE_GENERATE];
-	judge_calls = (double)e->split.val.n + iters * step.calls[PO_ROLE_JUDGE];
+	gen_calls = (double)e->split.val.n + iters * step.calls[PO_ROLE_GENERATE] +
+		    (double)heldout_calls(e) / 2;
+	judge_calls = (double)e->split.val.n + iters * step.calls[PO_ROLE_JUDGE] +
+		      (double)heldout_calls(e) / 2;
 	mut_calls = iters * step.calls[PO_ROLE_MUTATE];
 	describe_shape(e, &step, shape, sizeof(shape));
 	for (size_t i = 0; i < p->ncases; i++) {
@@ -168,8 +182,9 @@ bool po_exp_budget_allows(struct po_experiment *e)
 	double usd_left, spent = po_engine_total_cost(e->engine);
 
 	po_exp_step_estimate(e, &step);
+	/* The held-out evaluation at the end stays paid for. */
 	need = (long)ceil(step.calls[PO_ROLE_GENERATE] + step.calls[PO_ROLE_JUDGE] +
-			  step.calls[PO_ROLE_MUTATE]);
+			  step.calls[PO_ROLE_MUTATE]) + heldout_calls(e);
 
 	po_engine_remaining(e->engine, &calls_left, &usd_left);
 	for (int r = 0; r < PO_ROLE_COUNT; r++)

@@ -391,6 +391,9 @@ static int restore_search(struct po_experiment *e, const struct po_checkpoint *c
 
 	po_split_release(&e->split);
 	ret = po_split_from_json(&e->split, ck->split, e->project, err);
+	/* The run's split is the checkpoint's, whatever the flags say now. */
+	if (!ret)
+		e->split_cfg.enabled = !po_caseset_is_all(&e->split.test, e->project->ncases);
 	json_array_foreach(ck->archive, i, v) {
 		if (!ret)
 			ret = po_archive_load_json(e->archive, v, e->project, err);

@@ -87,7 +87,14 @@ bool po_exp_budget_allows(struct po_experiment *e);
 
 /* final.c */
 double po_exp_true_mean(const struct po_experiment *e, const json_t *prompts);
+/* The same over the cases of `set`. */
+double po_exp_true_mean_on(const struct po_experiment *e, const json_t *prompts,
+			   const struct po_caseset *set);
 int po_exp_write_inputs(struct po_experiment *e, struct po_err *err);
 int po_exp_finish(struct po_experiment *e, struct po_err *err);
+
+/* heldout.c: with a split, the held-out figures (evaluating the baseline
+ * and the best on the test cases); JSON null without one. New reference. */
+json_t *po_exp_heldout(struct po_experiment *e);
 
 #endif

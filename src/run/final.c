@@ -20,19 +20,27 @@
 #include "util/json.h"
 #include "util/timeutil.h"
 
-double po_exp_true_mean(const struct po_experiment *e, const json_t *prompts)
+double po_exp_true_mean_on(const struct po_experiment *e, const json_t *prompts,
+			   const struct po_caseset *set)
 {
 	const struct po_project *p = e->project;
 	const char *main_t = json_string_value(json_object_get(prompts, p->main_prompt));
 	const char *sys_t = p->system_prompt ?
 		json_string_value(json_object_get(prompts, p->system_prompt)) : NULL;
 	double sum = 0;
+	size_t n = set ? set->n : p->ncases;
 
-	if (!e->sim || !main_t || !p->ncases)
+	if (!e->sim || !main_t || !n)
 		return NAN;
-	for (size_t i = 0; i < p->ncases; i++)
-		sum += po_sim_true_score(e->sim, sys_t, main_t, p->cases[i].inputs);
-	return sum / (double)p->ncases;
+	for (size_t i = 0; i < n; i++)
+		sum += po_sim_true_score(e->sim, sys_t, main_t,
+					 p->cases[set ? set->idx[i] : i].inputs);
+	return sum / (double)n;
+}
+
+double po_exp_true_mean(const struct po_experiment *e, const json_t *prompts)
+{
+	return po_exp_true_mean_on(e, prompts, NULL);
 }
 
 static json_t *convergence_json(const struct po_experiment *e)
@@ -171,6 +179,19 @@ static void add_accounting(struct po_experiment *e, json_t *f)
 						    "errors", (json_int_t)st->journal_errors));
 }
 
+/* How the cases were split (sizes and the spec), null without a split. */
+static json_t *split_json(const struct po_experiment *e)
+{
+	char spec[128];
+
+	if (!e->split_cfg.enabled)
+		return json_null();
+	po_split_describe(&e->split_cfg, spec, sizeof(spec));
+	return json_pack("{s:s, s:I, s:I, s:I}", "spec", spec, "train",
+			 (json_int_t)e->split.train.n, "validation", (json_int_t)e->split.val.n,
+			 "test", (json_int_t)e->split.test.n);
+}
+
 static json_t *final_json(struct po_experiment *e, int64_t now)
 {
 	const struct po_engine_stats *st = po_engine_stats(e->engine);
@@ -218,6 +239,8 @@ static json_t *final_json(struct po_experiment *e, int64_t now)
 	json_object_set_new(f, "results_dir", json_string(e->results_dir));
 	json_object_set_new(f, "interrupted", json_boolean(e->interrupted));
 	json_object_set_new(f, "settings", settings_json(e));
+	json_object_set_new(f, "split", split_json(e));
+	json_object_set_new(f, "heldout", po_exp_heldout(e));
 	if (e->sim) {
 		json_object_set_new(f, "true_score",
 				    json_pack("{s:f, s:f, s:f}", "baseline",

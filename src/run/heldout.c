@@ -1,0 +1,115 @@
+/*
+ * The held-out test cases of a run with a split: the baseline and the best
+ * prompts evaluated on them once each, at the end (nothing in the search
+ * ever sees them), their per-case differences and a 95 % paired bootstrap
+ * interval of the improvement; with the simulator, the true improvement on
+ * the same cases beside it.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/stats.h"
+#include "opt/search.h"
+#include "run/experiment_internal.h"
+#include "util/mem.h"
+#include "util/rng.h"
+
+/* Bootstrap resamples of the interval. */
+#define RESAMPLES 4000
+
+/* The sample index of the held-out evaluations (the baseline's, so that the
+ * same prompts give the same outputs and an unchanged prompt shows 0). */
+#define HELDOUT_SAMPLE 0u
+
+static json_t *skipped(const char *why)
+{
+	return json_pack("{s:s}", "skipped", why);
+}
+
+/* The paired differences of the cases both evaluations scored, and counts. */
+static size_t differences(const struct po_evaluation *base, const struct po_evaluation *best,
+			  double *d, double *mb, double *mn, long counts[3])
+{
+	size_t n = 0;
+
+	*mb = *mn = 0;
+	for (size_t i = 0; i < base->n && i < best->n; i++) {
+		if (!base->cases[i].ok || !best->cases[i].ok)
+			continue;
+		d[n] = best->cases[i].score - base->cases[i].score;
+		*mb += base->cases[i].score;
+		*mn += best->cases[i].score;
+		counts[d[n] > 0 ? 0 : d[n] < 0 ? 1 : 2]++;
+		n++;
+	}
+	if (n) {
+		*mb /= (double)n;
+		*mn /= (double)n;
+	}
+	return n;
+}
+
+static json_t *figures(struct po_experiment *e, const struct po_evaluation *ev)
+{
+	double *d = po_xcalloc(ev[0].n ? ev[0].n : 1, sizeof(*d)), mb, mn;
+	long counts[3] = { 0, 0, 0 };
+	size_t n = differences(&ev[0], &ev[1], d, &mb, &mn, counts);
+	double val_imp = e->best_score - e->baseline_score, imp;
+	struct po_ci ci;
+	json_t *o;
+
+	if (!n) {
+		free(d);
+		return skipped("no held-out case was scored for both the baseline and the best prompts");
+	}
+	ci = po_stats_bootstrap_ci(d, n, 0.95, RESAMPLES, po_hash_u64(e->opts.seed, 0x68656c64));
+	imp = po_stats_mean(d, n);
+	o = json_pack("{s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:b}", "cases",
+		      (json_int_t)e->split.test.n, "scored", (json_int_t)n, "baseline", mb, "best",
+		      mn, "improvement", imp, "ci_low", n > 1 ? ci.low : imp, "ci_high",
+		      n > 1 ? ci.high : imp, "validation_improvement", val_imp, "gap", val_imp - imp,
+		      "better", (json_int_t)counts[0], "worse", (json_int_t)counts[1], "same",
+		      (json_int_t)counts[2], "shown", n > 1 && ci.low > 0);
+	if (e->sim) {
+		double tb = po_exp_true_mean_on(e, e->baseline_prompts, &e->split.test);
+		double tn = po_exp_true_mean_on(e, e->best_prompts, &e->split.test);
+		json_object_set_new(o, "true_improvement", json_real(tn - tb));
+	}
+	free(d);
+	return o;
+}
+
+json_t *po_exp_heldout(struct po_experiment *e)
+{
+	const json_t *prompts[2] = { e->baseline_prompts, e->best_prompts };
+	struct po_search ctx = {
+		.engine = e->engine, .project = e->project, .settings = &e->settings,
+		.archive = e->archive, .split = &e->split, .iteration = e->iterations_run,
+		.seed = e->opts.seed,
+	};
+	const char *origins[2] = { "baseline (held-out)", "best (held-out)" };
+	struct po_evaluation ev[2];
+	struct po_err err = { 0 };
+	json_t *o;
+	int ret;
+
+	if (!e->split_cfg.enabled || !e->baseline_prompts)
+		return json_null();
+	if (e->interrupted)
+		return skipped("interrupted: the held-out cases were not evaluated");
+	memset(ev, 0, sizeof(ev));
+	po_exp_msg(e, PO_EV_INFO, "Held-out test: the baseline and the best prompts on %zu test cases",
+		   e->split.test.n);
+	ret = po_search_evaluate(&ctx, prompts, 2, &e->split.test, HELDOUT_SAMPLE, origins, ev,
+				 &err);
+	po_search_clear(&ctx);
+	if (ret)
+		o = skipped(ret == PO_EBUDGET ? "the call or budget limit was reached before the held-out cases" :
+						err.msg);
+	else
+		o = figures(e, ev);
+	po_evaluation_release(&ev[0]);
+	po_evaluation_release(&ev[1]);
+	return o;
+}
