@@ -145,6 +145,13 @@ struct po_run_options {
 	 * ("none", a test share "0.25", or "0.5,0.25,0.25"); NULL: the project's
 	 * config, else the default (0.5/0.25/0.25 from 8 test cases on). */
 	const char *split;
+	/* Acceptance: "greedy" (the seed's: a higher mean; default) or "paired"
+	 * (a one-sided paired bootstrap test on the validation cases against the
+	 * incumbent measured again, at level accept_alpha, default 0.05; the
+	 * lower bound of the gain must exceed accept_min_delta points, default 0). */
+	const char *accept;
+	double accept_alpha;
+	double accept_min_delta;
 	uint64_t seed;              /* default 42 */
 	bool enable_convergence;    /* default true */
 	struct po_convergence_config convergence;
@@ -221,7 +228,8 @@ enum {
 	 * model for all roles: the command line then decides) */
 	PO_FROM_CONFIG_ROLES = 1u << 6,
 	PO_FROM_CONFIG_SPLIT = 1u << 7,        /* "split" */
-	PO_FROM_CONFIG_ALL = 0xffu,
+	PO_FROM_CONFIG_ACCEPT = 1u << 8,       /* "accept": rule, alpha, min_delta */
+	PO_FROM_CONFIG_ALL = 0x1ffu,
 };
 
 void po_run_options_init(struct po_run_options *opts);

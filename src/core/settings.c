@@ -43,6 +43,22 @@ const struct po_setting po_settings[] = {
 	  .help = "train,validation,test fractions (e.g. 0.5,0.25,0.25), a\n"
 		  "test share (0.25) or none (default: the project's, else\n"
 		  "0.5,0.25,0.25 from 8 test cases on)" },
+	{ .key = "accept", .type = PO_SETTING_STRING, .dflt = "greedy", .flag = "--accept",
+	  .metavar = "RULE", .batch = "accept", .config = "accept/rule",
+	  .cfg_form = PO_CFG_ACCEPT_RULE, .field = F(accept), .from_config = PO_FROM_CONFIG_ACCEPT,
+	  .help = "acceptance: greedy (a higher mean, as the seed; default)\n"
+		  "or paired (a paired test against the incumbent measured\n"
+		  "again on the validation cases)" },
+	{ .key = "alpha", .type = PO_SETTING_NUMBER, .min = 0.0001, .max = 0.4999, .dflt = "0.05",
+	  .flag = "--alpha", .metavar = "A", .batch = "alpha", .config = "accept/alpha",
+	  .cfg_form = PO_CFG_NUMBER, .cfg_min = 0, .cfg_min_open = true, .field = F(accept_alpha),
+	  .from_config = PO_FROM_CONFIG_ACCEPT,
+	  .help = "paired acceptance: the test's level (default 0.05)" },
+	{ .key = "min_delta", .type = PO_SETTING_NUMBER, .min = 0, .max = 100, .dflt = "0",
+	  .flag = "--min-delta", .metavar = "D", .batch = "min_delta", .config = "accept/min_delta",
+	  .cfg_form = PO_CFG_NUMBER, .cfg_min = 0, .field = F(accept_min_delta),
+	  .from_config = PO_FROM_CONFIG_ACCEPT,
+	  .help = "paired acceptance: smallest gain that counts, points\n(default 0)" },
 	{ .key = "iterations", .type = PO_SETTING_INT, .min = 0, .max = 100000, .dflt = "20",
 	  .flag = "--iterations", .metavar = "N", .batch = "iterations", .config = "iterations",
 	  .cfg_form = PO_CFG_INT, .cfg_min = 1, .field = F(max_iterations),

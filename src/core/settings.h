@@ -53,6 +53,7 @@ enum po_config_form {
 	PO_CFG_ROLES,            /* roles: validated by core/project_config.c */
 	PO_CFG_RUBRIC,           /* the rubric: validated by core/project_config.c */
 	PO_CFG_SPLIT,            /* the split: validated by core/project_config.c */
+	PO_CFG_ACCEPT_RULE,      /* "greedy" or "paired" */
 };
 
 /* A flag's or a batch key's value is not stored in struct po_run_options. */

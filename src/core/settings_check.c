@@ -168,6 +168,17 @@ static int check_config_value(struct po_err *err, const struct po_src *s, const 
 		ret = po_settings_check_type(err, s, prefix, obj, key, JSON_STRING, JSON_OBJECT,
 					     st->cfg_expect);
 		return ret || !v ? ret : check_strategy(err, s, v, names);
+	case PO_CFG_ACCEPT_RULE:
+		if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "greedy") &&
+						 strcmp(json_string_value(v), "paired")))) {
+			struct po_buf p = PO_BUF_INIT;
+
+			ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, prefix, key), false,
+					  "unknown acceptance rule; use \"greedy\" or \"paired\"");
+			po_buf_release(&p);
+			return ret;
+		}
+		return 0;
 	case PO_CFG_NUMBER_OR_OBJECT:
 		if (json_is_number(v))
 			return po_settings_check_number(err, s, prefix, obj, key, false, st->cfg_min,

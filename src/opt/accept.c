@@ -5,11 +5,23 @@
 #include "opt/accept.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/stats.h"
+#include "util/mem.h"
+#include "util/rng.h"
+
+/* Bootstrap resamples of the paired test. */
+#define RESAMPLES 2000
 
 void po_accept_config_init(struct po_accept_config *c)
 {
 	c->rule = PO_ACCEPT_GREEDY;
 	c->min_improvement_percent = 0.1;
+	c->alpha = 0.05;
+	c->min_delta = 0;
+	c->seed = 0;
 }
 
 const char *po_accept_rule_name(enum po_accept_rule r)
@@ -17,8 +29,54 @@ const char *po_accept_rule_name(enum po_accept_rule r)
 	switch (r) {
 	case PO_ACCEPT_GREEDY:
 		return "greedy";
+	case PO_ACCEPT_PAIRED:
+		return "paired";
 	}
 	return "unknown";
+}
+
+int po_accept_rule_parse(const char *name, enum po_accept_rule *out)
+{
+	if (name && !strcmp(name, "greedy"))
+		*out = PO_ACCEPT_GREEDY;
+	else if (name && !strcmp(name, "paired"))
+		*out = PO_ACCEPT_PAIRED;
+	else
+		return -1;
+	return 0;
+}
+
+bool po_accept_needs_remeasure(const struct po_accept_config *c)
+{
+	return c->rule == PO_ACCEPT_PAIRED;
+}
+
+/* The paired rule (see accept.h). */
+static void decide_paired(const struct po_accept_config *c, const struct po_evaluation *nom,
+			  const struct po_evaluation *inc, struct po_accept_decision *out)
+{
+	size_t m = nom ? nom->n : 0, n = 0;
+	double *d = po_xcalloc(m ? m : 1, sizeof(*d));
+	struct po_ci ci;
+
+	out->accept = false;
+	out->gain = NAN;
+	for (size_t i = 0; i < m; i++) {
+		const struct po_case_result *a = &nom->cases[i], *b = NULL;
+		for (size_t j = 0; inc && j < inc->n && !b; j++)
+			if (inc->cases[j].tc == a->tc)
+				b = &inc->cases[j];
+		if (a->ok && b && b->ok)
+			d[n++] = a->score - b->score;
+	}
+	if (n >= 2) {
+		/* A two-sided interval at 1 - 2 alpha: its low end is the one-sided bound. */
+		ci = po_stats_bootstrap_ci(d, n, 1 - 2 * c->alpha, RESAMPLES,
+					   po_hash_u64(c->seed, po_hash64(d, n * sizeof(*d), 0)));
+		out->gain = ci.mean;
+		out->accept = ci.low > c->min_delta;
+	}
+	free(d);
 }
 
 bool po_accept_significant(double score, double best, double min_percent)
@@ -36,10 +94,13 @@ void po_accept_decide(const struct po_accept_config *c, double nominee, double i
 		      const struct po_evaluation *nominee_eval,
 		      const struct po_evaluation *incumbent_eval, struct po_accept_decision *out)
 {
-	(void)nominee_eval;
-	(void)incumbent_eval;
-	out->gain = isfinite(nominee) ? nominee - incumbent : NAN;
-	out->accept = isfinite(nominee) && nominee > incumbent;
+	if (c->rule == PO_ACCEPT_PAIRED) {
+		decide_paired(c, nominee_eval, incumbent_eval, out);
+		out->accept = out->accept && isfinite(nominee);
+	} else {
+		out->gain = isfinite(nominee) ? nominee - incumbent : NAN;
+		out->accept = isfinite(nominee) && nominee > incumbent;
+	}
 	out->significant = out->accept &&
 			   po_accept_significant(nominee, incumbent, c->min_improvement_percent);
 }

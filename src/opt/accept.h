@@ -12,16 +12,22 @@
 #define PO_ACCEPT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "eval/evaluate.h"
 
 enum po_accept_rule {
 	PO_ACCEPT_GREEDY = 0,   /* the seed's: higher mean by any amount */
+	PO_ACCEPT_PAIRED,       /* a one-sided paired test against the incumbent
+	                         * measured again on the same cases */
 };
 
 struct po_accept_config {
 	enum po_accept_rule rule;
 	double min_improvement_percent; /* significance, as the convergence detector's */
+	double alpha;                   /* paired: the test's level, in (0, 0.5) */
+	double min_delta;               /* paired: the lower bound must exceed it, points */
+	uint64_t seed;                  /* paired: the bootstrap's (the run's seed) */
 };
 
 struct po_accept_decision {
@@ -32,13 +38,22 @@ struct po_accept_decision {
 
 void po_accept_config_init(struct po_accept_config *c);
 
-/* Name of a rule ("greedy"). */
+/* Name of a rule ("greedy", "paired"). */
 const char *po_accept_rule_name(enum po_accept_rule r);
+/* The rule of a name; -1 for an unknown one. */
+int po_accept_rule_parse(const char *name, enum po_accept_rule *out);
+
+/* True when the rule compares per case with the incumbent measured again
+ * (the experiment then evaluates the incumbent on the nominee's cases,
+ * with the nominee's sample index, before it decides). */
+bool po_accept_needs_remeasure(const struct po_accept_config *c);
 
 /*
  * Decides on a nominee scored `nominee` against an incumbent scored
- * `incumbent` (evaluations may be NULL when the rule needs only the means;
- * a paired rule reads their per-case scores).
+ * `incumbent` (evaluations may be NULL when the rule needs only the means).
+ * The paired rule takes the per-case differences of the cases both scored
+ * and accepts when the lower end of the one-sided (1 - alpha) bootstrap
+ * bound of their mean exceeds min_delta; gain is then that mean.
  */
 void po_accept_decide(const struct po_accept_config *c, double nominee, double incumbent,
 		      const struct po_evaluation *nominee_eval,

@@ -29,6 +29,8 @@ void po_run_options_init(struct po_run_options *o)
 	o->max_iterations = 20;
 	o->provider = "sim";
 	o->strategy = PO_STRATEGY_DEFAULT;
+	o->accept = "greedy";
+	o->accept_alpha = 0.05;
 	o->seed = 42;
 	o->enable_convergence = true;
 	po_convergence_config_init(&o->convergence);
@@ -145,6 +147,8 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 	ret = po_exp_apply_config(e, err);
 	if (!ret)
 		ret = po_exp_resolve_split(e, err);
+	if (!ret)
+		ret = po_exp_resolve_accept(e, err);
 	if (ret)
 		return ret;
 	/* The config may name providers of its own (roles). */
@@ -277,15 +281,37 @@ static long top_nominee(struct po_experiment *e, const struct po_search *ctx, in
 }
 
 /* Acceptance decides on the top nominee; the strategy hears every outcome. */
-static bool decide(struct po_experiment *e, struct po_search *ctx, long top)
+/*
+ * The incumbent measured again on the nominee's cases with the nominee's
+ * sample index (fresh calls, counted and archived), for a rule that
+ * compares per case; else the incumbent's stored evaluation.
+ */
+static int incumbent_now(struct po_experiment *e, struct po_search *ctx,
+			 const struct po_nominee *nm, struct po_evaluation *out, struct po_err *err)
+{
+	const json_t *inc = e->best_prompts;
+	const char *origin = "incumbent measured again";
+
+	memset(out, 0, sizeof(*out));
+	if (!po_accept_needs_remeasure(&e->accept))
+		return 0;
+	return po_search_evaluate(ctx, &inc, 1, &e->split.val, nm->sample, &origin, out, err);
+}
+
+static int decide(struct po_experiment *e, struct po_search *ctx, long top, bool *accepted,
+		  struct po_err *err)
 {
 	struct po_accept_decision d = { .gain = NAN }, top_d = { .gain = NAN };
+	struct po_evaluation again = { 0 };
+	int ret = 0;
 
-	for (size_t i = 0; i < ctx->n_nominees; i++) {
+	if (top >= 0)
+		ret = incumbent_now(e, ctx, &ctx->nominees[top], &again, err);
+	for (size_t i = 0; i < ctx->n_nominees && !ret; i++) {
 		struct po_nominee *nm = &ctx->nominees[i];
 		if ((long)i == top)
 			po_accept_decide(&e->accept, nm->eval.mean, e->best_score, &nm->eval,
-					 &e->best_eval, &top_d);
+					 again.n ? &again : &e->best_eval, &top_d);
 		else
 			d = (struct po_accept_decision){ .gain = NAN };
 		if (e->observer && e->observer->decision)
@@ -294,7 +320,9 @@ static bool decide(struct po_experiment *e, struct po_search *ctx, long top)
 		if (e->strategy_ops->outcome)
 			e->strategy_ops->outcome(e->strategy, nm, (long)i == top ? &top_d : &d);
 	}
-	return top >= 0 && top_d.accept;
+	po_evaluation_release(&again);
+	*accepted = top >= 0 && top_d.accept;
+	return ret;
 }
 
 /* One iteration: the strategy's step, then acceptance on its nominees. */
@@ -323,7 +351,9 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 		goto out;
 	}
 	top = top_nominee(e, &ctx, k);
-	improved = decide(e, &ctx, top);
+	ret = decide(e, &ctx, top, &improved, err);
+	if (ret)
+		goto out;
 	nm = &ctx.nominees[top < 0 ? 0 : top];
 	if (top >= 0) {
 		score = nm->eval.mean;
@@ -339,7 +369,10 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 		e->best_score = score;
 		e->best_sample = nm->sample;
 	}
-	po_convergence_update(e->conv, k, isfinite(score) ? score : e->best_score);
+	/* The seed's detector sees every candidate's score; under a test it sees
+	 * the incumbent's, so only an accepted gain counts as progress. */
+	po_convergence_update(e->conv, k, isfinite(score) && e->accept.rule == PO_ACCEPT_GREEDY ?
+				       score : e->best_score);
 	record(e, k, score, improved, improved ? &e->best_eval : &nm->eval, nm->origin);
 	mark_population(ctx.evaluated, ctx.nominees, ctx.n_nominees, improved ? top : -1);
 	ret = po_results_write_iteration(e->results_dir, k, nm->prompts, nm->origin,
@@ -470,7 +503,6 @@ static int begin(struct po_experiment *e, int *first, bool *resumed, struct po_e
 	e->started = po_time_unix();
 	e->t0_ms = po_time_mono_ms();
 	e->conv = po_convergence_new(&e->opts.convergence);
-	e->accept.min_improvement_percent = e->opts.convergence.min_improvement_percent;
 	e->archive = po_archive_new(e->project->ncases);
 	ret = po_split_draw(&e->split, e->project, &e->split_cfg, e->opts.seed, err);
 	if (ret)

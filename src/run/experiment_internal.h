@@ -74,6 +74,8 @@ int po_exp_make_engine(struct po_experiment *e, struct po_err *err);
 int po_exp_apply_config(struct po_experiment *e, struct po_err *err);
 /* The split's spec: --split, else the config's "split", else the default. */
 int po_exp_resolve_split(struct po_experiment *e, struct po_err *err);
+/* The acceptance rule and its settings (after the config). */
+int po_exp_resolve_accept(struct po_experiment *e, struct po_err *err);
 void po_exp_describe_providers(const struct po_experiment *e, struct po_buf *out);
 int po_exp_preflight(struct po_experiment *e, struct po_err *err);
 int po_exp_lock_results(struct po_experiment *e, struct po_err *err);

@@ -81,14 +81,19 @@ static json_t *recommendations_json(const struct po_experiment *e)
 static json_t *settings_json(const struct po_experiment *e)
 {
 	const struct po_convergence_config *cc = &e->opts.convergence;
+	json_t *o;
 
-	return json_pack("{s:i, s:I, s:s, s:s, s:b, s:{s:i, s:f, s:b, s:b}}", "iterations",
+	o = json_pack("{s:i, s:I, s:s, s:s, s:b, s:{s:i, s:f, s:b, s:b}}", "iterations",
 			 e->opts.max_iterations, "seed", (json_int_t)e->opts.seed, "strategy",
 			 e->strategy_name, "provider", e->provider, "enable_convergence",
 			 e->opts.enable_convergence, "convergence", "no_improvement_threshold",
 			 cc->no_improvement_threshold, "min_improvement_percent",
 			 cc->min_improvement_percent, "enable_early_stop", cc->enable_early_stop,
 			 "track_plateau_variance", cc->track_plateau_variance);
+	json_object_set_new(o, "accept", json_pack("{s:s, s:f, s:f}", "rule",
+						   po_accept_rule_name(e->accept.rule), "alpha",
+						   e->accept.alpha, "min_delta", e->accept.min_delta));
+	return o;
 }
 
 static json_t *role_obj(const long v[PO_ROLE_COUNT])

@@ -197,6 +197,16 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 				e->opts.role_model[r] = model;
 		}
 	}
+	if (m & PO_FROM_CONFIG_ACCEPT) {
+		const json_t *acc = json_object_get(cfg, "accept");
+		e->opts.accept = po_json_str(acc, "rule", e->opts.accept);
+		e->opts.accept_alpha = po_json_num(acc, "alpha", e->opts.accept_alpha);
+		e->opts.accept_min_delta = po_json_num(acc, "min_delta", e->opts.accept_min_delta);
+		if (!(e->opts.accept_alpha < 0.5))
+			return po_error(err, PO_EINPUT,
+					"%s: accept.alpha is %g; use a level above 0 and below 0.5 (e.g. 0.05)",
+					e->project->config_path, e->opts.accept_alpha);
+	}
 	if (m & PO_FROM_CONFIG_PATIENCE)
 		cc->no_improvement_threshold = (int)po_json_int(conv, "no_improvement_threshold",
 								cc->no_improvement_threshold);
@@ -288,5 +298,17 @@ int po_exp_resolve_split(struct po_experiment *e, struct po_err *err)
 	if (v && (e->opts.from_config & PO_FROM_CONFIG_SPLIT))
 		return po_split_config_parse(&src, v, &e->split_cfg, err);
 	po_split_config_default(&e->split_cfg, e->project->ncases);
+	return 0;
+}
+
+int po_exp_resolve_accept(struct po_experiment *e, struct po_err *err)
+{
+	if (po_accept_rule_parse(e->opts.accept ? e->opts.accept : "greedy", &e->accept.rule) < 0)
+		return po_error(err, PO_EUSAGE, "unknown acceptance rule '%s'; use greedy or paired",
+				e->opts.accept);
+	e->accept.alpha = e->opts.accept_alpha > 0 ? e->opts.accept_alpha : 0.05;
+	e->accept.min_delta = e->opts.accept_min_delta;
+	e->accept.seed = e->opts.seed;
+	e->accept.min_improvement_percent = e->opts.convergence.min_improvement_percent;
 	return 0;
 }
