@@ -96,6 +96,15 @@ static void cut_stratum(struct po_split *out, const struct keyed *ks, size_t k0,
 	}
 }
 
+/* True when some test case has the field `key`. */
+static bool any_has(const struct po_project *p, const char *key)
+{
+	for (size_t i = 0; i < p->ncases; i++)
+		if (json_object_get(p->cases[i].raw, key))
+			return true;
+	return false;
+}
+
 int po_split_draw(struct po_split *out, const struct po_project *p,
 		  const struct po_split_config *c, uint64_t seed, struct po_err *err)
 {
@@ -109,6 +118,10 @@ int po_split_draw(struct po_split *out, const struct po_project *p,
 		po_caseset_all(&out->test, n);
 		return 0;
 	}
+	if (c->stratify && !any_has(p, c->stratify))
+		return po_error(err, PO_EINPUT,
+				"the split's stratify key '%s' is not a field of any test case; use a field the test cases have (e.g. \"industry\")",
+				c->stratify);
 	ks = po_xcalloc(n ? n : 1, sizeof(*ks));
 	for (size_t i = 0; i < n; i++) {
 		const char *st = c->stratify ? po_json_str(p->cases[i].raw, c->stratify, "") : "";
@@ -130,9 +143,10 @@ int po_split_draw(struct po_split *out, const struct po_project *p,
 	qsort(out->train.idx, out->train.n, sizeof(size_t), by_index);
 	qsort(out->val.idx, out->val.n, sizeof(size_t), by_index);
 	qsort(out->test.idx, out->test.n, sizeof(size_t), by_index);
-	if (!out->train.n || (c->val > 0 && !out->val.n) || (c->test > 0 && !out->test.n)) {
+	/* A paired comparison needs two cases at least. */
+	if (!out->train.n || out->val.n < 2 || out->test.n < 2) {
 		int ret = po_error(err, PO_EINPUT,
-				   "%zu test cases are too few for a split of %g/%g/%g: it gives %zu train, %zu validation and %zu test cases; add test cases or use a smaller split",
+				   "%zu test cases are too few for a split of %g/%g/%g: it gives %zu train, %zu validation and %zu test cases, and a split needs at least 1, 2 and 2; add test cases, or run without a split (--split none)",
 				   n, c->train, c->val, c->test, out->train.n, out->val.n, out->test.n);
 		po_split_release(out);
 		return ret;

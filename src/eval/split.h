@@ -40,8 +40,8 @@ struct po_split {
 /*
  * Draws the split of p's cases. The order of cases within each stratum is
  * a hash of (seed, case id), so the same ids and seed give the same sets
- * whatever the order of the file. PO_EINPUT, naming the counts, when a set
- * would be empty.
+ * whatever the order of the file. PO_EINPUT, naming the counts, when it
+ * would leave train empty or fewer than 2 validation or test cases.
  */
 int po_split_draw(struct po_split *out, const struct po_project *p,
 		  const struct po_split_config *c, uint64_t seed, struct po_err *err);

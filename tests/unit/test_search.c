@@ -380,6 +380,87 @@ static void test_scorers_weighted(void **state)
 	po_project_free(p);
 }
 
+static void test_split_spec(void **state)
+{
+	struct po_split_config c;
+	struct po_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(po_split_spec_parse("none", &c, &err), 0);
+	assert_false(c.enabled);
+	assert_int_equal(po_split_spec_parse("0", &c, &err), 0);
+	assert_false(c.enabled);
+	assert_int_equal(po_split_spec_parse("0.25", &c, &err), 0);
+	assert_true(c.enabled && fabs(c.test - 0.25) < 1e-12 && fabs(c.val - 0.25) < 1e-12 &&
+		    fabs(c.train - 0.5) < 1e-12);
+	assert_int_equal(po_split_spec_parse("0.6,0.2,0.2", &c, &err), 0);
+	assert_true(fabs(c.train - 0.6) < 1e-12);
+	assert_int_equal(po_split_spec_parse("0.5,0.5", &c, &err), PO_EUSAGE);
+	assert_string_equal(err.msg, "--split '0.5,0.5': give one number (the test share) or three (train,validation,test)");
+	assert_int_equal(po_split_spec_parse("0.6,0.3,0.3", &c, &err), PO_EUSAGE);
+	assert_string_equal(err.msg, "--split '0.6,0.3,0.3': the fractions must add up to 1");
+	assert_int_equal(po_split_spec_parse("1", &c, &err), PO_EUSAGE);
+	assert_int_equal(po_split_spec_parse("half", &c, &err), PO_EUSAGE);
+	assert_non_null(strstr(err.msg, "expected none, a test share"));
+	po_split_config_default(&c, 7);
+	assert_false(c.enabled);
+	po_split_config_default(&c, 8);
+	assert_true(c.enabled);
+}
+
+static void test_split_unknown_stratify(void **state)
+{
+	struct po_project *p = project(12, false);
+	struct po_split_config c = { .enabled = true, .train = 0.5, .val = 0.25, .test = 0.25,
+				     .stratify = "audience" };
+	struct po_split s;
+	struct po_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(po_split_draw(&s, p, &c, 3, &err), PO_EINPUT);
+	assert_non_null(strstr(err.msg, "stratify key 'audience' is not a field of any test case"));
+	po_project_free(p);
+}
+
+/* Two evaluations of p's cases with the given scores. */
+static void test_accept_paired(void **state)
+{
+	struct po_project *p = project(10, false);
+	size_t idx[10] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	double inc[10] = { 50, 52, 48, 51, 49, 50, 53, 47, 50, 50 };
+	double better[10], same[10];
+	struct po_evaluation ei, eb, es;
+	struct po_accept_config c;
+	struct po_accept_decision d;
+
+	(void)state;
+	for (int i = 0; i < 10; i++) {
+		better[i] = inc[i] + 4 + (i % 3);
+		same[i] = inc[i] + (i % 2 ? 1 : -1);
+	}
+	fake_eval(&ei, p, idx, inc, 10);
+	fake_eval(&eb, p, idx, better, 10);
+	fake_eval(&es, p, idx, same, 10);
+	po_accept_config_init(&c);
+	c.rule = PO_ACCEPT_PAIRED;
+	c.seed = 7;
+	assert_true(po_accept_needs_remeasure(&c));
+	po_accept_decide(&c, eb.mean, ei.mean, &eb, &ei, &d);
+	assert_true(d.accept);
+	assert_true(d.gain > 4);
+	/* higher by 0 on average, noise either way: not shown, not accepted */
+	po_accept_decide(&c, es.mean + 0.001, ei.mean, &es, &ei, &d);
+	assert_false(d.accept);
+	/* a required gain of 10 points is not met by a gain of about 5 */
+	c.min_delta = 10;
+	po_accept_decide(&c, eb.mean, ei.mean, &eb, &ei, &d);
+	assert_false(d.accept);
+	po_evaluation_release(&ei);
+	po_evaluation_release(&eb);
+	po_evaluation_release(&es);
+	po_project_free(p);
+}
+
 static void test_accept_greedy(void **state)
 {
 	struct po_accept_config c;
@@ -412,6 +493,9 @@ int main(void)
 		cmocka_unit_test(test_archive_dedup_and_pareto),
 		cmocka_unit_test(test_search_never_pays_twice),
 		cmocka_unit_test(test_scorers_weighted),
+		cmocka_unit_test(test_split_spec),
+		cmocka_unit_test(test_split_unknown_stratify),
+		cmocka_unit_test(test_accept_paired),
 		cmocka_unit_test(test_accept_greedy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
