@@ -45,6 +45,13 @@ static long heldout_calls(const struct po_experiment *e)
 	return e->split_cfg.enabled ? 2 * 2 * (long)e->split.test.n : 0;
 }
 
+/* The baseline's second measurement, the noise floor (run/heldout.c). */
+static long noise_calls(const struct po_experiment *e)
+{
+	return e->split_cfg.enabled || po_accept_needs_remeasure(&e->accept) ?
+		       2 * (long)e->split.val.n : 0;
+}
+
 /*
  * What the calls are made of. A step of one candidate on the validation
  * cases and one mutation is the seed's iteration, said as the seed's users
@@ -67,6 +74,11 @@ static void describe_shape(const struct po_experiment *e, const struct po_step_e
 				 st->calls[PO_ROLE_MUTATE],
 			 st->calls[PO_ROLE_GENERATE], st->calls[PO_ROLE_JUDGE],
 			 st->calls[PO_ROLE_MUTATE]);
+	if (noise_calls(e)) {
+		size_t len = strlen(out);
+		snprintf(out + len, size - len, " + %zu cases x 2 for the noise floor",
+			 e->split.val.n);
+	}
 	if (heldout_calls(e)) {
 		size_t len = strlen(out);
 		snprintf(out + len, size - len, " + 2 x %zu held-out test cases x 2",
@@ -97,9 +109,9 @@ void po_exp_estimate(struct po_experiment *e)
 
 	po_exp_step_estimate(e, &step);
 	gen_calls = (double)e->split.val.n + iters * step.calls[PO_ROLE_GENERATE] +
-		    (double)heldout_calls(e) / 2;
+		    (double)(heldout_calls(e) + noise_calls(e)) / 2;
 	judge_calls = (double)e->split.val.n + iters * step.calls[PO_ROLE_JUDGE] +
-		      (double)heldout_calls(e) / 2;
+		      (double)(heldout_calls(e) + noise_calls(e)) / 2;
 	mut_calls = iters * step.calls[PO_ROLE_MUTATE];
 	describe_shape(e, &step, shape, sizeof(shape));
 	for (size_t i = 0; i < p->ncases; i++) {

@@ -93,6 +93,7 @@ static struct po_experiment *alloc_experiment(const struct po_run_options *opts)
 	e->history = json_array();
 	e->files = json_array();
 	e->best_score = NAN;
+	e->noise_case_sd = e->noise_mean_sd = NAN;
 	e->baseline_score = NAN;
 	po_eval_settings_init(&e->settings);
 	po_accept_config_init(&e->accept);
@@ -535,6 +536,8 @@ static int start_fresh(struct po_experiment *e, struct po_err *err)
 
 	po_exp_estimate(e);
 	ret = run_baseline(e, err);
+	if (!ret)
+		ret = po_exp_noise_floor(e, err);
 	if (!ret && e->observer && e->observer->baseline)
 		e->observer->baseline(e->observer->userdata, e);
 	if (!ret)
@@ -654,6 +657,9 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 			   "Resuming after iteration %d of %d: baseline %.2f, best %.2f (checkpoint in %s)",
 			   first, e->opts.max_iterations, e->baseline_score, e->best_score,
 			   e->results_dir);
+		ret = po_exp_noise_floor(e, err);
+		if (ret)
+			return ret;
 		/* A resumed run that had converged has nothing left to do. */
 		if (e->opts.enable_convergence && po_convergence_should_stop(e->conv))
 			first = e->opts.max_iterations;

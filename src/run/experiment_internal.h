@@ -40,6 +40,7 @@ struct po_experiment {
 	struct po_split split;
 	struct po_split_config split_cfg; /* from --split, the config or the default */
 	unsigned best_sample;           /* the sample index of best_eval */
+	double noise_case_sd, noise_mean_sd; /* the noise floor, or NAN */
 	struct po_archive *archive;
 	struct po_accept_config accept;
 	const struct po_exp_observer *observer; /* run/observe.h, or NULL */
@@ -98,5 +99,11 @@ int po_exp_finish(struct po_experiment *e, struct po_err *err);
 /* heldout.c: with a split, the held-out figures (evaluating the baseline
  * and the best on the test cases); JSON null without one. New reference. */
 json_t *po_exp_heldout(struct po_experiment *e);
+/* With a split or a paired rule: the baseline measured again on the
+ * validation cases (after run_baseline, or from the archive on resume);
+ * sets noise_case_sd and noise_mean_sd (NAN otherwise) and says them. */
+int po_exp_noise_floor(struct po_experiment *e, struct po_err *err);
+/* {"case_sd", "mean_sd", "cases"}, or null. */
+json_t *po_exp_noise_json(const struct po_experiment *e);
 
 #endif

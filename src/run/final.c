@@ -246,6 +246,7 @@ static json_t *final_json(struct po_experiment *e, int64_t now)
 	json_object_set_new(f, "settings", settings_json(e));
 	json_object_set_new(f, "split", split_json(e));
 	json_object_set_new(f, "heldout", po_exp_heldout(e));
+	json_object_set_new(f, "noise_floor", po_exp_noise_json(e));
 	if (e->sim) {
 		json_object_set_new(f, "true_score",
 				    json_pack("{s:f, s:f, s:f}", "baseline",

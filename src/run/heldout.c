@@ -1,9 +1,10 @@
 /*
- * The held-out test cases of a run with a split: the baseline and the best
- * prompts evaluated on them once each, at the end (nothing in the search
- * ever sees them), their per-case differences and a 95 % paired bootstrap
- * interval of the improvement; with the simulator, the true improvement on
- * the same cases beside it.
+ * The honest figures of a run with a split: the noise floor (the baseline
+ * measured twice on the validation cases before the search), and the
+ * held-out test cases: the baseline and the best prompts evaluated on them
+ * once each, at the end (nothing in the search ever sees them), their
+ * per-case differences and a 95 % paired bootstrap interval of the
+ * improvement; with the simulator, the true improvement beside it.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -78,6 +79,61 @@ static json_t *figures(struct po_experiment *e, const struct po_evaluation *ev)
 	}
 	free(d);
 	return o;
+}
+
+/* The second sample of the baseline: past every iteration's and retry's. */
+#define NOISE_SAMPLE 900001u
+
+int po_exp_noise_floor(struct po_experiment *e, struct po_err *err)
+{
+	const json_t *base = e->baseline_prompts;
+	const char *origin = "baseline (second sample)";
+	struct po_search ctx = {
+		.engine = e->engine, .project = e->project, .settings = &e->settings,
+		.archive = e->archive, .split = &e->split, .seed = e->opts.seed,
+	};
+	struct po_evaluation first = { 0 }, again = { 0 };
+	double *d;
+	size_t n = 0;
+	int ret;
+
+	e->noise_case_sd = e->noise_mean_sd = NAN;
+	if (!e->split_cfg.enabled && !po_accept_needs_remeasure(&e->accept))
+		return 0;
+	/* The first sample is the baseline's own evaluation (in the archive). */
+	ret = po_search_evaluate(&ctx, &base, 1, &e->split.val, 0, &origin, &first, err);
+	if (!ret)
+		ret = po_search_evaluate(&ctx, &base, 1, &e->split.val, NOISE_SAMPLE, &origin,
+					 &again, err);
+	po_search_clear(&ctx);
+	if (ret) {
+		po_evaluation_release(&first);
+		return ret;
+	}
+	d = po_xcalloc(again.n ? again.n : 1, sizeof(*d));
+	for (size_t i = 0; i < again.n && i < first.n; i++)
+		if (again.cases[i].ok && first.cases[i].ok)
+			d[n++] = again.cases[i].score - first.cases[i].score;
+	/* The difference of two measurements has twice the variance of one. */
+	if (n > 1) {
+		e->noise_case_sd = po_stats_sd(d, n) / sqrt(2.0);
+		e->noise_mean_sd = e->noise_case_sd / sqrt((double)n);
+		po_exp_msg(e, PO_EV_INFO,
+			   "Noise floor: one evaluation of a test case varies by ±%.1f points, the mean of the %zu validation cases by ±%.1f",
+			   e->noise_case_sd, n, e->noise_mean_sd);
+	}
+	free(d);
+	po_evaluation_release(&first);
+	po_evaluation_release(&again);
+	return 0;
+}
+
+json_t *po_exp_noise_json(const struct po_experiment *e)
+{
+	if (!isfinite(e->noise_case_sd))
+		return json_null();
+	return json_pack("{s:f, s:f, s:I}", "case_sd", e->noise_case_sd, "mean_sd",
+			 e->noise_mean_sd, "cases", (json_int_t)e->split.val.n);
 }
 
 json_t *po_exp_heldout(struct po_experiment *e)
