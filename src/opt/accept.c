@@ -12,9 +12,6 @@
 #include "util/mem.h"
 #include "util/rng.h"
 
-/* Bootstrap resamples of the paired test. */
-#define RESAMPLES 2000
-
 void po_accept_config_init(struct po_accept_config *c)
 {
 	c->rule = PO_ACCEPT_GREEDY;
@@ -51,32 +48,43 @@ bool po_accept_needs_remeasure(const struct po_accept_config *c)
 	return c->rule == PO_ACCEPT_PAIRED;
 }
 
-/* The paired rule (see accept.h). */
-static void decide_paired(const struct po_accept_config *c, const struct po_evaluation *nom,
-			  const struct po_evaluation *inc, struct po_accept_decision *out)
+void po_accept_paired_bounds(const struct po_accept_config *c, const struct po_evaluation *nom,
+			     const struct po_evaluation *inc, double level,
+			     struct po_accept_decision *d)
 {
 	size_t m = nom ? nom->n : 0, n = 0;
-	double *d = po_xcalloc(m ? m : 1, sizeof(*d));
+	double *x = po_xcalloc(m ? m : 1, sizeof(*x));
 	struct po_ci ci;
 
-	out->accept = false;
-	out->gain = NAN;
+	*d = (struct po_accept_decision){ .gain = NAN, .low = NAN, .high = NAN };
 	for (size_t i = 0; i < m; i++) {
 		const struct po_case_result *a = &nom->cases[i], *b = NULL;
 		for (size_t j = 0; inc && j < inc->n && !b; j++)
 			if (inc->cases[j].tc == a->tc)
 				b = &inc->cases[j];
 		if (a->ok && b && b->ok)
-			d[n++] = a->score - b->score;
+			x[n++] = a->score - b->score;
 	}
+	d->cases = n;
+	/* Student's t interval of the mean difference: with the few cases of a
+	 * validation set (or of a racing block) a bootstrap interval is far too
+	 * narrow (two differences give [min, max]); t widens it as it should. */
 	if (n >= 2) {
-		/* A two-sided interval at 1 - 2 alpha: its low end is the one-sided bound. */
-		ci = po_stats_bootstrap_ci(d, n, 1 - 2 * c->alpha, RESAMPLES,
-					   po_hash_u64(c->seed, po_hash64(d, n * sizeof(*d), 0)));
-		out->gain = ci.mean;
-		out->accept = ci.low > c->min_delta;
+		ci = po_stats_mean_ci(x, n, level);
+		d->gain = ci.mean;
+		d->low = ci.low;
+		d->high = ci.high;
 	}
-	free(d);
+	free(x);
+}
+
+/* The paired rule (see accept.h): a two-sided interval at 1 - 2 alpha has
+ * the one-sided bound at its low end. */
+static void decide_paired(const struct po_accept_config *c, const struct po_evaluation *nom,
+			  const struct po_evaluation *inc, struct po_accept_decision *out)
+{
+	po_accept_paired_bounds(c, nom, inc, 1 - 2 * c->alpha, out);
+	out->accept = isfinite(out->low) && out->low > c->min_delta;
 }
 
 bool po_accept_significant(double score, double best, double min_percent)

@@ -27,13 +27,15 @@ struct po_accept_config {
 	double min_improvement_percent; /* significance, as the convergence detector's */
 	double alpha;                   /* paired: the test's level, in (0, 0.5) */
 	double min_delta;               /* paired: the lower bound must exceed it, points */
-	uint64_t seed;                  /* paired: the bootstrap's (the run's seed) */
+	uint64_t seed;                  /* the run's seed (for rules that draw) */
 };
 
 struct po_accept_decision {
 	bool accept;       /* the nominee replaces the incumbent */
 	bool significant;  /* the gain counts as progress for the stop rule */
 	double gain;       /* nominee minus incumbent, in score points (NAN: no score) */
+	double low, high;  /* paired: the bounds of the gain at the test's level */
+	size_t cases;      /* paired: the cases compared */
 };
 
 void po_accept_config_init(struct po_accept_config *c);
@@ -52,12 +54,22 @@ bool po_accept_needs_remeasure(const struct po_accept_config *c);
  * Decides on a nominee scored `nominee` against an incumbent scored
  * `incumbent` (evaluations may be NULL when the rule needs only the means).
  * The paired rule takes the per-case differences of the cases both scored
- * and accepts when the lower end of the one-sided (1 - alpha) bootstrap
+ * and accepts when the lower end of the one-sided (1 - alpha) Student's t
  * bound of their mean exceeds min_delta; gain is then that mean.
  */
 void po_accept_decide(const struct po_accept_config *c, double nominee, double incumbent,
 		      const struct po_evaluation *nominee_eval,
 		      const struct po_evaluation *incumbent_eval, struct po_accept_decision *out);
+
+/*
+ * The paired comparison at a two-sided `level`: the mean per-case gain of
+ * nominee over incumbent on the cases both scored, and its Student's t
+ * bounds (d->gain, d->low, d->high, d->cases; gain NAN when fewer than 2
+ * cases). accept and significant are left false.
+ */
+void po_accept_paired_bounds(const struct po_accept_config *c, const struct po_evaluation *nominee,
+			     const struct po_evaluation *incumbent, double level,
+			     struct po_accept_decision *d);
 
 /*
  * True when `score` is a significant gain over `best`: higher, and by at

@@ -265,64 +265,50 @@ static int no_candidate(struct po_experiment *e, int k, const char *why, struct 
 					  e->best_score, false, NULL, e->files, err);
 }
 
-/* The nominee with the highest mean (the first on ties), or -1 when none scored. */
-static long top_nominee(struct po_experiment *e, const struct po_search *ctx, int k)
-{
-	long best = -1;
-
-	for (size_t i = 0; i < ctx->n_nominees; i++) {
-		const struct po_evaluation *ev = &ctx->nominees[i].eval;
-		if (ev->invalid)
-			po_exp_msg(e, PO_EV_WARNING, "iteration %d: candidate rejected: %s", k,
-				   ev->invalid);
-		if (ev->n_ok && (best < 0 || ev->mean > ctx->nominees[best].eval.mean))
-			best = (long)i;
-	}
-	return best;
-}
-
-/* Acceptance decides on the top nominee; the strategy hears every outcome. */
 /*
- * The incumbent measured again on the nominee's cases with the nominee's
- * sample index (fresh calls, counted and archived), for a rule that
- * compares per case; else the incumbent's stored evaluation.
+ * Acceptance on every nominee (each evaluated on the validation cases when
+ * it is not yet, raced under a paired rule): *top is the accepted one with
+ * the largest gain, else the best-scoring one (-1: none scored), and the
+ * strategy and the observer hear every decision.
  */
-static int incumbent_now(struct po_experiment *e, struct po_search *ctx,
-			 const struct po_nominee *nm, struct po_evaluation *out, struct po_err *err)
-{
-	const json_t *inc = e->best_prompts;
-	const char *origin = "incumbent measured again";
-
-	memset(out, 0, sizeof(*out));
-	if (!po_accept_needs_remeasure(&e->accept))
-		return 0;
-	return po_search_evaluate(ctx, &inc, 1, &e->split.val, nm->sample, &origin, out, err);
-}
-
-static int decide(struct po_experiment *e, struct po_search *ctx, long top, bool *accepted,
+static int decide(struct po_experiment *e, struct po_search *ctx, long *top, bool *accepted,
 		  struct po_err *err)
 {
-	struct po_accept_decision d = { .gain = NAN }, top_d = { .gain = NAN };
-	struct po_evaluation again = { 0 };
+	size_t n = ctx->n_nominees;
+	struct po_accept_decision *d = po_xcalloc(n ? n : 1, sizeof(*d));
 	int ret = 0;
 
-	if (top >= 0)
-		ret = incumbent_now(e, ctx, &ctx->nominees[top], &again, err);
-	for (size_t i = 0; i < ctx->n_nominees && !ret; i++) {
-		struct po_nominee *nm = &ctx->nominees[i];
-		if ((long)i == top)
-			po_accept_decide(&e->accept, nm->eval.mean, e->best_score, &nm->eval,
-					 again.n ? &again : &e->best_eval, &top_d);
-		else
-			d = (struct po_accept_decision){ .gain = NAN };
-		if (e->observer && e->observer->decision)
-			e->observer->decision(e->observer->userdata, e, ctx->iteration, nm,
-					      (long)i == top ? &top_d : &d);
-		if (e->strategy_ops->outcome)
-			e->strategy_ops->outcome(e->strategy, nm, (long)i == top ? &top_d : &d);
+	*top = -1;
+	*accepted = false;
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct po_nominee *nm = &ctx->nominees[i];
+		ret = po_exp_judge_nominee(e, ctx, &ctx->nominees[i], &d[i], err);
+		if (!ret && nm->eval.invalid)
+			po_exp_msg(e, PO_EV_WARNING, "iteration %d: candidate rejected: %s",
+				   ctx->iteration, nm->eval.invalid);
 	}
-	po_evaluation_release(&again);
-	*accepted = top >= 0 && top_d.accept;
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct po_nominee *nm = &ctx->nominees[i], *t;
+		if (!nm->eval.n_ok)
+			continue;
+		t = *top >= 0 ? &ctx->nominees[*top] : NULL;
+		if (!t || (d[i].accept && !*accepted) ||
+		    (d[i].accept == *accepted && nm->eval.mean > t->eval.mean)) {
+			*top = (long)i;
+			*accepted = d[i].accept;
+		}
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		/* One nominee replaces the incumbent; the others are turned down. */
+		if ((long)i != *top)
+			d[i].accept = d[i].significant = false;
+		if (e->observer && e->observer->decision)
+			e->observer->decision(e->observer->userdata, e, ctx->iteration,
+					      &ctx->nominees[i], &d[i]);
+		if (e->strategy_ops->outcome)
+			e->strategy_ops->outcome(e->strategy, &ctx->nominees[i], &d[i]);
+	}
+	free(d);
 	return ret;
 }
 
@@ -351,8 +337,7 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 		po_error(err, ret, "%s", serr.msg);
 		goto out;
 	}
-	top = top_nominee(e, &ctx, k);
-	ret = decide(e, &ctx, top, &improved, err);
+	ret = decide(e, &ctx, &top, &improved, err);
 	if (ret)
 		goto out;
 	nm = &ctx.nominees[top < 0 ? 0 : top];

@@ -41,6 +41,9 @@ struct po_experiment {
 	struct po_split_config split_cfg; /* from --split, the config or the default */
 	unsigned best_sample;           /* the sample index of best_eval */
 	double noise_case_sd, noise_mean_sd; /* the noise floor, or NAN */
+	struct {
+		long saved_calls, dropped, accepted_early;
+	} race;                         /* racing's figures (run/race.c) */
 	struct po_archive *archive;
 	struct po_accept_config accept;
 	const struct po_exp_observer *observer; /* run/observe.h, or NULL */
@@ -95,6 +98,11 @@ double po_exp_true_mean_on(const struct po_experiment *e, const json_t *prompts,
 			   const struct po_caseset *set);
 int po_exp_write_inputs(struct po_experiment *e, struct po_err *err);
 int po_exp_finish(struct po_experiment *e, struct po_err *err);
+
+/* race.c: the nominee's validation evaluation (when it has none, or raced
+ * under a paired rule) and acceptance's decision on it. */
+int po_exp_judge_nominee(struct po_experiment *e, struct po_search *ctx, struct po_nominee *nm,
+			 struct po_accept_decision *d, struct po_err *err);
 
 /* heldout.c: with a split, the held-out figures (evaluating the baseline
  * and the best on the test cases); JSON null without one. New reference. */

@@ -1,0 +1,90 @@
+/*
+ * A nominee's evaluation on the validation cases, for acceptance. Greedy:
+ * every validation case at once. Paired: racing, in blocks of validation
+ * cases, each block against the incumbent measured again on the same cases
+ * with the same sample; after each block the paired test decides: clearly
+ * worse, the nominee is rejected with no more calls; clearly better, it is
+ * accepted; else the next block. Early looks use alpha divided by the
+ * number of looks, so stopping early does not raise the error rate.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opt/search.h"
+#include "run/experiment_internal.h"
+#include "util/mem.h"
+
+/* Evaluates prompts on the first n validation cases with the sample. */
+static int eval_prefix(struct po_experiment *e, struct po_search *ctx, const json_t *prompts,
+		       size_t n, unsigned sample, const char *origin, struct po_evaluation *out,
+		       struct po_err *err)
+{
+	struct po_caseset set = { .idx = e->split.val.idx, .n = n };
+
+	po_evaluation_release(out);
+	return po_search_evaluate(ctx, &prompts, 1, &set, sample, &origin, out, err);
+}
+
+static int race(struct po_experiment *e, struct po_search *ctx, struct po_nominee *nm,
+		struct po_accept_decision *d, struct po_err *err)
+{
+	size_t nval = e->split.val.n, block = (nval + 3) / 4, looks, done = 0;
+	struct po_evaluation inc = { 0 };
+	int ret = 0;
+
+	if (block < 2)
+		block = 2;
+	looks = (nval + block - 1) / block;
+	for (size_t look = 1; look <= looks && !ret; look++) {
+		bool last = look == looks;
+
+		done = last ? nval : look * block;
+		ret = eval_prefix(e, ctx, nm->prompts, done, nm->sample, nm->origin, &nm->eval, err);
+		if (!ret)
+			ret = eval_prefix(e, ctx, e->best_prompts, done, nm->sample,
+					  "incumbent measured again", &inc, err);
+		if (ret || nm->eval.invalid)
+			break;
+		if (last) {
+			po_accept_decide(&e->accept, nm->eval.mean, e->best_score, &nm->eval, &inc, d);
+			break;
+		}
+		po_accept_paired_bounds(&e->accept, &nm->eval, &inc,
+					1 - 2 * e->accept.alpha / (double)looks, d);
+		if (isfinite(d->high) && d->high < 0) {
+			e->race.dropped++;
+			e->race.saved_calls += (long)(nval - done) * 2 * 2;
+			break;
+		}
+		if (isfinite(d->low) && d->low > e->accept.min_delta) {
+			d->accept = isfinite(nm->eval.mean);
+			d->significant = d->accept && po_accept_significant(nm->eval.mean,
+									     e->best_score,
+									     e->accept.min_improvement_percent);
+			e->race.accepted_early++;
+			e->race.saved_calls += (long)(nval - done) * 2 * 2;
+			break;
+		}
+	}
+	po_evaluation_release(&inc);
+	return ret;
+}
+
+int po_exp_judge_nominee(struct po_experiment *e, struct po_search *ctx, struct po_nominee *nm,
+			 struct po_accept_decision *d, struct po_err *err)
+{
+	const char *origin = nm->origin;
+	int ret = 0;
+
+	*d = (struct po_accept_decision){ .gain = NAN, .low = NAN, .high = NAN };
+	if (po_accept_needs_remeasure(&e->accept))
+		return race(e, ctx, nm, d, err);
+	if (!nm->eval.n && !nm->eval.invalid)
+		ret = po_search_evaluate(ctx, (const json_t *const *)&nm->prompts, 1, &e->split.val,
+					 nm->sample, &origin, &nm->eval, err);
+	if (!ret)
+		po_accept_decide(&e->accept, nm->eval.mean, e->best_score, &nm->eval, &e->best_eval,
+				 d);
+	return ret;
+}
