@@ -247,6 +247,13 @@ static json_t *final_json(struct po_experiment *e, int64_t now)
 	json_object_set_new(f, "split", split_json(e));
 	json_object_set_new(f, "heldout", po_exp_heldout(e));
 	json_object_set_new(f, "noise_floor", po_exp_noise_json(e));
+	json_object_set_new(f, "racing",
+			    po_accept_needs_remeasure(&e->accept) ?
+				    json_pack("{s:I, s:I, s:I}", "saved_calls",
+					      (json_int_t)e->race.saved_calls, "dropped_early",
+					      (json_int_t)e->race.dropped, "accepted_early",
+					      (json_int_t)e->race.accepted_early) :
+				    json_null());
 	if (e->sim) {
 		json_object_set_new(f, "true_score",
 				    json_pack("{s:f, s:f, s:f}", "baseline",
