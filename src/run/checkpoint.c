@@ -243,6 +243,8 @@ int po_checkpoint_write(const char *dir, const struct po_checkpoint *ck,
 		goto out;
 	}
 	json_object_set_new(o, "best_sample", json_integer(ck->best_sample));
+	json_object_set_new(o, "race", json_pack("[I, I, I]", (json_int_t)ck->race[0],
+						 (json_int_t)ck->race[1], (json_int_t)ck->race[2]));
 	po_buf_reset(&text);
 	po_json_dump(&text, o, 0, 17);
 	po_buf_addch(&text, '\n');
@@ -313,6 +315,9 @@ static void read_state(const json_t *o, const struct po_project *p, struct po_ch
 	ck->baseline_score = po_json_num(o, "baseline_score", 0);
 	ck->best_score = po_json_num(o, "best_score", 0);
 	ck->best_sample = (unsigned)po_json_int(o, "best_sample", 0);
+	for (int i = 0; i < 3; i++)
+		ck->race[i] = (long)json_integer_value(json_array_get(json_object_get(o, "race"),
+								      (size_t)i));
 	ck->baseline_prompts = json_incref(json_object_get(o, "baseline_prompts"));
 	ck->best_prompts = json_incref(json_object_get(o, "best_prompts"));
 	ck->split = json_incref(json_object_get(o, "split"));

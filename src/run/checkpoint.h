@@ -43,6 +43,7 @@ struct po_checkpoint {
 	double wall_seconds;         /* spent so far, over all sessions */
 	double baseline_score, best_score;
 	unsigned best_sample;        /* the sample index of the best's evaluation */
+	long race[3];                /* racing: calls saved, dropped early, accepted early */
 	json_t *baseline_prompts;    /* object name -> template */
 	json_t *best_prompts;
 	json_t *history;             /* the iteration_history so far */

@@ -384,6 +384,7 @@ static int save_checkpoint(struct po_experiment *e, int k, struct po_err *err)
 		.wall_seconds = e->prior_wall_s + (po_time_mono_ms() - e->t0_ms) / 1000.0,
 		.baseline_score = e->baseline_score, .best_score = e->best_score,
 		.best_sample = e->best_sample,
+		.race = { e->race.saved_calls, e->race.dropped, e->race.accepted_early },
 		.baseline_prompts = e->baseline_prompts, .best_prompts = e->best_prompts,
 		.history = e->history, .files = e->files, .best_eval = e->best_eval,
 		.stats = *po_engine_stats(e->engine), .archive_w = e->archive,
@@ -458,6 +459,9 @@ static int restore_checkpoint(struct po_experiment *e, int *last, struct po_err 
 	e->baseline_score = ck.baseline_score;
 	e->best_score = ck.best_score;
 	e->best_sample = ck.best_sample;
+	e->race.saved_calls = ck.race[0];
+	e->race.dropped = ck.race[1];
+	e->race.accepted_early = ck.race[2];
 	e->baseline_prompts = json_incref(ck.baseline_prompts);
 	e->best_prompts = json_incref(ck.best_prompts);
 	json_decref(e->history);
