@@ -71,3 +71,15 @@ expect_grep err.txt "unknown acceptance rule; use \"greedy\" or \"paired\""
 # paired acceptance runs and says so in the results
 expect_exit 0 "$PO" run --project $P --provider sim --iterations 3 --no-report --results-dir paired --accept paired
 [ "$(json_get paired/optimization_final_results.json "['settings']['accept']['rule']")" = paired ] || die "the rule is not in the results"
+
+# with a split and racing, a resumed run ends where the uninterrupted one does
+expect_exit 0 "$PO" run --project $P --provider sim --iterations 12 --no-convergence --no-report --results-dir pfull --accept paired
+expect_exit 0 "$PO" run --project $P --provider sim --iterations 5 --no-convergence --no-report --results-dir ppart --accept paired
+expect_exit 0 "$PO" run --project $P --provider sim --iterations 12 --no-convergence --no-report --results-dir ppart --accept paired --resume
+python3 - <<'PY' || die "the resumed paired run differs from the uninterrupted one"
+import json
+a = json.load(open("pfull/optimization_final_results.json"))
+b = json.load(open("ppart/optimization_final_results.json"))
+for k in ("iteration_history", "best_prompts", "calls", "heldout", "racing", "noise_floor", "split"):
+    assert a[k] == b[k], (k, a[k], b[k])
+PY
