@@ -200,35 +200,49 @@ static long long count_of(const json_t *v)
 	       (long long)json_number_value(v) : -1;
 }
 
-static int check_pattern(struct walk *w, const json_t *pat, const json_t *inst)
+/* 1 when the pattern `pat` (of keyword `kw`) matches text[0..len-1], 0 when
+ * not, -1 when it is unusable (a schema fault). */
+static int regex_match(struct walk *w, const char *kw, const json_t *pat, const char *text,
+		       size_t len)
 {
 	int code, rc;
 	PCRE2_SIZE off;
 	pcre2_code *re;
 	pcre2_match_data *md;
+	char what[256];
 
-	if (!json_is_string(pat))
-		return schema_fault(w, "\"pattern\" must be a string");
+	if (!json_is_string(pat)) {
+		snprintf(what, sizeof(what), "a \"%s\" pattern must be a string", kw);
+		return schema_fault(w, what);
+	}
 	re = pcre2_compile((PCRE2_SPTR)json_string_value(pat), json_string_length(pat),
-			   PCRE2_UTF | PCRE2_UCP, &code, &off, NULL);
+			   PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
 	if (!re) {
 		PCRE2_UCHAR m[160];
-		char what[256];
 
 		pcre2_get_error_message(code, m, sizeof(m));
-		snprintf(what, sizeof(what), "bad \"pattern\": %s at offset %zu", (char *)m,
+		snprintf(what, sizeof(what), "bad \"%s\": %s at offset %zu", kw, (char *)m,
 			 (size_t)off);
 		return schema_fault(w, what);
 	}
 	md = pcre2_match_data_create_from_pattern(re, NULL);
-	rc = pcre2_match(re, (PCRE2_SPTR)json_string_value(inst), json_string_length(inst), 0, 0,
-			 md, NULL);
+	rc = pcre2_match(re, (PCRE2_SPTR)text, len, 0, 0, md, NULL);
 	pcre2_match_data_free(md);
 	pcre2_code_free(re);
-	if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
-		return schema_fault(w, "\"pattern\" could not be matched (PCRE2 error)");
-	return rc >= 0 ? 1 : fault(w, "the string does not match the pattern %s",
-				   json_string_value(pat));
+	if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+		snprintf(what, sizeof(what), "\"%s\" could not be matched (PCRE2 error %d)", kw, rc);
+		return schema_fault(w, what);
+	}
+	return rc >= 0;
+}
+
+static int check_pattern(struct walk *w, const json_t *pat, const json_t *inst)
+{
+	int r = regex_match(w, "pattern", pat, json_string_value(inst), json_string_length(inst));
+
+	if (r)
+		return r;
+	return fault(w, "the string does not match the pattern %s", json_string_value(pat));
 }
 
 static int check_string(struct walk *w, const json_t *schema, const json_t *inst)
@@ -287,11 +301,40 @@ static int check_array(struct walk *w, const json_t *schema, const json_t *inst)
 	return r;
 }
 
-static int check_object(struct walk *w, const json_t *schema, const json_t *inst)
+/* The subschemas of patternProperties whose pattern matches key, then
+ * additionalProperties when neither they nor properties name it. */
+static int check_member(struct walk *w, const json_t *schema, const char *key,
+			const json_t *v)
 {
 	const json_t *props = json_object_get(schema, "properties");
-	const json_t *req = json_object_get(schema, "required");
+	const json_t *pats = json_object_get(schema, "patternProperties");
 	const json_t *addl = json_object_get(schema, "additionalProperties");
+	bool named = json_object_get(props, key) != NULL;
+	const char *pk;
+	json_t *ps;
+	int r = 1;
+
+	if (named)
+		r = child(w, json_object_get(props, key), v, key, 0);
+	json_object_foreach((json_t *)pats, pk, ps) {
+		json_t *pat = json_string(pk);
+		int m = r == 1 ? regex_match(w, "patternProperties", pat, key, strlen(key)) : 0;
+
+		json_decref(pat);
+		if (m < 0)
+			return -1;
+		named |= m == 1;
+		if (m == 1)
+			r = child(w, ps, v, key, 0);
+	}
+	if (r == 1 && !named && addl)
+		r = child(w, addl, v, key, 0);
+	return r;
+}
+
+static int check_object(struct walk *w, const json_t *schema, const json_t *inst)
+{
+	const json_t *req = json_object_get(schema, "required");
 	const char *k;
 	json_t *v;
 	size_t i;
@@ -303,15 +346,10 @@ static int check_object(struct walk *w, const json_t *schema, const json_t *inst
 	json_array_foreach(req, i, x)
 		if (json_is_string(x) && !json_object_get(inst, json_string_value(x)))
 			return fault(w, "the object lacks \"%s\"", json_string_value(x));
-	if (props && !json_is_object(props))
+	if (json_object_get(schema, "properties") && !json_is_object(json_object_get(schema, "properties")))
 		return schema_fault(w, "\"properties\" must be an object");
 	json_object_foreach((json_t *)inst, k, v) {
-		const json_t *s = json_object_get(props, k);
-
-		if (!s && addl)
-			s = addl;
-		if (s)
-			r = child(w, s, v, k, 0);
+		r = check_member(w, schema, k, v);
 		if (r != 1)
 			return r;
 	}
@@ -363,7 +401,7 @@ const char *po_json_schema_unsupported(const json_t *schema)
 	static const char *const known[] = {
 		"type", "properties", "required", "additionalProperties", "enum", "const",
 		"items", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-		"minLength", "maxLength", "minItems", "maxItems", "pattern",
+		"minLength", "maxLength", "minItems", "maxItems", "pattern", "patternProperties",
 		"title", "description", "default", "examples", "$comment", "$schema", NULL,
 	};
 	const char *k, *bad;
@@ -389,6 +427,9 @@ const char *po_json_schema_unsupported(const json_t *schema)
 		bad = po_json_schema_unsupported(json_object_get(schema, "items"));
 	}
 	json_object_foreach(json_object_get(schema, "properties"), k, v)
+		if (!bad)
+			bad = po_json_schema_unsupported(v);
+	json_object_foreach(json_object_get(schema, "patternProperties"), k, v)
 		if (!bad)
 			bad = po_json_schema_unsupported(v);
 	return bad;

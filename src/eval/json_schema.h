@@ -2,9 +2,10 @@
  * A JSON Schema validator for what LLM output checks need (draft 7 keywords
  * type, properties, required, additionalProperties, enum, const, items,
  * minimum, maximum, exclusiveMinimum, exclusiveMaximum, minLength,
- * maxLength, minItems, maxItems, pattern (PCRE2); boolean schemas;
- * annotations such as title and description are ignored). Run against the
- * official JSON Schema Test Suite by tests/unit/test_json_schema.c.
+ * maxLength, minItems, maxItems, pattern and patternProperties (PCRE2);
+ * boolean schemas; annotations such as title and description are ignored).
+ * Run against the official JSON Schema Test Suite by
+ * tests/unit/test_json_schema.c.
  *
  * Ownership: schema and instance are borrowed; *msg is the caller's to free.
  */

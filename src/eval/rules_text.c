@@ -110,7 +110,8 @@ static void regex(const struct po_check *c, struct po_case_result *it)
 	int code, rc;
 	PCRE2_SIZE off;
 	pcre2_code *re = pcre2_compile((PCRE2_SPTR)json_string_value(c->value),
-				       PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &off, NULL);
+				       PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code,
+				       &off, NULL);
 	pcre2_match_data *md;
 
 	if (!re) {
