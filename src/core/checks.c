@@ -112,6 +112,7 @@ bool po_check_needs_expected(const struct po_check *c)
 
 static void check_release(struct po_check *c)
 {
+	free(c->name);
 	free(c->type);
 	json_decref(c->value);
 	free(c->path);
@@ -312,7 +313,7 @@ static char *make_label(const struct po_check *c)
 	struct po_buf b = PO_BUF_INIT;
 	const char *v = json_string_value(c->value);
 
-	po_buf_adds(&b, c->type);
+	po_buf_adds(&b, c->name);
 	if (c->path)
 		po_buf_addf(&b, " %s", c->path);
 	if (v)
@@ -352,6 +353,10 @@ static int parse_check(const struct po_src *s, const char *prefix, const json_t 
 	if (ret)
 		return ret;
 	t = find_type(json_string_value(type));
+	if (!t && !strncmp(json_string_value(type), "not-", 4)) {
+		t = find_type(json_string_value(type) + 4);
+		out->negate = t != NULL;
+	}
 	if (!t) {
 		struct po_buf p = PO_BUF_INIT;
 
@@ -362,6 +367,7 @@ static int parse_check(const struct po_src *s, const char *prefix, const json_t 
 		return ret;
 	}
 	known_keys(t, keys, extra, sizeof(extra));
+	out->name = po_xstrdup(json_string_value(type));
 	out->type = po_xstrdup(t->name);
 	out->threshold = NAN;
 	out->min = out->max = -1;

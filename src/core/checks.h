@@ -1,7 +1,8 @@
 /*
  * Rule checks as configured: the project config's "scorers" and a test
  * case's "assert" (promptfoo's name), each {"type": "contains", "value":
- * "ticket", "weight": 1, "required": false, ...}, validated up front with
+ * "ticket", "weight": 1, "required": false, ...}, any type also negated by
+ * promptfoo's "not-" prefix ("not-regex"), validated up front with
  * file:line:col messages (unknown types with did-you-mean, a regex that does
  * not compile with PCRE2's message and offset). The rule scorers that run
  * them are eval/rules_*.c; the type names here are theirs (a unit test keeps
@@ -21,7 +22,9 @@
 #include "promptopt.h"
 
 struct po_check {
-	char *type;         /* a rule scorer's name, e.g. "contains" */
+	char *name;         /* the type as written, e.g. "not-regex" */
+	char *type;         /* a rule scorer's name, e.g. "regex" */
+	bool negate;        /* written with promptfoo's "not-" prefix: passes when the type fails */
 	json_t *value;      /* "value" as written, or NULL when not given */
 	char *path;         /* json-path-equals: "$.fields.name"; else NULL */
 	double weight;      /* >= 0, default 1 */

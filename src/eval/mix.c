@@ -120,7 +120,8 @@ static int run_one(const struct po_scorer_ctx *ctx, const struct po_scorer_ops *
 	ret = ops->score(&sub, sp, n, err);
 	for (size_t i = 0; i < n; i++) {
 		if (!ret)
-			combine(items[i], &scratch[i], w, ops->name, c, rec, &accs[i]);
+			combine(items[i], &scratch[i], w, c ? c->name : ops->name, c, rec,
+				&accs[i]);
 		scratch[i].output = NULL;
 		po_case_result_release(&scratch[i]);
 	}
@@ -141,7 +142,7 @@ static int run_check(const struct po_scorer_ctx *ctx, const struct po_check *c,
 			struct po_case_result got = { .tc = items[i]->tc };
 
 			po_rule_error(&got, "no scorer for checks of type \"%s\"", c->type);
-			combine(items[i], &got, c->weight, c->type, c, true, &accs[i]);
+			combine(items[i], &got, c->weight, c->name, c, true, &accs[i]);
 			po_case_result_release(&got);
 		}
 		return 0;

@@ -10,6 +10,16 @@
 #include "util/buf.h"
 #include "util/mem.h"
 
+/* promptfoo's "not-" prefix: the check passes when its type fails. */
+static void negate(const struct po_check *c, struct po_case_result *item)
+{
+	if (item->passed)
+		po_rule_verdict(item, 100 - item->score, false,
+				"%s: the output passes the check it must fail", c->label);
+	else
+		po_rule_verdict(item, 100 - item->score, true, NULL);
+}
+
 int po_rules_run(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
 		 size_t n, po_rule_fn fn)
 {
@@ -18,6 +28,8 @@ int po_rules_run(const struct po_scorer_ctx *ctx, struct po_case_result *const *
 			po_rule_error(items[i], "a rule scorer needs a check (\"scorers\" in the config)");
 		else
 			fn(ctx->check, items[i]);
+		if (ctx->check && ctx->check->negate && items[i]->ok)
+			negate(ctx->check, items[i]);
 	}
 	return 0;
 }

@@ -110,6 +110,9 @@ static void test_text(void **state)
 	pass("{\"type\": \"length\", \"min\": 2, \"max\": 2}", "\xc3\xa9\xc3\xa9", NULL);
 	fails("{\"type\": \"length\", \"unit\": \"lines\", \"min\": 3}", "a\nb\n", NULL, NULL);
 	pass("{\"type\": \"expected\"}", "  Billing\n Team ", "\"billing team\"");
+	pass("{\"type\": \"not-regex\", \"value\": \"(?i)password\"}", "hello", NULL);
+	fails("{\"type\": \"not-icontains\", \"value\": \"pass\"}", "PASSWORD?", NULL,
+	      "not-icontains \"pass\": the output passes the check it must fail");
 	fails("{\"type\": \"expected\"}", "billing", "\"billing team\"", NULL);
 }
 
