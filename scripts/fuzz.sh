@@ -14,7 +14,7 @@ SRC=$(find src -name '*.c' ! -path 'src/cli/*' | sort)
 for f in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$f" .c)
 	clang -g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-		-Iinclude -Isrc "$f" $SRC "$OUT/embedded.c" -ljansson -lcurl -lsqlite3 -lm -lpthread -o "$OUT/$name"
+		-Iinclude -Isrc "$f" $SRC "$OUT/embedded.c" -ljansson -lcurl -lsqlite3 -lpcre2-8 -lm -lpthread -o "$OUT/$name"
 	mkdir -p "tests/fuzz/corpus/$name" "$OUT/corpus-$name"
 	echo "fuzz: $name for ${SECS}s"
 	"$OUT/$name" -max_total_time="$SECS" -print_final_stats=1 "$OUT/corpus-$name" \

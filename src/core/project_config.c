@@ -165,11 +165,12 @@ static int parse_roles(const struct po_src *s, const json_t *roles,
 	return ret;
 }
 
-/* What the settings table leaves to this file: the roles and the rubric. */
+/* What the settings table leaves to this file: the roles, the rubric, the scorers. */
 struct config_ctx {
 	const struct po_src *s;
 	const struct po_known_names *names;
 	struct po_rubric *rubric;
+	struct po_checks *checks;
 	struct po_err *err;
 };
 
@@ -179,6 +180,8 @@ static int check_other(const struct po_setting *st, const json_t *v, void *ud)
 
 	if (st->cfg_form == PO_CFG_ROLES)
 		return parse_roles(c->s, v, c->names, c->err);
+	if (st->cfg_form == PO_CFG_SCORERS)
+		return po_checks_parse(c->s, "/scorers", v, c->checks, c->err);
 	return po_rubric_parse(c->s, v, c->rubric, c->err);
 }
 
@@ -189,9 +192,10 @@ static int check_other(const struct po_setting *st, const json_t *v, void *ud)
  * time) is an error rather than silently ignored.
  */
 int po_project_config_parse(const struct po_src *s, json_t **out, struct po_rubric *rubric,
-			    const struct po_known_names *names, struct po_err *err)
+			    struct po_checks *checks, const struct po_known_names *names,
+			    struct po_err *err)
 {
-	struct config_ctx ctx = { s, names, rubric, err };
+	struct config_ctx ctx = { s, names, rubric, checks, err };
 	json_t *root;
 	int ret;
 

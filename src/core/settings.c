@@ -79,6 +79,12 @@ const struct po_setting po_settings[] = {
 	  .field = NO_FIELD },
 	{ .key = "rubric", .type = PO_SETTING_NONE, .config = "rubric", .cfg_form = PO_CFG_RUBRIC,
 	  .field = NO_FIELD },
+	{ .key = "scorers", .type = PO_SETTING_NONE, .config = "scorers",
+	  .cfg_form = PO_CFG_SCORERS, .field = NO_FIELD },
+	{ .key = "judge", .type = PO_SETTING_NONE, .config = "judge", .cfg_form = PO_CFG_BOOL,
+	  .cfg_expect = "true or false", .field = NO_FIELD },
+	{ .key = "judge_weight", .type = PO_SETTING_NONE, .config = "judge_weight",
+	  .cfg_form = PO_CFG_NUMBER, .cfg_min = 0, .field = NO_FIELD },
 
 	/* ---- flags and batch keys only ---- */
 	{ .key = "provider", .type = PO_SETTING_STRING, .dflt = "sim", .flag = "--provider",

@@ -196,6 +196,7 @@ static int check_config_value(struct po_err *err, const struct po_src *s, const 
 	case PO_CFG_NONE:
 	case PO_CFG_ROLES:
 	case PO_CFG_RUBRIC:
+	case PO_CFG_SCORERS:
 		break;
 	}
 	return 0;
@@ -306,7 +307,8 @@ int po_settings_check_config(struct po_err *err, const struct po_src *s, const j
 			obj = gobj;
 			c = slash + 1;
 		}
-		if (st->cfg_form == PO_CFG_ROLES || st->cfg_form == PO_CFG_RUBRIC) {
+		if (st->cfg_form == PO_CFG_ROLES || st->cfg_form == PO_CFG_RUBRIC ||
+		    st->cfg_form == PO_CFG_SCORERS) {
 			if (json_object_get(obj, c) && check_other)
 				ret = check_other(st, json_object_get(obj, c), ctx);
 			continue;
