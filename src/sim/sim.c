@@ -19,7 +19,7 @@
 #include "util/rng.h"
 
 static const struct catalogue *const catalogues[] = {
-	&po_sim_catalogue_prfaq,
+	&po_sim_catalogue_prfaq_v1,
 	&po_sim_catalogue_generic,
 };
 

@@ -66,8 +66,8 @@ struct catalogue {
 	const char *baseline;
 };
 
-/* catalogue_prfaq.c, catalogue_generic.c */
-extern const struct catalogue po_sim_catalogue_prfaq;
+/* catalogue_prfaq_v1.c, catalogue_generic.c */
+extern const struct catalogue po_sim_catalogue_prfaq_v1;
 extern const struct catalogue po_sim_catalogue_generic;
 
 struct po_sim {
