@@ -191,10 +191,11 @@ const char po_sim_prfaq_baseline[] =
 _Static_assert(PF_V1_COUNT <= MAX_FEATURES, "MAX_FEATURES is too small for prfaq-v1");
 
 const struct catalogue po_sim_catalogue_prfaq_v1 = {
-	"prfaq", prfaq_v1_features, PF_V1_COUNT,
+	"prfaq-v1", prfaq_v1_features, PF_V1_COUNT,
 	{ "press_release_quality", "faq_completeness", "clarity", "structure_adherence" },
 	{ 0.30, 0.25, 0.25, 0.20 },
 	{ 1.2, 0.8, 1.6, 1.0 },
 	{ 0.3, 0.2, 0.6, 0.3 },
-	po_sim_prfaq_build, po_sim_prfaq_offtopic, po_sim_prfaq_baseline
+	po_sim_prfaq_build, po_sim_prfaq_offtopic, po_sim_prfaq_baseline,
+	NULL, NULL, 0, NULL, 0, NULL, 0, false, 0, 0 /* the same value on every case */
 };

@@ -80,6 +80,9 @@ static void prfaq_opening(const struct gen_ctx *g, struct po_buf *b, const char 
 	if (r[PF_HYPE])
 		po_buf_adds(b, "Get ready for a revolutionary, game-changing, best-in-class "
 			       "breakthrough that will transform the industry forever. ");
+	if (r[PF_STORY])
+		po_buf_adds(b, "Picture a customer at the end of a long week, still doing by hand "
+			       "what should take minutes. ");
 	if (r[PF_DATELINE]) {
 		po_buf_addf(b, "%s, %s %d, 2025 — The team today announced ",
 			    po_sim_pick(g->rng, cities), po_sim_pick(g->rng, months),
@@ -103,6 +106,12 @@ static void prfaq_problem(const struct gen_ctx *g, struct po_buf *b, const char 
 		po_buf_addf(b, " An estimated %d%% of the customers we interviewed say this costs "
 			       "them more than %d hours every week.",
 			    55 + (int)po_rng_below(g->rng, 30), 3 + (int)po_rng_below(g->rng, 6));
+	if (r[PF_BASELINE_METRIC])
+		po_buf_addf(b, " Today it takes a typical customer about %d hours to get this done.",
+			    2 + (int)po_rng_below(g->rng, 6));
+	if (r[PF_TARGET_METRIC])
+		po_buf_addf(b, " The goal at launch is to bring that under %d minutes.",
+			    10 + 5 * (int)po_rng_below(g->rng, 5));
 	if (!r[PF_PLAIN]) {
 		po_buf_adds(b, " ");
 		po_sim_add_value(b, name, 120);
@@ -118,6 +127,12 @@ static void prfaq_problem(const struct gen_ctx *g, struct po_buf *b, const char 
 		po_buf_adds(b, " watches for the steps that used to be done by hand, and completes "
 			       "them automatically, asking for a decision only when one is needed.\n\n");
 	}
+	if (r[PF_TAILORED])
+		po_buf_adds(b, "What sets it apart: it was shaped around the one request its own "
+			       "customers made most often.\n\n");
+	if (r[PF_FOREIGN])
+		po_buf_adds(b, "It also borrows a launch detail from a different product mentioned "
+			       "in the brief, which does not apply here.\n\n");
 	po_buf_adds(b, "Why now: ");
 	po_sim_add_sentence(b, context);
 	po_buf_adds(b, "\n\n");
@@ -153,6 +168,12 @@ static void prfaq_launch(const struct gen_ctx *g, struct po_buf *b, const char *
 	}
 	if (r[PF_CTA])
 		po_buf_adds(b, "Sign up for early access today at example.com/early-access.\n\n");
+	if (r[PF_DISCLAIMER])
+		po_buf_adds(b, "Compliance note: this announcement is not advice; the offering is "
+			       "subject to the approvals and disclosures its market requires.\n\n");
+	if (r[PF_WORD_LIMIT])
+		po_buf_adds(b, "In short: one problem, one product, and what changes for the "
+			       "customer, kept to a single page.\n\n");
 	if (r[PF_LONG])
 		po_buf_adds(b, "To reiterate and expand on every point above in further detail: the "
 			       "problem matters, the problem is common, and the problem deserves a "
