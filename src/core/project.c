@@ -422,8 +422,8 @@ out:
 static void default_rubric(const char *catalogue, struct po_rubric *out)
 {
 	const struct po_embedded_file *f =
-		po_embedded_find(!strcmp(catalogue, "prfaq") ? BUILTIN_NAME "/config.json" :
-							 "scaffold/config.json");
+		po_embedded_find(!strncmp(catalogue, "prfaq", 5) ? BUILTIN_NAME "/config.json" :
+								   "scaffold/config.json");
 	struct po_src s = { "(built-in config)", f ? f->data : "{}", f ? f->len : 2 };
 	json_t *cfg = NULL;
 

@@ -58,6 +58,8 @@ const struct po_setting po_settings[] = {
 	  .flag = "--noise", .metavar = "X", .batch = "noise", .config = "sim/noise",
 	  .cfg_form = PO_CFG_NUMBER, .cfg_min = 0, .field = F(sim_noise),
 	  .help = "simulator judge noise, score points (default: project, else 4)" },
+	{ .key = "verbosity_bias", .type = PO_SETTING_NONE, .config = "sim/verbosity_bias",
+	  .cfg_form = PO_CFG_NUMBER, .cfg_min = 0, .cfg_max = 100, .field = NO_FIELD },
 	{ .key = "patience", .type = PO_SETTING_INT, .min = 1, .max = 100000, .dflt = "5",
 	  .flag = "--patience", .metavar = "N", .batch = "patience",
 	  .config = "convergence/no_improvement_threshold", .cfg_form = PO_CFG_INT, .cfg_min = 1,

@@ -184,11 +184,13 @@ static int check_config_value(struct po_err *err, const struct po_src *s, const 
 					      st->cfg_expect);
 	case PO_CFG_CATALOGUE:
 		if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "prfaq") &&
+						 strcmp(json_string_value(v), "prfaq-v1") &&
 						 strcmp(json_string_value(v), "generic")))) {
 			struct po_buf p = PO_BUF_INIT;
 
 			ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, prefix, key), false,
-					  "unknown simulator catalogue; use \"prfaq\" or \"generic\"");
+					  "unknown simulator catalogue; use \"prfaq\", \"prfaq-v1\" "
+					  "or \"generic\"");
 			po_buf_release(&p);
 			return ret;
 		}
