@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eval/split.h"
 #include "opt/archive.h"
@@ -22,6 +23,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[] = "/tmp/po-fuzz-checkpoint-XXXXXX";
 static struct po_project *project;
+
+static void cleanup(void)
+{
+	po_checkpoint_remove(dir);
+	rmdir(dir);
+	po_project_free(project);
+}
 
 /* Two cases, as the seeds in tests/fuzz/corpus/fuzz_checkpoint/ have. */
 static void setup(void)
@@ -38,6 +46,7 @@ static void setup(void)
 		fprintf(stderr, "fuzz_checkpoint: setup: %s\n", err.msg);
 		abort();
 	}
+	atexit(cleanup);
 }
 
 static void put(const char *name, const uint8_t *data, size_t size)
