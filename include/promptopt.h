@@ -284,14 +284,19 @@ const char *po_experiment_role_provider(const struct po_experiment *e, enum po_r
  * simulator's judge gives to outputs of `template` (with `system` as the
  * system prompt; may be NULL) for a test case whose inputs are the JSON
  * object `inputs_json` (name -> string), with the catalogue "prfaq" (the
- * pr-faq-validator project) or "generic" (NULL: "prfaq"). The mean over a
+ * pr-faq-validator project), "prfaq-v1" (its first version) or "generic"
+ * (NULL: "prfaq"). With "prfaq" the score depends on the case: on what its
+ * businessContext says (audience, regulation, price) and on whether the
+ * template names its projectName (docs/simulator.md). The mean over a
  * project's test cases is the true score of a prompt, which the reported
  * (noisy) score estimates. Returns 0, or PO_EINPUT with a message for an
  * unknown catalogue or inputs that are not a JSON object.
  */
 int po_sim_expected_score(const char *catalogue, const char *system, const char *template,
 			  const char *inputs_json, double *score, struct po_err *err);
-/* The best expected score any prompt can reach with this catalogue. */
+/* The best expected score any prompt can reach with this catalogue on one
+ * test case without traits or name ("prfaq-v1", "generic": on any case).
+ * The optimum over a set of cases is po_sim_optimum_cases() (src/sim/sim.h). */
 int po_sim_catalogue_optimum(const char *catalogue, double *optimum, struct po_err *err);
 
 /* Reads optimization_final_results.json of a results folder. */

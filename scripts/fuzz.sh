@@ -1,22 +1,42 @@
 #!/bin/sh
 # Builds the libFuzzer targets in tests/fuzz/ with clang and runs each for
 # FUZZ_SECONDS (default 30) from its corpus in tests/fuzz/corpus/<name>/.
+# The library is compiled once (objects in build-fuzz/obj, rebuilt when a
+# source or header is newer); FUZZ_TARGETS="fuzz_a fuzz_b" picks targets.
+# Each run's full output is in build-fuzz/<name>.log; a crash fails the script.
 set -eu
 cd "$(dirname "$0")/.."
 command -v clang >/dev/null || { echo "fuzz: needs clang (apt-get install clang)" >&2; exit 1; }
 SECS=${FUZZ_SECONDS:-30}
 OUT=build-fuzz
-mkdir -p "$OUT"
+CFLAGS="-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=address,undefined -Iinclude -Isrc"
+mkdir -p "$OUT/obj"
 python3 scripts/embed.py projects "$OUT/embedded.c" pr-faq-validator/test_cases.json \
 	pr-faq-validator/prompts.json pr-faq-validator/config.json scaffold/test_cases.json \
 	scaffold/prompts.json scaffold/config.json ../data/prices.json
-SRC=$(find src -name '*.c' ! -path 'src/cli/*' | sort)
-for f in tests/fuzz/fuzz_*.c; do
-	name=$(basename "$f" .c)
-	clang -g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-		-Iinclude -Isrc "$f" $SRC "$OUT/embedded.c" -ljansson -lcurl -lsqlite3 -lm -lpthread -o "$OUT/$name"
+NEWEST=$(find src include -name '*.h' -newer "$OUT/obj/.stamp" 2>/dev/null | head -n 1 || true)
+[ -f "$OUT/obj/.stamp" ] || NEWEST=all
+OBJS=""
+for f in $(find src -name '*.c' ! -path 'src/cli/*' | sort) "$OUT/embedded.c"; do
+	o="$OUT/obj/$(echo "$f" | tr '/' '_' | sed 's/\.c$/.o/')"
+	if [ -n "$NEWEST" ] || [ ! -f "$o" ] || [ "$f" -nt "$o" ]; then
+		clang $CFLAGS -fsanitize=fuzzer-no-link -c "$f" -o "$o"
+	fi
+	OBJS="$OBJS $o"
+done
+touch "$OUT/obj/.stamp"
+FAILED=0
+TARGETS=${FUZZ_TARGETS:-$(for f in tests/fuzz/fuzz_*.c; do basename "$f" .c; done)}
+for name in $TARGETS; do
+	clang $CFLAGS -fsanitize=fuzzer "tests/fuzz/$name.c" $OBJS \
+		-ljansson -lcurl -lsqlite3 -lpcre2-8 -lm -lpthread -o "$OUT/$name"
 	mkdir -p "tests/fuzz/corpus/$name" "$OUT/corpus-$name"
 	echo "fuzz: $name for ${SECS}s"
+	rc=0
 	"$OUT/$name" -max_total_time="$SECS" -print_final_stats=1 "$OUT/corpus-$name" \
-		"tests/fuzz/corpus/$name" 2>&1 | tail -n 3
+		"tests/fuzz/corpus/$name" >"$OUT/$name.log" 2>&1 || rc=$?
+	grep -E '^(stat::(number_of_executed_units|average_exec_per_sec|new_units_added)|==[0-9]+==ERROR|SUMMARY|.*runtime error)' \
+		"$OUT/$name.log" || true
+	[ "$rc" -eq 0 ] || { echo "fuzz: $name failed (exit $rc), see $OUT/$name.log" >&2; FAILED=1; }
 done
+exit "$FAILED"

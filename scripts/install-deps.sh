@@ -2,12 +2,13 @@
 # Installs what promptopt needs to build and test, on Debian/Ubuntu with apt-get
 # (through sudo when not root). Other systems: install the equivalents of
 #   a C compiler (gcc or clang), meson, ninja, pkg-config, python3,
-#   jansson (libjansson-dev), cmocka (libcmocka-dev), libcurl, sqlite3
-# e.g. Fedora: gcc meson ninja-build pkgconf python3 jansson-devel libcmocka-devel
-#      libcurl-devel sqlite-devel; macOS (Homebrew): meson ninja pkg-config jansson cmocka
+#   jansson (libjansson-dev), cmocka (libcmocka-dev), libcurl, sqlite3, PCRE2 (libpcre2-dev),
+#   and for a unit test the JSON Schema Test Suite (json-schema-test-suite)
+# e.g. Fedora: gcc meson ninja-build pkgconf python3 jansson-devel libcmocka-devel pcre2-devel
+#      libcurl-devel sqlite-devel; macOS (Homebrew): meson ninja pkg-config jansson cmocka pcre2
 set -eu
 
-PKGS="gcc make meson ninja-build pkg-config python3 libjansson-dev libcmocka-dev libcurl4-openssl-dev libsqlite3-dev"
+PKGS="gcc make meson ninja-build pkg-config python3 libjansson-dev libcmocka-dev libcurl4-openssl-dev libsqlite3-dev libpcre2-dev json-schema-test-suite"
 
 missing=""
 for p in $PKGS; do

@@ -121,6 +121,7 @@ void po_test_cases_free(struct po_test_case *cases, size_t n)
 		json_decref(cases[i].inputs);
 		json_decref(cases[i].expected);
 		json_decref(cases[i].raw);
+		po_checks_release(&cases[i].checks);
 	}
 	free(cases);
 }
@@ -202,6 +203,28 @@ static int optional_string(const struct po_src *s, const char *prefix, const jso
 	return 0;
 }
 
+/* A test case's own checks ("assert", promptfoo's name). */
+static int case_checks(const struct po_src *s, const char *prefix, const json_t *obj,
+		       struct po_test_case *tc, struct po_err *err)
+{
+	struct po_buf p = PO_BUF_INIT;
+	int ret;
+
+	ret = po_checks_parse(s, po_src_path(&p, prefix, "assert"), json_object_get(obj, "assert"),
+			      &tc->checks, err);
+	for (size_t i = 0; !ret && i < tc->checks.n; i++) {
+		if (tc->expected || !po_check_needs_expected(&tc->checks.v[i]))
+			continue;
+		po_src_path(&p, prefix, "assert");
+		po_jsonpos_path_index(&p, i);
+		ret = po_src_fail(err, PO_EINPUT, s, p.data, false,
+				  "the \"%s\" check compares with the test case's \"expected\", which test case \"%s\" lacks; give the check a \"value\" or the test case an \"expected\"",
+				  tc->checks.v[i].type, tc->id);
+	}
+	po_buf_release(&p);
+	return ret;
+}
+
 static int parse_case(const struct po_src *s, const char *prefix, json_t *obj, size_t index,
 		      json_t *seen, struct po_test_case *tc, struct po_err *err)
 {
@@ -243,6 +266,8 @@ static int parse_case(const struct po_src *s, const char *prefix, json_t *obj, s
 	tc->inputs = json_incref(json_object_get(obj, "inputs"));
 	tc->expected = json_incref(json_object_get(obj, "expected"));
 	tc->raw = json_incref(obj);
+	if (json_object_get(obj, "assert"))
+		ret = case_checks(s, prefix, obj, tc, err);
 out:
 	po_buf_release(&where);
 	po_buf_release(&p);
@@ -397,8 +422,8 @@ out:
 static void default_rubric(const char *catalogue, struct po_rubric *out)
 {
 	const struct po_embedded_file *f =
-		po_embedded_find(!strcmp(catalogue, "prfaq") ? BUILTIN_NAME "/config.json" :
-							 "scaffold/config.json");
+		po_embedded_find(!strncmp(catalogue, "prfaq", 5) ? BUILTIN_NAME "/config.json" :
+								   "scaffold/config.json");
 	struct po_src s = { "(built-in config)", f ? f->data : "{}", f ? f->len : 2 };
 	json_t *cfg = NULL;
 
@@ -425,6 +450,7 @@ void po_project_free(struct po_project *p)
 	free(p->main_prompt);
 	free(p->system_prompt);
 	po_rubric_release(&p->rubric);
+	po_checks_release(&p->checks);
 	free(p->sim_catalogue);
 	json_decref(p->config);
 	free(p);
@@ -539,6 +565,41 @@ static void settle_defaults(struct po_project *p, char *tc_description)
 		p->description = po_xstrdup(tc_description ? tc_description : "");
 }
 
+/*
+ * Who scores the cases: the judge unless "judge" is false, the config's
+ * "scorers" and each case's own; every case needs one, and a check that
+ * compares with "expected" needs it in every case.
+ */
+static int settle_scoring(struct po_project *p, const struct po_src *cs, struct po_err *err)
+{
+	const json_t *w = json_object_get(p->config, "judge_weight");
+	struct po_buf path = PO_BUF_INIT;
+	int ret = 0;
+
+	p->judge = !json_is_false(json_object_get(p->config, "judge"));
+	p->judge_weight = w ? json_number_value(w) : 1;
+	for (size_t i = 0; i < p->ncases && !ret; i++) {
+		const struct po_test_case *tc = &p->cases[i];
+
+		if (!p->judge && !p->checks.n && !tc->checks.n)
+			ret = po_src_fail(err, PO_EINPUT, cs, "/judge", false,
+					  "the judge is off and test case \"%s\" has no checks: nothing would score it; add \"scorers\" to the config or \"assert\" to the test case",
+					  tc->id);
+		for (size_t k = 0; k < p->checks.n && !ret; k++) {
+			if (tc->expected || !po_check_needs_expected(&p->checks.v[k]))
+				continue;
+			po_buf_reset(&path);
+			po_buf_adds(&path, "/scorers");
+			po_jsonpos_path_index(&path, k);
+			ret = po_src_fail(err, PO_EINPUT, cs, path.data, false,
+					  "the \"%s\" check compares with each test case's \"expected\", which test case \"%s\" lacks; give the check a \"value\" or the test case an \"expected\"",
+					  p->checks.v[k].type, tc->id);
+		}
+	}
+	po_buf_release(&path);
+	return ret;
+}
+
 int po_project_parse(struct po_project **out, const char *name, const char *dir,
 		     const char *tc_text, size_t tc_len, const char *prompts_text,
 		     size_t prompts_len, const char *config_text, size_t config_len,
@@ -564,7 +625,9 @@ int po_project_parse(struct po_project **out, const char *name, const char *dir,
 	if (!ret)
 		ret = parse_prompts(&ps, &p->prompts, err);
 	if (!ret)
-		ret = po_project_config_parse(&cs, &p->config, &p->rubric, known, err);
+		ret = po_project_config_parse(&cs, &p->config, &p->rubric, &p->checks, known, err);
+	if (!ret)
+		ret = settle_scoring(p, &cs, err);
 	if (!ret)
 		ret = pick_prompts(p, &ps, &cs, err);
 	if (!ret)

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/checks.h"
 #include "promptopt.h"
 
 struct po_criterion {
@@ -36,6 +37,7 @@ struct po_test_case {
 	json_t *inputs;     /* object: placeholder name -> string */
 	json_t *expected;   /* may be NULL */
 	json_t *raw;        /* the object as loaded, unknown keys kept as metadata */
+	struct po_checks checks; /* its own rule checks ("assert"), added to the project's */
 };
 
 struct po_project {
@@ -51,6 +53,9 @@ struct po_project {
 	struct po_rubric rubric;
 	char *sim_catalogue;       /* "prfaq" or "generic" */
 	json_t *config;            /* config_<name>.json as loaded */
+	struct po_checks checks;   /* the config's "scorers": rule checks of every case */
+	bool judge;                /* the config's "judge" (default true) */
+	double judge_weight;       /* the config's "judge_weight" (default 1) */
 };
 
 /*

@@ -166,11 +166,13 @@ static int parse_roles(const struct po_src *s, const json_t *roles,
 	return ret;
 }
 
-/* What the settings table leaves to this file: the roles, the rubric, the split. */
+/* What the settings table leaves to this file: the roles, the rubric, the split, the
+ * scorers. */
 struct config_ctx {
 	const struct po_src *s;
 	const struct po_known_names *names;
 	struct po_rubric *rubric;
+	struct po_checks *checks;
 	struct po_err *err;
 };
 
@@ -184,6 +186,8 @@ static int check_other(const struct po_setting *st, const json_t *v, void *ud)
 		struct po_split_config sc;
 		return po_split_config_parse(c->s, v, &sc, c->err);
 	}
+	if (st->cfg_form == PO_CFG_SCORERS)
+		return po_checks_parse(c->s, "/scorers", v, c->checks, c->err);
 	return po_rubric_parse(c->s, v, c->rubric, c->err);
 }
 
@@ -194,9 +198,10 @@ static int check_other(const struct po_setting *st, const json_t *v, void *ud)
  * time) is an error rather than silently ignored.
  */
 int po_project_config_parse(const struct po_src *s, json_t **out, struct po_rubric *rubric,
-			    const struct po_known_names *names, struct po_err *err)
+			    struct po_checks *checks, const struct po_known_names *names,
+			    struct po_err *err)
 {
-	struct config_ctx ctx = { s, names, rubric, err };
+	struct config_ctx ctx = { s, names, rubric, checks, err };
 	json_t *root;
 	int ret;
 

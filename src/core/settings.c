@@ -77,6 +77,8 @@ const struct po_setting po_settings[] = {
 	  .flag = "--noise", .metavar = "X", .batch = "noise", .config = "sim/noise",
 	  .cfg_form = PO_CFG_NUMBER, .cfg_min = 0, .field = F(sim_noise),
 	  .help = "simulator judge noise, score points (default: project, else 4)" },
+	{ .key = "verbosity_bias", .type = PO_SETTING_NONE, .config = "sim/verbosity_bias",
+	  .cfg_form = PO_CFG_NUMBER, .cfg_min = 0, .cfg_max = 100, .field = NO_FIELD },
 	{ .key = "patience", .type = PO_SETTING_INT, .min = 1, .max = 100000, .dflt = "5",
 	  .flag = "--patience", .metavar = "N", .batch = "patience",
 	  .config = "convergence/no_improvement_threshold", .cfg_form = PO_CFG_INT, .cfg_min = 1,
@@ -98,6 +100,12 @@ const struct po_setting po_settings[] = {
 	  .field = NO_FIELD },
 	{ .key = "rubric", .type = PO_SETTING_NONE, .config = "rubric", .cfg_form = PO_CFG_RUBRIC,
 	  .field = NO_FIELD },
+	{ .key = "scorers", .type = PO_SETTING_NONE, .config = "scorers",
+	  .cfg_form = PO_CFG_SCORERS, .field = NO_FIELD },
+	{ .key = "judge", .type = PO_SETTING_NONE, .config = "judge", .cfg_form = PO_CFG_BOOL,
+	  .cfg_expect = "true or false", .field = NO_FIELD },
+	{ .key = "judge_weight", .type = PO_SETTING_NONE, .config = "judge_weight",
+	  .cfg_form = PO_CFG_NUMBER, .cfg_min = 0, .field = NO_FIELD },
 
 	/* ---- flags and batch keys only ---- */
 	{ .key = "provider", .type = PO_SETTING_STRING, .dflt = "sim", .flag = "--provider",

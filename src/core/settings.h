@@ -54,6 +54,7 @@ enum po_config_form {
 	PO_CFG_RUBRIC,           /* the rubric: validated by core/project_config.c */
 	PO_CFG_SPLIT,            /* the split: validated by core/project_config.c */
 	PO_CFG_ACCEPT_RULE,      /* "greedy" or "paired" */
+	PO_CFG_SCORERS,          /* rule checks: validated by core/project_config.c */
 };
 
 /* A flag's or a batch key's value is not stored in struct po_run_options. */
@@ -136,8 +137,9 @@ int po_settings_check_batch(struct po_err *err, const struct po_src *s, const ch
 
 /*
  * Checks every setting of a project config object `root` held by the table
- * (unknown keys included), in table order; the roles and the rubric are
- * left to the caller (PO_CFG_ROLES, PO_CFG_RUBRIC rows) through `check_other`,
+ * (unknown keys included), in table order; the roles, the rubric and the
+ * scorers are left to the caller (PO_CFG_ROLES, PO_CFG_RUBRIC, PO_CFG_SCORERS
+ * rows) through `check_other`,
  * called when the walk reaches them with the value (not NULL); NULL: not
  * checked.
  */

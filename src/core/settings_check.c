@@ -195,11 +195,13 @@ static int check_config_value(struct po_err *err, const struct po_src *s, const 
 					      st->cfg_expect);
 	case PO_CFG_CATALOGUE:
 		if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "prfaq") &&
+						 strcmp(json_string_value(v), "prfaq-v1") &&
 						 strcmp(json_string_value(v), "generic")))) {
 			struct po_buf p = PO_BUF_INIT;
 
 			ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, prefix, key), false,
-					  "unknown simulator catalogue; use \"prfaq\" or \"generic\"");
+					  "unknown simulator catalogue; use \"prfaq\", \"prfaq-v1\" "
+					  "or \"generic\"");
 			po_buf_release(&p);
 			return ret;
 		}
@@ -208,6 +210,7 @@ static int check_config_value(struct po_err *err, const struct po_src *s, const 
 	case PO_CFG_ROLES:
 	case PO_CFG_RUBRIC:
 	case PO_CFG_SPLIT:
+	case PO_CFG_SCORERS:
 		break;
 	}
 	return 0;
@@ -319,7 +322,7 @@ int po_settings_check_config(struct po_err *err, const struct po_src *s, const j
 			c = slash + 1;
 		}
 		if (st->cfg_form == PO_CFG_ROLES || st->cfg_form == PO_CFG_RUBRIC ||
-		    st->cfg_form == PO_CFG_SPLIT) {
+		    st->cfg_form == PO_CFG_SPLIT || st->cfg_form == PO_CFG_SCORERS) {
 			if (json_object_get(obj, c) && check_other)
 				ret = check_other(st, json_object_get(obj, c), ctx);
 			continue;

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/mix.h"
 #include "eval/render.h"
 #include "eval/scorer.h"
+#include "llm/cost.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -126,6 +128,20 @@ static void init_evaluation(struct po_evaluation *ev, const struct po_project *p
 		ev->cases[i].tc = &p->cases[job->cases ? job->cases->idx[i] : i];
 }
 
+/* What a call costs at list price (cached or not): what the cost check reads. */
+static double list_cost(struct po_engine *engine, const struct po_llm_request *req,
+			const struct po_llm_response *r)
+{
+	struct po_price pr;
+	const char *model = r->model ? r->model : req->model;
+
+	if (!po_prices_find(po_engine_prices(engine), po_engine_provider(engine, req->role)->ops->name,
+			    model, &pr))
+		return 0;
+	return po_price_cost(&pr, r->input_tokens, r->output_tokens, r->cache_read_tokens,
+			     r->cache_write_tokens);
+}
+
 /* The generate calls of every live slot; outputs go into the case results. */
 static int generate(struct po_engine *engine, const struct po_eval_settings *st,
 		    struct slot **live, size_t nlive, unsigned sample, struct po_err *err)
@@ -150,85 +166,13 @@ static int generate(struct po_engine *engine, const struct po_eval_settings *st,
 		}
 		live[i]->res->output = resps[i].content;
 		resps[i].content = NULL;
+		live[i]->res->gen_cost_usd = list_cost(engine, &reqs[i], &resps[i]);
+		live[i]->res->gen_latency_ms = resps[i].latency_ms;
 	}
 	for (size_t i = 0; i < nlive; i++)
 		po_llm_response_release(&resps[i]);
 	free(reqs);
 	free(resps);
-	return ret;
-}
-
-/* Takes what scorer k said of a case into the combined result. */
-static void combine(struct po_case_result *res, struct po_case_result *got, double w,
-		    double *wsum)
-{
-	if (!got->ok) {
-		if (res->ok || !res->error) {
-			free(res->error);
-			res->error = got->error;
-			got->error = NULL;
-		}
-		res->ok = false;
-		return;
-	}
-	res->score += w * got->score;
-	*wsum += w;
-	if (!res->criteria) {
-		res->criteria = got->criteria;
-		got->criteria = NULL;
-	}
-	if (!res->feedback) {
-		res->feedback = got->feedback;
-		got->feedback = NULL;
-	}
-	if (got->improvements) {
-		if (!res->improvements)
-			res->improvements = json_array();
-		json_array_extend(res->improvements, got->improvements);
-	}
-	res->judge_attempts += got->judge_attempts;
-}
-
-/*
- * The configured scorers on every item. One scorer scores the items
- * themselves; several each score a scratch copy, and a case is ok when
- * every scorer scored it, with the weighted mean of their scores.
- */
-static int score_items(const struct po_scorer_ctx *ctx, struct po_case_result **items,
-		       size_t n, struct po_err *err)
-{
-	const struct po_eval_settings *st = ctx->settings;
-	struct po_case_result *scratch, **sp;
-	double *wsum;
-	int ret = 0;
-
-	if (st->nscorers <= 1)
-		return (st->nscorers ? st->scorers[0] : &po_scorer_judge)->score(ctx, items, n, err);
-	scratch = po_xcalloc(n, sizeof(*scratch));
-	sp = po_xcalloc(n, sizeof(*sp));
-	wsum = po_xcalloc(n, sizeof(*wsum));
-	for (size_t i = 0; i < n; i++)
-		items[i]->ok = true;
-	for (size_t k = 0; k < st->nscorers && !ret; k++) {
-		for (size_t i = 0; i < n; i++) {
-			scratch[i] = (struct po_case_result){ .tc = items[i]->tc,
-							      .output = items[i]->output };
-			sp[i] = &scratch[i];
-		}
-		ret = st->scorers[k]->score(ctx, sp, n, err);
-		for (size_t i = 0; i < n; i++) {
-			if (!ret)
-				combine(items[i], &scratch[i], st->weights[k], &wsum[i]);
-			scratch[i].output = NULL;
-			po_case_result_release(&scratch[i]);
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		if (items[i]->ok)
-			items[i]->score = wsum[i] > 0 ? round6(items[i]->score / wsum[i]) : 0;
-	free(scratch);
-	free(sp);
-	free(wsum);
 	return ret;
 }
 
@@ -267,7 +211,7 @@ int po_evaluate_jobs(struct po_engine *engine, const struct po_project *p,
 		if (live[i]->res->output)
 			items[nscore++] = live[i]->res;
 	if (!ret && nscore)
-		ret = score_items(&sctx, items, nscore, err);
+		ret = po_mix_score(&sctx, items, nscore, err);
 	for (size_t c = 0; !ret && c < n; c++)
 		po_evaluation_aggregate(&out[c]);
 	for (size_t i = 0; i < total; i++) {
@@ -299,6 +243,7 @@ void po_case_result_release(struct po_case_result *r)
 {
 	json_decref(r->criteria);
 	json_decref(r->improvements);
+	json_decref(r->scorers);
 	free(r->output);
 	free(r->error);
 	free(r->feedback);
@@ -369,6 +314,8 @@ json_t *po_evaluation_to_json(const struct po_evaluation *ev)
 		if (r->improvements)
 			json_object_set(c, "improvements", r->improvements);
 		json_object_set_new(c, "judge_attempts", json_integer(r->judge_attempts));
+		if (r->scorers)
+			json_object_set(c, "scorers", r->scorers);
 		json_array_append_new(cases, c);
 	}
 	o = json_pack("{s:o, s:I, s:I, s:I}", "cases", cases, "evaluated", (json_int_t)ev->n_ok,

@@ -28,6 +28,10 @@ struct po_case_result {
 	char *feedback;      /* judge feedback, or NULL */
 	json_t *improvements; /* array of strings, or NULL */
 	int judge_attempts;
+	bool passed;         /* a rule scorer's verdict (set with ok) */
+	json_t *scorers;     /* per-scorer results [{name, score, passed, message}], or NULL */
+	double gen_cost_usd; /* the generate call's cost at list price */
+	double gen_latency_ms; /* and its latency */
 };
 
 struct po_evaluation {

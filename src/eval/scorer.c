@@ -11,6 +11,23 @@
 
 static const struct po_scorer_ops *const scorers[] = {
 	&po_scorer_judge,
+	&po_scorer_equals,
+	&po_scorer_contains,
+	&po_scorer_icontains,
+	&po_scorer_contains_any,
+	&po_scorer_contains_all,
+	&po_scorer_not_contains,
+	&po_scorer_starts_with,
+	&po_scorer_regex,
+	&po_scorer_is_json,
+	&po_scorer_json_schema,
+	&po_scorer_json_path_equals,
+	&po_scorer_length,
+	&po_scorer_levenshtein,
+	&po_scorer_f1,
+	&po_scorer_expected,
+	&po_scorer_cost,
+	&po_scorer_latency,
 };
 
 const struct po_scorer_ops *po_scorer_find(const char *name)
@@ -21,7 +38,7 @@ const struct po_scorer_ops *po_scorer_find(const char *name)
 	return NULL;
 }
 
-static char all_names[256];
+static char all_names[512];
 static pthread_once_t names_once = PTHREAD_ONCE_INIT;
 
 static void build_names(void)

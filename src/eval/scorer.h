@@ -21,6 +21,7 @@ struct po_scorer_ctx {
 	const struct po_project *project;
 	const struct po_eval_settings *settings;
 	unsigned sample;              /* the evaluation's sample index */
+	const struct po_check *check; /* a rule scorer's check (core/checks.h); NULL: the judge */
 };
 
 struct po_scorer_ops {
@@ -41,5 +42,13 @@ const struct po_scorer_ops *po_scorer_find(const char *name);
 const char *po_scorer_names(void);
 
 extern const struct po_scorer_ops po_scorer_judge;
+/* Rule scorers (eval/rules_*.c), named as the check types of core/checks.h. */
+extern const struct po_scorer_ops po_scorer_equals, po_scorer_contains, po_scorer_icontains,
+	po_scorer_contains_any, po_scorer_contains_all, po_scorer_not_contains,
+	po_scorer_starts_with, po_scorer_regex, po_scorer_length, po_scorer_expected;
+extern const struct po_scorer_ops po_scorer_is_json, po_scorer_json_schema,
+	po_scorer_json_path_equals;
+extern const struct po_scorer_ops po_scorer_levenshtein, po_scorer_f1;
+extern const struct po_scorer_ops po_scorer_cost, po_scorer_latency;
 
 #endif

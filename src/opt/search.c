@@ -172,7 +172,11 @@ int po_search_mutate(const struct po_search *s, const json_t *prompts, const cha
 {
 	const char *tmpl = json_string_value(json_object_get(prompts, name));
 	json_t *placeholders = json_array();
-	json_t *meta = json_pack("{s:s, s:i}", "prompt_name", name, "iteration", s->iteration);
+	/* feedback_cases: how many cases the feedback came from (the simulator's
+	 * mutate role overfits more often on few). */
+	json_t *meta = json_pack("{s:s, s:i, s:I}", "prompt_name", name, "iteration", s->iteration,
+				 "feedback_cases", (json_int_t)(s->incumbent_eval ?
+								s->incumbent_eval->n_ok : 0));
 	struct po_buf prompt = PO_BUF_INIT;
 	struct po_llm_request req;
 	struct po_llm_response resp;

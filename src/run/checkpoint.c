@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +62,8 @@ static json_t *stats_json(const struct po_engine_stats *s)
 	return o;
 }
 
-/* A role-indexed array of non-negative numbers; false when it is not one. */
+/* A role-indexed array of non-negative numbers (counts that fit a long);
+ * false when it is not one. */
 static bool read_roles(const json_t *o, const char *key, long *l, double *d)
 {
 	const json_t *a = json_object_get(o, key);
@@ -72,7 +74,7 @@ static bool read_roles(const json_t *o, const char *key, long *l, double *d)
 		const json_t *v = json_array_get(a, (size_t)r);
 		double x = json_number_value(v);
 
-		if (!json_is_number(v) || !(x >= 0) || !isfinite(x))
+		if (!json_is_number(v) || !(x >= 0) || !isfinite(x) || (l && x >= (double)LONG_MAX))
 			return false;
 		if (l)
 			l[r] = (long)x;

@@ -18,6 +18,7 @@
 #include "run/results.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/mem.h"
 #include "util/timeutil.h"
 
 double po_exp_true_mean_on(const struct po_experiment *e, const json_t *prompts,
@@ -41,6 +42,20 @@ double po_exp_true_mean_on(const struct po_experiment *e, const json_t *prompts,
 double po_exp_true_mean(const struct po_experiment *e, const json_t *prompts)
 {
 	return po_exp_true_mean_on(e, prompts, NULL);
+}
+
+/* The simulator's optimum over the project's test cases. */
+static double true_optimum(const struct po_experiment *e)
+{
+	const struct po_project *p = e->project;
+	const json_t **inputs = po_xcalloc(p->ncases ? p->ncases : 1, sizeof(*inputs));
+	double opt;
+
+	for (size_t i = 0; i < p->ncases; i++)
+		inputs[i] = p->cases[i].inputs;
+	opt = po_sim_optimum_cases(e->sim, (const json_t *const *)inputs, p->ncases);
+	free(inputs);
+	return opt;
 }
 
 static json_t *convergence_json(const struct po_experiment *e)
@@ -259,7 +274,7 @@ static json_t *final_json(struct po_experiment *e, int64_t now)
 				    json_pack("{s:f, s:f, s:f}", "baseline",
 					      po_exp_true_mean(e, e->baseline_prompts), "best",
 					      po_exp_true_mean(e, e->best_prompts), "optimum",
-					      po_sim_optimum(e->sim)));
+					      true_optimum(e)));
 	} else {
 		json_object_set_new(f, "true_score", json_null());
 	}

@@ -182,5 +182,6 @@ const struct catalogue po_sim_catalogue_generic = {
 	{ 0.30, 0.30, 0.20, 0.20 },
 	{ 1.4, 1.2, 1.4, 1.2 },
 	{ 0.3, 0.2, 0.8, 0.5 },
-	generic_build, generic_offtopic, NULL
+	generic_build, generic_offtopic, NULL,
+	NULL, NULL, 0, NULL, 0, NULL, 0, false, 0, 0 /* the same value on every case */
 };

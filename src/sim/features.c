@@ -80,10 +80,20 @@ void po_sim_assess(const struct catalogue *c, const char *lower, size_t len, str
 {
 	st->length = len;
 	st->dilution = dilution_for(len);
+	st->traits = 0;
+	for (size_t i = 0; i < c->n; i++)
+		st->asked[i] = !po_sim_per_case(c, i) && po_sim_find_ask(lower, c->f[i].asks) >= 0;
+	/* "Include pricing only when the product has a price" asks for pricing. */
+	for (size_t k = 0; k < c->ncond; k++)
+		if (st->asked[c->cond[k].feature])
+			for (size_t i = 0; i < c->n; i++)
+				if (c->f[c->cond[k].feature].damp & BIT(i))
+					st->asked[i] = true;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct feature *f = &c->f[i];
-		st->asked[i] = po_sim_find_ask(lower, f->asks) >= 0;
-		if (f->harmful)
+		if (po_sim_per_case(c, i)) /* po_sim_assess_case decides */
+			st->p[i] = 0;
+		else if (f->harmful)
 			st->p[i] = st->asked[i] ? f->p_ask : f->p_base;
 		else
 			st->p[i] = st->asked[i] ? f->p_base + (f->p_ask - f->p_base) * st->dilution

@@ -26,9 +26,11 @@ char *po_sim_generate(const struct po_sim *sim, const struct po_llm_request *req
 		lower = po_sim_lower_dup(tmpl, stmpl, NULL);
 	else
 		lower = po_sim_lower_dup(req->prompt ? req->prompt : "", req->system, NULL);
-	po_sim_assess(c, lower, strlen(lower), &st);
-	free(lower);
 	g.inputs = json_is_object(inputs) ? inputs : NULL;
+	po_sim_assess(c, lower, strlen(lower), &st);
+	/* A rendered prompt holds the case's own name: only a template can name one. */
+	po_sim_assess_case(c, tmpl ? lower : "", g.inputs, &st);
+	free(lower);
 	po_rng_seed(&feat, h);
 	po_rng_seed(&words, po_hash_u64(h, 0x77));
 	g.rng = &words;

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,25 +117,49 @@ static void add_string_array(struct po_buf *b, const char *const *s, size_t n)
 struct verdict {
 	bool offtopic;
 	bool present[MAX_FEATURES];
+	unsigned traits;                  /* of the test case, from its inputs */
+	double w[MAX_FEATURES][NCRIT];    /* what each feature is worth on it */
+	size_t words;                     /* of the output */
 	double crit[NCRIT], quality;      /* noise-free */
 	struct rubric_item items[32];
 	double vals[32], overall;         /* with noise, rounded, as written */
 	size_t nitems;
-	const char *strengths[MAX_FEATURES], *improvements[MAX_FEATURES];
+	const char *strengths[MAX_FEATURES], *improvements[MAX_FEATURES + 8];
+	char tailor[256];                 /* the improvement that names the case */
 	size_t ns, ni, nfound;
 };
+
+static size_t count_words(const char *s)
+{
+	size_t n = 0;
+
+	for (const char *p = s; *p; p++)
+		n += !isspace((unsigned char)*p) && (p == s || isspace((unsigned char)p[-1]));
+	return n;
+}
 
 /* Which features the output under evaluation shows, and whether it is off topic. */
 static void judge_read(const struct catalogue *c, const struct po_llm_request *req,
 		       struct verdict *v)
 {
-	char *output, *lower, *trimmed;
+	const json_t *inputs = json_object_get(req->metadata, "inputs");
+	char *output, *lower, *trimmed, *name;
 
 	output = po_sim_between(req->prompt, PO_JUDGE_OUTPUT_BEGIN, PO_JUDGE_OUTPUT_END);
 	if (!output)
 		output = po_xstrdup(req->prompt ? req->prompt : "");
+	v->words = count_words(output);
+	v->traits = po_sim_traits(c, inputs);
+	po_sim_case_weights(c, v->traits, v->w);
+	name = c->overfit ? po_sim_case_name(inputs) : NULL;
+	if (name) {
+		const char *n = po_json_str(inputs, "projectName", "");
+		snprintf(v->tailor, sizeof(v->tailor), "Anchor it in %.80s: lead with what sets "
+			 "%.80s apart for its own customers.", n, n);
+	}
+	free(name);
 	lower = po_sim_lower_dup(output, NULL, "\n");
-	blank_inputs(lower, json_object_get(req->metadata, "inputs"));
+	blank_inputs(lower, inputs);
 	trimmed = lower;
 	while (*trimmed && isspace((unsigned char)*trimmed))
 		trimmed++;
@@ -151,17 +176,22 @@ static void judge_score(const struct po_sim *sim, const struct po_llm_request *r
 	const struct catalogue *c = sim->cat;
 	double overall = 0, wsum = 0, e;
 
-	for (int k = 0; k < NCRIT; k++) {
-		v->crit[k] = v->offtopic ? c->offtopic[k] : c->intercept[k];
-		for (size_t i = 0; i < c->n && !v->offtopic; i++)
-			if (v->present[i])
-				v->crit[k] += c->f[i].w[k];
+	if (v->offtopic) {
+		memcpy(v->crit, c->offtopic, sizeof(v->crit));
+	} else {
+		double x[MAX_FEATURES];
+		for (size_t i = 0; i < c->n; i++)
+			x[i] = v->present[i] ? 1.0 : 0.0;
+		po_sim_criteria(c, (const double(*)[NCRIT])v->w, x, v->crit);
 	}
 	v->quality = po_sim_weighted_100(c, v->crit) / 20.0;
 
 	/* One noise draw shared by all criteria: the weighted score then has
-	 * exactly the configured standard deviation, whatever the rubric. */
+	 * exactly the configured standard deviation, whatever the rubric. The
+	 * verbosity bias moves every criterion the same way. */
 	e = sim->cfg.noise / 20.0 * po_rng_normal(rng);
+	if (sim->cfg.verbosity_bias > 0)
+		e += sim->cfg.verbosity_bias / 20.0 * ((double)v->words - 300.0) / 100.0;
 	v->nitems = read_rubric(c, req->metadata, v->items, PO_ARRAY_SIZE(v->items));
 
 	for (size_t j = 0; j < v->nitems; j++) {
@@ -176,42 +206,68 @@ static void judge_score(const struct po_sim *sim, const struct po_llm_request *r
 	v->overall = wsum > 0 ? round2(overall / wsum) : round2(clamp5(v->quality + e));
 }
 
+/* The improvements for what hurts this output: harmful features, features
+ * that cost points on this case, conflicting pairs that both showed. */
+static void judge_what_hurts(const struct catalogue *c, struct verdict *v)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->f[i].harmful && v->present[i] && c->f[i].improve)
+			v->improvements[v->ni++] = c->f[i].improve;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct case_effect *x = po_sim_case_effect(c, i, v->traits);
+		if (x && x->improve && v->present[i] && !c->f[i].harmful)
+			v->improvements[v->ni++] = x->improve;
+	}
+	for (size_t j = 0; j < c->ninter; j++)
+		if (c->inter[j].improve && v->present[c->inter[j].a] && v->present[c->inter[j].b])
+			v->improvements[v->ni++] = c->inter[j].improve;
+}
+
 /* Strengths (up to 5), then improvements: the harmful features that showed,
  * then the missing ones, biggest loss first (with some judge-to-judge
  * variation in the order), up to 6 in all. */
 static void judge_feedback(const struct catalogue *c, struct po_rng *rng, struct verdict *v)
 {
-	double order[MAX_FEATURES];
+	double order[MAX_FEATURES], value[MAX_FEATURES];
 
 	for (size_t i = 0; i < c->n; i++) {
 		const struct feature *f = &c->f[i];
 		double impact = 0;
+		value[i] = po_sim_weighted_100(c, v->w[i]);
 		for (int k = 0; k < NCRIT; k++)
-			impact += c->crit_w[k] * fabs(f->w[k]);
+			impact += c->crit_w[k] * fabs(v->w[i][k]);
+		/* A feature that pays off only with a partner is worth its share. */
+		for (size_t j = 0; j < c->ninter; j++) {
+			double x = po_sim_weighted_100(c, c->inter[j].w);
+			if (x > 0 && (c->inter[j].a == i || c->inter[j].b == i)) {
+				impact += x / 20.0;
+				value[i] += x;
+			}
+		}
 		order[i] = impact * (0.75 + 0.5 * po_rng_double(rng));
 		if (v->offtopic)
 			continue;
-		if (!f->harmful && v->present[i] && f->strength)
+		if (!f->harmful && v->present[i] && f->strength && value[i] >= 0)
 			v->strengths[v->ns++] = f->strength;
 	}
 	if (v->offtopic) {
 		v->improvements[v->ni++] = "Write about the project in the request: the output is "
 					   "off-topic (check that the prompt keeps its placeholders).";
 	} else {
-		for (size_t i = 0; i < c->n; i++)
-			if (c->f[i].harmful && v->present[i] && c->f[i].improve)
-				v->improvements[v->ni++] = c->f[i].improve;
+		judge_what_hurts(c, v);
 		for (;;) {
 			size_t best = c->n;
 			for (size_t i = 0; i < c->n; i++) {
-				if (c->f[i].harmful || v->present[i] || order[i] < 0)
+				if (c->f[i].harmful || v->present[i] || order[i] < 0 ||
+				    c->f[i].mode == MARK_NONE || value[i] <= 0 ||
+				    (po_sim_per_case(c, i) && !v->tailor[0]))
 					continue;
 				if (best == c->n || order[i] > order[best])
 					best = i;
 			}
 			if (best == c->n || v->ni >= 6)
 				break;
-			v->improvements[v->ni++] = c->f[best].improve;
+			v->improvements[v->ni++] = po_sim_per_case(c, best) ? v->tailor : c->f[best].improve;
 			order[best] = -1;
 		}
 	}

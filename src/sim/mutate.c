@@ -11,6 +11,7 @@
 
 #include "core/tags.h"
 #include "sim/sim_internal.h"
+#include "util/json.h"
 #include "util/mem.h"
 
 static bool in_feedback(const char *fb_lower, const struct feature *f)
@@ -166,7 +167,7 @@ static bool op_add_harmful(struct mut_ctx *m)
 	const char *s;
 
 	for (size_t i = 0; i < m->c->n; i++)
-		if (m->c->f[i].harmful && !m->st.asked[i])
+		if (m->c->f[i].harmful && !m->st.asked[i] && !po_sim_per_case(m->c, i))
 			cand[nc++] = i;
 	if (!nc)
 		return false;
@@ -213,10 +214,41 @@ static bool op_rephrase(struct mut_ctx *m)
 	return true;
 }
 
+/* Feedback that names a conflict between two asked instructions: drop one. */
+static bool op_resolve_conflict(struct mut_ctx *m)
+{
+	size_t b, e;
+
+	for (size_t j = 0; j < m->c->ninter; j++) {
+		const struct interaction *x = &m->c->inter[j];
+		size_t f;
+		char *text;
+		bool named;
+		if (!x->improve || !m->fb_lower || !m->st.asked[x->a] || !m->st.asked[x->b])
+			continue;
+		text = po_sim_lower_dup(x->improve, NULL, NULL);
+		named = strstr(m->fb_lower, text) != NULL;
+		free(text);
+		if (!named || po_rng_double(m->rng) >= 0.75)
+			continue;
+		f = po_rng_below(m->rng, 2) ? x->a : x->b;
+		if (!sentence_of(m, f, &b, &e))
+			f = f == x->a ? x->b : x->a;
+		if (!sentence_of(m, f, &b, &e))
+			continue;
+		remove_feature(m, f, ", which conflicted with another instruction");
+		return true;
+	}
+	return false;
+}
+
 /* Feedback that names a harmful instruction is usually obeyed. */
 static bool op_obey_feedback(struct mut_ctx *m)
 {
 	size_t b, e;
+
+	if (op_resolve_conflict(m))
+		return true;
 
 	for (size_t i = 0; i < m->c->n; i++) {
 		if (m->c->f[i].harmful && m->st.asked[i] && in_feedback(m->fb_lower, &m->c->f[i]) &&
@@ -236,7 +268,7 @@ static bool op_add_helpful(struct mut_ctx *m)
 	size_t cand[MAX_FEATURES], pref[MAX_FEATURES], nc = 0, np = 0, f, b, e;
 
 	for (size_t i = 0; i < c->n; i++) {
-		if (c->f[i].harmful || m->st.asked[i])
+		if (c->f[i].harmful || m->st.asked[i] || po_sim_per_case(c, i))
 			continue;
 		cand[nc++] = i;
 		if (in_feedback(m->fb_lower, &c->f[i]))
@@ -255,6 +287,54 @@ static bool op_add_helpful(struct mut_ctx *m)
 	}
 	append_instruction(&m->t, po_sim_pick(m->rng, c->f[f].says));
 	po_buf_addf(&m->msg, "I added an instruction asking for %s.", c->f[f].name);
+	return true;
+}
+
+/* The judge's improvement that names one test case (judge.c). */
+#define TAILOR "Anchor it in "
+
+/* How often an improvement that names one case is copied into the prompt,
+ * by the number of cases the feedback came from (0: not said). */
+static double overfit_rate(json_int_t cases)
+{
+	return cases <= 0 ? 0.08 : cases <= 1 ? 0.25 : cases <= 3 ? 0.15 : cases <= 8 ? 0.08 : 0.03;
+}
+
+/* Feedback that names one test case ("Anchor it in NAME: ...") is sometimes
+ * turned into an instruction for that case alone: overfitting. r is a draw
+ * stream of its own, so the other edits stay as they were. */
+static bool op_overfit(struct mut_ctx *m, const char *fb, const json_t *meta, struct po_rng *r)
+{
+	const char *names[16];
+	size_t lens[16], n = 0, k;
+	char sentence[256], *low;
+	bool have;
+
+	for (const char *q = fb; q && n < PO_ARRAY_SIZE(names) && (q = strstr(q, TAILOR));) {
+		size_t len;
+		q += strlen(TAILOR);
+		len = strcspn(q, ":\n");
+		if (q[len] == ':' && len > 0 && len < 100) {
+			names[n] = q;
+			lens[n++] = len;
+		}
+		q += len;
+	}
+	if (!n || po_rng_double(r) >= overfit_rate(json_integer_value(
+						json_object_get(meta, "feedback_cases"))))
+		return false;
+	k = po_rng_below(r, n);
+	snprintf(sentence, sizeof(sentence), "%.*s", (int)lens[k], names[k]);
+	low = po_sim_lower_dup(sentence, NULL, NULL);
+	have = strstr(m->lower, low) != NULL;
+	free(low);
+	if (have)
+		return false;
+	snprintf(sentence, sizeof(sentence), "When writing about %.*s, lead with what sets it "
+		 "apart for its own customers.", (int)lens[k], names[k]);
+	append_instruction(&m->t, sentence);
+	po_buf_addf(&m->msg, "I added an instruction for %.*s, which the feedback singled out.",
+		    (int)lens[k], names[k]);
 	return true;
 }
 
@@ -294,8 +374,10 @@ char *po_sim_mutate(const struct po_sim *sim, const struct po_llm_request *req)
 	const char *after;
 	double u;
 	bool done = false;
+	uint64_t h;
 
-	po_rng_seed(&rng, po_sim_request_hash(sim, "mutate", req));
+	h = po_sim_request_hash(sim, "mutate", req);
+	po_rng_seed(&rng, h);
 	tmpl = po_sim_between(req->prompt, PO_MUTATE_PROMPT_BEGIN, PO_MUTATE_PROMPT_END);
 	if (!tmpl) {
 		tmpl = po_xstrdup(req->prompt ? req->prompt : "");
@@ -313,8 +395,15 @@ char *po_sim_mutate(const struct po_sim *sim, const struct po_llm_request *req)
 
 	/* Each operation edits the template at most once, so m.lower stays
 	 * aligned with m.t for as long as it is used. */
+	if (m.c->overfit && !second) {
+		struct po_rng orng;
+		po_rng_seed(&orng, po_hash_u64(h, 0x0f));
+		done = op_overfit(&m, fb, req->metadata, &orng);
+	}
 	u = po_rng_double(&rng);
-	if (second)
+	if (done) {
+		/* the overfitting edit took this call's place */
+	} else if (second)
 		done = op_crossover(&m, second);
 	else if (u < 0.03)
 		done = op_drop_placeholder(&m);

@@ -20,6 +20,7 @@
 
 static const struct catalogue *const catalogues[] = {
 	&po_sim_catalogue_prfaq,
+	&po_sim_catalogue_prfaq_v1,
 	&po_sim_catalogue_generic,
 };
 
@@ -28,6 +29,7 @@ void po_sim_config_init(struct po_sim_config *cfg)
 	cfg->seed = 42;
 	cfg->noise = 4.0;
 	cfg->catalogue = "prfaq";
+	cfg->verbosity_bias = 0;
 }
 
 struct po_sim *po_sim_new(const struct po_sim_config *cfg, struct po_err *err)
@@ -49,14 +51,19 @@ struct po_sim *po_sim_new(const struct po_sim_config *cfg, struct po_err *err)
 				 "deviation of 0 or more score points", cfg->noise);
 			return NULL;
 		}
+		if (!(cfg->verbosity_bias >= 0) || !isfinite(cfg->verbosity_bias)) {
+			po_error(err, PO_EINPUT, "invalid simulator verbosity bias %g: use 0 or more "
+				 "score points per 100 words", cfg->verbosity_bias);
+			return NULL;
+		}
 		sim = po_xcalloc(1, sizeof(*sim));
 		sim->cfg = *cfg;
 		sim->cfg.catalogue = catalogues[i]->name;
 		sim->cat = catalogues[i];
 		return sim;
 	}
-	po_error(err, PO_EINPUT, "unknown simulator catalogue \"%s\": use \"prfaq\" or \"generic\"",
-		 name);
+	po_error(err, PO_EINPUT, "unknown simulator catalogue \"%s\": use \"prfaq\", "
+		 "\"prfaq-v1\" or \"generic\"", name);
 	return NULL;
 }
 

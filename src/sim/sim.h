@@ -19,10 +19,14 @@
 struct po_sim_config {
 	uint64_t seed;
 	double noise;          /* judge noise: standard deviation in score points (0-100) */
-	const char *catalogue; /* "prfaq" (default) or "generic" */
+	const char *catalogue; /* "prfaq" (default), "prfaq-v1" or "generic" */
+	/* The judge's verbosity bias: score points (0-100) added per 100 words
+	 * of output above 300 (taken off below); the truth ignores it. */
+	double verbosity_bias;
 };
 
-void po_sim_config_init(struct po_sim_config *cfg); /* seed 42, noise 4, "prfaq" */
+/* seed 42, noise 4, "prfaq", no verbosity bias */
+void po_sim_config_init(struct po_sim_config *cfg);
 
 struct po_sim;
 
@@ -51,18 +55,31 @@ enum po_role po_sim_detect_role(const char *system, const char *prompt);
  */
 double po_sim_true_score(const struct po_sim *sim, const char *system, const char *template,
 			 const json_t *inputs);
-/* The best expected score any prompt can reach for this catalogue. */
+/*
+ * The best mean expected score one prompt can reach over these test cases
+ * (inputs[i]: a case's inputs object): exact, including conditional
+ * instructions, interactions and instructions that name cases.
+ */
+double po_sim_optimum_cases(const struct po_sim *sim, const json_t *const *inputs, size_t n);
+/* po_sim_optimum_cases for one case without traits or name: for "prfaq-v1"
+ * and "generic", the best expected score any prompt can reach anywhere. */
 double po_sim_optimum(const struct po_sim *sim);
+/* What the catalogue reads from a case's inputs, a new object:
+ * {"audience": "technical"|"consumer"|"business", "regulated": bool,
+ *  "has_price": bool, "name": lowercased project name or null}. */
+json_t *po_sim_case_traits(const struct po_sim *sim, const json_t *inputs);
 
 /* The catalogue's built-in baseline template (for "prfaq", the default
  * PR-FAQ prompt of the pr-faq-validator project), or NULL when it has none. */
 const char *po_sim_baseline_prompt(const struct po_sim *sim);
-/* "prfaq" or "generic". */
+/* "prfaq", "prfaq-v1" or "generic". */
 const char *po_sim_catalogue_name(const struct po_sim *sim);
 /*
  * Ground truth about a prompt, for reports and benchmarks: a new object
  * {"asked": [feature keys], "missing": [helpful keys not asked],
- *  "harmful": [harmful keys asked], "length": chars, "dilution": 0.35-1}.
+ *  "harmful": [harmful keys asked], "length": chars, "dilution": 0.35-1},
+ * and for "prfaq" "named_cases": [the case names it addresses,
+ * "when writing about NAME,"]. Case-dependent parts are not included.
  * The caller releases it (json_decref).
  */
 json_t *po_sim_prompt_features(const struct po_sim *sim, const char *system,

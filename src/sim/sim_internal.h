@@ -18,7 +18,11 @@
 #include "util/rng.h"
 
 #define NCRIT 4
-#define MAX_FEATURES 24
+#define MAX_FEATURES 32
+
+/* What an instruction that names another test case does: each such
+ * instruction drags that case's details into the output with this probability. */
+#define PO_SIM_FOREIGN_P 0.6
 
 /* A NULL-terminated list of strings, for the tables. */
 #define L(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -40,8 +44,36 @@ struct feature {
 	int min_count;                /* MARK_COUNT: occurrences needed */
 	const char *strength;         /* judge text when present (helpful) */
 	const char *improve;          /* judge text when missing (helpful) or present */
-	unsigned long damp;           /* harmful: features whose probability it cuts */
+	unsigned long damp;           /* harmful or conditional: features whose probability it cuts */
 	double damp_factor;
+};
+
+/* Traits of a test case that change what a feature is worth (case.c). */
+enum {
+	TRAIT_TECHNICAL = 1, TRAIT_CONSUMER = 2, TRAIT_REGULATED = 4, TRAIT_PRICED = 8
+};
+
+/* A feature worth other points on the test cases with these traits. */
+struct case_effect {
+	size_t feature;
+	unsigned has, lacks;          /* applies when traits has all of has, none of lacks */
+	double w[NCRIT];
+	const char *improve;          /* judge text when it shows and costs points here */
+};
+
+/* A conditional instruction ("for consumer products, skip the mechanism"):
+ * a helpful feature without a trace whose damp applies only to the test
+ * cases with every trait of has and none of lacks. */
+struct conditional {
+	size_t feature;
+	unsigned has, lacks;
+};
+
+/* Points added when both features show in one output. */
+struct interaction {
+	size_t a, b;
+	double w[NCRIT];
+	const char *improve;          /* judge text when both show (conflicts), or NULL */
 };
 
 /* What a catalogue's writer gets to write one generated output. */
@@ -64,10 +96,24 @@ struct catalogue {
 	void (*build)(const struct gen_ctx *g, struct po_buf *out);
 	void (*build_offtopic)(const struct gen_ctx *g, struct po_buf *out);
 	const char *baseline;
+	/* Case-dependent value, interactions and overfitting; all empty for the
+	 * catalogues where every feature is worth the same on every case. */
+	unsigned (*traits)(const json_t *inputs);
+	const struct case_effect *effects;
+	size_t neffects;
+	const struct interaction *inter;
+	size_t ninter;
+	const struct conditional *cond;
+	size_t ncond;
+	/* The per-case features: asked through the case's name (case.c), never
+	 * by a phrase nor added by a mutation. */
+	bool overfit;
+	size_t f_tailored, f_foreign;
 };
 
-/* catalogue_prfaq.c, catalogue_generic.c */
+/* catalogue_prfaq.c, catalogue_prfaq_v1.c, catalogue_generic.c */
 extern const struct catalogue po_sim_catalogue_prfaq;
+extern const struct catalogue po_sim_catalogue_prfaq_v1;
 extern const struct catalogue po_sim_catalogue_generic;
 
 struct po_sim {
@@ -88,6 +134,7 @@ struct ask_state {
 	double p[MAX_FEATURES];
 	double dilution;
 	size_t length;
+	unsigned traits;          /* of the test case (po_sim_assess_case), else 0 */
 };
 
 /* Position of the first affirmative occurrence of one of the phrases, or -1. */
@@ -100,6 +147,44 @@ bool po_sim_lost_inputs(const char *template, const char *system_template,
 			const char *prompt, const char *system, const json_t *inputs);
 /* Which features a lowercased output (starting "\n") shows, by their marks. */
 void po_sim_detect_output(const struct catalogue *c, const char *lower, bool *present);
+
+/* ---- case.c: what a test case changes ------------------------------------ */
+
+/* The traits of a case with these inputs (0 for catalogues without traits). */
+unsigned po_sim_traits(const struct catalogue *c, const json_t *inputs);
+/* True for the tailored and foreign features of an overfit catalogue. */
+bool po_sim_per_case(const struct catalogue *c, size_t f);
+/* The conditional instruction that feature f is, or NULL. */
+const struct conditional *po_sim_conditional(const struct catalogue *c, size_t f);
+/* Whether the damp of feature h (harmful, or conditional) applies on a case
+ * with these traits. */
+bool po_sim_damp_applies(const struct catalogue *c, size_t h, unsigned traits);
+/* The points of every feature on a case with these traits. */
+void po_sim_case_weights(const struct catalogue *c, unsigned traits, double w[][NCRIT]);
+/* The case effect that applies to feature f on these traits, or NULL. */
+const struct case_effect *po_sim_case_effect(const struct catalogue *c, size_t f,
+					     unsigned traits);
+/* After po_sim_assess: the conditional instructions and the per-case
+ * (tailored, foreign) features for the case with these inputs (may be NULL). */
+void po_sim_assess_case(const struct catalogue *c, const char *lower, const json_t *inputs,
+			struct ask_state *st);
+/* The lowercased, trimmed project name of a case (a new string), or NULL
+ * when it is shorter than 4 characters or missing. */
+char *po_sim_case_name(const json_t *inputs);
+/* The case names a lowercased prompt addresses ("when writing about NAME,"),
+ * as new strings in *names (up to max); returns how many. */
+size_t po_sim_named_cases(const char *lower, char **names, size_t max);
+/* Expected criteria (0-5) for feature probabilities p with weights w:
+ * intercepts, points, and interactions as products of probabilities (the
+ * draws are independent). With p a 0/1 vector it is the judge's exact score. */
+void po_sim_criteria(const struct catalogue *c, const double w[][NCRIT], const double *p,
+		     double out[NCRIT]);
+
+/* ---- optimum.c ----------------------------------------------------------- */
+
+/* The best mean expected score one prompt can reach over these cases (each
+ * an inputs object; n 0 = one case without traits or name). */
+double po_sim_optimum_over(const struct catalogue *c, const json_t *const *inputs, size_t n);
 
 /* ---- text.c ------------------------------------------------------------ */
 

@@ -11,16 +11,7 @@
 #include "promptopt.h"
 #include "sim/sim_internal.h"
 #include "util/err.h"
-
-/* Noise-free judge score (0-5 per criterion) expected for probabilities p. */
-static void expected_criteria(const struct catalogue *c, const double *p, double out[NCRIT])
-{
-	for (int k = 0; k < NCRIT; k++) {
-		out[k] = c->intercept[k];
-		for (size_t i = 0; i < c->n; i++)
-			out[k] += c->f[i].w[k] * p[i];
-	}
-}
+#include "util/mem.h"
 
 double po_sim_weighted_100(const struct catalogue *c, const double v[NCRIT])
 {
@@ -36,7 +27,7 @@ double po_sim_true_score(const struct po_sim *sim, const char *system, const cha
 {
 	const struct catalogue *c = sim->cat;
 	struct ask_state st;
-	double crit[NCRIT];
+	double crit[NCRIT], w[MAX_FEATURES][NCRIT];
 	char *lower;
 
 	if (!template)
@@ -45,20 +36,36 @@ double po_sim_true_score(const struct po_sim *sim, const char *system, const cha
 		return po_sim_weighted_100(c, c->offtopic);
 	lower = po_sim_lower_dup(template, system, NULL);
 	po_sim_assess(c, lower, strlen(lower), &st);
+	po_sim_assess_case(c, lower, inputs, &st);
 	free(lower);
-	expected_criteria(c, st.p, crit);
+	po_sim_case_weights(c, st.traits, w);
+	po_sim_criteria(c, (const double(*)[NCRIT])w, st.p, crit);
 	return po_sim_weighted_100(c, crit);
 }
 
 double po_sim_optimum(const struct po_sim *sim)
 {
-	const struct catalogue *c = sim->cat;
-	double p[MAX_FEATURES], crit[NCRIT];
+	return po_sim_optimum_over(sim->cat, NULL, 0);
+}
 
-	for (size_t i = 0; i < c->n; i++)
-		p[i] = c->f[i].harmful ? c->f[i].p_base : c->f[i].p_ask;
-	expected_criteria(c, p, crit);
-	return po_sim_weighted_100(c, crit);
+double po_sim_optimum_cases(const struct po_sim *sim, const json_t *const *inputs, size_t n)
+{
+	return po_sim_optimum_over(sim->cat, inputs, n);
+}
+
+json_t *po_sim_case_traits(const struct po_sim *sim, const json_t *inputs)
+{
+	unsigned t = po_sim_traits(sim->cat, inputs);
+	char *name = sim->cat->overfit ? po_sim_case_name(inputs) : NULL;
+	json_t *o = json_pack("{s:s, s:b, s:b}", "audience",
+			      t & TRAIT_TECHNICAL ? "technical" :
+			      t & TRAIT_CONSUMER ? "consumer" : "business",
+			      "regulated", (t & TRAIT_REGULATED) != 0,
+			      "has_price", (t & TRAIT_PRICED) != 0);
+
+	json_object_set_new(o, "name", name ? json_string(name) : json_null());
+	free(name);
+	return o;
 }
 
 json_t *po_sim_prompt_features(const struct po_sim *sim, const char *system,
@@ -75,8 +82,19 @@ json_t *po_sim_prompt_features(const struct po_sim *sim, const char *system,
 	for (size_t i = 0; i < c->n; i++) {
 		json_t *to = c->f[i].harmful ? (st.asked[i] ? harmful : NULL)
 					     : (st.asked[i] ? asked : missing);
-		if (to)
+		if (to && !po_sim_per_case(c, i))
 			json_array_append_new(to, json_string(c->f[i].key));
+	}
+	if (c->overfit) {
+		char *names[16], *lw = po_sim_lower_dup(template ? template : "", system, NULL);
+		size_t n = po_sim_named_cases(lw, names, PO_ARRAY_SIZE(names));
+		json_t *named = json_array();
+		for (size_t i = 0; i < n; i++) {
+			json_array_append_new(named, json_string(names[i]));
+			free(names[i]);
+		}
+		json_object_set_new(o, "named_cases", named);
+		free(lw);
 	}
 	json_object_set_new(o, "asked", asked);
 	json_object_set_new(o, "missing", missing);

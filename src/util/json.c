@@ -4,6 +4,7 @@
  */
 #include "util/json.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,8 +255,16 @@ long long po_json_int(const json_t *obj, const char *key, long long dflt)
 
 	if (json_is_integer(v))
 		return json_integer_value(v);
-	if (json_is_real(v))
-		return (long long)json_real_value(v);
+	if (json_is_real(v)) {
+		double x = json_real_value(v);
+
+		/* Saturated: casting a value out of range is undefined. */
+		if (x >= 0x1p63)
+			return LLONG_MAX;
+		if (x < -0x1p63)
+			return LLONG_MIN;
+		return (long long)x;
+	}
 	return dflt;
 }
 

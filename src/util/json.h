@@ -36,7 +36,8 @@ void po_json_add_real(struct po_buf *out, double v, int precision);
 /* Returns a new compact string (sorted keys); the caller frees it. */
 char *po_json_dumps_compact(const json_t *v);
 
-/* Convenience getters: the default when missing or of another type. */
+/* Convenience getters: the default when missing or of another type
+ * (po_json_int takes a real's integer part, saturated to long long). */
 const char *po_json_str(const json_t *obj, const char *key, const char *dflt);
 double po_json_num(const json_t *obj, const char *key, double dflt);
 long long po_json_int(const json_t *obj, const char *key, long long dflt);

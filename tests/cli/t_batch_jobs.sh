@@ -31,6 +31,6 @@ PY
 expect_exit 12 "$PO" batch --experiments 1 --iterations 1 --max-calls 10 --no-report -q --batch-id m1
 expect_line err.txt "promptopt: error: the experiment stopped at the limit of calls or budget (results so far saved); raise --max-calls or --budget-usd"
 # only the limit that is set is named
-expect_line out.txt "    Error: the baseline did not fit in the limits (nothing to save): shared call limit reached: 0 of --max-calls 10 made by all experiments, the next batch needs 14 more; to go on, run again with a higher limit of the batch"
+expect_line out.txt "    Error: the baseline did not fit in the limits (nothing to save): shared call limit reached: 0 of --max-calls 10 made by all experiments, the next batch needs 40 more; to go on, run again with a higher limit of the batch"
 expect_line out.txt "all                            0  n/a       n/a    n/a          n/a   n/a    n/a    n/a     n/a"
 expect_no_grep out.txt "± n/a: one experiment"

@@ -62,7 +62,7 @@ expect_no_grep out.txt "Auto-responder"
 kill -TERM $ext; wait $ext || die "external responder exit $?"
 # ... and with nobody answering, the wait times out naming both files
 expect_exit 8 "$PO" run --project $P --iterations 2 --no-report --results-dir none --no-auto-responder --timeout 0.3
-grep -Eq "^promptopt: error: no response to '.$P/llm_requests/request_[0-9]{4,}.json' \(and 13 more\) within 0.3 s: expected '.$P/llm_responses/response_[0-9]{4,}.json' \(the requests were withdrawn\); start a responder \('promptopt respond --dir .$P --continuous'\) or answer the request files by hand while the run waits, or raise --timeout$" err.txt \
+grep -Eq "^promptopt: error: no response to '.$P/llm_requests/request_[0-9]{4,}.json' \(and 39 more\) within 0.3 s: expected '.$P/llm_responses/response_[0-9]{4,}.json' \(the requests were withdrawn\); start a responder \('promptopt respond --dir .$P --continuous'\) or answer the request files by hand while the run waits, or raise --timeout$" err.txt \
 	|| { cat err.txt; die "timeout message"; }
 [ -z "$(ls .$P/llm_requests | grep json)" ] || die "requests of a failed run left behind: $(ls .$P/llm_requests)"
 

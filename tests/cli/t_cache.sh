@@ -45,7 +45,7 @@ expect_exit 0 "$PO" run --project pr-faq-validator --iterations 1 --provider sim
 # First run: every call reaches the mock and is priced.
 expect_exit 0 "$PO" run --project pr-faq-validator --iterations 2 --provider anthropic \
 	--no-convergence --results-dir r1 --concurrency 16
-expect_grep out.txt "Estimate: at most 86 LLM calls ((2 iterations + 1) x 14 cases x 2 + 2 mutations), about \$"
+expect_grep out.txt "Estimate: at most 242 LLM calls ((2 iterations + 1) x 40 cases x 2 + 2 mutations), about \$"
 expect_grep out.txt "Cost: \$"
 first=$(mock_requests)
 calls=$(json_get r1/optimization_final_results.json "['calls']['total']")
@@ -83,28 +83,28 @@ expect_line out.txt "Entries: 0"
 
 # --max-calls: stops cleanly before an iteration that does not fit.
 expect_exit 12 "$PO" run --project pr-faq-validator --iterations 5 --provider anthropic \
-	--no-convergence --results-dir rb --max-calls 70
-expect_line err.txt "promptopt: error: call limit reached: 13 calls left, an iteration needs about 29; stopped after iteration 1, results so far saved in rb; to go on, run again with --resume and a higher --max-calls (the limits count the whole run)"
+	--no-convergence --results-dir rb --max-calls 200
+expect_line err.txt "promptopt: error: call limit reached: 39 calls left, an iteration needs about 81; stopped after iteration 1, results so far saved in rb; to go on, run again with --resume and a higher --max-calls (the limits count the whole run)"
 [ "$(json_get rb/optimization_final_results.json "['budget']['stopped']")" = True ] || die "budget.stopped"
 [ "$(json_get rb/optimization_final_results.json "['iterations_run']")" = 1 ] || die "not 1 iteration"
 expect_grep out.txt "CONVERGENCE ANALYSIS"
 # ... and going on with a higher limit pays only for the new calls.
 before=$(mock_requests)
 expect_exit 0 "$PO" run --project pr-faq-validator --iterations 2 --provider anthropic \
-	--no-convergence --results-dir rb2 --max-calls 40
-[ "$(json_get rb2/optimization_final_results.json "['cache']['hits']")" = 57 ] || die "continuation: cached calls not reused"
-[ $(( $(mock_requests) - before )) = 29 ] || die "continuation: $(( $(mock_requests) - before )) new requests, expected 29"
+	--no-convergence --results-dir rb2 --max-calls 100
+[ "$(json_get rb2/optimization_final_results.json "['cache']['hits']")" = 161 ] || die "continuation: cached calls not reused"
+[ $(( $(mock_requests) - before )) = 81 ] || die "continuation: $(( $(mock_requests) - before )) new requests, expected 81"
 # ... --resume with a higher limit goes on from iteration 2 (the limit counts
-# the 57 calls already made; the new ones come from the cache rb2 filled)
+# the 161 calls already made; the new ones come from the cache rb2 filled)
 expect_exit 0 "$PO" run --project pr-faq-validator --iterations 3 --provider anthropic \
-	--no-convergence --results-dir rb --max-calls 120 --resume
+	--no-convergence --results-dir rb --max-calls 330 --resume
 expect_grep out.txt "Resuming after iteration 1 of 3"
-[ "$(json_get rb/optimization_final_results.json "['calls']['total']")" = 115 ] || die "resumed: not 57 + 2 x 29 calls"
+[ "$(json_get rb/optimization_final_results.json "['calls']['total']")" = 323 ] || die "resumed: not 161 + 2 x 81 calls"
 
 # The baseline alone does not fit: nothing to save, exit 12.
 expect_exit 12 "$PO" run --project pr-faq-validator --iterations 1 --provider anthropic --no-cache \
 	--results-dir rc --max-calls 5
-expect_line err.txt "promptopt: error: the baseline did not fit in the limits (nothing to save): call limit reached: 0 of --max-calls 5 made, the next batch needs 14 more; to go on, run again with a higher --max-calls"
+expect_line err.txt "promptopt: error: the baseline did not fit in the limits (nothing to save): call limit reached: 0 of --max-calls 5 made, the next batch needs 40 more; to go on, run again with a higher --max-calls"
 expect_no_grep out.txt "CONVERGENCE ANALYSIS"
 expect_no_grep err.txt "warning"
 
@@ -113,11 +113,11 @@ cat > prices.json <<PRICES
 {"date": "2030-01-01", "source": "test", "providers": {"anthropic": {"*": {"input": 100, "output": 100}}}}
 PRICES
 expect_exit 12 "$PO" run --project pr-faq-validator --iterations 10 --provider anthropic --no-cache \
-	--results-dir rd --prices prices.json --budget-usd 5
+	--results-dir rd --prices prices.json --budget-usd 20
 expect_grep out.txt "prices of 2030-01-01"
 expect_grep err.txt "promptopt: error: budget reached: \$"
 expect_grep err.txt "to go on, run again with --resume and a higher --budget-usd"
-python3 -c "import json; d=json.load(open('rd/optimization_final_results.json')); c=d['cost']['total_usd']; assert 0 < c <= 5, c" ||
+python3 -c "import json; d=json.load(open('rd/optimization_final_results.json')); c=d['cost']['total_usd']; assert 0 < c <= 20, c" ||
 	die "spent more than the budget"
 expect_exit 10 "$PO" run --project pr-faq-validator --iterations 1 --provider anthropic --prices nope.json
 expect_line err.txt "promptopt: error: --prices: cannot read 'nope.json': No such file or directory"

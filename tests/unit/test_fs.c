@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <ftw.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -508,6 +509,24 @@ static void test_hash(void **state)
 }
 
 /* po_json_escape: what it writes parses back to the same string. */
+/* po_json_int: integers as they are, reals cut to their integer part and
+ * saturated (a cast out of range was undefined; found by fuzz_checkpoint). */
+static void test_json_int_getter(void **state)
+{
+	json_t *o = json_loads("{\"i\": -7, \"r\": 2.9, \"big\": 1e300, \"small\": -1e300,"
+			       " \"s\": \"3\"}", 0, NULL);
+
+	(void)state;
+	assert_non_null(o);
+	assert_int_equal(po_json_int(o, "i", 0), -7);
+	assert_int_equal(po_json_int(o, "r", 0), 2);
+	assert_true(po_json_int(o, "big", 0) == LLONG_MAX);
+	assert_true(po_json_int(o, "small", 0) == LLONG_MIN);
+	assert_int_equal(po_json_int(o, "s", 5), 5);
+	assert_int_equal(po_json_int(o, "none", 5), 5);
+	json_decref(o);
+}
+
 static void test_json_escape(void **state)
 {
 	static const char *const cases[] = {
@@ -655,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_rng_double_range),
 		cmocka_unit_test(test_rng_normal_moments),
 		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_json_int_getter),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_json_dump_results_matches_jansson),
 	};

@@ -393,7 +393,7 @@ static void test_unknown_placeholder(void **state)
 static void test_unknown_config_key(void **state)
 {
 	expect_fixture_error(state, "unknown-key", PO_EINPUT,
-			     "prompt_tuning_results_unknown-key/config_unknown-key.json:3:3: unknown setting \"rubrik\"; did you mean \"rubric\"? (known: budget, convergence, description, iterations, main_prompt, project, roles, rubric, seed, sim, split, strategy, system_prompt)");
+			     "prompt_tuning_results_unknown-key/config_unknown-key.json:3:3: unknown setting \"rubrik\"; did you mean \"rubric\"? (known: budget, convergence, description, iterations, judge, judge_weight, main_prompt, project, roles, rubric, scorers, seed, sim, split, strategy, system_prompt)");
 }
 
 static void test_good_fixture(void **state)
@@ -585,9 +585,9 @@ static void test_config_shapes(void **state)
 	expect_parse(tc_ok, pr_ok, "[]", PO_EINPUT,
 		     "d/config_t.json:1:1: expected an object of settings, found an array");
 	expect_parse(tc_ok, pr_ok, "{\"sim\": {\"catalogue\": \"chess\"}}", PO_EINPUT,
-		     "d/config_t.json:1:23: unknown simulator catalogue; use \"prfaq\" or \"generic\"");
+		     "d/config_t.json:1:23: unknown simulator catalogue; use \"prfaq\", \"prfaq-v1\" or \"generic\"");
 	expect_parse(tc_ok, pr_ok, "{\"sim\": {\"nosie\": 1}}", PO_EINPUT,
-		     "d/config_t.json:1:10: unknown sim setting \"nosie\"; did you mean \"noise\"? (known: catalogue, noise)");
+		     "d/config_t.json:1:10: unknown sim setting \"nosie\"; did you mean \"noise\"? (known: catalogue, noise, verbosity_bias)");
 	expect_parse(tc_ok, pr_ok, "{\"sim\": {\"noise\": -1}}", PO_EINPUT,
 		     "d/config_t.json:1:19: \"noise\" is -1; use a number of at least 0");
 	expect_parse(tc_ok, pr_ok, "{\"split\": 1}", PO_EINPUT,
@@ -609,7 +609,7 @@ static void test_config_shapes(void **state)
 		     PO_EINPUT,
 		     "d/config_t.json:1:61: rubric criterion \"a\" appears twice; give each criterion its own \"key\"");
 	expect_parse(tc_ok, pr_ok, "{\"temperature\": 1}", PO_EINPUT,
-		     "d/config_t.json:1:2: unknown setting \"temperature\"; known settings are: budget, convergence, description, iterations, main_prompt, project, roles, rubric, seed, sim, split, strategy, system_prompt");
+		     "d/config_t.json:1:2: unknown setting \"temperature\"; known settings are: budget, convergence, description, iterations, judge, judge_weight, main_prompt, project, roles, rubric, scorers, seed, sim, split, strategy, system_prompt");
 }
 
 int main(void)

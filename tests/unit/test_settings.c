@@ -125,7 +125,7 @@ static void test_two_dialects(void **state)
 			    "b.json:1:20: unknown provider 'x' in experiment 1; available: sim, bridge, anthropic, openai");
 	assert_int_equal(check_config("{\"sim\": {\"nois\": 1}}", &err), PO_EINPUT);
 	assert_string_equal(err.msg,
-			    "c.json:1:10: unknown sim setting \"nois\"; did you mean \"noise\"? (known: catalogue, noise)");
+			    "c.json:1:10: unknown sim setting \"nois\"; did you mean \"noise\"? (known: catalogue, noise, verbosity_bias)");
 	assert_int_equal(check_config("{\"seed\": 1, \"iterations\": 3, \"sim\": {\"noise\": 2}}", &err),
 			 0);
 	assert_int_equal(check_batch("{\"seed\": 1, \"iterations\": 0, \"name\": \"a\"}", &err), 0);

@@ -253,9 +253,11 @@ static void test_output_is_prfaq_from_inputs(void **state)
 	po_sim_free(sim);
 }
 
+/* prfaq-v1, today's catalogue unchanged: every feature worth the same on
+ * every case, the optimum "ask for everything". */
 static void test_ground_truth_range(void **state)
 {
-	struct po_sim *sim = new_sim(42, 4, "prfaq");
+	struct po_sim *sim = new_sim(42, 4, "prfaq-v1");
 	json_t *in = prfaq_inputs();
 	const char *base = po_sim_baseline_prompt(sim);
 	char *full = with_extra(base, full_prompt_extra);
@@ -269,6 +271,8 @@ static void test_ground_truth_range(void **state)
 	assert_true(b >= 55 && b <= 65);
 	assert_true(opt >= 90 && opt <= 95);
 	assert_true(opt > b + 20);
+	assert_true(fabs(b - 56.44) < 0.005 && fabs(opt - 92.17) < 0.005);
+	assert_string_equal(po_sim_catalogue_name(sim), "prfaq-v1");
 	/* Asking for every helpful feature reaches the optimum; hype costs. */
 	assert_true(fabs(f - opt) < 0.01);
 	assert_true(h < f - 3);
@@ -306,7 +310,7 @@ static void test_public_ground_truth(void **state)
 
 static void test_harmful_and_negation(void **state)
 {
-	struct po_sim *sim = new_sim(42, 4, "prfaq");
+	struct po_sim *sim = new_sim(42, 4, "prfaq-v1");
 	json_t *in = prfaq_inputs();
 	const char *base = po_sim_baseline_prompt(sim);
 	char *nofaq = with_extra(base, " Skip the FAQ.");
@@ -328,7 +332,7 @@ static void test_harmful_and_negation(void **state)
 
 static void test_dilution(void **state)
 {
-	struct po_sim *sim = new_sim(42, 4, "prfaq");
+	struct po_sim *sim = new_sim(42, 4, "prfaq-v1");
 	json_t *in = prfaq_inputs();
 	char *full = with_extra(po_sim_baseline_prompt(sim), full_prompt_extra);
 	struct po_buf longer = PO_BUF_INIT;
@@ -463,7 +467,7 @@ static void test_noise_sd(void **state)
 
 static void test_lost_placeholder_scores_low(void **state)
 {
-	struct po_sim *sim = new_sim(9, 4, "prfaq");
+	struct po_sim *sim = new_sim(9, 4, "prfaq-v1");
 	json_t *in = prfaq_inputs();
 	char *full = with_extra(po_sim_baseline_prompt(sim), full_prompt_extra);
 	char *lost = strdup(full);
