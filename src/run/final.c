@@ -214,6 +214,8 @@ static json_t *split_json(const struct po_experiment *e)
 
 static json_t *final_json(struct po_experiment *e, int64_t now)
 {
+	/* First: its calls count in every figure below. */
+	json_t *heldout = po_exp_heldout(e);
 	const struct po_engine_stats *st = po_engine_stats(e->engine);
 	double imp = e->best_score - e->baseline_score;
 	char iso[32];
@@ -260,7 +262,7 @@ static json_t *final_json(struct po_experiment *e, int64_t now)
 	json_object_set_new(f, "interrupted", json_boolean(e->interrupted));
 	json_object_set_new(f, "settings", settings_json(e));
 	json_object_set_new(f, "split", split_json(e));
-	json_object_set_new(f, "heldout", po_exp_heldout(e));
+	json_object_set_new(f, "heldout", heldout);
 	json_object_set_new(f, "noise_floor", po_exp_noise_json(e));
 	json_object_set_new(f, "racing",
 			    po_accept_needs_remeasure(&e->accept) ?
