@@ -50,7 +50,11 @@ static void experiments(struct po_buf *out, const json_t *r)
 		po_buf_adds(out, "</td>");
 		cell_num(out, res, "baseline_score", 2);
 		cell_num(out, res, "final_score", 2);
-		cell_num(out, res, "improvement", 2);
+		po_buf_adds(out, "<td class=\"num\">");
+		if (po_json_num(res, "improvement", NAN) > 0)
+			po_buf_addch(out, '+');
+		po_html_num(out, po_json_num(res, "improvement", NAN), 2);
+		po_buf_adds(out, "</td>");
 		cell_num(out, res, "iterations_run", 0);
 		cell_num(out, res, "calls", 0);
 		cell_num(out, res, "cost_usd", 4);

@@ -7,6 +7,7 @@
 #include "report/html_report.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,11 +197,13 @@ static void side(struct po_buf *out, const char *label, const json_t *sim, const
 	po_buf_adds(out, "</p>\n</div>\n");
 }
 
-static void example(struct po_buf *out, const struct po_run_files *rf, const struct delta *d)
+static void example(struct po_buf *out, const struct po_run_files *rf, const struct delta *d,
+		    const char *kind)
 {
 	size_t best = po_run_best(rf);
+	char label[32];
 
-	po_buf_adds(out, "<h3 class=\"example\">");
+	po_buf_addf(out, "<h3 class=\"example\">%s: ", kind);
 	po_html_escape(out, d->id);
 	po_buf_adds(out, ": ");
 	po_html_num(out, d->base, 1);
@@ -208,7 +211,8 @@ static void example(struct po_buf *out, const struct po_run_files *rf, const str
 	po_html_num(out, d->best, 1);
 	po_buf_adds(out, "</h3>\n<div class=\"side\">\n");
 	side(out, "Baseline (#0)", rf->sim[0], rf->eval[0], d->id);
-	side(out, "Best", rf->sim[best], rf->eval[best], d->id);
+	snprintf(label, sizeof(label), "Best (#%zu)", best);
+	side(out, label, rf->sim[best], rf->eval[best], d->id);
 	po_buf_adds(out, "</div>\n");
 }
 
@@ -238,13 +242,13 @@ void po_html_section_examples(struct po_buf *out, const struct po_run_files *rf)
 	}
 	qsort(d, n, sizeof(*d), cmp_delta);
 	for (i = 0; i < n && i < EXAMPLES_EACH && d[i].best > d[i].base; i++, shown++)
-		example(out, rf, &d[i]);
+		example(out, rf, &d[i], "Most improved");
 	for (i = 0; i < EXAMPLES_EACH && i < n; i++) {
 		const struct delta *w = &d[n - 1 - i];
 
 		if (w->best >= w->base)
 			break;
-		example(out, rf, w);
+		example(out, rf, w, "Most worsened");
 		shown++;
 	}
 	if (!shown)

@@ -137,9 +137,11 @@ static void section_usage(struct po_buf *out, const json_t *fr)
 		    "<th class=\"num\">Cost (USD)</th></tr>\n");
 	for (size_t i = 0; i < PO_ARRAY_SIZE(roles); i++) {
 		const json_t *t = json_object_get(json_object_get(tokens, "by_role"), roles[i]);
+		const char *model;
 
 		po_buf_addf(out, "<tr><td>%s</td><td>", roles[i]);
-		po_html_escape(out, po_json_str(json_object_get(fr, "models"), roles[i], "n/a"));
+		model = po_json_str(json_object_get(fr, "models"), roles[i], NULL);
+		po_html_escape(out, model && *model ? model : "n/a");
 		po_buf_adds(out, "</td><td class=\"num\">");
 		num_or_na(out, calls, roles[i], 0);
 		po_buf_adds(out, "</td><td class=\"num\">");
