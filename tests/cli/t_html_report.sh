@@ -62,4 +62,4 @@ check('class="bar best"' in dom, "no criteria bars")
 check("<svg" in dom, "no inline chart")
 sys.exit(0 if ok else 1)
 PY
-echo "screenshot: $SHOT ($size bytes of HTML)"
+echo "note: screenshot of the HTML report ($size bytes): $SHOT"
