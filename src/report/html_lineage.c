@@ -91,7 +91,7 @@ static size_t iteration_nodes(struct po_buf *out, const json_t *ev, size_t i, lo
 
 void po_html_section_lineage(struct po_buf *out, const struct po_run_files *rf)
 {
-	size_t i, open = 0, nodes_before = out->len;
+	size_t i, open = 0, nodes_before;
 	long incumbent = -1;
 
 	po_buf_adds(out, "<h2 id=\"lineage\">Lineage</h2>\n<p class=\"note\">Every evaluated"
