@@ -3,12 +3,15 @@
 # (through sudo when not root). Other systems: install the equivalents of
 #   a C compiler (gcc or clang), meson, ninja, pkg-config, python3,
 #   jansson (libjansson-dev), cmocka (libcmocka-dev), libcurl, sqlite3, PCRE2 (libpcre2-dev),
-#   and for a unit test the JSON Schema Test Suite (json-schema-test-suite)
+#   for a unit test the JSON Schema Test Suite (json-schema-test-suite), and for the
+#   HTML report's browser test (tests/cli/t_html_report.sh) Chromium (optional)
 # e.g. Fedora: gcc meson ninja-build pkgconf python3 jansson-devel libcmocka-devel pcre2-devel
 #      libcurl-devel sqlite-devel; macOS (Homebrew): meson ninja pkg-config jansson cmocka pcre2
 set -eu
 
 PKGS="gcc make meson ninja-build pkg-config python3 libjansson-dev libcmocka-dev libcurl4-openssl-dev libsqlite3-dev libpcre2-dev json-schema-test-suite"
+# Only the browser test needs it; without it that test is skipped.
+OPTIONAL="chromium"
 
 missing=""
 for p in $PKGS; do
@@ -16,9 +19,20 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+optional=""
+for p in $OPTIONAL; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		optional="$optional $p"
+	fi
+done
+[ -z "$missing$optional" ] && exit 0
+no_optional() {
+	echo "install-deps: not installed (optional):$optional; the browser test will be skipped" >&2
+	exit 0
+}
 
 if ! command -v apt-get >/dev/null 2>&1; then
+	[ -z "$missing" ] && no_optional
 	echo "install-deps: missing packages:$missing" >&2
 	echo "install-deps: this is not a Debian-like system; install the equivalents listed at the top of $0" >&2
 	exit 1
@@ -26,9 +40,16 @@ fi
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+		[ -z "$missing" ] && no_optional
 		echo "install-deps: need root or sudo to install:$missing" >&2; exit 1
 	fi
 fi
-echo "install-deps: installing:$missing"
+echo "install-deps: installing:$missing$optional"
 $SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+if [ -n "$missing" ]; then
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+if [ -n "$optional" ]; then
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $optional ||
+		echo "install-deps: could not install$optional; the browser test will be skipped" >&2
+fi

@@ -299,6 +299,13 @@ int po_batch_report_write(const json_t *r, const char *dir, const char *base,
 	po_buf_addf(&path, "%s/%s", dir, name.data);
 	ret = po_fs_replace(path.data, svg.data, svg.len, false, err);
 	if (!ret) {
+		po_buf_reset(&svg);
+		po_batch_report_html(&svg, r);
+		po_buf_reset(&path);
+		po_buf_addf(&path, "%s/%s.html", dir, base);
+		ret = po_fs_replace(path.data, svg.data, svg.len, false, err);
+	}
+	if (!ret) {
 		po_batch_report_markdown(&md, r, name.data);
 		po_buf_reset(&path);
 		po_buf_addf(&path, "%s/%s.md", dir, base);

@@ -11,14 +11,19 @@
 #include "promptopt.h"
 #include "util/buf.h"
 
-/* Writes <dir>/<base>.md and <dir>/<base>.svg atomically; md_path receives
- * the Markdown file's path. */
+/* Writes <dir>/<base>.md, <dir>/<base>.svg and <dir>/<base>.html (the
+ * self-contained page) atomically; md_path receives the Markdown file's path. */
 int po_batch_report_write(const json_t *result, const char *dir, const char *base,
 			  struct po_buf *md_path, struct po_err *err);
 
 /* Appends the Markdown text; svg_name is the chart's file name (relative
  * link), NULL for none. */
 void po_batch_report_markdown(struct po_buf *out, const json_t *result, const char *svg_name);
+
+/* batch_html.c: appends the batch report as one self-contained HTML page:
+ * totals, the score curves inline, the experiments and the comparison of
+ * groups with intervals. */
+void po_batch_report_html(struct po_buf *out, const json_t *result);
 
 /* Appends the chart of the result's score curves. */
 void po_batch_report_chart(struct po_buf *out, const json_t *result);

@@ -1,7 +1,8 @@
 /*
  * The experiment report's document: its sections in order (title, summary,
- * usage, chart, history, convergence analysis, recommendations, best
- * prompts, files, next steps) as Markdown from optimization_final_results.json.
+ * usage, chart, history, convergence analysis, recommendations, what
+ * changed, best prompts, files, next steps) as Markdown from
+ * optimization_final_results.json and the run's iteration files.
  */
 #include "report/report.h"
 
@@ -177,7 +178,8 @@ static void section_prompts(struct po_buf *out, const json_t *fr)
 	free(names);
 }
 
-static void section_files(struct po_buf *out, const json_t *fr, const char *svg_name)
+static void section_files(struct po_buf *out, const json_t *fr, const char *svg_name,
+			  const char *html_name)
 {
 	const char *dir = po_json_str(fr, "results_dir", NULL);
 	const json_t *files = json_object_get(fr, "files");
@@ -213,11 +215,27 @@ static void section_files(struct po_buf *out, const json_t *fr, const char *svg_
 		po_md_code(out, svg_name, 0);
 		po_buf_adds(out, " (the chart, next to this report)\n");
 	}
+	if (html_name && *html_name) {
+		po_buf_adds(out, "- ");
+		po_md_code(out, html_name, 0);
+		po_buf_adds(out, " (this report as one HTML page, with diffs, lineage and outputs)\n");
+	}
 	po_buf_addch(out, '\n');
 	po_buf_release(&path);
 }
 
 void po_report_markdown(struct po_buf *out, const json_t *final_results, const char *svg_name)
+{
+	struct po_run_files rf;
+
+	po_run_files_load(&rf, json_is_object(final_results) ? final_results : NULL);
+	po_report_markdown_files(out, final_results, svg_name, NULL, &rf);
+	po_run_files_release(&rf);
+}
+
+void po_report_markdown_files(struct po_buf *out, const json_t *final_results,
+			      const char *svg_name, const char *html_name,
+			      const struct po_run_files *rf)
 {
 	const json_t *fr = json_is_object(final_results) ? final_results : NULL;
 
@@ -228,7 +246,8 @@ void po_report_markdown(struct po_buf *out, const json_t *final_results, const c
 	po_report_section_history(out, fr);
 	section_convergence(out, fr);
 	section_recommendations(out, fr);
+	po_report_section_changes(out, rf);
 	section_prompts(out, fr);
-	section_files(out, fr, svg_name);
+	section_files(out, fr, svg_name, html_name);
 	po_report_section_next_steps(out, fr);
 }

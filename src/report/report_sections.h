@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "report/run_files.h"
 #include "util/buf.h"
 
 /* report_tables.c: "## Summary", the table of the run's figures (with the
@@ -29,5 +30,16 @@ void po_report_section_history(struct po_buf *out, const json_t *fr);
  * prompts, run again with another seed and check the results, with advice
  * on the convergence thresholds and on noise. */
 void po_report_section_next_steps(struct po_buf *out, const json_t *fr);
+
+/* report_changes.c: "## What Changed", the word diff of the baseline
+ * prompts against the best and the score of each test case for both, from
+ * the run's iteration files rf; a line saying so when they are missing. */
+void po_report_section_changes(struct po_buf *out, const struct po_run_files *rf);
+
+/* report.c: po_report_markdown() with the iteration files already read;
+ * html_name, the HTML report's file name, is listed with the files (NULL:
+ * none). */
+void po_report_markdown_files(struct po_buf *out, const json_t *fr, const char *svg_name,
+			      const char *html_name, const struct po_run_files *rf);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * Writing the run report: a file name of its own in the docs folder
- * (EXPERIMENT_<project>_<unixtime>[_N]), the chart first, then the
- * Markdown that links to it, both atomically.
+ * (EXPERIMENT_<project>_<unixtime>[_N]), the chart first, then the HTML
+ * page (with the chart inline) and the Markdown that links to the chart,
+ * all atomically.
  */
 #include "report/report.h"
 
@@ -13,6 +14,9 @@
 #include <unistd.h>
 
 #include "report/fields.h"
+#include "report/html_report.h"
+#include "report/report_sections.h"
+#include "report/run_files.h"
 #include "report/svg.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -121,11 +125,14 @@ int po_report_write(const json_t *final_results, const char *docs_dir, int64_t u
 {
 	const char *project = po_json_str(final_results, "project", NULL);
 	struct po_buf base = PO_BUF_INIT, name = PO_BUF_INIT, path = PO_BUF_INIT;
-	struct po_buf text = PO_BUF_INIT, title = PO_BUF_INIT;
+	struct po_buf text = PO_BUF_INIT, title = PO_BUF_INIT, html = PO_BUF_INIT;
+	struct po_buf html_name = PO_BUF_INIT;
 	double *score = NULL, *best = NULL;
+	struct po_run_files rf;
 	size_t n;
 	int ret;
 
+	po_run_files_load(&rf, json_is_object(final_results) ? final_results : NULL);
 	if (!docs_dir || !*docs_dir)
 		docs_dir = "docs";
 	ret = po_fs_mkdirs(docs_dir, err);
@@ -149,8 +156,15 @@ int po_report_write(const json_t *final_results, const char *docs_dir, int64_t u
 	if (ret < 0)
 		goto out;
 
+	po_report_html(&html, final_results, &rf, text.data);
+	po_buf_addf(&html_name, "%s.html", base.data);
+	po_fs_join(&path, docs_dir, html_name.data);
+	ret = po_fs_write_atomic(path.data, html.data, html.len, err);
+	if (ret < 0)
+		goto out;
+
 	po_buf_reset(&text);
-	po_report_markdown(&text, final_results, name.data);
+	po_report_markdown_files(&text, final_results, name.data, html_name.data, &rf);
 	po_buf_reset(&name);
 	po_buf_addf(&name, "%s.md", base.data);
 	po_fs_join(&path, docs_dir, name.data);
@@ -166,6 +180,9 @@ out:
 		ret = PO_EIO;
 	free(score);
 	free(best);
+	po_run_files_release(&rf);
+	po_buf_release(&html);
+	po_buf_release(&html_name);
 	po_buf_release(&base);
 	po_buf_release(&name);
 	po_buf_release(&path);

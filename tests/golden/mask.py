@@ -106,6 +106,7 @@ def mask_text(text, workdir):
     text = UNIX_RE.sub("<T>", text)
     text = re.sub(r"\(pid \d+\)", "(pid <pid>)", text)
     text = re.sub(r"(Wall time:?\s*\|?\s*)[0-9.]+ ?s", r"\1<t> s", text)
+    text = re.sub(r'(<span class="time">)[^<]*(</span>)', r"\1<t>\2", text)
     text = re.sub(r"\bTime: [0-9.]+s", "Time: <t>s", text)
     text = re.sub(r"( calls, )[0-9.]+s\b", r"\1<t>s", text)
     return text

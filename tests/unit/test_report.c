@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "report/diff.h"
 #include "report/report.h"
 #include "report/svg.h"
 #include "util/fs.h"
@@ -665,12 +666,31 @@ static void test_write_creates_both_files(void **state)
 	assert_int_equal(po_report_write(fr, docs.data, 1732419531, &md_path, &err), 0);
 	po_buf_addf(&expect, "%s/EXPERIMENT_pr-faq-validator_1732419531.md", docs.data);
 	assert_string_equal(md_path.data, expect.data);
-	assert_int_equal(count_entries(docs.data), 2); /* no temporary files left */
+	assert_int_equal(count_entries(docs.data), 3); /* no temporary files left */
 
+	/* The Markdown lists the HTML page with the files; the rest is po_report_markdown's. */
 	assert_int_equal(po_fs_read_file(md_path.data, &got, &err), 0);
 	md = markdown_of(fr, "EXPERIMENT_pr-faq-validator_1732419531.svg");
+	{
+		const char *line = "- `EXPERIMENT_pr-faq-validator_1732419531.html` (this report as"
+				   " one HTML page, with diffs, lineage and outputs)\n";
+		char *at = strstr(got.data, line);
+
+		assert_non_null(at);
+		memmove(at, at + strlen(line), strlen(at + strlen(line)) + 1);
+	}
 	assert_string_equal(got.data, md);
 	free(md);
+
+	po_buf_reset(&svg_path);
+	po_buf_addf(&svg_path, "%s/EXPERIMENT_pr-faq-validator_1732419531.html", docs.data);
+	po_buf_reset(&got);
+	assert_int_equal(po_fs_read_file(svg_path.data, &got, &err), 0);
+	assert_contains(got.data, "<!DOCTYPE html>");
+	assert_contains(got.data, "<svg xmlns=");
+	assert_null(strstr(got.data, "<script"));
+	assert_null(strstr(got.data, "<?xml"));
+	po_buf_reset(&svg_path);
 
 	po_buf_addf(&svg_path, "%s/EXPERIMENT_pr-faq-validator_1732419531.svg", docs.data);
 	po_buf_reset(&got);
@@ -684,7 +704,7 @@ static void test_write_creates_both_files(void **state)
 	po_buf_reset(&expect);
 	po_buf_addf(&expect, "%s/EXPERIMENT_pr-faq-validator_1732419531_2.md", docs.data);
 	assert_string_equal(md_path.data, expect.data);
-	assert_int_equal(count_entries(docs.data), 4);
+	assert_int_equal(count_entries(docs.data), 6);
 	po_buf_reset(&got);
 	assert_int_equal(po_fs_read_file(md_path.data, &got, &err), 0);
 	assert_contains(got.data, "](EXPERIMENT_pr-faq-validator_1732419531_2.svg)");
@@ -710,7 +730,7 @@ static void test_write_hostile_project_stays_in_docs(void **state)
 	assert_int_equal(po_report_write(fr, tmp, 7, &md_path, &err), 0);
 	po_buf_addf(&expect, "%s/EXPERIMENT__._a_b_7.md", tmp);
 	assert_string_equal(md_path.data, expect.data);
-	assert_int_equal(count_entries(tmp), 2);
+	assert_int_equal(count_entries(tmp), 3);
 	remove_tree(tmp);
 	free(tmp);
 	po_buf_release(&md_path);
@@ -757,6 +777,41 @@ static void test_write_fails_with_eio(void **state)
 	json_decref(fr);
 }
 
+static void test_word_diff(void **state)
+{
+	struct po_buf out = PO_BUF_INIT;
+	struct po_diff_stats st;
+	struct po_buf big_a = PO_BUF_INIT, big_b = PO_BUF_INIT;
+
+	(void)state;
+	po_diff_words(&out, "Keep it short.\nBe <clear>.", "Keep it very short.\nBe <clear> & kind.",
+		      PO_DIFF_HTML, &st);
+	assert_string_equal(out.data, "Keep it <ins>very</ins> short.\nBe <del>&lt;clear&gt;.</del> "
+				      "<ins>&lt;clear&gt; &amp; kind.</ins>");
+	assert_int_equal(st.inserted, 4);
+	assert_int_equal(st.deleted, 1);
+	assert_int_equal(st.kept, 4);
+	po_buf_reset(&out);
+	po_diff_words(&out, "a b c", "a x c", PO_DIFF_TEXT, NULL);
+	assert_string_equal(out.data, "a [-b-] {+x+} c");
+	po_buf_reset(&out);
+	po_diff_words(&out, NULL, "", PO_DIFF_TEXT, &st);
+	assert_string_equal(out.data, "");
+	assert_int_equal(st.inserted + st.deleted + st.kept, 0);
+	/* Past the table's bound the middle is removed, then added, at once. */
+	for (int i = 0; i < 3000; i++) {
+		po_buf_addf(&big_a, "a%d ", i);
+		po_buf_addf(&big_b, "b%d ", i);
+	}
+	po_buf_reset(&out);
+	po_diff_words(&out, big_a.data, big_b.data, PO_DIFF_TEXT, &st);
+	assert_int_equal(st.inserted, 3000);
+	assert_int_equal(st.deleted, 3000);
+	po_buf_release(&out);
+	po_buf_release(&big_a);
+	po_buf_release(&big_b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -774,6 +829,7 @@ int main(void)
 		cmocka_unit_test(test_write_creates_both_files),
 		cmocka_unit_test(test_write_hostile_project_stays_in_docs),
 		cmocka_unit_test(test_write_fails_with_eio),
+		cmocka_unit_test(test_word_diff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
