@@ -43,6 +43,8 @@ static const struct cli_help_item batch_options[] = {
 	{ "provider", NULL, NULL },
 	{ "use_real_api", NULL, NULL },
 	{ "strategy", NULL, NULL },
+	{ "split", NULL, NULL },
+	{ "accept", NULL, NULL },
 	{ "seed", NULL, NULL },
 	{ "enable_convergence", NULL, NULL },
 	{ NULL, "--jobs J", "experiments at once (default 1); limits below are shared" },
@@ -516,6 +518,8 @@ static void flags_apply(const struct po_run_options *f, struct po_batch_defaults
 	d->strategy = f->strategy;
 	d->seed = f->seed;
 	d->no_convergence = !f->enable_convergence;
+	d->split = f->split;
+	d->accept = f->accept;
 	ro->max_calls = f->max_calls;
 	ro->budget_usd = f->budget_usd;
 }

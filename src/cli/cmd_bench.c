@@ -39,6 +39,8 @@ static const struct cli_help_item bench_options[] = {
 	{ "patience", NULL, NULL },
 	{ "min_improvement", NULL, NULL },
 	{ "noise", NULL, NULL },
+	{ "split", NULL, NULL },
+	{ "accept", NULL, NULL },
 	{ NULL, "--budget-calls N", "each run stops after N LLM calls (its budget)" },
 	{ NULL, "--jobs J", "runs at once (default: the number of processors)" },
 	{ NULL, "--json FILE", "the results (default bench_results/bench_TIME.json)" },

@@ -33,6 +33,8 @@ struct po_batch_defaults {
 	const char *strategy;    /* NULL: the project's config, else hillclimb */
 	uint64_t seed;           /* base seed: experiment i gets seed + i; default 42 */
 	bool no_convergence;     /* true: enable_convergence false by default */
+	const char *split;       /* NULL: each experiment's project decides */
+	const char *accept;      /* NULL: greedy */
 };
 
 void po_batch_defaults_init(struct po_batch_defaults *d);

@@ -69,6 +69,10 @@ static json_t *cli_layer(const struct po_batch_defaults *d)
 		json_object_set_new(o, "iterations", json_integer(d->iterations));
 	if (d->strategy)
 		json_object_set_new(o, "strategy", json_string(d->strategy));
+	if (d->split)
+		json_object_set_new(o, "split", json_string(d->split));
+	if (d->accept)
+		json_object_set_new(o, "accept", json_string(d->accept));
 	if (d->no_convergence)
 		json_object_set_new(o, "enable_convergence", json_false());
 	return o;

@@ -44,11 +44,15 @@ for k in ("strategy", "runs", "calls_to_90", "calls_to_95", "final_true", "optim
 assert set(s["calls_to_90"]) >= {"median", "p90", "reached"}
 assert set(s["final_true"]) >= {"mean", "p5", "p50", "p95"}
 assert set(s["overstatement"]) >= {"mean", "sd"}
-assert s["ci_coverage"] is None and s["heldout_gap"] is None
+# the default split: held-out figures
+assert 0 <= s["ci_coverage"] <= 1 and "mean" in s["heldout_gap"]
 assert s["runs"] == 4 and len(a["runs"]) == 4
 import xml.dom.minidom
 xml.dom.minidom.parse("one/b.svg")
 PY
+# without a split, no held-out figures
+expect_exit 0 "$PO" bench --seeds 3-4 --iterations 3 --split none --json none/b.json -q --no-report
+[ "$(json_get none/b.json "['strategies'][0]['ci_coverage']")" = None ] || die "held-out figures without a split"
 # seed 5 of the bench is the run with seed 5
 expect_exit 0 "$PO" run --project pr-faq-validator --provider sim --seed 5 --iterations 6 --no-convergence --no-report --results-dir r5
 python3 - <<'PY' || die "the bench's run of seed 5 differs from 'run --seed 5'"

@@ -6,9 +6,9 @@ P=pr-faq-validator
 gone() { ! kill -0 "$1" 2>/dev/null; }
 rpid() { sed -n 's/^Auto-responder: started (pid \([0-9]*\)).*/\1/p' "$1" | head -n 1; }
 
-expect_exit 0 "$PO" run --project $P --iterations 6 --no-report --results-dir viasim --provider sim
+expect_exit 0 "$PO" run --split none --project $P --iterations 6 --no-report --results-dir viasim --provider sim
 expect_no_grep out.txt "Auto-responder"
-expect_exit 0 "$PO" run --project $P --iterations 6 --no-report --results-dir viabridge
+expect_exit 0 "$PO" run --split none --project $P --iterations 6 --no-report --results-dir viabridge
 expect_grep out.txt "Auto-responder: started (pid "
 expect_grep out.txt "answering .$P/llm_requests/ with sim; logs in .$P/auto_responder_stdout.log"
 expect_grep out.txt "Provider: bridge"
@@ -25,12 +25,12 @@ h() { python3 -c "import json; d=json.load(open('$1/optimization_final_results.j
 
 # ids continue after leftovers of an earlier (crashed) run, which never answer this run
 printf '{"request_id": 900, "run_id": "old", "content": "stale"}' > .$P/llm_responses/response_0900.json
-expect_exit 0 "$PO" run --project $P --iterations 1 --no-report --results-dir after
+expect_exit 0 "$PO" run --split none --project $P --iterations 1 --no-report --results-dir after
 [ -f .$P/llm_responses/response_0900.json ] || die "a stale response was consumed"
 expect_grep .$P/auto_responder_stdout.log "request_0901.json"
 
 # the responder is killed (SIGKILL) mid-run: the run says so, restarts it, finishes
-"$PO" run --project $P --iterations 100000 --no-convergence --no-report --results-dir killed \
+"$PO" run --split none --project $P --iterations 100000 --no-convergence --no-report --results-dir killed \
 	>out.txt 2>err.txt &
 run=$!
 n=0; while [ ! -f killed/evaluation_iteration_002.json ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
@@ -57,18 +57,18 @@ second=$(sed -n 's/.*answering .* with sim (pid \([0-9]*\)).*/\1/p' .$P/auto_res
 # an external responder: --no-auto-responder starts none
 "$PO" respond --project $P --continuous -q >ext.txt 2>&1 &
 ext=$!
-expect_exit 0 "$PO" run --project $P --iterations 2 --no-report --results-dir ext --no-auto-responder
+expect_exit 0 "$PO" run --split none --project $P --iterations 2 --no-report --results-dir ext --no-auto-responder
 expect_no_grep out.txt "Auto-responder"
 kill -TERM $ext; wait $ext || die "external responder exit $?"
 # ... and with nobody answering, the wait times out naming both files
-expect_exit 8 "$PO" run --project $P --iterations 2 --no-report --results-dir none --no-auto-responder --timeout 0.3
+expect_exit 8 "$PO" run --split none --project $P --iterations 2 --no-report --results-dir none --no-auto-responder --timeout 0.3
 grep -Eq "^promptopt: error: no response to '.$P/llm_requests/request_[0-9]{4,}.json' \(and 39 more\) within 0.3 s: expected '.$P/llm_responses/response_[0-9]{4,}.json' \(the requests were withdrawn\); start a responder \('promptopt respond --dir .$P --continuous'\) or answer the request files by hand while the run waits, or raise --timeout$" err.txt \
 	|| { cat err.txt; die "timeout message"; }
 [ -z "$(ls .$P/llm_requests | grep json)" ] || die "requests of a failed run left behind: $(ls .$P/llm_requests)"
 
 # the managed responder runs but hangs (SIGSTOP): the timeout says so, the run
 # still stops it (it never outlives the run)
-"$PO" run --project $P --iterations 100000 --no-convergence --no-report --results-dir hung \
+"$PO" run --split none --project $P --iterations 100000 --no-convergence --no-report --results-dir hung \
 	--timeout 1 >out.txt 2>err.txt &
 run=$!
 n=0; while [ -z "$(rpid out.txt)" ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
@@ -86,9 +86,9 @@ expect_no_grep err.txt "start a responder"
 gone "$hung" || die "the stopped responder ($hung) outlived the run"
 
 # two runs of one project at once: both work, answers never mix
-expect_exit 0 "$PO" run --project $P --iterations 6 --no-report --results-dir s9 --provider sim --seed 9
-"$PO" run --project $P --iterations 6 --no-report --results-dir c1 >c1.txt 2>&1 & a=$!
-"$PO" run --project $P --iterations 6 --no-report --results-dir c2 --seed 9 >c2.txt 2>&1 & b=$!
+expect_exit 0 "$PO" run --split none --project $P --iterations 6 --no-report --results-dir s9 --provider sim --seed 9
+"$PO" run --split none --project $P --iterations 6 --no-report --results-dir c1 >c1.txt 2>&1 & a=$!
+"$PO" run --split none --project $P --iterations 6 --no-report --results-dir c2 --seed 9 >c2.txt 2>&1 & b=$!
 wait $a || { cat c1.txt; die "first concurrent run failed"; }
 wait $b || { cat c2.txt; die "second concurrent run failed"; }
 [ "$(h c1)" = "$(h viasim)" ] || die "concurrent run 1 differs"
@@ -96,7 +96,7 @@ wait $b || { cat c2.txt; die "second concurrent run failed"; }
 
 # a bridge folder that cannot be created or written
 : > blocker
-expect_exit 7 "$PO" run --project $P --iterations 1 --no-report --bridge-dir blocker/sub
+expect_exit 7 "$PO" run --split none --project $P --iterations 1 --no-report --bridge-dir blocker/sub
 expect_grep err.txt "promptopt: error: cannot set up the bridge folder 'blocker/sub'"
 # a bridge folder that is not writable (as root, checked as an unprivileged user)
 mkdir -p ro/llm_requests ro/llm_responses && chmod 555 ro ro/llm_requests ro/llm_responses
@@ -106,7 +106,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	chmod 777 .
 fi
 if [ "$(id -u)" != 0 ] || [ -n "$AS" ]; then
-	expect_exit 7 $AS "$PO" run --project $P --iterations 1 --no-report --bridge-dir ro --results-dir rores
+	expect_exit 7 $AS "$PO" run --split none --project $P --iterations 1 --no-report --bridge-dir ro --results-dir rores
 	expect_line err.txt "promptopt: error: bridge folder 'ro' is not writable: Permission denied; fix its permissions or pass --bridge-dir"
 	expect_no_grep out.txt "Auto-responder: started"
 	expect_exit 7 $AS "$PO" respond --dir ro --once
@@ -117,7 +117,7 @@ chmod 755 ro ro/llm_requests ro/llm_responses
 # the managed responder keeps dying: restarted 3 times, then the run stops
 # with a clear error (it never hangs)
 rm -f .$P/auto_responder_stdout.log
-"$PO" run --project $P --iterations 100000 --no-convergence --no-report --results-dir dying \
+"$PO" run --split none --project $P --iterations 100000 --no-convergence --no-report --results-dir dying \
 	--interval 0.05 >out.txt 2>err.txt &
 run=$!
 killed=""

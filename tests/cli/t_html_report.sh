@@ -50,10 +50,11 @@ for f in sorted(glob.glob(res + "/evaluation_iteration_*.json")):
     nodes += len(pop) if pop else (1 if e.get("score") is not None else 0)
 got = len(re.findall(r'<li class="node ', dom))
 check(got == nodes, "lineage has %d nodes, the evaluation files %d candidates" % (got, nodes))
-cases = json.load(open(glob.glob(res + "/test_cases_*.json")[0]))
-ncases = len(cases["test_cases"] if isinstance(cases, dict) else cases)
+# the cases the candidates were scored on: every case, or the validation
+# cases of a split
+ncases = len(json.load(open(res + "/evaluation_iteration_000.json"))["cases"])
 rows = len(re.findall(r'<tr class="case">', dom))
-check(rows == ncases, "heat map has %d rows, the project %d test cases" % (rows, ncases))
+check(rows == ncases, "heat map has %d rows, the candidates were scored on %d test cases" % (rows, ncases))
 accepted = sum(1 for f in glob.glob(res + "/evaluation_iteration_*.json")
                if json.load(open(f)).get("improved")) + 1
 check(len(re.findall(r'<li class="node accepted"', dom)) == accepted, "accepted nodes")
