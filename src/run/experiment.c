@@ -701,7 +701,7 @@ double po_experiment_true_score(const struct po_experiment *e, const json_t *pro
 
 double po_experiment_true_optimum(const struct po_experiment *e)
 {
-	return e->sim ? po_sim_optimum(e->sim) : NAN;
+	return e->sim ? po_exp_true_optimum(e) : NAN;
 }
 
 const char *po_experiment_role_provider(const struct po_experiment *e, enum po_role role)

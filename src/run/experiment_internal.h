@@ -96,6 +96,8 @@ double po_exp_true_mean(const struct po_experiment *e, const json_t *prompts);
 /* The same over the cases of `set`. */
 double po_exp_true_mean_on(const struct po_experiment *e, const json_t *prompts,
 			   const struct po_caseset *set);
+/* The simulator's optimum over the project's test cases (NAN without it). */
+double po_exp_true_optimum(const struct po_experiment *e);
 int po_exp_write_inputs(struct po_experiment *e, struct po_err *err);
 int po_exp_finish(struct po_experiment *e, struct po_err *err);
 

@@ -44,8 +44,7 @@ double po_exp_true_mean(const struct po_experiment *e, const json_t *prompts)
 	return po_exp_true_mean_on(e, prompts, NULL);
 }
 
-/* The simulator's optimum over the project's test cases. */
-static double true_optimum(const struct po_experiment *e)
+double po_exp_true_optimum(const struct po_experiment *e)
 {
 	const struct po_project *p = e->project;
 	const json_t **inputs = po_xcalloc(p->ncases ? p->ncases : 1, sizeof(*inputs));
@@ -276,7 +275,7 @@ static json_t *final_json(struct po_experiment *e, int64_t now)
 				    json_pack("{s:f, s:f, s:f}", "baseline",
 					      po_exp_true_mean(e, e->baseline_prompts), "best",
 					      po_exp_true_mean(e, e->best_prompts), "optimum",
-					      true_optimum(e)));
+					      po_exp_true_optimum(e)));
 	} else {
 		json_object_set_new(f, "true_score", json_null());
 	}
