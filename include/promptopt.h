@@ -142,8 +142,8 @@ struct po_run_options {
 	const char *provider;       /* "sim" (default), "bridge", "anthropic", "openai" */
 	const char *strategy;       /* "hillclimb" (default) */
 	/* How the test cases are split into train, validation and held-out test
-	 * ("none", a test share "0.25", or "0.5,0.25,0.25"); NULL: the project's
-	 * config, else the default (0.5/0.25/0.25 from 8 test cases on). */
+	 * ("none", a test share "0.25", or "0.25,0.5,0.25"); NULL: the project's
+	 * config, else the default (0.25/0.5/0.25 from 8 test cases on). */
 	const char *split;
 	/* Acceptance: "greedy" (the seed's: a higher mean; default) or "paired"
 	 * (a one-sided paired bootstrap test on the validation cases against the

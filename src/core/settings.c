@@ -40,9 +40,9 @@ const struct po_setting po_settings[] = {
 	{ .key = "split", .type = PO_SETTING_STRING, .flag = "--split", .metavar = "SPEC",
 	  .batch = "split", .config = "split", .cfg_form = PO_CFG_SPLIT, .field = F(split),
 	  .from_config = PO_FROM_CONFIG_SPLIT,
-	  .help = "train,validation,test fractions (e.g. 0.5,0.25,0.25), a\n"
+	  .help = "train,validation,test fractions (e.g. 0.25,0.5,0.25), a\n"
 		  "test share (0.25) or none (default: the project's, else\n"
-		  "0.5,0.25,0.25 from 8 test cases on)",
+		  "0.25,0.5,0.25 from 8 test cases on)",
 	  .batch_help = "how test cases are split (see run --help)" },
 	{ .key = "accept", .type = PO_SETTING_STRING, .dflt = "greedy", .flag = "--accept",
 	  .metavar = "RULE", .batch = "accept", .config = "accept/rule",

@@ -22,12 +22,14 @@ void po_split_config_default(struct po_split_config *c, size_t ncases)
 	if (ncases < PO_SPLIT_DEFAULT_MIN_CASES)
 		return;
 	c->enabled = true;
-	c->train = 0.5;
-	c->val = 0.25;
+	c->train = 0.25;
+	c->val = 0.5;
 	c->test = 0.25;
 }
 
-/* A test share alone: the rest is train and validation, two to one. */
+/* A test share alone: the rest is validation and train, two to one (as
+ * the default: acceptance needs the validation cases more than a strategy
+ * needs train cases for its feedback). */
 static void from_test_share(struct po_split_config *c, double test)
 {
 	po_split_config_init(c);
@@ -35,8 +37,8 @@ static void from_test_share(struct po_split_config *c, double test)
 		return;
 	c->enabled = true;
 	c->test = test;
-	c->val = (1 - test) / 3;
-	c->train = 1 - test - c->val;
+	c->train = (1 - test) / 3;
+	c->val = 1 - test - c->train;
 }
 
 /* What is wrong with three fractions, or NULL. */

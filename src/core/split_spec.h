@@ -29,14 +29,14 @@ struct po_split_config {
 /* No split. */
 void po_split_config_init(struct po_split_config *c);
 
-/* The default of a project of ncases cases: 0.5 / 0.25 / 0.25 from
- * PO_SPLIT_DEFAULT_MIN_CASES cases on, none below. */
+/* The default of a project of ncases cases: 0.25 / 0.5 / 0.25 (train,
+ * validation, test) from PO_SPLIT_DEFAULT_MIN_CASES cases on, none below. */
 void po_split_config_default(struct po_split_config *c, size_t ncases);
 
 /*
- * --split: "none" (or "0"), a test share ("0.25": the rest is train and
- * validation, two to one), or "train,validation,test" fractions
- * ("0.5,0.25,0.25"). PO_EUSAGE saying what is wrong.
+ * --split: "none" (or "0"), a test share ("0.25": the rest is validation
+ * and train, two to one), or "train,validation,test" fractions
+ * ("0.25,0.5,0.25"). PO_EUSAGE saying what is wrong.
  */
 int po_split_spec_parse(const char *spec, struct po_split_config *c, struct po_err *err);
 

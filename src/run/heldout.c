@@ -3,8 +3,10 @@
  * measured twice on the validation cases before the search), and the
  * held-out test cases: the baseline and the best prompts evaluated on them
  * once each, at the end (nothing in the search ever sees them), their
- * per-case differences and a 95 % paired bootstrap interval of the
- * improvement; with the simulator, the true improvement beside it.
+ * per-case differences and a 95 % paired Student's t interval of the
+ * improvement (over 100 seeds of the built-in project's 10 test cases a
+ * percentile bootstrap interval held the true improvement 89 % of the
+ * time, t 95 %; docs/bench.md); with the simulator, the true improvement.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,9 +17,6 @@
 #include "run/experiment_internal.h"
 #include "util/mem.h"
 #include "util/rng.h"
-
-/* Bootstrap resamples of the interval. */
-#define RESAMPLES 4000
 
 /* The sample index of the held-out evaluations (the baseline's, so that the
  * same prompts give the same outputs and an unchanged prompt shows 0). */
@@ -64,7 +63,7 @@ static json_t *figures(struct po_experiment *e, const struct po_evaluation *ev)
 		free(d);
 		return skipped("no held-out case was scored for both the baseline and the best prompts");
 	}
-	ci = po_stats_bootstrap_ci(d, n, 0.95, RESAMPLES, po_hash_u64(e->opts.seed, 0x68656c64));
+	ci = po_stats_mean_ci(d, n, 0.95);
 	imp = po_stats_mean(d, n);
 	o = json_pack("{s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:b}", "cases",
 		      (json_int_t)e->split.test.n, "scored", (json_int_t)n, "baseline", mb, "best",

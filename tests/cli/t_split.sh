@@ -9,7 +9,7 @@ python3 - <<'PY' || die "the default split or its held-out figures are missing"
 import json
 f = json.load(open("def/optimization_final_results.json"))
 sp, h = f["split"], f["heldout"]
-assert sp["spec"] == "0.5/0.25/0.25", sp
+assert sp["spec"] == "0.25/0.5/0.25", sp
 assert sp["train"] + sp["validation"] + sp["test"] == len(json.load(open("def/test_cases_pr-faq-validator.json"))["test_cases"])
 for k in ("improvement", "ci_low", "ci_high", "better", "worse", "same", "validation_improvement", "gap", "true_improvement"):
     assert k in h, k

@@ -391,8 +391,8 @@ static void test_split_spec(void **state)
 	assert_int_equal(po_split_spec_parse("0", &c, &err), 0);
 	assert_false(c.enabled);
 	assert_int_equal(po_split_spec_parse("0.25", &c, &err), 0);
-	assert_true(c.enabled && fabs(c.test - 0.25) < 1e-12 && fabs(c.val - 0.25) < 1e-12 &&
-		    fabs(c.train - 0.5) < 1e-12);
+	assert_true(c.enabled && fabs(c.test - 0.25) < 1e-12 && fabs(c.val - 0.5) < 1e-12 &&
+		    fabs(c.train - 0.25) < 1e-12);
 	assert_int_equal(po_split_spec_parse("0.6,0.2,0.2", &c, &err), 0);
 	assert_true(fabs(c.train - 0.6) < 1e-12);
 	assert_int_equal(po_split_spec_parse("0.5,0.5", &c, &err), PO_EUSAGE);
