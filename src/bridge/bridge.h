@@ -82,6 +82,7 @@ struct po_bridge_sim_hint {
 	bool present;
 	uint64_t seed;
 	double noise;
+	double verbosity_bias; /* 0: none (then not written) */
 	const char *catalogue; /* NULL: the responder's */
 };
 

@@ -494,7 +494,9 @@ struct po_provider *po_bridge_provider_new(const struct po_provider_spec *spec, 
 	b->peer_userdata = spec->peer_userdata;
 	b->catalogue = spec->catalogue ? po_xstrdup(spec->catalogue) : NULL;
 	b->hint = (struct po_bridge_sim_hint){ .present = true, .seed = spec->seed,
-					       .noise = spec->noise, .catalogue = b->catalogue };
+					       .noise = spec->noise,
+					       .verbosity_bias = spec->verbosity_bias,
+					       .catalogue = b->catalogue };
 	b->spares = po_bridge_spares_new(b->resp_dir);
 	p = po_xcalloc(1, sizeof(*p));
 	p->ops = &bridge_ops;
@@ -522,6 +524,7 @@ struct po_provider *po_bridge_provider_new(const struct po_provider_spec *spec, 
 		po_sim_config_init(&cfg);
 		cfg.seed = spec->seed;
 		cfg.noise = spec->noise;
+		cfg.verbosity_bias = spec->verbosity_bias;
 		if (spec->catalogue)
 			cfg.catalogue = spec->catalogue;
 		b->truth = po_sim_new(&cfg, err);

@@ -292,6 +292,10 @@ void po_bridge_request_text(struct po_buf *out, const struct po_llm_request *req
 		add_key(out, "seed", 2, &f2);
 		/* As json_integer() has it: a JSON reader takes signed 64 bits. */
 		po_buf_addf(out, "%" JSON_INTEGER_FORMAT, (json_int_t)hint->seed);
+		if (hint->verbosity_bias > 0) {
+			add_key(out, "verbosity_bias", 2, &f2);
+			po_json_add_real(out, hint->verbosity_bias, 15);
+		}
 		indent(out, 1);
 		po_buf_addch(out, '}');
 	}
@@ -367,6 +371,8 @@ json_t *po_bridge_request_json(const struct po_llm_request *req, uint64_t id, co
 				      hint->noise);
 		if (hint->catalogue)
 			json_object_set_new(h, "catalogue", json_string(hint->catalogue));
+		if (hint->verbosity_bias > 0)
+			json_object_set_new(h, "verbosity_bias", json_real(hint->verbosity_bias));
 		json_object_set_new(j, "sim", h);
 	}
 	return j;
@@ -481,6 +487,9 @@ static int parse_sim_hint(const json_t *j, struct po_bridge_sim_hint *hint, stru
 	hint->seed = (uint64_t)json_integer_value(s);
 	hint->noise = json_number_value(nz);
 	hint->catalogue = c ? json_string_value(c) : NULL;
+	hint->verbosity_bias = po_json_num(v, "verbosity_bias", 0);
+	if (!(hint->verbosity_bias >= 0) || !isfinite(hint->verbosity_bias))
+		return po_error(err, PO_EINPUT, "\"sim\".\"verbosity_bias\" must be a number of at least 0");
 	return 0;
 }
 

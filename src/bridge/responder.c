@@ -365,7 +365,8 @@ static struct po_sim *get_sim(struct po_responder *r, const struct po_bridge_sim
 	double noise = h->present ? h->noise : r->o.noise;
 	const char *cat = h->present && h->catalogue ? h->catalogue : r->catalogue;
 
-	return po_bridge_sims_get(r->sims, seed, noise, cat, err);
+	return po_bridge_sims_get(r->sims, seed, noise, h->present ? h->verbosity_bias : 0, cat,
+				  err);
 }
 
 /*

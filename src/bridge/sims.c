@@ -14,7 +14,7 @@
 
 struct sim_slot {
 	uint64_t seed;
-	double noise;
+	double noise, bias;
 	char *catalogue;
 	struct po_sim *sim;
 };
@@ -41,18 +41,19 @@ void po_bridge_sims_free(struct po_bridge_sims *s)
 }
 
 struct po_sim *po_bridge_sims_get(struct po_bridge_sims *s, uint64_t seed, double noise,
-				  const char *catalogue, struct po_err *err)
+				  double verbosity_bias, const char *catalogue, struct po_err *err)
 {
 	struct po_sim_config cfg;
 	struct po_sim *sim;
 
 	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].seed == seed && s->v[i].noise == noise &&
+		if (s->v[i].seed == seed && s->v[i].noise == noise && s->v[i].bias == verbosity_bias &&
 		    !strcmp(s->v[i].catalogue, catalogue))
 			return s->v[i].sim;
 	po_sim_config_init(&cfg);
 	cfg.seed = seed;
 	cfg.noise = noise;
+	cfg.verbosity_bias = verbosity_bias;
 	cfg.catalogue = catalogue;
 	sim = po_sim_new(&cfg, err);
 	if (!sim)
@@ -63,6 +64,6 @@ struct po_sim *po_bridge_sims_get(struct po_bridge_sims *s, uint64_t seed, doubl
 		memmove(s->v, s->v + 1, (MAX_SIMS - 1) * sizeof(s->v[0]));
 		s->n--;
 	}
-	s->v[s->n++] = (struct sim_slot){ seed, noise, po_xstrdup(catalogue), sim };
+	s->v[s->n++] = (struct sim_slot){ seed, noise, verbosity_bias, po_xstrdup(catalogue), sim };
 	return sim;
 }

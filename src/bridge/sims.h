@@ -23,6 +23,7 @@ void po_bridge_sims_free(struct po_bridge_sims *s);
 /* The simulator for these settings, made on first use; NULL with err set
  * when it cannot be made (an unknown catalogue). */
 struct po_sim *po_bridge_sims_get(struct po_bridge_sims *s, uint64_t seed, double noise,
+				  double verbosity_bias,
 				  const char *catalogue, struct po_err *err);
 
 #endif

@@ -40,6 +40,7 @@ static struct po_provider *make_sim(const struct po_provider_spec *spec, struct 
 	po_sim_config_init(&cfg);
 	cfg.seed = spec->seed;
 	cfg.noise = spec->noise;
+	cfg.verbosity_bias = spec->verbosity_bias;
 	cfg.catalogue = spec->catalogue;
 	sim = po_sim_new(&cfg, err);
 	if (!sim)

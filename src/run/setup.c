@@ -58,6 +58,8 @@ static void provider_spec(const struct po_experiment *e, struct po_provider_spec
 	else
 		spec->noise = po_json_num(json_object_get(e->project->config, "sim"), "noise",
 					  spec->noise);
+	spec->verbosity_bias = po_json_num(json_object_get(e->project->config, "sim"),
+					   "verbosity_bias", 0);
 	po_bridge_default_dir(bdir, e->opts.bridge_dir, e->project_name);
 	spec->bridge_dir = bdir->data;
 	spec->run_id = e->run_id;

@@ -87,6 +87,7 @@ struct po_provider_spec {
 	/* sim */
 	uint64_t seed;
 	double noise;
+	double verbosity_bias;     /* the judge's bias for long outputs (sim.h); 0: none */
 	const char *catalogue;
 
 	/* bridge */
