@@ -61,12 +61,19 @@ size_t po_run_files_load(struct po_run_files *rf, const json_t *fr)
 	PO_ALLOC_ARRAY(rf->eval, rf->n ? rf->n : 1);
 	PO_ALLOC_ARRAY(rf->accepted, rf->n ? rf->n : 1);
 	for (i = 0; i < rf->n; i++) {
-		rf->sim[i] = load(dir, "simulation", i);
 		rf->eval[i] = load(dir, "evaluation", i);
-		if (rf->sim[i] && rf->eval[i])
-			both++;
 		if (rf->eval[i] && (i == 0 || po_json_bool(rf->eval[i], "improved", 0)))
 			rf->accepted[rf->naccepted++] = i;
+	}
+	/* The reports show the outputs of the baseline and the best only: the
+	 * others' are dropped as each file is read, so a long run's outputs are
+	 * never all in memory at once. */
+	for (i = 0; i < rf->n; i++) {
+		rf->sim[i] = load(dir, "simulation", i);
+		if (rf->sim[i] && i != 0 && i != po_run_best(rf))
+			json_object_del(rf->sim[i], "outputs");
+		if (rf->sim[i] && rf->eval[i])
+			both++;
 	}
 	return both;
 }
