@@ -36,20 +36,23 @@ void po_exp_step_estimate(const struct po_experiment *e, struct po_step_estimate
 
 	memset(out, 0, sizeof(*out));
 	e->strategy_ops->estimate(e->strategy, &shape, out);
+	/* A project scored by rule checks alone makes no judge call. */
+	if (!e->project->judge)
+		out->calls[PO_ROLE_JUDGE] = 0;
 }
 
 /* The calls of the held-out evaluation at the end (baseline and best on
  * the test cases, generate and judge): none without a split. */
 static long heldout_calls(const struct po_experiment *e)
 {
-	return e->split_cfg.enabled ? 2 * 2 * (long)e->split.test.n : 0;
+	return e->split_cfg.enabled ? 2 * (long)e->split.test.n * (e->project->judge ? 2 : 1) : 0;
 }
 
 /* The baseline's second measurement, the noise floor (run/heldout.c). */
 static long noise_calls(const struct po_experiment *e)
 {
 	return e->split_cfg.enabled || po_accept_needs_remeasure(&e->accept) ?
-		       2 * (long)e->split.val.n : 0;
+		       (long)e->split.val.n * (e->project->judge ? 2 : 1) : 0;
 }
 
 /*
@@ -68,21 +71,21 @@ static void describe_shape(const struct po_experiment *e, const struct po_step_e
 			 e->opts.max_iterations, e->split.val.n, e->opts.max_iterations);
 	else
 		snprintf(out, size,
-			 "%zu cases x 2 for the baseline + %d iterations x %.0f calls (%.0f generate, %.0f judge, %.0f mutate)",
-			 e->split.val.n, e->opts.max_iterations,
+			 "%zu cases x %d for the baseline + %d iterations x %.0f calls (%.0f generate, %.0f judge, %.0f mutate)",
+			 e->split.val.n, e->project->judge ? 2 : 1, e->opts.max_iterations,
 			 st->calls[PO_ROLE_GENERATE] + st->calls[PO_ROLE_JUDGE] +
 				 st->calls[PO_ROLE_MUTATE],
 			 st->calls[PO_ROLE_GENERATE], st->calls[PO_ROLE_JUDGE],
 			 st->calls[PO_ROLE_MUTATE]);
 	if (noise_calls(e)) {
 		size_t len = strlen(out);
-		snprintf(out + len, size - len, " + %zu cases x 2 for the noise floor",
-			 e->split.val.n);
+		snprintf(out + len, size - len, " + %zu cases x %d for the noise floor",
+			 e->split.val.n, e->project->judge ? 2 : 1);
 	}
 	if (heldout_calls(e)) {
 		size_t len = strlen(out);
-		snprintf(out + len, size - len, " + 2 x %zu held-out test cases x 2",
-			 e->split.test.n);
+		snprintf(out + len, size - len, " + 2 x %zu held-out test cases x %d",
+			 e->split.test.n, e->project->judge ? 2 : 1);
 	}
 }
 
@@ -108,10 +111,13 @@ void po_exp_estimate(struct po_experiment *e)
 	char unpriced[256] = "", shape[256];
 
 	po_exp_step_estimate(e, &step);
+	/* The noise floor and the held-out evaluations: one generate call per
+	 * case evaluation, and one judge call when the judge scores. */
 	gen_calls = (double)e->split.val.n + iters * step.calls[PO_ROLE_GENERATE] +
-		    (double)(heldout_calls(e) + noise_calls(e)) / 2;
-	judge_calls = (double)e->split.val.n + iters * step.calls[PO_ROLE_JUDGE] +
-		      (double)(heldout_calls(e) + noise_calls(e)) / 2;
+		    (double)(heldout_calls(e) + noise_calls(e)) / (e->project->judge ? 2 : 1);
+	judge_calls = !e->project->judge ? 0 :
+		      (double)e->split.val.n + iters * step.calls[PO_ROLE_JUDGE] +
+			      (double)(heldout_calls(e) + noise_calls(e)) / 2;
 	mut_calls = iters * step.calls[PO_ROLE_MUTATE];
 	describe_shape(e, &step, shape, sizeof(shape));
 	for (size_t i = 0; i < p->ncases; i++) {
