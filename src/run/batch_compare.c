@@ -53,6 +53,7 @@ static const struct metric {
 	{ "final_score", 0, 100 },
 	{ "improvement", -100, 100 },
 	{ "improvement_percent", -100, INFINITY },
+	{ "heldout_improvement", -100, 100 },
 	{ "iterations_run", 0, NAN },
 	{ "iterations_saved", 0, NAN },
 	{ "calls", 0, INFINITY },

@@ -83,6 +83,10 @@ static json_t *results_from_final(const json_t *f, bool all_sim)
 	json_object_set_new(r, "improvement", po_batch_jnum(po_json_num(f, "improvement", NAN)));
 	json_object_set_new(r, "improvement_percent",
 			    po_batch_jnum(po_json_num(f, "improvement_percent", NAN)));
+	/* Measured on the held-out test cases (null without a split). */
+	json_object_set_new(r, "heldout_improvement",
+			    po_batch_jnum(po_json_num(json_object_get(f, "heldout"), "improvement",
+						      NAN)));
 	json_object_set_new(r, "max_iterations", json_integer(max));
 	json_object_set_new(r, "iterations_run", json_integer(run));
 	json_object_set_new(r, "converged", json_boolean(po_json_bool(conv, "converged", 0)));
