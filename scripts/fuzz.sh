@@ -12,7 +12,8 @@ OUT=build-fuzz
 CFLAGS="-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=address,undefined -Iinclude -Isrc"
 mkdir -p "$OUT/obj"
 python3 scripts/embed.py projects "$OUT/embedded.c" pr-faq-validator/test_cases.json \
-	pr-faq-validator/prompts.json pr-faq-validator/config.json scaffold/test_cases.json \
+	pr-faq-validator/prompts.json pr-faq-validator/config.json ticket-router/test_cases.json \
+	ticket-router/prompts.json ticket-router/config.json scaffold/test_cases.json \
 	scaffold/prompts.json scaffold/config.json ../data/prices.json
 NEWEST=$(find src include -name '*.h' -newer "$OUT/obj/.stamp" 2>/dev/null | head -n 1 || true)
 [ -f "$OUT/obj/.stamp" ] || NEWEST=all

@@ -51,7 +51,7 @@ struct po_project {
 	char *main_prompt;         /* the prompt sent as the user message */
 	char *system_prompt;       /* name of the system prompt, or NULL */
 	struct po_rubric rubric;
-	char *sim_catalogue;       /* "prfaq" or "generic" */
+	char *sim_catalogue;       /* "prfaq", "prfaq-v1", "generic" or "ticket" */
 	json_t *config;            /* config_<name>.json as loaded */
 	struct po_checks checks;   /* the config's "scorers": rule checks of every case */
 	bool judge;                /* the config's "judge" (default true) */

@@ -49,7 +49,7 @@ enum po_config_form {
 	PO_CFG_INT,              /* an integer of at least cfg_min */
 	PO_CFG_NUMBER,           /* a number of at least (cfg_min_open: above) cfg_min */
 	PO_CFG_BOOL,
-	PO_CFG_CATALOGUE,        /* "prfaq" or "generic" */
+	PO_CFG_CATALOGUE,        /* "prfaq", "prfaq-v1", "generic" or "ticket" */
 	PO_CFG_ROLES,            /* roles: validated by core/project_config.c */
 	PO_CFG_RUBRIC,           /* the rubric: validated by core/project_config.c */
 	PO_CFG_SPLIT,            /* the split: validated by core/project_config.c */

@@ -196,12 +196,13 @@ static int check_config_value(struct po_err *err, const struct po_src *s, const 
 	case PO_CFG_CATALOGUE:
 		if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "prfaq") &&
 						 strcmp(json_string_value(v), "prfaq-v1") &&
-						 strcmp(json_string_value(v), "generic")))) {
+						 strcmp(json_string_value(v), "generic") &&
+						 strcmp(json_string_value(v), "ticket")))) {
 			struct po_buf p = PO_BUF_INIT;
 
 			ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, prefix, key), false,
-					  "unknown simulator catalogue; use \"prfaq\", \"prfaq-v1\" "
-					  "or \"generic\"");
+					  "unknown simulator catalogue; use \"prfaq\", \"prfaq-v1\", "
+					  "\"generic\" or \"ticket\"");
 			po_buf_release(&p);
 			return ret;
 		}

@@ -318,6 +318,8 @@ char *po_sim_judge(const struct po_sim *sim, const struct po_llm_request *req)
 	struct po_rng rng;
 	double u;
 
+	if (po_sim_exact(sim->cat))
+		return po_sim_ticket_judge(sim, req);
 	po_rng_seed(&rng, po_sim_request_hash(sim, "judge", req));
 	judge_read(sim->cat, req, &v);
 	judge_score(sim, req, &rng, &v);

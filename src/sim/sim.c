@@ -22,6 +22,7 @@ static const struct catalogue *const catalogues[] = {
 	&po_sim_catalogue_prfaq,
 	&po_sim_catalogue_prfaq_v1,
 	&po_sim_catalogue_generic,
+	&po_sim_catalogue_ticket,
 };
 
 void po_sim_config_init(struct po_sim_config *cfg)
@@ -63,7 +64,7 @@ struct po_sim *po_sim_new(const struct po_sim_config *cfg, struct po_err *err)
 		return sim;
 	}
 	po_error(err, PO_EINPUT, "unknown simulator catalogue \"%s\": use \"prfaq\", "
-		 "\"prfaq-v1\" or \"generic\"", name);
+		 "\"prfaq-v1\", \"generic\" or \"ticket\"", name);
 	return NULL;
 }
 

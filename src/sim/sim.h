@@ -19,7 +19,7 @@
 struct po_sim_config {
 	uint64_t seed;
 	double noise;          /* judge noise: standard deviation in score points (0-100) */
-	const char *catalogue; /* "prfaq" (default), "prfaq-v1" or "generic" */
+	const char *catalogue; /* "prfaq" (default), "prfaq-v1", "generic" or "ticket" */
 	/* The judge's verbosity bias: score points (0-100) added per 100 words
 	 * of output above 300 (taken off below); the truth ignores it. */
 	double verbosity_bias;
@@ -49,7 +49,8 @@ enum po_role po_sim_detect_role(const char *system, const char *prompt);
 
 /*
  * Ground truth: the expected per-case score (0-100) that the judge would give,
- * without noise, to outputs generated from `template` (with `system` as the
+ * without noise (for "ticket": that the rule "expected" gives, 100 times the
+ * probability of the exact right queue), to outputs generated from `template` (with `system` as the
  * system prompt, may be NULL) for a test case with these inputs
  * (an object name -> string).
  */
@@ -66,13 +67,15 @@ double po_sim_optimum_cases(const struct po_sim *sim, const json_t *const *input
 double po_sim_optimum(const struct po_sim *sim);
 /* What the catalogue reads from a case's inputs, a new object:
  * {"audience": "technical"|"consumer"|"business", "regulated": bool,
- *  "has_price": bool, "name": lowercased project name or null}. */
+ *  "has_price": bool, "name": lowercased project name or null};
+ * for "ticket": {"queue": the right queue, "security": bool,
+ *  "ambiguous": bool, "customer_category": queue or null}. */
 json_t *po_sim_case_traits(const struct po_sim *sim, const json_t *inputs);
 
 /* The catalogue's built-in baseline template (for "prfaq", the default
  * PR-FAQ prompt of the pr-faq-validator project), or NULL when it has none. */
 const char *po_sim_baseline_prompt(const struct po_sim *sim);
-/* "prfaq", "prfaq-v1" or "generic". */
+/* "prfaq", "prfaq-v1", "generic" or "ticket". */
 const char *po_sim_catalogue_name(const struct po_sim *sim);
 /*
  * Ground truth about a prompt, for reports and benchmarks: a new object

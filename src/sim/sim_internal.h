@@ -111,10 +111,11 @@ struct catalogue {
 	size_t f_tailored, f_foreign;
 };
 
-/* catalogue_prfaq.c, catalogue_prfaq_v1.c, catalogue_generic.c */
+/* catalogue_prfaq.c, catalogue_prfaq_v1.c, catalogue_generic.c, catalogue_ticket.c */
 extern const struct catalogue po_sim_catalogue_prfaq;
 extern const struct catalogue po_sim_catalogue_prfaq_v1;
 extern const struct catalogue po_sim_catalogue_generic;
+extern const struct catalogue po_sim_catalogue_ticket;
 
 struct po_sim {
 	struct po_sim_config cfg;
@@ -203,6 +204,43 @@ void po_sim_add_sentence(struct po_buf *b, const char *s);
 
 /* The 0-100 score of criteria values v (0-5) under the catalogue's rubric. */
 double po_sim_weighted_100(const struct catalogue *c, const double v[NCRIT]);
+
+/* ---- catalogue_ticket.c and ticket.c: the exact-answer task ------------ */
+
+/* The ticket catalogue's features, queues and traits. */
+enum {
+	TF_LIST, TF_ANSWER_ONLY, TF_ROLE, TF_DEFINITIONS, TF_EXAMPLES, TF_SECURITY_RULE,
+	TF_IGNORE_HINT, TF_EXPLAIN, TF_CHATTY, TF_TRUST_HINT, TF_COUNT
+};
+enum { TQ_BILLING, TQ_TECHNICAL, TQ_ACCOUNT, TQ_SHIPPING, TQ_RETURNS, TQ_SECURITY, TQ_COUNT };
+enum { TT_SECURITY = 1, TT_AMBIGUOUS = 2, TT_HINT_RIGHT = 4, TT_HINT_WRONG = 8 };
+
+/* What the simulator reads from a ticket (the "ticket" input). */
+struct ticket_view {
+	size_t right;     /* the queue the ticket belongs to */
+	size_t decoy;     /* the queue a wrong answer names */
+	size_t selected;  /* the customer's category ("selected: X"), or TQ_COUNT */
+	unsigned traits;  /* TT_* */
+};
+
+extern const char *const po_sim_ticket_queues[TQ_COUNT];
+/* Reads a case's inputs (may be NULL). */
+void po_sim_ticket_read(const json_t *inputs, struct ticket_view *tv);
+/* The probability that the queue chosen is the right one, for a ticket with
+ * these traits when the features in realized showed. */
+double po_sim_ticket_p_right(unsigned traits, const bool *realized);
+/* True for catalogues whose outputs are exact answers (scored by the rule
+ * "expected", 100 or 0): their truth, optimum and judge are in ticket.c. */
+bool po_sim_exact(const struct catalogue *c);
+/* The expected score (0-100) of an exact answer for a case with these
+ * inputs, given the feature probabilities of st. */
+double po_sim_ticket_truth(const struct ask_state *st, const json_t *inputs);
+/* The exact optimum over these cases (n 0: one plain ticket). */
+double po_sim_ticket_optimum(const json_t *const *inputs, size_t n);
+/* The judge's reply for an exact-answer catalogue: 5 when right, 0 when not. */
+char *po_sim_ticket_judge(const struct po_sim *sim, const struct po_llm_request *req);
+/* {"queue", "security", "ambiguous", "customer_category"} of a case, a new object. */
+json_t *po_sim_ticket_traits_json(const json_t *inputs);
 
 /* ---- the roles: each returns the new content of the response ------------ */
 

@@ -33,11 +33,13 @@ double po_sim_true_score(const struct po_sim *sim, const char *system, const cha
 	if (!template)
 		template = "";
 	if (po_sim_lost_inputs(template, system, NULL, NULL, inputs))
-		return po_sim_weighted_100(c, c->offtopic);
+		return po_sim_exact(c) ? 0 : po_sim_weighted_100(c, c->offtopic);
 	lower = po_sim_lower_dup(template, system, NULL);
 	po_sim_assess(c, lower, strlen(lower), &st);
 	po_sim_assess_case(c, lower, inputs, &st);
 	free(lower);
+	if (po_sim_exact(c))
+		return po_sim_ticket_truth(&st, inputs);
 	po_sim_case_weights(c, st.traits, w);
 	po_sim_criteria(c, (const double(*)[NCRIT])w, st.p, crit);
 	return po_sim_weighted_100(c, crit);
@@ -45,19 +47,26 @@ double po_sim_true_score(const struct po_sim *sim, const char *system, const cha
 
 double po_sim_optimum(const struct po_sim *sim)
 {
-	return po_sim_optimum_over(sim->cat, NULL, 0);
+	return po_sim_optimum_cases(sim, NULL, 0);
 }
 
 double po_sim_optimum_cases(const struct po_sim *sim, const json_t *const *inputs, size_t n)
 {
+	if (po_sim_exact(sim->cat))
+		return po_sim_ticket_optimum(inputs, n);
 	return po_sim_optimum_over(sim->cat, inputs, n);
 }
 
 json_t *po_sim_case_traits(const struct po_sim *sim, const json_t *inputs)
 {
 	unsigned t = po_sim_traits(sim->cat, inputs);
-	char *name = sim->cat->overfit ? po_sim_case_name(inputs) : NULL;
-	json_t *o = json_pack("{s:s, s:b, s:b}", "audience",
+	char *name;
+	json_t *o;
+
+	if (po_sim_exact(sim->cat))
+		return po_sim_ticket_traits_json(inputs);
+	name = sim->cat->overfit ? po_sim_case_name(inputs) : NULL;
+	o = json_pack("{s:s, s:b, s:b}", "audience",
 			      t & TRAIT_TECHNICAL ? "technical" :
 			      t & TRAIT_CONSUMER ? "consumer" : "business",
 			      "regulated", (t & TRAIT_REGULATED) != 0,

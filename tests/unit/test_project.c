@@ -585,7 +585,7 @@ static void test_config_shapes(void **state)
 	expect_parse(tc_ok, pr_ok, "[]", PO_EINPUT,
 		     "d/config_t.json:1:1: expected an object of settings, found an array");
 	expect_parse(tc_ok, pr_ok, "{\"sim\": {\"catalogue\": \"chess\"}}", PO_EINPUT,
-		     "d/config_t.json:1:23: unknown simulator catalogue; use \"prfaq\", \"prfaq-v1\" or \"generic\"");
+		     "d/config_t.json:1:23: unknown simulator catalogue; use \"prfaq\", \"prfaq-v1\", \"generic\" or \"ticket\"");
 	expect_parse(tc_ok, pr_ok, "{\"sim\": {\"nosie\": 1}}", PO_EINPUT,
 		     "d/config_t.json:1:10: unknown sim setting \"nosie\"; did you mean \"noise\"? (known: catalogue, noise, verbosity_bias)");
 	expect_parse(tc_ok, pr_ok, "{\"sim\": {\"noise\": -1}}", PO_EINPUT,
