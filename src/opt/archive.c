@@ -21,7 +21,7 @@ struct po_archive {
 	size_t n, alloc;
 	size_t *slots;      /* entry index + 1; 0: empty */
 	size_t nslots;      /* a power of two, at least twice n */
-	size_t *dirty;      /* indices of entries changed since the last take */
+	struct po_archive_entry **dirty; /* entries changed since the last take */
 	size_t ndirty, dirty_alloc;
 };
 
@@ -170,12 +170,7 @@ static void mark_dirty(struct po_archive *a, struct po_archive_entry *e)
 		a->dirty_alloc = a->dirty_alloc ? a->dirty_alloc * 2 : 16;
 		a->dirty = po_xrealloc(a->dirty, a->dirty_alloc * sizeof(*a->dirty));
 	}
-	/* Entries are few per step; the index is found from the end. */
-	for (size_t i = a->n; i-- > 0;)
-		if (a->entries[i] == e) {
-			a->dirty[a->ndirty++] = i;
-			break;
-		}
+	a->dirty[a->ndirty++] = e;
 }
 
 void po_archive_take_dirty(struct po_archive *a, const struct po_archive_entry ***out,
@@ -184,8 +179,8 @@ void po_archive_take_dirty(struct po_archive *a, const struct po_archive_entry *
 	*out = po_xcalloc(a->ndirty ? a->ndirty : 1, sizeof(**out));
 	*n = a->ndirty;
 	for (size_t i = 0; i < a->ndirty; i++) {
-		a->entries[a->dirty[i]]->dirty = false;
-		(*out)[i] = a->entries[a->dirty[i]];
+		a->dirty[i]->dirty = false;
+		(*out)[i] = a->dirty[i];
 	}
 	a->ndirty = 0;
 }

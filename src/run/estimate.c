@@ -41,18 +41,24 @@ void po_exp_step_estimate(const struct po_experiment *e, struct po_step_estimate
 		out->calls[PO_ROLE_JUDGE] = 0;
 }
 
+/* Calls per evaluation of a case: generate, and judge when the judge scores. */
+static int per_case(const struct po_experiment *e)
+{
+	return e->project->judge ? 2 : 1;
+}
+
 /* The calls of the held-out evaluation at the end (baseline and best on
  * the test cases, generate and judge): none without a split. */
 static long heldout_calls(const struct po_experiment *e)
 {
-	return e->split_cfg.enabled ? 2 * (long)e->split.test.n * (e->project->judge ? 2 : 1) : 0;
+	return e->split_cfg.enabled ? 2 * (long)e->split.test.n * per_case(e) : 0;
 }
 
 /* The baseline's second measurement, the noise floor (run/heldout.c). */
 static long noise_calls(const struct po_experiment *e)
 {
 	return e->split_cfg.enabled || po_accept_needs_remeasure(&e->accept) ?
-		       (long)e->split.val.n * (e->project->judge ? 2 : 1) : 0;
+		       (long)e->split.val.n * per_case(e) : 0;
 }
 
 /*
@@ -72,7 +78,7 @@ static void describe_shape(const struct po_experiment *e, const struct po_step_e
 	else
 		snprintf(out, size,
 			 "%zu cases x %d for the baseline + %d iterations x %.0f calls (%.0f generate, %.0f judge, %.0f mutate)",
-			 e->split.val.n, e->project->judge ? 2 : 1, e->opts.max_iterations,
+			 e->split.val.n, per_case(e), e->opts.max_iterations,
 			 st->calls[PO_ROLE_GENERATE] + st->calls[PO_ROLE_JUDGE] +
 				 st->calls[PO_ROLE_MUTATE],
 			 st->calls[PO_ROLE_GENERATE], st->calls[PO_ROLE_JUDGE],
@@ -80,12 +86,12 @@ static void describe_shape(const struct po_experiment *e, const struct po_step_e
 	if (noise_calls(e)) {
 		size_t len = strlen(out);
 		snprintf(out + len, size - len, " + %zu cases x %d for the noise floor",
-			 e->split.val.n, e->project->judge ? 2 : 1);
+			 e->split.val.n, per_case(e));
 	}
 	if (heldout_calls(e)) {
 		size_t len = strlen(out);
 		snprintf(out + len, size - len, " + 2 x %zu held-out test cases x %d",
-			 e->split.test.n, e->project->judge ? 2 : 1);
+			 e->split.test.n, per_case(e));
 	}
 }
 
@@ -114,7 +120,7 @@ void po_exp_estimate(struct po_experiment *e)
 	/* The noise floor and the held-out evaluations: one generate call per
 	 * case evaluation, and one judge call when the judge scores. */
 	gen_calls = (double)e->split.val.n + iters * step.calls[PO_ROLE_GENERATE] +
-		    (double)(heldout_calls(e) + noise_calls(e)) / (e->project->judge ? 2 : 1);
+		    (double)(heldout_calls(e) + noise_calls(e)) / per_case(e);
 	judge_calls = !e->project->judge ? 0 :
 		      (double)e->split.val.n + iters * step.calls[PO_ROLE_JUDGE] +
 			      (double)(heldout_calls(e) + noise_calls(e)) / 2;

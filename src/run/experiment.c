@@ -388,15 +388,17 @@ static int save_checkpoint(struct po_experiment *e, int k, struct po_err *err)
 		.baseline_prompts = e->baseline_prompts, .best_prompts = e->best_prompts,
 		.history = e->history, .files = e->files, .best_eval = e->best_eval,
 		.stats = *po_engine_stats(e->engine), .archive_w = e->archive,
-		.split = po_split_to_json(&e->split, e->project),
+		.split = e->split_json,
 		.strategy_state = e->strategy_ops->save ? e->strategy_ops->save(e->strategy) : NULL,
 	};
 	int ret;
 
+	/* The split does not change during a run: built for the first save. */
+	if (!ck.split)
+		ck.split = e->split_json = po_split_to_json(&e->split, e->project);
 	snprintf(ck.project, sizeof(ck.project), "%s", e->project_name);
 	snprintf(ck.strategy, sizeof(ck.strategy), "%s", e->strategy_name);
 	ret = po_checkpoint_write(e->results_dir, &ck, &e->ck_cursor, e->project, err);
-	json_decref(ck.split);
 	json_decref(ck.strategy_state);
 	return ret;
 }
@@ -723,6 +725,7 @@ void po_experiment_free(struct po_experiment *e)
 	if (e->strategy)
 		e->strategy_ops->free(e->strategy);
 	po_split_release(&e->split);
+	json_decref(e->split_json);
 	json_decref(e->strategy_params);
 	json_decref(e->history);
 	json_decref(e->files);

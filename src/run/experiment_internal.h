@@ -38,6 +38,7 @@ struct po_experiment {
 	struct po_strategy *strategy;   /* while the loop runs */
 	json_t *strategy_params;        /* the config's "strategy" object, or NULL */
 	struct po_split split;
+	json_t *split_json;             /* the split as the checkpoint holds it, built once */
 	struct po_split_config split_cfg; /* from --split, the config or the default */
 	unsigned best_sample;           /* the sample index of best_eval */
 	double noise_case_sd, noise_mean_sd; /* the noise floor, or NAN */

@@ -211,10 +211,9 @@ static json_t *split_json(const struct po_experiment *e)
 			 "test", (json_int_t)e->split.test.n);
 }
 
-static json_t *final_json(struct po_experiment *e, int64_t now)
+/* heldout: po_exp_heldout()'s figures, taken over. */
+static json_t *final_json(struct po_experiment *e, int64_t now, json_t *heldout)
 {
-	/* First: its calls count in every figure below. */
-	json_t *heldout = po_exp_heldout(e);
 	const struct po_engine_stats *st = po_engine_stats(e->engine);
 	double imp = e->best_score - e->baseline_score;
 	char iso[32];
@@ -332,7 +331,8 @@ int po_exp_finish(struct po_experiment *e, struct po_err *err)
 		return ret;
 	json_array_append_new(e->files, json_string(PO_FINAL_RESULTS_FILE));
 	json_array_append_new(e->files, json_string(PO_JOURNAL_FILE));
-	f = final_json(e, now);
+	/* The held-out evaluation first: its calls count in every figure. */
+	f = final_json(e, now, po_exp_heldout(e));
 	json_object_set(f, "files", e->files);
 	if (e->opts.write_report) {
 		struct po_buf md = PO_BUF_INIT;
