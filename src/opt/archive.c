@@ -6,6 +6,7 @@
 #include "opt/archive.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,8 @@ struct po_archive {
 	size_t nslots;      /* a power of two, at least twice n */
 	struct po_archive_entry **dirty; /* entries changed since the last take */
 	size_t ndirty, dirty_alloc;
+	struct po_lineage *lin;  /* by hash, open addressing; hash 0: empty */
+	size_t nlin, linslots;   /* linslots: 0 or a power of two, above twice nlin */
 };
 
 struct po_archive *po_archive_new(size_t ncases)
@@ -57,6 +60,7 @@ void po_archive_free(struct po_archive *a)
 	free(a->entries);
 	free(a->slots);
 	free(a->dirty);
+	free(a->lin);
 	free(a);
 }
 
@@ -287,7 +291,94 @@ void po_archive_pareto(const struct po_archive *a, const struct po_caseset *set,
 	}
 }
 
-json_t *po_archive_entry_to_json(const struct po_archive_entry *e, const struct po_project *p)
+/* The slot of hash in the lineage table (linslots > 0): its own or the
+ * empty one where it would go. */
+static size_t lineage_slot(const struct po_archive *a, uint64_t hash)
+{
+	size_t s = (size_t)po_hash_u64(hash, 0x11) & (a->linslots - 1);
+
+	while (a->lin[s].hash && a->lin[s].hash != hash)
+		s = (s + 1) & (a->linslots - 1);
+	return s;
+}
+
+void po_archive_set_lineage(struct po_archive *a, uint64_t hash, const char *op,
+			    const uint64_t *parents, unsigned nparents)
+{
+	struct po_lineage *l;
+
+	if (!hash || po_archive_lineage(a, hash))
+		return;
+	if ((a->nlin + 1) * 2 > a->linslots) {
+		struct po_lineage *old = a->lin;
+		size_t n = a->linslots;
+
+		a->linslots = n ? n * 2 : 64;
+		a->lin = po_xcalloc(a->linslots, sizeof(*a->lin));
+		for (size_t i = 0; i < n; i++)
+			if (old[i].hash)
+				a->lin[lineage_slot(a, old[i].hash)] = old[i];
+		free(old);
+	}
+	l = &a->lin[lineage_slot(a, hash)];
+	l->hash = hash;
+	snprintf(l->op, sizeof(l->op), "%s", op ? op : "");
+	for (unsigned i = 0; i < nparents && i < PO_MAX_PARENTS; i++)
+		l->parents[l->nparents++] = parents[i];
+	a->nlin++;
+}
+
+const struct po_lineage *po_archive_lineage(const struct po_archive *a, uint64_t hash)
+{
+	const struct po_lineage *l;
+
+	if (!a->linslots || !hash)
+		return NULL;
+	l = &a->lin[lineage_slot(a, hash)];
+	return l->hash ? l : NULL;
+}
+
+void po_archive_lineage_json(const struct po_archive *a, uint64_t hash, json_t *obj)
+{
+	const struct po_lineage *l = po_archive_lineage(a, hash);
+	json_t *parents;
+
+	if (!l)
+		return;
+	parents = json_array();
+	for (unsigned i = 0; i < l->nparents; i++) {
+		char hex[17];
+		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)l->parents[i]);
+		json_array_append_new(parents, json_string(hex));
+	}
+	json_object_set_new(obj, "operator", json_string(l->op));
+	json_object_set_new(obj, "parents", parents);
+}
+
+/* The lineage of an archive line ("operator", "parents" as hex hashes). */
+static void load_lineage(struct po_archive *a, uint64_t hash, const json_t *j)
+{
+	uint64_t parents[PO_MAX_PARENTS];
+	unsigned n = 0;
+	size_t i;
+	json_t *v;
+
+	if (!json_is_string(json_object_get(j, "operator")))
+		return;
+	json_array_foreach(json_object_get(j, "parents"), i, v) {
+		const char *hex = json_string_value(v);
+		char *end;
+		if (hex && n < PO_MAX_PARENTS) {
+			unsigned long long x = strtoull(hex, &end, 16);
+			if (end != hex && !*end)
+				parents[n++] = (uint64_t)x;
+		}
+	}
+	po_archive_set_lineage(a, hash, po_json_str(j, "operator", ""), parents, n);
+}
+
+json_t *po_archive_entry_to_json(const struct po_archive *a, const struct po_archive_entry *e,
+				 const struct po_project *p)
 {
 	json_t *cases = json_array();
 	json_t *o;
@@ -310,6 +401,7 @@ json_t *po_archive_entry_to_json(const struct po_archive_entry *e, const struct 
 		      "iteration", e->iteration, "origin", e->origin, "cases", cases);
 	if (e->invalid)
 		json_object_set_new(o, "invalid", json_string(e->invalid));
+	po_archive_lineage_json(a, e->hash, o);
 	return o;
 }
 
@@ -333,6 +425,7 @@ int po_archive_load_json(struct po_archive *a, const json_t *j, const struct po_
 		return po_error(err, PO_EINPUT, "an archive line has no prompts or sample");
 	e = po_archive_add(a, prompts, (unsigned)po_json_int(j, "sample", 0),
 			   (int)po_json_int(j, "iteration", 0), po_json_str(j, "origin", ""));
+	load_lineage(a, e->hash, j);
 	if (po_json_str(j, "invalid", NULL) && !e->invalid)
 		e->invalid = po_xstrdup(po_json_str(j, "invalid", NULL));
 	json_array_foreach(json_object_get(j, "cases"), i, jc) {

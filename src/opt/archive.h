@@ -84,8 +84,28 @@ void po_archive_pareto(const struct po_archive *a, const struct po_caseset *set,
 void po_archive_take_dirty(struct po_archive *a, const struct po_archive_entry ***out,
 			   size_t *n);
 
+/*
+ * Lineage: where a prompt set came from, by its hash (whatever the sample):
+ * the operator that made it ("mutate", "reflect", "merge", ...) and the
+ * hashes of its parents. The first record of a prompt set stands.
+ */
+#define PO_MAX_PARENTS 4
+struct po_lineage {
+	uint64_t hash;
+	char op[24];
+	uint64_t parents[PO_MAX_PARENTS];
+	unsigned nparents;
+};
+void po_archive_set_lineage(struct po_archive *a, uint64_t hash, const char *op,
+			    const uint64_t *parents, unsigned nparents);
+/* The lineage of a prompt set's hash, or NULL when none was recorded. */
+const struct po_lineage *po_archive_lineage(const struct po_archive *a, uint64_t hash);
+/* Adds "operator" and "parents" (hex hashes) to obj when the hash has a lineage. */
+void po_archive_lineage_json(const struct po_archive *a, uint64_t hash, json_t *obj);
+
 /* One entry as a line of archive.jsonl (new reference), and back. */
-json_t *po_archive_entry_to_json(const struct po_archive_entry *e, const struct po_project *p);
+json_t *po_archive_entry_to_json(const struct po_archive *a, const struct po_archive_entry *e,
+				 const struct po_project *p);
 int po_archive_load_json(struct po_archive *a, const json_t *j, const struct po_project *p,
 			 struct po_err *err);
 

@@ -100,6 +100,7 @@ static int hc_step(struct po_strategy *s, struct po_search *ctx, struct po_err *
 	if (ret)
 		return ret;
 	snprintf(origin, sizeof(origin), "mutation of %s", name);
+	po_search_lineage(ctx, prompts, "mutate", &ctx->incumbent, 1);
 	/* Acceptance evaluates it on the validation cases (racing it under a
 	 * paired rule), so that a clearly worse one costs fewer calls. */
 	po_search_nominate(ctx, prompts, origin, (unsigned)ctx->iteration, &ev);

@@ -84,7 +84,19 @@ static void log_evaluation(struct po_search *s, const struct po_archive_entry *e
 			ev->n_ok ? json_real(ev->mean) : json_null(), "evaluated",
 			(json_int_t)ev->n_ok, "failed", (json_int_t)(ev->n - ev->n_ok), "cases",
 			(json_int_t)ev->n, "sample", (int)e->sample, "hash", hash);
+	po_archive_lineage_json(s->archive, e->hash, row);
 	json_array_append_new(s->evaluated, row);
+}
+
+void po_search_lineage(struct po_search *s, const json_t *prompts, const char *op,
+		       const json_t *const *parents, size_t nparents)
+{
+	uint64_t h[PO_MAX_PARENTS];
+	unsigned n = 0;
+
+	for (size_t i = 0; i < nparents && n < PO_MAX_PARENTS; i++)
+		h[n++] = po_archive_hash(parents[i]);
+	po_archive_set_lineage(s->archive, po_archive_hash(prompts), op, h, n);
 }
 
 int po_search_evaluate(struct po_search *s, const json_t *const *prompts, size_t n,

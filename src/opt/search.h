@@ -66,6 +66,14 @@ int po_search_evaluate(struct po_search *s, const json_t *const *prompts, size_t
 void po_search_nominate(struct po_search *s, json_t *prompts, const char *origin,
 			unsigned sample, struct po_evaluation *ev);
 
+/*
+ * Records where a candidate came from before it is evaluated: the operator
+ * that made it and its parents (prompt sets). The results' population rows
+ * and the checkpoint carry it; the first record of a prompt set stands.
+ */
+void po_search_lineage(struct po_search *s, const json_t *prompts, const char *op,
+		       const json_t *const *parents, size_t nparents);
+
 /* Frees the nominees and the step's evaluation list (after the
  * experiment has decided and recorded them). */
 void po_search_clear(struct po_search *s);

@@ -203,7 +203,7 @@ static json_t *log_line(const struct po_checkpoint *ck, const struct po_checkpoi
 	if (ck->archive_w)
 		po_archive_take_dirty(ck->archive_w, &dirty, &ndirty);
 	for (size_t i = 0; i < ndirty; i++)
-		json_array_append_new(arch, po_archive_entry_to_json(dirty[i], p));
+		json_array_append_new(arch, po_archive_entry_to_json(ck->archive_w, dirty[i], p));
 	free(dirty);
 	return json_pack("{s:i, s:o, s:o, s:o}", "iteration", ck->iteration, "history", hist,
 			 "files", files, "archive", arch);

@@ -250,14 +250,23 @@ static void test_archive_dedup_and_pareto(void **state)
 	assert_string_equal(po_archive_get(a, front[1])->origin, "y");
 	free(front);
 	assert_true(fabs(po_archive_mean(po_archive_find(a, z, 1), &all) - 27.5) < 1e-9);
-	/* Its log lines rebuild it. */
+	/* Lineage: by hash, the first record stands. */
+	uint64_t px = po_archive_hash(x);
+	po_archive_set_lineage(a, po_archive_hash(y), "merge", (uint64_t[]){ px, 7 }, 2);
+	po_archive_set_lineage(a, po_archive_hash(y), "mutate", &px, 1);
+	assert_null(po_archive_lineage(a, po_archive_hash(z)));
+	assert_string_equal(po_archive_lineage(a, po_archive_hash(y))->op, "merge");
+	/* Its log lines rebuild it, lineage included. */
 	for (size_t i = 0; i < po_archive_count(a); i++) {
-		json_t *line = po_archive_entry_to_json(po_archive_get(a, i), p);
+		json_t *line = po_archive_entry_to_json(a, po_archive_get(a, i), p);
 		assert_int_equal(po_archive_load_json(b, line, p, &err), 0);
 		json_decref(line);
 	}
 	assert_int_equal(po_archive_count(b), 4);
 	assert_true(fabs(po_archive_mean(po_archive_find(b, y, 1), &all) - 50) < 1e-9);
+	assert_int_equal(po_archive_lineage(b, po_archive_hash(y))->nparents, 2);
+	assert_true(po_archive_lineage(b, po_archive_hash(y))->parents[0] == px);
+	assert_true(po_archive_lineage(b, po_archive_hash(y))->parents[1] == 7);
 	po_caseset_release(&all);
 	po_archive_free(a);
 	po_archive_free(b);
