@@ -22,4 +22,19 @@
 #define PO_MUTATE_REPLY_BEGIN "<prompt>"
 #define PO_MUTATE_REPLY_END "</prompt>"
 
+/*
+ * Reflective mutation: the outputs of the current template on a few test
+ * cases with their scores and the judge's feedback, worst first, between
+ * PO_MUTATE_TRACES_BEGIN and _END; the request asks for a rewrite that fixes
+ * what they show (the simulator edits more than once for it).
+ * History (OPRO): earlier templates with their scores, ascending, each
+ * between PO_MUTATE_PROMPT_BEGIN and _END after a line starting
+ * PO_MUTATE_SCORE_LINE; the best is the last.
+ */
+#define PO_MUTATE_TRACES_BEGIN "<case_traces>"
+#define PO_MUTATE_TRACES_END "</case_traces>"
+#define PO_MUTATE_HISTORY_BEGIN "<earlier_prompts>"
+#define PO_MUTATE_HISTORY_END "</earlier_prompts>"
+#define PO_MUTATE_SCORE_LINE "Score: "
+
 #endif

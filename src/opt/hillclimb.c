@@ -47,18 +47,6 @@ static void hc_estimate(const struct po_strategy *s, const struct po_step_shape 
 }
 
 /*
- * The prompts a run renders take turns: the main prompt, then the system
- * prompt when the project has one. Other prompts in the file are never sent,
- * so mutating them would waste iterations.
- */
-static const char *nth_prompt_name(const struct po_project *p, size_t k)
-{
-	if (p->system_prompt && k % 2)
-		return p->system_prompt;
-	return p->main_prompt;
-}
-
-/*
  * The judge's feedback on the incumbent over the train cases, with the
  * sample it was evaluated with: taken from the archive when it is there
  * (always without a split), else evaluated once per incumbent.
@@ -86,7 +74,7 @@ static int train_feedback(struct po_strategy *s, struct po_search *ctx, struct p
 
 static int hc_step(struct po_strategy *s, struct po_search *ctx, struct po_err *err)
 {
-	const char *name = nth_prompt_name(ctx->project, (size_t)(ctx->iteration - 1));
+	const char *name = po_search_prompt_name(ctx, (size_t)(ctx->iteration - 1));
 	json_t *prompts = NULL;
 	struct po_evaluation ev = { 0 };
 	char origin[256];

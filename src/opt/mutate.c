@@ -64,7 +64,7 @@ static char *feedback_line(const char *s, size_t len)
 	return po_buf_detach(&b);
 }
 
-static void add_feedback(struct po_buf *out, const json_t *feedback)
+void po_mutate_add_feedback(struct po_buf *out, const json_t *feedback)
 {
 	char **seen = NULL;
 	size_t nseen = 0, i, j;
@@ -95,12 +95,28 @@ static void add_feedback(struct po_buf *out, const json_t *feedback)
 	free(seen);
 }
 
-void po_mutate_build_prompt(struct po_buf *out, const char *prompt_name, const char *template,
-			    double score, const json_t *feedback, const json_t *placeholders)
+void po_mutate_add_placeholders(struct po_buf *out, const json_t *placeholders)
 {
 	size_t i, n = 0;
 	json_t *item;
 
+	po_buf_adds(out, "Placeholders:");
+	json_array_foreach(placeholders, i, item) {
+		if (!json_is_string(item))
+			continue;
+		po_buf_addf(out, " {%s}", json_string_value(item));
+		n++;
+	}
+	if (n)
+		po_buf_adds(out, "\nEvery placeholder above must stay in the new template, written "
+				 "exactly the same way: each one is replaced by a test case's input.\n\n");
+	else
+		po_buf_adds(out, " (none)\n\n");
+}
+
+void po_mutate_build_prompt(struct po_buf *out, const char *prompt_name, const char *template,
+			    double score, const json_t *feedback, const json_t *placeholders)
+{
 	if (!template)
 		template = "";
 	po_buf_addf(out,
@@ -115,24 +131,10 @@ void po_mutate_build_prompt(struct po_buf *out, const char *prompt_name, const c
 
 	po_buf_adds(out, "What the judge found missing or weak in its outputs:\n"
 			 PO_MUTATE_FEEDBACK_BEGIN "\n");
-	add_feedback(out, feedback);
+	po_mutate_add_feedback(out, feedback);
 	po_buf_adds(out, PO_MUTATE_FEEDBACK_END "\n\n");
 
-	po_buf_adds(out, "Placeholders:");
-	if (json_is_array(placeholders)) {
-		json_array_foreach(placeholders, i, item) {
-			if (!json_is_string(item))
-				continue;
-			po_buf_addf(out, " {%s}", json_string_value(item));
-			n++;
-		}
-	}
-	if (n)
-		po_buf_adds(out, "\nEvery placeholder above must stay in the new template, written "
-				 "exactly the same way: each one is replaced by a test case's input.\n\n");
-	else
-		po_buf_adds(out, " (none)\n\n");
-
+	po_mutate_add_placeholders(out, placeholders);
 	po_buf_adds(out,
 		    "Instructions:\n"
 		    "- Make one focused change that addresses the most important point of the "

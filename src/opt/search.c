@@ -179,36 +179,43 @@ void po_search_clear(struct po_search *s)
 	s->evaluated = NULL;
 }
 
-int po_search_mutate(const struct po_search *s, const json_t *prompts, const char *name,
-		     const json_t *feedback, unsigned sample, json_t **out, struct po_err *err)
+const char *po_search_prompt_name(const struct po_search *s, size_t k)
 {
-	const char *tmpl = json_string_value(json_object_get(prompts, name));
+	if (s->project->system_prompt && k % 2)
+		return s->project->system_prompt;
+	return s->project->main_prompt;
+}
+
+json_t *po_search_placeholders(const json_t *prompts, const char *name)
+{
 	json_t *placeholders = json_array();
-	/* feedback_cases: how many cases the feedback came from (the simulator's
-	 * mutate role overfits more often on few). */
+	const char *tmpl = json_string_value(json_object_get(prompts, name));
+
+	if (tmpl)
+		po_template_placeholders(tmpl, placeholders);
+	return placeholders;
+}
+
+int po_search_ask(const struct po_search *s, const json_t *prompts, const char *name,
+		  const char *request, size_t feedback_cases, unsigned sample, json_t **out,
+		  struct po_err *err)
+{
+	/* feedback_cases: how many cases the request's feedback came from (the
+	 * simulator's mutate role overfits more often on few). */
 	json_t *meta = json_pack("{s:s, s:i, s:I}", "prompt_name", name, "iteration", s->iteration,
-				 "feedback_cases", (json_int_t)(s->incumbent_eval ?
-								s->incumbent_eval->n_ok : 0));
-	struct po_buf prompt = PO_BUF_INIT;
-	struct po_llm_request req;
+				 "feedback_cases", (json_int_t)feedback_cases);
+	struct po_llm_request req = {
+		.role = PO_ROLE_MUTATE, .model = s->settings->models[PO_ROLE_MUTATE],
+		.temperature = s->settings->temperature[PO_ROLE_MUTATE],
+		.max_tokens = s->settings->max_tokens[PO_ROLE_MUTATE],
+		.system = po_mutate_system_prompt(), .prompt = request, .metadata = meta,
+		.sample = sample,
+	};
 	struct po_llm_response resp;
 	char *tnew = NULL;
 	int ret;
 
 	*out = NULL;
-	if (!tmpl) {
-		ret = po_error(err, PO_EINPUT, "no prompt named '%s' to mutate", name);
-		goto out;
-	}
-	po_template_placeholders(tmpl, placeholders);
-	po_mutate_build_prompt(&prompt, name, tmpl, s->incumbent_score, feedback, placeholders);
-	req = (struct po_llm_request){
-		.role = PO_ROLE_MUTATE, .model = s->settings->models[PO_ROLE_MUTATE],
-		.temperature = s->settings->temperature[PO_ROLE_MUTATE],
-		.max_tokens = s->settings->max_tokens[PO_ROLE_MUTATE],
-		.system = po_mutate_system_prompt(), .prompt = prompt.data, .metadata = meta,
-		.sample = sample,
-	};
 	ret = po_engine_complete(s->engine, &req, &resp, 1, err);
 	if (ret)
 		goto out;
@@ -228,8 +235,26 @@ int po_search_mutate(const struct po_search *s, const json_t *prompts, const cha
 	json_object_set_new(*out, name, json_string(tnew));
 	free(tnew);
 out:
-	json_decref(placeholders);
 	json_decref(meta);
+	return ret;
+}
+
+int po_search_mutate(const struct po_search *s, const json_t *prompts, const char *name,
+		     const json_t *feedback, unsigned sample, json_t **out, struct po_err *err)
+{
+	const char *tmpl = json_string_value(json_object_get(prompts, name));
+	json_t *placeholders;
+	struct po_buf prompt = PO_BUF_INIT;
+	int ret;
+
+	*out = NULL;
+	if (!tmpl)
+		return po_error(err, PO_EINPUT, "no prompt named '%s' to mutate", name);
+	placeholders = po_search_placeholders(prompts, name);
+	po_mutate_build_prompt(&prompt, name, tmpl, s->incumbent_score, feedback, placeholders);
+	ret = po_search_ask(s, prompts, name, prompt.data,
+			    s->incumbent_eval ? s->incumbent_eval->n_ok : 0, sample, out, err);
+	json_decref(placeholders);
 	po_buf_release(&prompt);
 	return ret;
 }

@@ -87,4 +87,22 @@ void po_search_clear(struct po_search *s);
 int po_search_mutate(const struct po_search *s, const json_t *prompts, const char *name,
 		     const json_t *feedback, unsigned sample, json_t **out, struct po_err *err);
 
+/*
+ * The general form: sends `request` (a prompt built by opt/mutate.h) to the
+ * mutate role and replaces template `name` of `prompts` with the reply's.
+ * feedback_cases: how many test cases the request shows (metadata the
+ * simulator uses). Errors as po_search_mutate.
+ */
+int po_search_ask(const struct po_search *s, const json_t *prompts, const char *name,
+		  const char *request, size_t feedback_cases, unsigned sample, json_t **out,
+		  struct po_err *err);
+
+/* The name of the prompt a strategy edits at its k-th edit (0-based): the
+ * main prompt and the system prompt, when the project has one, take turns
+ * (the other prompts of the file are never sent). */
+const char *po_search_prompt_name(const struct po_search *s, size_t k);
+
+/* The placeholders of template `name` of prompts (a new array). */
+json_t *po_search_placeholders(const json_t *prompts, const char *name);
+
 #endif
