@@ -290,6 +290,123 @@ static bool op_add_helpful(struct mut_ctx *m)
 	return true;
 }
 
+/* After an edit: lower and st follow the template again, so that another
+ * edit can find its sentences. */
+static void refresh(struct mut_ctx *m)
+{
+	free(m->lower);
+	m->lower = po_sim_lower_dup(m->t.data, NULL, NULL);
+	po_sim_assess(m->c, m->lower, strlen(m->lower), &m->st);
+}
+
+/* Rewrite: cut one instruction that worked, as a rewrite sometimes does. */
+static void rewrite_loses_one(struct mut_ctx *m)
+{
+	size_t cand[MAX_FEATURES], nc = 0, b, e;
+
+	for (size_t i = 0; i < m->c->n; i++)
+		if (m->st.asked[i] && !m->c->f[i].harmful && sentence_of(m, i, &b, &e))
+			cand[nc++] = i;
+	if (!nc)
+		return;
+	remove_feature(m, cand[po_rng_below(m->rng, nc)], " while rewriting");
+	po_buf_addch(&m->msg, ' ');
+	refresh(m);
+}
+
+/*
+ * A rewrite asked for from several test cases' outputs and the judge's
+ * feedback on each (a reflective request): a model shown the concrete
+ * failures fixes several at once. Each harmful instruction the feedback
+ * names is cut (0.75), a conflict it names is resolved, each missing
+ * helpful feature it names is added (0.6 each, at most 3); a rewrite also
+ * loses an instruction that worked (0.1) or adds a harmful one (0.08).
+ */
+static bool op_rewrite(struct mut_ctx *m)
+{
+	size_t cand[MAX_FEATURES], nc = 0, edits = 0, b, e;
+
+	if (po_rng_double(m->rng) < 0.1)
+		rewrite_loses_one(m);
+	if (po_rng_double(m->rng) < 0.08 && op_add_harmful(m)) {
+		po_buf_addch(&m->msg, ' ');
+		refresh(m);
+	}
+	for (size_t i = 0; i < m->c->n; i++) {
+		if (m->c->f[i].harmful && m->st.asked[i] && in_feedback(m->fb_lower, &m->c->f[i]) &&
+		    sentence_of(m, i, &b, &e) && po_rng_double(m->rng) < 0.75) {
+			remove_feature(m, i, ", as the feedback suggested");
+			po_buf_addch(&m->msg, ' ');
+			refresh(m);
+			edits++;
+		}
+	}
+	if (op_resolve_conflict(m)) {
+		po_buf_addch(&m->msg, ' ');
+		refresh(m);
+		edits++;
+	}
+	for (size_t i = 0; i < m->c->n; i++)
+		if (!m->c->f[i].harmful && !m->st.asked[i] && !po_sim_per_case(m->c, i) &&
+		    in_feedback(m->fb_lower, &m->c->f[i]))
+			cand[nc++] = i;
+	for (size_t k = 0, added = 0; k < nc && added < 3; k++) {
+		/* In a random order: which problems a rewrite takes on varies. */
+		size_t j = k + po_rng_below(m->rng, nc - k), f = cand[j];
+		cand[j] = cand[k];
+		cand[k] = f;
+		if (po_rng_double(m->rng) >= 0.6)
+			continue;
+		append_instruction(&m->t, po_sim_pick(m->rng, m->c->f[f].says));
+		po_buf_addf(&m->msg, "I added an instruction asking for %s. ", m->c->f[f].name);
+		refresh(m);
+		added++;
+		edits++;
+	}
+	return edits > 0;
+}
+
+/*
+ * OPRO's request: the best earlier template (the last of the history) is
+ * the base; the model sees which features the shown outputs lack and treats
+ * them as feedback; with the second best it combines the two half the time.
+ */
+static char *opro_base(const char *prompt, char **second, struct po_rng *r)
+{
+	const char *h = strstr(prompt, PO_MUTATE_HISTORY_BEGIN), *p, *last = NULL, *prev = NULL;
+
+	*second = NULL;
+	for (p = h; p && (p = strstr(p, PO_MUTATE_PROMPT_BEGIN)); p += strlen(PO_MUTATE_PROMPT_BEGIN)) {
+		prev = last;
+		last = p;
+	}
+	if (!last)
+		return NULL;
+	if (prev && po_rng_double(r) < 0.5)
+		*second = po_sim_between(prev, PO_MUTATE_PROMPT_BEGIN, PO_MUTATE_PROMPT_END);
+	return po_sim_between(last, PO_MUTATE_PROMPT_BEGIN, PO_MUTATE_PROMPT_END);
+}
+
+/* What the outputs shown in a request lack, in the words of judge feedback
+ * (a new string, lowercase), or NULL when it shows none. */
+static char *missing_in_outputs(const struct catalogue *c, const char *prompt)
+{
+	char *traces = po_sim_between(prompt, PO_MUTATE_TRACES_BEGIN, PO_MUTATE_TRACES_END), *low;
+	bool present[MAX_FEATURES];
+	struct po_buf fb = PO_BUF_INIT;
+
+	if (!traces)
+		return NULL;
+	low = po_sim_lower_dup(traces, NULL, "\n");
+	po_sim_detect_output(c, low, present);
+	for (size_t i = 0; i < c->n; i++)
+		if (!c->f[i].harmful && !present[i] && c->f[i].fb[0])
+			po_buf_addf(&fb, "%s\n", c->f[i].fb[0]);
+	free(low);
+	free(traces);
+	return po_buf_detach(&fb);
+}
+
 /* The judge's improvement that names one test case (judge.c). */
 #define TAILOR "Anchor it in "
 
@@ -365,27 +482,69 @@ static bool op_crossover(struct mut_ctx *m, const char *other)
 	return true;
 }
 
+/* Everything helpful is asked for: clear a harmful instruction if one can
+ * be found, else leave the prompt as it is. */
+static void op_last_resort(struct mut_ctx *m)
+{
+	size_t b, e;
+
+	for (size_t i = 0; i < m->c->n; i++) {
+		if (m->c->f[i].harmful && m->st.asked[i] && sentence_of(m, i, &b, &e)) {
+			remove_feature(m, i, "");
+			return;
+		}
+	}
+	po_buf_adds(&m->msg, "The prompt already covers what matters; I kept it as it is.");
+}
+
+/* What a mutation request holds: the template to edit, a second one (a
+ * crossover, or OPRO's second best), the feedback, and its kind. */
+struct request {
+	char *tmpl, *second, *fb;
+	bool opro, rewrite;
+};
+
+static void read_request(const struct catalogue *c, const char *prompt, struct po_rng *rng,
+			 struct request *q)
+{
+	const char *after;
+
+	memset(q, 0, sizeof(*q));
+	prompt = prompt ? prompt : "";
+	q->opro = strstr(prompt, PO_MUTATE_HISTORY_BEGIN) != NULL;
+	q->rewrite = !q->opro && strstr(prompt, PO_MUTATE_TRACES_BEGIN);
+	if (q->opro) {
+		q->tmpl = opro_base(prompt, &q->second, rng);
+		q->fb = missing_in_outputs(c, prompt);
+	} else {
+		q->tmpl = po_sim_between(prompt, PO_MUTATE_PROMPT_BEGIN, PO_MUTATE_PROMPT_END);
+		if (q->tmpl && (after = strstr(strstr(prompt, PO_MUTATE_PROMPT_BEGIN),
+					       PO_MUTATE_PROMPT_END)))
+			q->second = po_sim_between(after, PO_MUTATE_PROMPT_BEGIN,
+						   PO_MUTATE_PROMPT_END);
+		q->fb = po_sim_between(prompt, PO_MUTATE_FEEDBACK_BEGIN, PO_MUTATE_FEEDBACK_END);
+	}
+	if (!q->tmpl)
+		q->tmpl = po_xstrdup(prompt);
+}
+
 char *po_sim_mutate(const struct po_sim *sim, const struct po_llm_request *req)
 {
 	struct po_rng rng;
 	struct mut_ctx m = { .c = sim->cat, .rng = &rng, .t = PO_BUF_INIT, .msg = PO_BUF_INIT };
 	struct po_buf out = PO_BUF_INIT;
-	char *tmpl, *fb, *fb_lower = NULL, *second = NULL;
-	const char *after;
+	char *tmpl, *fb, *fb_lower = NULL, *second;
+	struct request q;
 	double u;
 	bool done = false;
 	uint64_t h;
 
 	h = po_sim_request_hash(sim, "mutate", req);
 	po_rng_seed(&rng, h);
-	tmpl = po_sim_between(req->prompt, PO_MUTATE_PROMPT_BEGIN, PO_MUTATE_PROMPT_END);
-	if (!tmpl) {
-		tmpl = po_xstrdup(req->prompt ? req->prompt : "");
-	} else if ((after = strstr(strstr(req->prompt, PO_MUTATE_PROMPT_BEGIN),
-				  PO_MUTATE_PROMPT_END))) {
-		second = po_sim_between(after, PO_MUTATE_PROMPT_BEGIN, PO_MUTATE_PROMPT_END);
-	}
-	fb = po_sim_between(req->prompt, PO_MUTATE_FEEDBACK_BEGIN, PO_MUTATE_FEEDBACK_END);
+	read_request(m.c, req->prompt, &rng, &q);
+	tmpl = q.tmpl;
+	second = q.second;
+	fb = q.fb;
 	if (fb)
 		fb_lower = po_sim_lower_dup(fb, NULL, NULL);
 	m.fb_lower = fb_lower;
@@ -395,7 +554,13 @@ char *po_sim_mutate(const struct po_sim *sim, const struct po_llm_request *req)
 
 	/* Each operation edits the template at most once, so m.lower stays
 	 * aligned with m.t for as long as it is used. */
-	if (m.c->overfit && !second) {
+	if (q.opro && second) {
+		/* OPRO combines the two best, then makes its own edit. */
+		op_crossover(&m, second);
+		po_buf_addch(&m.msg, ' ');
+		refresh(&m);
+	}
+	if (m.c->overfit && (!second || q.opro)) {
 		struct po_rng orng;
 		po_rng_seed(&orng, po_hash_u64(h, 0x0f));
 		done = op_overfit(&m, fb, req->metadata, &orng);
@@ -403,10 +568,12 @@ char *po_sim_mutate(const struct po_sim *sim, const struct po_llm_request *req)
 	u = po_rng_double(&rng);
 	if (done) {
 		/* the overfitting edit took this call's place */
-	} else if (second)
+	} else if (second && !q.opro)
 		done = op_crossover(&m, second);
 	else if (u < 0.03)
 		done = op_drop_placeholder(&m);
+	else if (q.rewrite)
+		done = op_rewrite(&m);
 	else if (u < 0.13)
 		done = op_add_harmful(&m);
 	else if (u < 0.25)
@@ -417,20 +584,8 @@ char *po_sim_mutate(const struct po_sim *sim, const struct po_llm_request *req)
 		done = op_obey_feedback(&m);
 	if (!done)
 		done = op_add_helpful(&m);
-	if (!done) {
-		/* Everything helpful is asked for: clear a harmful instruction
-		 * if one can be found, else leave the prompt as it is. */
-		for (size_t i = 0; i < m.c->n && !done; i++) {
-			size_t b, e;
-			if (m.c->f[i].harmful && m.st.asked[i] && sentence_of(&m, i, &b, &e)) {
-				remove_feature(&m, i, "");
-				done = true;
-			}
-		}
-		if (!done)
-			po_buf_adds(&m.msg, "The prompt already covers what matters; I kept it "
-				    "as it is.");
-	}
+	if (!done)
+		op_last_resort(&m);
 	while (m.t.len && (m.t.data[m.t.len - 1] == '\n' || m.t.data[m.t.len - 1] == ' '))
 		po_buf_setlen(&m.t, m.t.len - 1);
 	po_buf_add(&out, m.msg.data, m.msg.len);
