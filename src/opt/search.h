@@ -45,6 +45,8 @@ struct po_search {
 	 * "score", "evaluated", "failed", "cases", "sample", "hash"} (the
 	 * population the results files record); created on first use. */
 	json_t *evaluated;
+	/* Why a step nominated nothing, when it says (a static string). */
+	const char *why_none;
 	/* Filled by po_search_nominate during a step. */
 	struct po_nominee *nominees;
 	size_t n_nominees, alloc;

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/buf.h"
@@ -14,6 +15,7 @@
 
 static const struct po_strategy_ops *const strategies[] = {
 	&po_strategy_hillclimb,
+	&po_strategy_reflect,
 };
 
 const struct po_strategy_ops *po_strategy_find(const char *name)
@@ -86,4 +88,62 @@ int po_strategy_check_params(const json_t *value, struct po_err *err)
 		}
 	}
 	return ops->check ? ops->check(value, err) : 0;
+}
+
+/* A spec's value as JSON: an integer, a number, a boolean, else a string. */
+static json_t *spec_value(const char *v)
+{
+	char *end;
+	long long i;
+	double d;
+
+	if (!strcmp(v, "true") || !strcmp(v, "false"))
+		return json_boolean(!strcmp(v, "true"));
+	i = strtoll(v, &end, 10);
+	if (*v && !*end)
+		return json_integer(i);
+	d = strtod(v, &end);
+	if (*v && !*end)
+		return json_real(d);
+	return json_string(v);
+}
+
+int po_strategy_parse_spec(const char *spec, char **name, json_t **params, struct po_err *err)
+{
+	const char *colon = strchr(spec ? spec : "", ':');
+	char *copy, *item, *next;
+	json_t *obj;
+	int ret;
+
+	*params = NULL;
+	*name = po_xstrndup(spec ? spec : "", colon ? (size_t)(colon - spec) : strlen(spec ? spec : ""));
+	if (!colon) {
+		json_t *n = json_string(*name);
+		ret = po_strategy_check_params(n, err);
+		json_decref(n);
+		return ret;
+	}
+	obj = json_pack("{s:s}", "name", *name);
+	copy = po_xstrdup(colon + 1);
+	for (item = copy; item; item = next) {
+		char *eq = strchr(item, '=');
+		next = strchr(item, ':');
+		if (next)
+			*next++ = '\0';
+		if (!eq || eq == item) {
+			ret = po_error(err, PO_EINPUT, "strategy '%s': '%s' is not KEY=VALUE (e.g. "
+				       "%s:minibatch=4)", spec, item, *name);
+			goto out;
+		}
+		*eq = '\0';
+		json_object_set_new(obj, item, spec_value(eq + 1));
+	}
+	ret = po_strategy_check_params(obj, err);
+out:
+	free(copy);
+	if (ret)
+		json_decref(obj);
+	else
+		*params = obj;
+	return ret;
 }

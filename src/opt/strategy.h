@@ -48,6 +48,11 @@ struct po_strategy_ops {
 	struct po_strategy *(*new)(const json_t *params, uint64_t seed);
 	void (*estimate)(const struct po_strategy *s, const struct po_step_shape *shape,
 			 struct po_step_estimate *out);
+	/* PO_EINPUT when its parameters do not fit the project (e.g. a
+	 * minibatch larger than the training set); checked before any call.
+	 * May be NULL. */
+	int (*fits)(const struct po_strategy *s, const struct po_step_shape *shape,
+		    struct po_err *err);
 	/*
 	 * One step: creates candidates, evaluates them through ctx and
 	 * nominates (po_search_nominate) those the experiment should consider.
@@ -79,6 +84,16 @@ const char *po_strategy_names(void);
  */
 int po_strategy_check_params(const json_t *value, struct po_err *err);
 
+/*
+ * A strategy given on the command line: NAME[:KEY=VALUE[:KEY=VALUE...]]
+ * (e.g. "reflect:minibatch=4:merge=0.2"). *name is a new string; *params a
+ * new {"name", KEY: VALUE...} object, or NULL when the spec has no
+ * parameters. Values that read as integers, numbers or true/false are
+ * those, others strings. Checked like a config's (PO_EINPUT).
+ */
+int po_strategy_parse_spec(const char *spec, char **name, json_t **params, struct po_err *err);
+
 extern const struct po_strategy_ops po_strategy_hillclimb;
+extern const struct po_strategy_ops po_strategy_reflect;
 
 #endif

@@ -205,10 +205,17 @@ static int check(const struct po_bench_options *o, struct po_err *err)
 {
 	size_t total = (o->nstrategies ? o->nstrategies : 1) * o->nseeds;
 
-	for (size_t i = 0; i < o->nstrategies; i++)
-		if (!po_strategy_find(o->strategies[i]))
-			return po_error(err, PO_EUSAGE, "unknown strategy '%s'; available: %s",
-					o->strategies[i], po_strategy_names());
+	for (size_t i = 0; i < o->nstrategies; i++) {
+		char *name;
+		json_t *params;
+		int ret = po_strategy_parse_spec(o->strategies[i], &name, &params, err);
+		free(name);
+		json_decref(params);
+		if (ret) {
+			err->code = PO_EUSAGE;
+			return PO_EUSAGE;
+		}
+	}
 	if (!o->nseeds)
 		return po_error(err, PO_EUSAGE, "no seeds to run; give --seeds, e.g. --seeds 1-100");
 	if (o->jobs < 1 || o->jobs > 64)

@@ -27,13 +27,19 @@ static bool role_cost(const struct po_experiment *e, int r, double calls, double
 	return ok;
 }
 
-void po_exp_step_estimate(const struct po_experiment *e, struct po_step_estimate *out)
+void po_exp_step_shape(const struct po_experiment *e, struct po_step_shape *shape)
 {
-	struct po_step_shape shape = {
+	*shape = (struct po_step_shape){
 		.ncases = e->project->ncases, .train = e->split.train.n, .val = e->split.val.n,
 		.split = e->split_cfg.enabled, .system_prompt = e->project->system_prompt != NULL,
 	};
+}
 
+void po_exp_step_estimate(const struct po_experiment *e, struct po_step_estimate *out)
+{
+	struct po_step_shape shape;
+
+	po_exp_step_shape(e, &shape);
 	memset(out, 0, sizeof(*out));
 	e->strategy_ops->estimate(e->strategy, &shape, out);
 	/* A project scored by rule checks alone makes no judge call. */

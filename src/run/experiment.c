@@ -120,10 +120,20 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 	e = alloc_experiment(opts);
 	*out = e;
 
+	{
+		char *name;
+		ret = po_strategy_parse_spec(e->strategy_name, &name, &e->strategy_params, err);
+		free(e->strategy_name);
+		e->opts.strategy = e->strategy_name = name;
+		if (ret == PO_EINPUT) {
+			/* A flag's value: a usage error (err->code), same message. */
+			err->code = PO_EUSAGE;
+			ret = PO_EUSAGE;
+		}
+		if (ret)
+			return ret;
+	}
 	e->strategy_ops = po_strategy_find(e->strategy_name);
-	if (!e->strategy_ops)
-		return po_error(err, PO_EUSAGE, "unknown strategy '%s'; available: %s",
-				e->strategy_name, po_strategy_names());
 	for (int r = 0; r < PO_ROLE_COUNT; r++)
 		if (!po_provider_known(po_exp_role_provider(e, r)))
 			return po_error(err, PO_EUSAGE, "unknown provider '%s'; available: %s",
@@ -253,12 +263,14 @@ out:
 	return ret;
 }
 
-/* A step that gave no nominee: a lost iteration, not a failed run. */
-static int no_candidate(struct po_experiment *e, int k, const char *why, struct po_err *err)
+/* A step that gave no nominee: a lost iteration, not a failed run (a
+ * warning when the LLM gave nothing usable; else the strategy's choice). */
+static int no_candidate(struct po_experiment *e, int k, const char *why, bool lost,
+			struct po_err *err)
 {
 	struct po_evaluation none = { 0 };
 
-	po_exp_msg(e, PO_EV_WARNING, "iteration %d: no candidate (%s)", k, why);
+	po_exp_msg(e, lost ? PO_EV_WARNING : PO_EV_INFO, "iteration %d: no candidate (%s)", k, why);
 	po_convergence_update(e->conv, k, e->best_score);
 	record(e, k, NAN, false, NULL, "none");
 	return po_results_write_iteration(e->results_dir, k, e->best_prompts, "none", &none,
@@ -330,7 +342,8 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 
 	ret = e->strategy_ops->step(e->strategy, &ctx, &serr);
 	if (ret == PO_EEVAL || (!ret && !ctx.n_nominees)) {
-		ret = no_candidate(e, k, ret ? serr.msg : "strategy proposed none", err);
+		ret = no_candidate(e, k, ret ? serr.msg : ctx.why_none ? ctx.why_none :
+				   "strategy proposed none", ret != 0, err);
 		goto emit_it;
 	}
 	if (ret) {
@@ -500,6 +513,13 @@ static int begin(struct po_experiment *e, int *first, bool *resumed, struct po_e
 	if (ret)
 		return ret;
 	e->strategy = e->strategy_ops->new(e->strategy_params, e->opts.seed);
+	if (e->strategy_ops->fits) {
+		struct po_step_shape shape;
+		po_exp_step_shape(e, &shape);
+		ret = e->strategy_ops->fits(e->strategy, &shape, err);
+		if (ret)
+			return ret;
+	}
 	*first = 0;
 	*resumed = false;
 	if (e->opts.resume) {

@@ -86,6 +86,8 @@ int po_exp_preflight(struct po_experiment *e, struct po_err *err);
 int po_exp_lock_results(struct po_experiment *e, struct po_err *err);
 
 /* estimate.c */
+/* The sizes of this run's sets, as a strategy sees them. */
+void po_exp_step_shape(const struct po_experiment *e, struct po_step_shape *shape);
 /* The strategy's calls of one step on this run's sets. */
 void po_exp_step_estimate(const struct po_experiment *e, struct po_step_estimate *out);
 void po_exp_estimate(struct po_experiment *e);

@@ -22,9 +22,17 @@
 #include "util/json.h"
 #include "util/mem.h"
 
-static bool strategy_known(const char *name)
+/* A strategy spec (NAME[:KEY=VALUE...]) that parses and checks. */
+static bool strategy_known(const char *spec)
 {
-	return po_strategy_find(name) != NULL;
+	struct po_err err = { 0 };
+	char *name;
+	json_t *params;
+	bool ok = !po_strategy_parse_spec(spec, &name, &params, &err);
+
+	free(name);
+	json_decref(params);
+	return ok;
 }
 
 const struct po_known_names *po_project_known_names(void)

@@ -165,6 +165,16 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 		e->opts.max_iterations = (int)po_json_int(cfg, "iterations", 20);
 	if ((m & PO_FROM_CONFIG_SEED) && json_is_integer(json_object_get(cfg, "seed")))
 		e->opts.seed = (uint64_t)po_json_int(cfg, "seed", 42);
+	if (!(m & PO_FROM_CONFIG_STRATEGY) && !e->strategy_params && json_is_object(strat) &&
+	    !strcmp(po_json_str(strat, "name", ""), e->strategy_name)) {
+		/* The strategy named by a flag is the config's: its parameters too. */
+		int ret = po_strategy_check_params(strat, err);
+		if (ret) {
+			po_error_prefix(err, "%s", e->project->config_path);
+			return ret;
+		}
+		e->strategy_params = json_incref((json_t *)strat);
+	}
 	if (m & PO_FROM_CONFIG_STRATEGY) {
 		const char *name = json_is_string(strat) ? json_string_value(strat) :
 							   po_json_str(strat, "name", NULL);

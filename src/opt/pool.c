@@ -1,0 +1,235 @@
+/*
+ * The population strategies' shared parts (see pool.h): the pool and its
+ * Pareto front over the training cases, minibatches, traces, parameters.
+ */
+#include "opt/pool.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/json.h"
+#include "util/mem.h"
+
+void po_pool_release(struct po_pool *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		json_decref(p->m[i].prompts);
+	free(p->m);
+	memset(p, 0, sizeof(*p));
+}
+
+long po_pool_find(const struct po_pool *p, const json_t *prompts)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (json_equal(p->m[i].prompts, prompts))
+			return (long)i;
+	return -1;
+}
+
+void po_pool_add(struct po_pool *p, const json_t *prompts, unsigned sample)
+{
+	if (po_pool_find(p, prompts) >= 0)
+		return;
+	if (p->n == p->alloc) {
+		p->alloc = p->alloc ? p->alloc * 2 : 8;
+		p->m = po_xrealloc(p->m, p->alloc * sizeof(*p->m));
+	}
+	p->m[p->n++] = (struct po_member){ .prompts = json_incref((json_t *)prompts),
+					   .sample = sample };
+}
+
+void po_pool_remove(struct po_pool *p, size_t i)
+{
+	json_decref(p->m[i].prompts);
+	memmove(&p->m[i], &p->m[i + 1], (p->n - i - 1) * sizeof(*p->m));
+	p->n--;
+}
+
+double po_pool_case_score(const struct po_search *ctx, const struct po_member *m, size_t idx)
+{
+	const struct po_archive_entry *e = po_archive_find(ctx->archive, m->prompts, m->sample);
+
+	if (!e || e->invalid || !e->cases[idx].evaluated || !e->cases[idx].ok)
+		return NAN;
+	return e->cases[idx].score;
+}
+
+double po_pool_mean(const struct po_search *ctx, const struct po_member *m,
+		    const struct po_caseset *set)
+{
+	const struct po_archive_entry *e = po_archive_find(ctx->archive, m->prompts, m->sample);
+
+	return e ? po_archive_mean(e, set) : NAN;
+}
+
+void po_pool_wins(const struct po_search *ctx, const struct po_pool *p,
+		  const struct po_caseset *set, size_t *wins)
+{
+	double *s = po_xcalloc(p->n ? p->n : 1, sizeof(*s));
+
+	memset(wins, 0, p->n * sizeof(*wins));
+	for (size_t c = 0; c < set->n; c++) {
+		double best = -INFINITY;
+		for (size_t i = 0; i < p->n; i++) {
+			s[i] = po_pool_case_score(ctx, &p->m[i], set->idx[c]);
+			if (isfinite(s[i]) && s[i] > best)
+				best = s[i];
+		}
+		for (size_t i = 0; i < p->n && isfinite(best); i++)
+			if (isfinite(s[i]) && s[i] >= best - 1e-9)
+				wins[i]++;
+	}
+	free(s);
+}
+
+size_t po_pool_pick(const size_t *wins, size_t n, long not, struct po_rng *r)
+{
+	size_t total = 0, k = 0, i;
+	uint64_t x;
+
+	for (i = 0; i < n; i++)
+		if ((long)i != not)
+			total += wins[i];
+	if (!total) {
+		/* No member wins a case: any but `not`, uniformly. */
+		size_t m = n - (not >= 0 && (size_t)not < n);
+		x = po_rng_below(r, m ? m : 1);
+		for (i = 0; i < n; i++)
+			if ((long)i != not && k++ == x)
+				return i;
+		return 0;
+	}
+	x = po_rng_below(r, total);
+	for (i = 0; i < n; i++) {
+		if ((long)i == not)
+			continue;
+		if (x < wins[i])
+			return i;
+		x -= wins[i];
+	}
+	return n - 1;
+}
+
+int po_pool_evaluate_train(struct po_search *ctx, const json_t *prompts, unsigned sample,
+			   const char *origin, struct po_err *err)
+{
+	struct po_evaluation ev = { 0 };
+	int ret = po_search_evaluate(ctx, &prompts, 1, &ctx->split->train, sample, &origin, &ev,
+				     err);
+
+	po_evaluation_release(&ev);
+	return ret;
+}
+
+json_t *po_pool_save(const struct po_pool *p)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < p->n; i++)
+		json_array_append_new(arr, json_pack("{s:O, s:I}", "prompts", p->m[i].prompts,
+						     "sample", (json_int_t)p->m[i].sample));
+	return json_pack("{s:o}", "pool", arr);
+}
+
+int po_pool_restore(struct po_pool *p, const json_t *saved, struct po_err *err)
+{
+	size_t i;
+	json_t *m;
+
+	po_pool_release(p);
+	json_array_foreach(json_object_get(saved, "pool"), i, m) {
+		if (!json_is_object(json_object_get(m, "prompts")) ||
+		    !json_is_integer(json_object_get(m, "sample")))
+			return po_error(err, PO_EINPUT,
+					"the checkpoint's strategy pool has a member without prompts or sample");
+		po_pool_add(p, json_object_get(m, "prompts"), (unsigned)po_json_int(m, "sample", 0));
+	}
+	return 0;
+}
+
+void po_minibatch(const struct po_caseset *set, size_t k, struct po_rng *r,
+		  struct po_caseset *out)
+{
+	size_t n = set->n;
+	size_t *idx = po_xcalloc(n ? n : 1, sizeof(*idx));
+
+	memcpy(idx, set->idx, n * sizeof(*idx));
+	if (k > n)
+		k = n;
+	for (size_t i = 0; i < k; i++) {
+		size_t j = i + (size_t)po_rng_below(r, n - i), t = idx[i];
+		idx[i] = idx[j];
+		idx[j] = t;
+	}
+	out->idx = idx;
+	out->n = k;
+}
+
+static int cmp_trace(const void *a, const void *b)
+{
+	const struct po_trace *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? -1 : 1;
+	return strcmp(x->case_id, y->case_id);
+}
+
+size_t po_traces(const struct po_evaluation *ev, struct po_trace **out)
+{
+	size_t n = 0;
+
+	*out = po_xcalloc(ev->n ? ev->n : 1, sizeof(**out));
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct po_case_result *c = &ev->cases[i];
+		if (!c->ok)
+			continue;
+		(*out)[n++] = (struct po_trace){ .case_id = c->tc ? c->tc->id : "?",
+						 .output = c->output, .score = c->score,
+						 .improvements = c->improvements };
+	}
+	qsort(*out, n, sizeof(**out), cmp_trace);
+	return n;
+}
+
+int po_param_int(const json_t *params, const char *key, int dflt)
+{
+	const json_t *v = json_object_get(params, key);
+
+	return json_is_integer(v) ? (int)json_integer_value(v) : dflt;
+}
+
+double po_param_num(const json_t *params, const char *key, double dflt)
+{
+	const json_t *v = json_object_get(params, key);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+int po_param_check_int(const json_t *params, const char *strategy, const char *key, int min,
+		       int max, struct po_err *err)
+{
+	const json_t *v = json_object_get(params, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return po_error(err, PO_EINPUT,
+				"strategy %s: \"%s\" must be a whole number from %d to %d", strategy,
+				key, min, max);
+	return 0;
+}
+
+int po_param_check_num(const json_t *params, const char *strategy, const char *key, double min,
+		       double max, struct po_err *err)
+{
+	const json_t *v = json_object_get(params, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_number(v) || json_number_value(v) < min || json_number_value(v) > max)
+		return po_error(err, PO_EINPUT, "strategy %s: \"%s\" must be a number from %g to %g",
+				strategy, key, min, max);
+	return 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * What the population strategies (reflect, opro, ga) share: a pool of prompt
+ * sets each evaluated on every training case (its scores live in the
+ * archive, found by prompts and sample), the Pareto front over those cases,
+ * minibatches of training cases, the traces a reflective request shows, and
+ * the reading and checking of integer and number parameters.
+ *
+ * Ownership: the pool owns its members' prompt sets (references).
+ */
+#ifndef PO_POOL_H
+#define PO_POOL_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "opt/mutate.h"
+#include "opt/search.h"
+#include "util/rng.h"
+
+struct po_member {
+	json_t *prompts;
+	unsigned sample;    /* of its evaluation on the training cases */
+};
+
+struct po_pool {
+	struct po_member *m;
+	size_t n, alloc;
+};
+
+void po_pool_release(struct po_pool *p);
+/* Adds a member (a new reference to prompts); a prompt set already in the
+ * pool is not added twice. */
+void po_pool_add(struct po_pool *p, const json_t *prompts, unsigned sample);
+void po_pool_remove(struct po_pool *p, size_t i);
+/* The index of the member with these prompts, or -1. */
+long po_pool_find(const struct po_pool *p, const json_t *prompts);
+
+/* Member i's score on case idx (NAN when not evaluated or failed), and its
+ * mean over the cases of set (NAN when none). */
+double po_pool_case_score(const struct po_search *ctx, const struct po_member *m, size_t idx);
+double po_pool_mean(const struct po_search *ctx, const struct po_member *m,
+		    const struct po_caseset *set);
+
+/* wins[i]: on how many cases of set member i is best (ties count for each). */
+void po_pool_wins(const struct po_search *ctx, const struct po_pool *p,
+		  const struct po_caseset *set, size_t *wins);
+/* A member drawn with probability proportional to wins (uniform when no
+ * member wins a case); `not` is excluded (-1: none). */
+size_t po_pool_pick(const size_t *wins, size_t n, long not, struct po_rng *r);
+
+/* Evaluates prompts on every training case with the sample (only the cases
+ * not yet in the archive are paid for). */
+int po_pool_evaluate_train(struct po_search *ctx, const json_t *prompts, unsigned sample,
+			   const char *origin, struct po_err *err);
+
+/* {"pool": [{"prompts", "sample"}...]} and back. */
+json_t *po_pool_save(const struct po_pool *p);
+int po_pool_restore(struct po_pool *p, const json_t *saved, struct po_err *err);
+
+/* k cases of set drawn without replacement (all of them when k >= n). */
+void po_minibatch(const struct po_caseset *set, size_t k, struct po_rng *r,
+		  struct po_caseset *out);
+
+/* The traces of an evaluation's ok cases, worst first; *out is a new array
+ * whose strings are borrowed from ev. Returns how many. */
+size_t po_traces(const struct po_evaluation *ev, struct po_trace **out);
+
+/* An integer parameter of a strategy's config (dflt when absent). */
+int po_param_int(const json_t *params, const char *key, int dflt);
+double po_param_num(const json_t *params, const char *key, double dflt);
+/* PO_EINPUT unless the parameter, when present, is an integer (a number)
+ * in [min, max]. */
+int po_param_check_int(const json_t *params, const char *strategy, const char *key, int min,
+		       int max, struct po_err *err);
+int po_param_check_num(const json_t *params, const char *strategy, const char *key, double min,
+		       double max, struct po_err *err);
+
+#endif
