@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report/batch_report.h"
+#include "report/fields.h"
 #include "run/batch_compare.h"
 #include "run/results.h"
 #include "util/err.h"
@@ -64,7 +65,7 @@ static bool config_all_sim(const json_t *cfg)
 static json_t *results_from_final(const json_t *f, bool all_sim)
 {
 	const json_t *conv = json_object_get(f, "convergence");
-	const json_t *hist = json_object_get(f, "iteration_history");
+	json_t *hist = po_field_history(f);
 	const json_t *truth = json_object_get(f, "true_score");
 	const json_t *h;
 	json_t *r, *scores = json_array(), *best = json_array();
@@ -112,6 +113,7 @@ static json_t *results_from_final(const json_t *f, bool all_sim)
 			    json_deep_copy(truth) : json_null());
 	json_object_set_new(r, "scores", scores);
 	json_object_set_new(r, "best_scores", best);
+	json_decref(hist);
 	return r;
 }
 

@@ -31,7 +31,17 @@ assert isinstance(d, dict) and d and all(isinstance(v, str) for v in d.values())
 # final score >= baseline, and the history is consistent
 python3 -c "
 import json; d=json.load(open('$d/optimization_final_results.json'))
-h=d['iteration_history']; assert h[0]['iteration']==0
+# as the seed's: the history starts at iteration 1, one entry per iteration
+# (its scripts count them); the baseline has its own key
+h=d['iteration_history']; assert [x['iteration'] for x in h] == list(range(1, d['iterations_run'] + 1))
+assert d['baseline']['iteration'] == 0 and d['baseline']['score'] == d['baseline_score']
+h=[d['baseline']] + h
+c=d['convergence']
+for k in ('converged', 'convergence_iteration', 'should_stop', 'plateau_avg', 'plateau_variance',
+          'wasted_iterations', 'no_improvement_count', 'best_score', 'total_iterations'):
+    assert k in c, k
+assert c['plateau_avg'] == c['plateau_average']
+assert c['should_stop'] == (c['converged'] and d['settings']['enable_convergence'])
 assert d['final_score'] >= d['baseline_score']
 assert abs(max(x['score'] for x in h if x['score'] is not None) - d['final_score']) < 1e-9
 assert d['true_score']['optimum'] >= d['true_score']['best'] - 1e-9
