@@ -53,7 +53,8 @@ static const struct cli_help_item batch_options[] = {
 	{ NULL, "--shard I/N",
 	  "run only the I-th of N slices (experiment i when\n"
 	  "i % N = I - 1); combine with 'batch merge'" },
-	{ NULL, "--results-root DIR", "where batches go (default batch_results)" },
+	{ NULL, "--results-root DIR",
+	  "where batches go (default batch_results);\n--output-dir DIR is the same (the seed's name)" },
 	{ NULL, "--batch-id ID",
 	  "names the batch (default: the Unix time); shards of one\nbatch should share it" },
 	{ NULL, "--no-report", "no reports (experiments' and batch's)" },
@@ -120,7 +121,7 @@ static void on_event(const struct po_batch_event *ev, void *ud)
 		fflush(stdout);
 		return;
 	}
-	res = json_object_get(ev->record, "results");
+	res = po_batch_summary_of(ev->record);
 	printf("[%zu/%zu] %s: ", ev->index + 1, bc->plan_size, ev->name);
 	if (po_json_bool(ev->record, "success", 0))
 		printf("%.2f -> %.2f (%+.2f), %lld iterations, %lld calls, %.2fs",
@@ -147,7 +148,7 @@ static void print_summary(const json_t *r)
 	if (po_json_int(r, "successful", 0))
 		printf("\nSuccessful Experiments:\n");
 	json_array_foreach(exps, i, e) {
-		const json_t *res = json_object_get(e, "results");
+		const json_t *res = po_batch_summary_of(e);
 
 		if (!po_json_bool(e, "success", 0)) {
 			any_failed = true;
@@ -490,10 +491,12 @@ static int cmd_merge(int argc, char **argv)
 
 /* ---- batch ------------------------------------------------------------------ */
 
-enum { OPT_EXPERIMENTS, OPT_CONFIG, OPT_JOBS, OPT_SHARD, OPT_RESULTS_ROOT, OPT_BATCH_ID };
+enum { OPT_EXPERIMENTS, OPT_CONFIG, OPT_JOBS, OPT_SHARD, OPT_RESULTS_ROOT, OPT_BATCH_ID,
+       OPT_OUTPUT_DIR };
 
 static const char *const value_opts[] = {
-	"--experiments", "--config", "--jobs", "--shard", "--results-root", "--batch-id", NULL,
+	"--experiments", "--config", "--jobs", "--shard", "--results-root", "--batch-id",
+	"--output-dir", NULL,
 };
 
 /*
@@ -613,6 +616,7 @@ static int parse_args(int argc, char **argv, struct batch_args *ba)
 				return -1;
 			continue;
 		case OPT_RESULTS_ROOT:
+		case OPT_OUTPUT_DIR: /* the seed's name */
 			ba->ro.results_root = v;
 			continue;
 		case OPT_BATCH_ID:

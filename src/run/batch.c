@@ -15,6 +15,7 @@
 #include "bridge/bridge.h"
 #include "core/project.h"
 #include "llm/providers/shared.h"
+#include "report/console.h"
 #include "run/batch_result.h"
 #include "run/project_files.h"
 #include "util/err.h"
@@ -104,6 +105,36 @@ static void set_peer(const struct runner *r, size_t index, struct po_run_options
 	po_buf_release(&dir);
 }
 
+/* What the experiment would have printed as `promptopt run`: its "stdout"
+ * and "stderr" in the record, as the seed's batch kept them. */
+struct console {
+	struct po_buf out, err;
+};
+
+static void on_experiment_event(const struct po_event *ev, void *userdata)
+{
+	struct console *c = userdata;
+
+	if (ev->kind == PO_EV_WARNING)
+		po_buf_addf(&c->err, "promptopt: warning: %s\n", ev->message);
+	else
+		po_console_event(&c->out, ev);
+}
+
+static void record_console(json_t *rec, struct console *c, const char *error)
+{
+	const json_t *f = json_object_get(rec, "results");
+
+	if (json_is_object(f))
+		po_console_analysis(&c->out, f, po_json_str(f, "results_dir", ""));
+	if (error)
+		po_buf_addf(&c->err, "promptopt: error: %s\n", error);
+	json_object_set_new(rec, "stdout", json_string(c->out.data));
+	json_object_set_new(rec, "stderr", json_string(c->err.data));
+	po_buf_release(&c->out);
+	po_buf_release(&c->err);
+}
+
 static json_t *run_one(struct runner *r, size_t index)
 {
 	const json_t *cfg = po_batch_config(r->b, index);
@@ -111,6 +142,7 @@ static json_t *run_one(struct runner *r, size_t index)
 	struct po_run_options opts;
 	struct po_experiment *e = NULL;
 	struct po_err err = { 0 };
+	struct console con = { PO_BUF_INIT, PO_BUF_INIT };
 	const char *perr;
 	json_t *rec;
 	double t0 = po_time_mono_ms();
@@ -127,6 +159,8 @@ static json_t *run_one(struct runner *r, size_t index)
 	opts.write_report = r->o->write_report;
 	opts.interrupt = r->o->interrupt;
 	opts.shared = r->shared;
+	opts.on_event = on_experiment_event;
+	opts.userdata = &con;
 	set_peer(r, index, &opts);
 
 	pthread_mutex_lock(&r->mu);
@@ -143,14 +177,15 @@ static json_t *run_one(struct runner *r, size_t index)
 	if (!po_fs_exists(dir.data))
 		json_object_del(rec, "results_dir");
 	if (!ret)
-		po_batch_record_outcome(rec, "ok", NULL, po_batch_record_results(dir.data, cfg),
+		po_batch_record_outcome(rec, "ok", NULL, po_batch_record_final(dir.data),
 					(po_time_mono_ms() - t0) / 1000.0);
 	else
 		po_batch_record_outcome(rec, ret == PO_EINTR ? "interrupted" :
 					ret == PO_EBUDGET ? "stopped" : "failed",
 					err.msg[0] ? err.msg : po_strstatus(ret),
-					e ? po_batch_record_results(dir.data, cfg) : NULL,
+					e ? po_batch_record_final(dir.data) : NULL,
 					(po_time_mono_ms() - t0) / 1000.0);
+	record_console(rec, &con, ret ? po_json_str(rec, "error", NULL) : NULL);
 	po_experiment_free(e);
 	/* What a failed call batch left reserved is not in flight any more. */
 	po_shared_thread_done(r->shared);
@@ -328,6 +363,8 @@ static json_t *collect_records(struct runner *r)
 			rec = po_batch_record_new(r->todo[k], cfg, NULL);
 			po_batch_record_outcome(rec, "not_run", "not run: the batch was interrupted first",
 						NULL, 0);
+			json_object_set_new(rec, "stdout", json_string(""));
+			json_object_set_new(rec, "stderr", json_string(""));
 		}
 		json_array_append_new(records, round_trip(rec));
 		json_decref(rec);

@@ -660,8 +660,12 @@ static char *untimed(const json_t *res)
 	json_object_del(c, "elapsed_seconds");
 	json_array_foreach(json_object_get(c, "experiments"), i, e) {
 		json_object_del((json_t *)e, "elapsed_seconds");
-		json_object_del(json_object_get(e, "results"), "wall_seconds");
-		json_object_del(json_object_get(e, "results"), "report");
+		/* The whole final results and the console text hold times too. */
+		json_object_del((json_t *)e, "results");
+		json_object_del((json_t *)e, "stdout");
+		json_object_del((json_t *)e, "stderr");
+		json_object_del(json_object_get(e, "summary"), "wall_seconds");
+		json_object_del(json_object_get(e, "summary"), "report");
 	}
 	json_array_foreach(json_object_get(json_object_get(c, "comparison"), "experiments"), i, e) {
 		json_object_del((json_t *)e, "wall_seconds");
