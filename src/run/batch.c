@@ -70,6 +70,7 @@ struct runner {
 	size_t *todo, ntodo;          /* plan indexes this run owns */
 	json_t **records;             /* per todo slot; NULL: not started */
 	json_t *project_errors;       /* project -> message of a failed init */
+	json_t *blocked;              /* po_batch_blocked(): per experiment, why it cannot run */
 	size_t next, done;
 	pthread_mutex_t mu;
 };
@@ -166,7 +167,10 @@ static json_t *run_one(struct runner *r, size_t index)
 	pthread_mutex_lock(&r->mu);
 	perr = po_json_str(r->project_errors, opts.project, NULL);
 	pthread_mutex_unlock(&r->mu);
-	if (perr) {
+	if (json_is_string(json_array_get(r->blocked, index))) {
+		ret = po_error(&err, PO_ELLM, "%s; not run",
+			       json_string_value(json_array_get(r->blocked, index)));
+	} else if (perr) {
 		ret = po_error(&err, PO_EFAIL, "%s", perr);
 	} else {
 		ret = po_experiment_new(&e, &opts, &err);
@@ -311,10 +315,12 @@ static json_t *round_trip(const json_t *v)
 	return r ? r : json_deep_copy(v);
 }
 
-/* The options and every provider, checked before anything is created. */
+/* The options and every provider, checked before anything is created.
+ * Not strict, *blocked says which experiments cannot run (when some can). */
 static int check_run(const struct po_batch *b, const struct po_batch_run_options *o,
-		     struct po_err *err)
+		     json_t **blocked, struct po_err *err)
 {
+	size_t mine = 0;
 	int ret;
 
 	if (o->shard_count < 0 || (o->shard_count &&
@@ -323,7 +329,15 @@ static int check_run(const struct po_batch *b, const struct po_batch_run_options
 				o->shard_index, o->shard_count);
 	if (o->batch_id && (ret = po_batch_id_check(o->batch_id, err)))
 		return ret;
-	return po_batch_preflight(b, o->shard_index, o->shard_count, err);
+	if (o->strict)
+		return po_batch_preflight(b, o->shard_index, o->shard_count, err);
+	*blocked = po_batch_blocked(b, o->shard_index, o->shard_count);
+	for (size_t i = 0; i < po_batch_size(b); i++)
+		mine += po_batch_in_shard(i, o->shard_index, o->shard_count);
+	/* None can run: nothing to write, as when strict. */
+	if (mine && po_batch_blocked_count(*blocked) == mine)
+		return po_batch_preflight(b, o->shard_index, o->shard_count, err);
+	return 0;
 }
 
 /* Runs the experiments this run owns (the plan's, or its shard's) into
@@ -385,9 +399,11 @@ int po_batch_run(struct po_batch *b, const struct po_batch_run_options *o, json_
 
 	if (result)
 		*result = NULL;
-	ret = check_run(b, o, err);
-	if (ret)
+	ret = check_run(b, o, &r.blocked, err);
+	if (ret) {
+		json_decref(r.blocked);
 		return ret;
+	}
 	ret = make_batch_dir(root, o->batch_id, &id, &dir, err);
 	if (ret)
 		goto out;
@@ -412,6 +428,7 @@ out:
 	json_decref(res);
 	json_decref(records);
 	json_decref(r.project_errors);
+	json_decref(r.blocked);
 	po_shared_free(r.shared);
 	free(r.todo);
 	free(r.records);
