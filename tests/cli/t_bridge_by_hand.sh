@@ -45,3 +45,16 @@ expect_grep out.txt "notice: request_9000.json: already answered ('.p/llm_respon
 expect_grep out.txt "answered 0 requests"
 [ ! -e .p/llm_requests/request_9000.json ] || die "the request answered by hand is still there"
 [ "$(cat .p/llm_responses/response_9000.json)" = '{"request_id": 9000, "content": "by hand"}' ] || die "the hand-written answer was replaced"
+# docs/troubleshooting.md's recipe: a request claimed by hand (the shell's pid)
+# is left alone by a responder; the person's answer is published whole
+printf '{"prompt": "Write a PR-FAQ.", "role": "generate"}' > .p/llm_requests/request_9100.json
+mv .p/llm_requests/request_9100.json .p/llm_requests/request_9100.json.claimed.$$
+expect_exit 0 "$PO" respond --project p --once
+expect_grep out.txt "answered 0 requests"
+[ -e .p/llm_requests/request_9100.json.claimed.$$ ] || die "a responder took a live claim made by hand"
+printf '%s' '{"content": "the answer text"}' > .p/llm_responses/.answer.tmp
+mv .p/llm_responses/.answer.tmp .p/llm_responses/response_9100.json
+rm .p/llm_requests/request_9100.json.claimed.$$
+expect_exit 0 "$PO" respond --project p --once
+expect_grep out.txt "answered 0 requests"
+[ "$(json_get .p/llm_responses/response_9100.json "['content']")" = "the answer text" ] || die "the hand answer changed"
