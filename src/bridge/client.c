@@ -159,6 +159,18 @@ static void fail_call(struct wait *w, size_t i, const char *what, const char *wh
 	w->left--;
 }
 
+/* A request still there once its response is: answered by hand without
+ * claiming it (a responder renames it away). Removed, or a later responder
+ * would answer it again. */
+static void drop_request(struct wait *w, uint64_t id)
+{
+	struct po_buf rq = PO_BUF_INIT;
+
+	po_bridge_path(&rq, w->b->dir, PO_BRIDGE_REQUESTS, "request", id, NULL);
+	unlink(rq.data);
+	po_buf_release(&rq);
+}
+
 /* Takes the response of call i if it is there; false when not yet. */
 static void try_take(struct wait *w, size_t i)
 {
@@ -203,6 +215,7 @@ static void try_take(struct wait *w, size_t i)
 	w->done[i] = true;
 	w->left--;
 	po_bridge_spares_take(b->spares, w->path.data, &f.st);
+	drop_request(w, id);
 	return;
 set_aside:
 	{
@@ -212,6 +225,7 @@ set_aside:
 		rename(w->path.data, aside.data);
 		po_buf_release(&aside);
 	}
+	drop_request(w, id);
 }
 
 static void scan_pending(struct wait *w)

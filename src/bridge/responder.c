@@ -482,25 +482,26 @@ static bool claim(struct po_responder *r, struct job *job)
 
 	job->t0 = po_time_mono_ms();
 	set_claim_path(r, job->name);
+	set_response_path(r, job->name);
+	po_fs_join(&r->path, r->req_dir, job->dead ? job->dead : job->name);
+	/* Answered already: by a responder that died after publishing, before
+	 * removing its claim, or by hand (a person wrote the response and left
+	 * the request). Answering again would answer twice: removed instead. */
+	if (!lstat(r->resp_path.data, &f.st)) {
+		if (rename(r->path.data, r->claim.data) < 0)
+			return false; /* another responder took it first */
+		unlink(r->claim.data);
+		r->st.reclaimed += job->dead != NULL;
+		note(r, job->dead ? "%s: already answered by a responder that stopped ('%s' exists); its claim was removed" :
+				    "%s: already answered ('%s' exists, written by hand?); the request was removed",
+		     job->name, r->resp_path.data);
+		return false;
+	}
 	if (job->dead) {
-		struct stat st;
-
-		po_fs_join(&r->path, r->req_dir, job->dead);
 		if (rename(r->path.data, r->claim.data) < 0)
 			return false; /* another responder took it over first */
-		/* It died after publishing the answer, before removing its
-		 * claim: answering again would answer twice. */
-		set_response_path(r, job->name);
-		if (!lstat(r->resp_path.data, &st)) {
-			unlink(r->claim.data);
-			r->st.reclaimed++;
-			note(r, "%s: already answered by a responder that stopped ('%s' exists); its claim was removed",
-			     job->name, r->resp_path.data);
-			return false;
-		}
 		rd = po_bridge_read(r->claim.data, &r->text, &f, &e);
 	} else {
-		po_fs_join(&r->path, r->req_dir, job->name);
 		rd = po_bridge_read(r->path.data, &r->text, &f, &e);
 	}
 	if (rd == PO_ENOTFOUND)

@@ -53,9 +53,13 @@ static const struct cli_help_item batch_options[] = {
 	{ NULL, "--shard I/N",
 	  "run only the I-th of N slices (experiment i when\n"
 	  "i % N = I - 1); combine with 'batch merge'" },
-	{ NULL, "--results-root DIR", "where batches go (default batch_results)" },
+	{ NULL, "--results-root DIR",
+	  "where batches go (default batch_results);\n--output-dir DIR is the same (the seed's name)" },
 	{ NULL, "--batch-id ID",
 	  "names the batch (default: the Unix time); shards of one\nbatch should share it" },
+	{ NULL, "--strict",
+	  "when an experiment's provider cannot start (e.g. no API\n"
+	  "key), run none (default: record it as failed, run the others)" },
 	{ NULL, "--no-report", "no reports (experiments' and batch's)" },
 	{ NULL, "--no-auto-responder",
 	  "with the bridge, start no responder: someone else answers\n"
@@ -120,7 +124,7 @@ static void on_event(const struct po_batch_event *ev, void *ud)
 		fflush(stdout);
 		return;
 	}
-	res = json_object_get(ev->record, "results");
+	res = po_batch_summary_of(ev->record);
 	printf("[%zu/%zu] %s: ", ev->index + 1, bc->plan_size, ev->name);
 	if (po_json_bool(ev->record, "success", 0))
 		printf("%.2f -> %.2f (%+.2f), %lld iterations, %lld calls, %.2fs",
@@ -147,7 +151,7 @@ static void print_summary(const json_t *r)
 	if (po_json_int(r, "successful", 0))
 		printf("\nSuccessful Experiments:\n");
 	json_array_foreach(exps, i, e) {
-		const json_t *res = json_object_get(e, "results");
+		const json_t *res = po_batch_summary_of(e);
 
 		if (!po_json_bool(e, "success", 0)) {
 			any_failed = true;
@@ -490,10 +494,12 @@ static int cmd_merge(int argc, char **argv)
 
 /* ---- batch ------------------------------------------------------------------ */
 
-enum { OPT_EXPERIMENTS, OPT_CONFIG, OPT_JOBS, OPT_SHARD, OPT_RESULTS_ROOT, OPT_BATCH_ID };
+enum { OPT_EXPERIMENTS, OPT_CONFIG, OPT_JOBS, OPT_SHARD, OPT_RESULTS_ROOT, OPT_BATCH_ID,
+       OPT_OUTPUT_DIR };
 
 static const char *const value_opts[] = {
-	"--experiments", "--config", "--jobs", "--shard", "--results-root", "--batch-id", NULL,
+	"--experiments", "--config", "--jobs", "--shard", "--results-root", "--batch-id",
+	"--output-dir", NULL,
 };
 
 /*
@@ -554,6 +560,37 @@ struct batch_args {
 	bool auto_responder, quiet;
 };
 
+/*
+ * Says up front which experiments cannot run and why (their providers
+ * cannot start); they are recorded as failed and the others run. When none
+ * can run, or with --strict, the preflight's error: nothing runs.
+ */
+static int check_providers(const struct po_batch *b, const struct batch_args *ba,
+			   struct po_err *err)
+{
+	const struct po_batch_run_options *ro = &ba->ro;
+	json_t *blocked;
+	const json_t *why;
+	size_t mine = 0, i;
+
+	if (ro->strict)
+		return po_batch_preflight(b, ro->shard_index, ro->shard_count, err);
+	blocked = po_batch_blocked(b, ro->shard_index, ro->shard_count);
+	for (i = 0; i < po_batch_size(b); i++)
+		mine += po_batch_in_shard(i, ro->shard_index, ro->shard_count);
+	if (mine && po_batch_blocked_count(blocked) == mine) {
+		json_decref(blocked);
+		return po_batch_preflight(b, ro->shard_index, ro->shard_count, err);
+	}
+	json_array_foreach(blocked, i, why)
+		if (json_is_string(why))
+			cli_warning("experiment %zu \"%s\" cannot run: %s; it is recorded as failed and the others run (--strict: run none)",
+				    i + 1, po_json_str(po_batch_config(b, i), "name", ""),
+				    json_string_value(why));
+	json_decref(blocked);
+	return 0;
+}
+
 /* 0, or 1 after printing the help, or -1 after printing an error. */
 static int parse_args(int argc, char **argv, struct batch_args *ba)
 {
@@ -577,6 +614,10 @@ static int parse_args(int argc, char **argv, struct batch_args *ba)
 		}
 		if (!strcmp(a, "--no-report")) {
 			ba->ro.write_report = false;
+			continue;
+		}
+		if (!strcmp(a, "--strict")) {
+			ba->ro.strict = true;
 			continue;
 		}
 		if (!strcmp(a, "--no-auto-responder")) {
@@ -613,6 +654,7 @@ static int parse_args(int argc, char **argv, struct batch_args *ba)
 				return -1;
 			continue;
 		case OPT_RESULTS_ROOT:
+		case OPT_OUTPUT_DIR: /* the seed's name */
 			ba->ro.results_root = v;
 			continue;
 		case OPT_BATCH_ID:
@@ -653,7 +695,7 @@ int cmd_batch(int argc, char **argv)
 	else
 		ret = po_batch_plan_default(&b, ba.experiments > 0 ? (int)ba.experiments : 3, &ba.d, &err);
 	if (!ret)
-		ret = po_batch_preflight(b, ba.ro.shard_index, ba.ro.shard_count, &err);
+		ret = check_providers(b, &ba, &err);
 	if (ret) {
 		po_batch_free(b);
 		return cli_fail(&err);

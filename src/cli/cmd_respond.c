@@ -2,6 +2,7 @@
  * `promptopt respond`: answers file-bridge requests (the auto-responder).
  * One line per request on stdout; stops cleanly on SIGINT/SIGTERM.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include "cli/options.h"
 #include "llm/provider.h"
 #include "util/buf.h"
+#include "util/fs.h"
+#include "util/mem.h"
 #include "util/timeutil.h"
 
 static volatile int respond_stop;
@@ -35,13 +38,16 @@ static void on_signal(int sig)
 static void respond_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: promptopt respond (--project NAME | --dir PATH) [--once | --continuous] [options]\n\n"
+		"usage: promptopt respond [--project NAME | --dir PATH] [--once | --continuous] [options]\n\n"
 		"Answers the LLM requests that a run writes as files (the file bridge):\n"
 		"PATH/llm_requests/request_N.json -> PATH/llm_responses/response_N.json.\n"
-		"Any number of responders may serve one folder; each request is answered once.\n\n"
+		"Any number of responders may serve one folder; each request is answered once.\n"
+		"Without --project and --dir: the project named by PROMPTOPT_PROJECT, else the\n"
+		"only project in the current folder (prompt_tuning_results_NAME/ or a bridge\n"
+		"folder .NAME/llm_requests/); with several, it lists them.\n\n"
 		"Options:\n"
 		"  --project NAME       serve the project's folder, .NAME\n"
-		"  --dir PATH           serve this bridge folder\n"
+		"  --dir PATH           serve this bridge folder (--base-dir PATH: the same)\n"
 		"  --once               answer the requests there now, then exit (default)\n"
 		"  --continuous         keep answering until stopped (Ctrl-C, SIGTERM)\n"
 		"  --interval SECONDS   polling fallback (default 0.2); inotify wakes it at once\n"
@@ -124,11 +130,13 @@ static void report_fd(int fd, const char *text)
 enum {
 	OPT_PROJECT, OPT_DIR, OPT_INTERVAL, OPT_PROVIDER, OPT_MODEL, OPT_BASE_URL, OPT_TIMEOUT,
 	OPT_SEED, OPT_NOISE, OPT_CATALOGUE, OPT_READY_FD, OPT_MAX_ATTEMPTS, OPT_CONCURRENCY,
+	OPT_BASE_DIR,
 };
 
 static const char *const value_opts[] = {
 	"--project", "--dir", "--interval", "--provider", "--model", "--base-url", "--timeout",
-	"--seed", "--noise", "--catalogue", "--ready-fd", "--max-attempts", "--concurrency", NULL,
+	"--seed", "--noise", "--catalogue", "--ready-fd", "--max-attempts", "--concurrency",
+	"--base-dir", NULL,
 };
 
 /* What respond was asked to do, beside the responder's own options. */
@@ -148,6 +156,7 @@ static int set_value(int which, const char *v, struct po_responder_options *o,
 		ra->project = v;
 		return 0;
 	case OPT_DIR:
+	case OPT_BASE_DIR: /* the seed's name */
 		ra->dir = v;
 		return 0;
 	case OPT_INTERVAL:
@@ -218,11 +227,104 @@ static int parse_args(int argc, char **argv, struct po_responder_options *o,
 		cli_error("--once and --continuous exclude each other; pick one");
 		return 2;
 	}
-	if (!ra->project == !ra->dir) {
-		cli_error("respond needs --project NAME or --dir PATH (one of them)");
+	if (ra->project && ra->dir) {
+		cli_error("respond takes --project NAME or --dir PATH, not both");
 		return 2;
 	}
 	return -1;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The project an entry of the current folder stands for, or NULL:
+ * prompt_tuning_results_NAME/, or a bridge folder .NAME/llm_requests/. */
+static const char *entry_project(const char *entry)
+{
+	static const char results[] = "prompt_tuning_results_";
+	struct po_buf path = PO_BUF_INIT;
+	const char *name = NULL;
+	struct po_err err = { 0 };
+
+	if (!strncmp(entry, results, sizeof(results) - 1)) {
+		if (po_fs_is_dir(entry))
+			name = entry + sizeof(results) - 1;
+	} else if (entry[0] == '.' && entry[1] && strcmp(entry, "..")) {
+		po_fs_join(&path, entry, "llm_requests");
+		if (po_fs_is_dir(path.data))
+			name = entry + 1;
+	}
+	po_buf_release(&path);
+	return name && po_project_name_check(name, &err) == 0 ? name : NULL;
+}
+
+/* The projects of the current folder, sorted, each once; *n of them. */
+static char **local_projects(size_t *n)
+{
+	DIR *d = opendir(".");
+	struct dirent *de;
+	char **names = NULL;
+	size_t k, m = 0;
+
+	while (d && (de = readdir(d))) {
+		const char *name = entry_project(de->d_name);
+
+		for (k = 0; name && k < m && strcmp(names[k], name); k++)
+			;
+		if (!name || k < m)
+			continue;
+		names = po_xrealloc(names, (m + 1) * sizeof(*names));
+		names[m++] = po_xstrdup(name);
+	}
+	if (d)
+		closedir(d);
+	if (m)
+		qsort(names, m, sizeof(*names), cmp_name);
+	*n = m;
+	return names;
+}
+
+/*
+ * Neither --project nor --dir: PROMPTOPT_PROJECT, else the only project of
+ * the current folder, said on stdout. 0 with *project set (the caller
+ * frees it), else an exit code after the error.
+ */
+static int pick_project(char **project, bool quiet)
+{
+	const char *env = getenv("PROMPTOPT_PROJECT");
+	struct po_buf list = PO_BUF_INIT;
+	char **names;
+	size_t n;
+
+	if (env && *env) {
+		*project = po_xstrdup(env);
+		if (!quiet)
+			printf("promptopt respond: project '%s' (from PROMPTOPT_PROJECT)\n", env);
+		return 0;
+	}
+	names = local_projects(&n);
+	if (n == 1) {
+		*project = names[0];
+		free(names);
+		if (!quiet)
+			printf("promptopt respond: project '%s' (the only one in this folder; --project NAME picks another)\n",
+			       *project);
+		return 0;
+	}
+	for (size_t k = 0; k < n; k++) {
+		po_buf_addf(&list, "%s%s", k ? ", " : "", names[k]);
+		free(names[k]);
+	}
+	free(names);
+	if (n)
+		cli_error("respond: this folder has %zu projects (%s); pick one with --project NAME or PROMPTOPT_PROJECT, or give the bridge folder with --dir PATH",
+			  n, list.data);
+	else
+		cli_error("respond: no project in this folder (no prompt_tuning_results_NAME/ and no bridge folder .NAME/llm_requests/); run it where the run runs, or give --project NAME or --dir PATH");
+	po_buf_release(&list);
+	return 2;
 }
 
 /* Answers until done (or stopped) and says how it went; 0 or an exit code. */
@@ -268,19 +370,29 @@ int cmd_respond(int argc, char **argv)
 	struct respond_args ra = { 0 };
 	struct po_buf dir = PO_BUF_INIT;
 	struct sigaction sa;
+	char *picked = NULL;
 	int ret;
 
 	po_responder_options_init(&o);
 	ret = parse_args(argc, argv, &o, &rc, &ra);
 	if (ret >= 0)
 		return ret;
+	if (!ra.project && !ra.dir) {
+		ret = pick_project(&picked, rc.quiet);
+		if (ret)
+			return ret;
+		ra.project = picked;
+	}
 	if (ra.project) {
-		if (po_project_name_check(ra.project, &err) < 0)
+		if (po_project_name_check(ra.project, &err) < 0) {
+			free(picked);
 			return cli_fail(&err);
+		}
 		po_bridge_default_dir(&dir, NULL, ra.project);
 	} else {
 		po_buf_adds(&dir, ra.dir);
 	}
+	free(picked);
 	o.dir = dir.data;
 	o.new_provider = new_provider;
 	o.stop = &respond_stop;

@@ -40,7 +40,7 @@ static void experiments(struct po_buf *out, const json_t *r)
 		    "<th>Improvement</th><th>Iterations</th><th>Calls</th><th>Cost (USD)</th>"
 		    "<th>Report</th></tr>\n");
 	json_array_foreach(json_object_get(r, "experiments"), i, e) {
-		const json_t *res = json_object_get(e, "results");
+		const json_t *res = po_batch_summary_of(e);
 
 		po_buf_addf(out, "<tr class=\"experiment\"><td>%lld</td><td>",
 			    po_json_int(e, "index", 0) + 1);

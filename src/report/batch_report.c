@@ -104,6 +104,13 @@ static void totals(struct po_buf *out, const json_t *r)
 	po_buf_adds(out, " s |\n");
 }
 
+const json_t *po_batch_summary_of(const json_t *rec)
+{
+	const json_t *s = json_object_get(rec, "summary");
+
+	return json_is_object(s) ? s : json_object_get(rec, "results");
+}
+
 static void experiment_table(struct po_buf *out, const json_t *r)
 {
 	const json_t *e;
@@ -113,7 +120,7 @@ static void experiment_table(struct po_buf *out, const json_t *r)
 			 "Iterations | Saved | Calls | Cost (USD) | Time (s) |\n"
 			 "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 	json_array_foreach(json_object_get(r, "experiments"), i, e) {
-		const json_t *res = json_object_get(e, "results");
+		const json_t *res = po_batch_summary_of(e);
 		const json_t *cfg = json_object_get(e, "config");
 
 		po_buf_addf(out, "| %lld | ", po_json_int(e, "index", 0) + 1);
@@ -204,7 +211,7 @@ static void settings_and_files(struct po_buf *out, const json_t *r)
 
 	po_buf_adds(out, "\n## Settings and files\n\n");
 	json_array_foreach(json_object_get(r, "experiments"), i, e) {
-		const json_t *res = json_object_get(e, "results");
+		const json_t *res = po_batch_summary_of(e);
 		char *cfg = po_json_dumps_compact(json_object_get(e, "config"));
 
 		po_buf_addf(out, "- (%lld) ", po_json_int(e, "index", 0) + 1);
@@ -261,7 +268,7 @@ void po_batch_report_chart(struct po_buf *out, const json_t *r)
 
 	for (size_t i = 0; i < n; i++) {
 		const json_t *e = json_array_get(exps, i);
-		const json_t *best = json_object_get(json_object_get(e, "results"), "best_scores");
+		const json_t *best = json_object_get(po_batch_summary_of(e), "best_scores");
 		size_t len = json_array_size(best);
 
 		names[i] = po_json_str(e, "name", "");

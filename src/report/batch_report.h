@@ -16,6 +16,11 @@
 int po_batch_report_write(const json_t *result, const char *dir, const char *base,
 			  struct po_buf *md_path, struct po_err *err);
 
+/* The figures of an experiment's record (an entry of experiments[]): its
+ * "summary" (the comparison's fields, from its final results), or for files
+ * written before "results" held the whole final results, its "results". */
+const json_t *po_batch_summary_of(const json_t *rec);
+
 /* Appends the Markdown text; svg_name is the chart's file name (relative
  * link), NULL for none. */
 void po_batch_report_markdown(struct po_buf *out, const json_t *result, const char *svg_name);

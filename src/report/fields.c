@@ -86,3 +86,19 @@ int po_field_true(const json_t *obj, const char *key)
 {
 	return json_is_true(json_object_get(obj, key));
 }
+
+json_t *po_field_history(const json_t *fr)
+{
+	const json_t *hist = json_object_get(fr, "iteration_history");
+	const json_t *base = json_object_get(fr, "baseline");
+	const json_t *first = json_array_get(hist, 0);
+	json_t *all = json_array();
+
+	if (json_is_object(base) &&
+	    !(json_is_integer(json_object_get(first, "iteration")) &&
+	      json_integer_value(json_object_get(first, "iteration")) == 0))
+		json_array_append(all, (json_t *)base);
+	if (json_is_array(hist))
+		json_array_extend(all, (json_t *)hist);
+	return all;
+}

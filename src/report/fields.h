@@ -38,4 +38,13 @@ void po_field_yes_no(struct po_buf *out, const json_t *obj, const char *key);
 /* True when obj[key] is true (missing: false). */
 int po_field_true(const json_t *obj, const char *key);
 
+/*
+ * Every iteration of a final results object, the baseline (iteration 0)
+ * first: its "baseline" object followed by "iteration_history", which starts
+ * at iteration 1 as the seed's did. A file that still holds the baseline as
+ * the history's entry 0 (written before that change) is read as it is.
+ * Returns a new array (its entries are the object's), the caller decrefs.
+ */
+json_t *po_field_history(const json_t *fr);
+
 #endif

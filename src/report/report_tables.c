@@ -316,12 +316,13 @@ static void history_row(struct po_buf *out, const json_t *h)
 
 void po_report_section_history(struct po_buf *out, const json_t *fr)
 {
-	const json_t *hist = json_object_get(fr, "iteration_history");
+	json_t *hist = po_field_history(fr);
 	size_t i;
 
 	po_buf_adds(out, "## Iteration History\n\n");
-	if (!json_is_array(hist) || !json_array_size(hist)) {
+	if (!json_array_size(hist)) {
 		po_buf_adds(out, "No iterations were recorded.\n\n");
+		json_decref(hist);
 		return;
 	}
 	po_buf_adds(out, "| Iteration | Score | Best | Improved | Cases scored | Candidate |\n"
@@ -329,4 +330,5 @@ void po_report_section_history(struct po_buf *out, const json_t *fr)
 	for (i = 0; i < json_array_size(hist); i++)
 		history_row(out, json_array_get(hist, i));
 	po_buf_addch(out, '\n');
+	json_decref(hist);
 }

@@ -34,7 +34,7 @@
  */
 static size_t chart_series(const json_t *fr, double **score, double **best)
 {
-	const json_t *hist = json_object_get(fr, "iteration_history");
+	json_t *hist = po_field_history(fr);
 	size_t i, n = 0, len = json_array_size(hist);
 	double it;
 
@@ -65,6 +65,7 @@ static size_t chart_series(const json_t *fr, double **score, double **best)
 		if (po_field_get_num(h, "best_score", &v))
 			(*best)[idx] = v;
 	}
+	json_decref(hist);
 	return n;
 }
 

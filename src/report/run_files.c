@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/fields.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/mem.h"
@@ -37,7 +38,7 @@ static json_t *load(const char *dir, const char *kind, size_t i)
 
 static size_t history_length(const json_t *fr)
 {
-	const json_t *hist = json_object_get(fr, "iteration_history");
+	json_t *hist = po_field_history(fr);
 	size_t i, n = json_array_size(hist);
 
 	for (i = 0; i < json_array_size(hist); i++) {
@@ -47,6 +48,7 @@ static size_t history_length(const json_t *fr)
 		if (it >= 0 && it < MAX_ITERATIONS && (size_t)it + 1 > n)
 			n = (size_t)it + 1;
 	}
+	json_decref(hist);
 	return n > MAX_ITERATIONS ? MAX_ITERATIONS : n;
 }
 

@@ -15,6 +15,7 @@
 #include "bridge/bridge.h"
 #include "core/project.h"
 #include "llm/providers/shared.h"
+#include "report/console.h"
 #include "run/batch_result.h"
 #include "run/project_files.h"
 #include "util/err.h"
@@ -69,6 +70,7 @@ struct runner {
 	size_t *todo, ntodo;          /* plan indexes this run owns */
 	json_t **records;             /* per todo slot; NULL: not started */
 	json_t *project_errors;       /* project -> message of a failed init */
+	json_t *blocked;              /* po_batch_blocked(): per experiment, why it cannot run */
 	size_t next, done;
 	pthread_mutex_t mu;
 };
@@ -104,6 +106,36 @@ static void set_peer(const struct runner *r, size_t index, struct po_run_options
 	po_buf_release(&dir);
 }
 
+/* What the experiment would have printed as `promptopt run`: its "stdout"
+ * and "stderr" in the record, as the seed's batch kept them. */
+struct console {
+	struct po_buf out, err;
+};
+
+static void on_experiment_event(const struct po_event *ev, void *userdata)
+{
+	struct console *c = userdata;
+
+	if (ev->kind == PO_EV_WARNING)
+		po_buf_addf(&c->err, "promptopt: warning: %s\n", ev->message);
+	else
+		po_console_event(&c->out, ev);
+}
+
+static void record_console(json_t *rec, struct console *c, const char *error)
+{
+	const json_t *f = json_object_get(rec, "results");
+
+	if (json_is_object(f))
+		po_console_analysis(&c->out, f, po_json_str(f, "results_dir", ""));
+	if (error)
+		po_buf_addf(&c->err, "promptopt: error: %s\n", error);
+	json_object_set_new(rec, "stdout", json_string(c->out.data));
+	json_object_set_new(rec, "stderr", json_string(c->err.data));
+	po_buf_release(&c->out);
+	po_buf_release(&c->err);
+}
+
 static json_t *run_one(struct runner *r, size_t index)
 {
 	const json_t *cfg = po_batch_config(r->b, index);
@@ -111,6 +143,7 @@ static json_t *run_one(struct runner *r, size_t index)
 	struct po_run_options opts;
 	struct po_experiment *e = NULL;
 	struct po_err err = { 0 };
+	struct console con = { PO_BUF_INIT, PO_BUF_INIT };
 	const char *perr;
 	json_t *rec;
 	double t0 = po_time_mono_ms();
@@ -127,12 +160,17 @@ static json_t *run_one(struct runner *r, size_t index)
 	opts.write_report = r->o->write_report;
 	opts.interrupt = r->o->interrupt;
 	opts.shared = r->shared;
+	opts.on_event = on_experiment_event;
+	opts.userdata = &con;
 	set_peer(r, index, &opts);
 
 	pthread_mutex_lock(&r->mu);
 	perr = po_json_str(r->project_errors, opts.project, NULL);
 	pthread_mutex_unlock(&r->mu);
-	if (perr) {
+	if (json_is_string(json_array_get(r->blocked, index))) {
+		ret = po_error(&err, PO_ELLM, "%s; not run",
+			       json_string_value(json_array_get(r->blocked, index)));
+	} else if (perr) {
 		ret = po_error(&err, PO_EFAIL, "%s", perr);
 	} else {
 		ret = po_experiment_new(&e, &opts, &err);
@@ -143,14 +181,15 @@ static json_t *run_one(struct runner *r, size_t index)
 	if (!po_fs_exists(dir.data))
 		json_object_del(rec, "results_dir");
 	if (!ret)
-		po_batch_record_outcome(rec, "ok", NULL, po_batch_record_results(dir.data, cfg),
+		po_batch_record_outcome(rec, "ok", NULL, po_batch_record_final(dir.data),
 					(po_time_mono_ms() - t0) / 1000.0);
 	else
 		po_batch_record_outcome(rec, ret == PO_EINTR ? "interrupted" :
 					ret == PO_EBUDGET ? "stopped" : "failed",
 					err.msg[0] ? err.msg : po_strstatus(ret),
-					e ? po_batch_record_results(dir.data, cfg) : NULL,
+					e ? po_batch_record_final(dir.data) : NULL,
 					(po_time_mono_ms() - t0) / 1000.0);
+	record_console(rec, &con, ret ? po_json_str(rec, "error", NULL) : NULL);
 	po_experiment_free(e);
 	/* What a failed call batch left reserved is not in flight any more. */
 	po_shared_thread_done(r->shared);
@@ -276,10 +315,12 @@ static json_t *round_trip(const json_t *v)
 	return r ? r : json_deep_copy(v);
 }
 
-/* The options and every provider, checked before anything is created. */
+/* The options and every provider, checked before anything is created.
+ * Not strict, *blocked says which experiments cannot run (when some can). */
 static int check_run(const struct po_batch *b, const struct po_batch_run_options *o,
-		     struct po_err *err)
+		     json_t **blocked, struct po_err *err)
 {
+	size_t mine = 0;
 	int ret;
 
 	if (o->shard_count < 0 || (o->shard_count &&
@@ -288,7 +329,15 @@ static int check_run(const struct po_batch *b, const struct po_batch_run_options
 				o->shard_index, o->shard_count);
 	if (o->batch_id && (ret = po_batch_id_check(o->batch_id, err)))
 		return ret;
-	return po_batch_preflight(b, o->shard_index, o->shard_count, err);
+	if (o->strict)
+		return po_batch_preflight(b, o->shard_index, o->shard_count, err);
+	*blocked = po_batch_blocked(b, o->shard_index, o->shard_count);
+	for (size_t i = 0; i < po_batch_size(b); i++)
+		mine += po_batch_in_shard(i, o->shard_index, o->shard_count);
+	/* None can run: nothing to write, as when strict. */
+	if (mine && po_batch_blocked_count(*blocked) == mine)
+		return po_batch_preflight(b, o->shard_index, o->shard_count, err);
+	return 0;
 }
 
 /* Runs the experiments this run owns (the plan's, or its shard's) into
@@ -328,6 +377,8 @@ static json_t *collect_records(struct runner *r)
 			rec = po_batch_record_new(r->todo[k], cfg, NULL);
 			po_batch_record_outcome(rec, "not_run", "not run: the batch was interrupted first",
 						NULL, 0);
+			json_object_set_new(rec, "stdout", json_string(""));
+			json_object_set_new(rec, "stderr", json_string(""));
 		}
 		json_array_append_new(records, round_trip(rec));
 		json_decref(rec);
@@ -348,9 +399,11 @@ int po_batch_run(struct po_batch *b, const struct po_batch_run_options *o, json_
 
 	if (result)
 		*result = NULL;
-	ret = check_run(b, o, err);
-	if (ret)
+	ret = check_run(b, o, &r.blocked, err);
+	if (ret) {
+		json_decref(r.blocked);
 		return ret;
+	}
 	ret = make_batch_dir(root, o->batch_id, &id, &dir, err);
 	if (ret)
 		goto out;
@@ -375,6 +428,7 @@ out:
 	json_decref(res);
 	json_decref(records);
 	json_decref(r.project_errors);
+	json_decref(r.blocked);
 	po_shared_free(r.shared);
 	free(r.todo);
 	free(r.records);

@@ -139,6 +139,12 @@ struct po_batch_run_options {
 	int jobs;                  /* experiments at once; default 1 */
 	int shard_index, shard_count; /* run only shard I of N (1-based); 0/0 = all */
 	bool write_report;         /* each experiment's report and the batch's; default true */
+	/* true: a provider that cannot start (po_batch_preflight) stops the
+	 * whole batch before anything runs. false (default): the experiments
+	 * that need it are recorded as failed, with the reason, without
+	 * running, and the others run; only when none can run does the batch
+	 * stop as with true. */
+	bool strict;
 	/* An experiment using the bridge folder of a peer gets it as its
 	 * peer_alive (and bridge_peer_is_sim); the others wait for whoever
 	 * answers. */
@@ -167,11 +173,21 @@ void po_batch_run_options_init(struct po_batch_run_options *o);
 int po_batch_preflight(const struct po_batch *b, int index, int count, struct po_err *err);
 
 /*
+ * The same check per experiment: a new array with one entry per experiment
+ * of the plan, null when it can run (or is not in the shard), else the
+ * problems that stop it ("anthropic: ANTHROPIC_API_KEY is not set; ...").
+ * po_batch_blocked_count() says how many cannot run.
+ */
+json_t *po_batch_blocked(const struct po_batch *b, int index, int count);
+size_t po_batch_blocked_count(const json_t *blocked);
+
+/*
  * Runs the plan (or one shard of it) and writes <root>/batch_results_<id>.json
  * (a shard: batch_results_<id>.shard-<I>-of-<N>.json) and, unless disabled,
  * the report next to it. A failing experiment is recorded and the batch goes
- * on. Checks the providers first (po_batch_preflight) and writes nothing
- * when one cannot start. On return *result (when not NULL) is the batch
+ * on. Checks the providers first and writes nothing when one cannot start
+ * (o->strict) or when no experiment can run; else the experiments whose
+ * provider cannot start are recorded as failed (po_batch_blocked). On return *result (when not NULL) is the batch
  * result and json_path (when not NULL) the path of the JSON file.
  * Returns 0 when the file was written (whatever the experiments did),
  * PO_EINTR when interrupted (the file holds what finished), or an error.

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "eval/stats.h"
+#include "report/batch_report.h"
 #include "run/batch_result.h"
 #include "util/json.h"
 #include "util/mem.h"
@@ -67,7 +68,7 @@ static const json_t *metric_value(const json_t *rec, const char *name)
 {
 	if (!strcmp(name, "elapsed_seconds"))
 		return json_object_get(rec, name);
-	return json_object_get(json_object_get(rec, "results"), name);
+	return json_object_get(po_batch_summary_of(rec), name);
 }
 
 /* One group: the successful members' metrics as mean and interval. */
@@ -85,7 +86,7 @@ static json_t *group_json(const char *setting, const json_t *value, json_t *cons
 		json_array_append_new(members, json_integer(po_json_int(recs[i], "index", 0)));
 		if (po_json_bool(recs[i], "success", 0)) {
 			ok++;
-			converged += (size_t)po_json_bool(json_object_get(recs[i], "results"),
+			converged += (size_t)po_json_bool(po_batch_summary_of(recs[i]),
 							  "converged", 0);
 		}
 	}
@@ -96,7 +97,7 @@ static json_t *group_json(const char *setting, const json_t *value, json_t *cons
 	json_object_set_new(g, "converged", json_integer((json_int_t)converged));
 	for (size_t i = 0; i < n; i++)
 		if (member[i] && po_json_bool(recs[i], "success", 0))
-			max_iter = fmax(max_iter, po_json_num(json_object_get(recs[i], "results"),
+			max_iter = fmax(max_iter, po_json_num(po_batch_summary_of(recs[i]),
 							      "max_iterations", 0));
 	for (int m = 0; metrics[m].name; m++) {
 		size_t k = 0;
@@ -191,7 +192,7 @@ static json_t *rows_json(json_t *const *recs, size_t n)
 	json_t *rows = json_array();
 
 	for (size_t i = 0; i < n; i++) {
-		const json_t *res = json_object_get(recs[i], "results");
+		const json_t *res = po_batch_summary_of(recs[i]);
 		json_t *row;
 
 		if (!po_json_bool(recs[i], "success", 0))

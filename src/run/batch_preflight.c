@@ -108,6 +108,65 @@ static void note_problem(struct problem **ps, size_t *nps, const char *msg, size
 	p->who[p->n++] = i;
 }
 
+/* Notes each provider of experiment i that cannot start. */
+static void experiment_problems(const struct po_batch *b, size_t i, struct problem **ps,
+				size_t *nps)
+{
+	struct po_run_options o;
+
+	po_batch_options(b, i, &o);
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		struct po_provider_spec spec;
+		struct po_err perr = { 0 };
+		char *name = po_batch_role_provider(b, i, (enum po_role)r);
+
+		/* An unknown one in a project's config: the experiment says
+		 * where it is when it loads the file. */
+		if (!po_provider_known(name)) {
+			free(name);
+			continue;
+		}
+		po_provider_spec_init(&spec);
+		spec.name = name;
+		spec.base_url = o.base_url;
+		if (po_provider_preflight(&spec, &perr))
+			note_problem(ps, nps, perr.msg[0] ? perr.msg : po_strstatus(perr.code), i);
+		free(name);
+	}
+}
+
+json_t *po_batch_blocked(const struct po_batch *b, int index, int count)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; i < po_batch_size(b); i++) {
+		struct problem *ps = NULL;
+		struct po_buf msg = PO_BUF_INIT;
+		size_t nps = 0;
+
+		if (po_batch_in_shard(i, index, count))
+			experiment_problems(b, i, &ps, &nps);
+		for (size_t k = 0; k < nps; k++) {
+			po_buf_addf(&msg, "%s%s", k ? "; " : "", ps[k].msg);
+			free(ps[k].who);
+		}
+		json_array_append_new(out, nps ? json_string(msg.data) : json_null());
+		free(ps);
+		po_buf_release(&msg);
+	}
+	return out;
+}
+
+size_t po_batch_blocked_count(const json_t *blocked)
+{
+	size_t n = 0, i;
+	const json_t *v;
+
+	json_array_foreach(blocked, i, v)
+		n += json_is_string(v);
+	return n;
+}
+
 int po_batch_preflight(const struct po_batch *b, int index, int count, struct po_err *err)
 {
 	struct problem *ps = NULL;
@@ -115,32 +174,9 @@ int po_batch_preflight(const struct po_batch *b, int index, int count, struct po
 	size_t nps = 0;
 	int ret = 0;
 
-	for (size_t i = 0; i < po_batch_size(b); i++) {
-		struct po_run_options o;
-
-		if (!po_batch_in_shard(i, index, count))
-			continue;
-		po_batch_options(b, i, &o);
-		for (int r = 0; r < PO_ROLE_COUNT; r++) {
-			struct po_provider_spec spec;
-			struct po_err perr = { 0 };
-			char *name = po_batch_role_provider(b, i, (enum po_role)r);
-
-			/* An unknown one in a project's config: the experiment says
-			 * where it is when it loads the file. */
-			if (!po_provider_known(name)) {
-				free(name);
-				continue;
-			}
-			po_provider_spec_init(&spec);
-			spec.name = name;
-			spec.base_url = o.base_url;
-			if (po_provider_preflight(&spec, &perr))
-				note_problem(&ps, &nps, perr.msg[0] ? perr.msg : po_strstatus(perr.code),
-					     i);
-			free(name);
-		}
-	}
+	for (size_t i = 0; i < po_batch_size(b); i++)
+		if (po_batch_in_shard(i, index, count))
+			experiment_problems(b, i, &ps, &nps);
 	for (size_t k = 0; k < nps; k++) {
 		po_buf_addf(&msg, "%s%s (needed by ", k ? "; " : "", ps[k].msg);
 		add_who(&msg, b, &ps[k]);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report/batch_report.h"
+#include "report/fields.h"
 #include "run/batch_compare.h"
 #include "run/results.h"
 #include "util/err.h"
@@ -60,11 +61,11 @@ static bool config_all_sim(const json_t *cfg)
 	return true;
 }
 
-/* The "results" of a record, from optimization_final_results.json. */
+/* The "summary" of a record, from optimization_final_results.json. */
 static json_t *results_from_final(const json_t *f, bool all_sim)
 {
 	const json_t *conv = json_object_get(f, "convergence");
-	const json_t *hist = json_object_get(f, "iteration_history");
+	json_t *hist = po_field_history(f);
 	const json_t *truth = json_object_get(f, "true_score");
 	const json_t *h;
 	json_t *r, *scores = json_array(), *best = json_array();
@@ -112,20 +113,23 @@ static json_t *results_from_final(const json_t *f, bool all_sim)
 			    json_deep_copy(truth) : json_null());
 	json_object_set_new(r, "scores", scores);
 	json_object_set_new(r, "best_scores", best);
+	json_decref(hist);
 	return r;
 }
 
-json_t *po_batch_record_results(const char *dir, const json_t *cfg)
+json_t *po_batch_record_final(const char *dir)
 {
 	struct po_buf path = PO_BUF_INIT;
-	json_t *f = NULL, *r = NULL;
+	json_t *f = NULL;
 
 	po_fs_join(&path, dir, PO_FINAL_RESULTS_FILE);
-	if (po_fs_exists(path.data) && !po_json_load_file(path.data, &f, NULL) && json_is_object(f))
-		r = results_from_final(f, config_all_sim(cfg));
-	json_decref(f);
+	if (po_fs_exists(path.data) && po_json_load_file(path.data, &f, NULL) == 0 &&
+	    !json_is_object(f)) {
+		json_decref(f);
+		f = NULL;
+	}
 	po_buf_release(&path);
-	return r;
+	return f;
 }
 
 json_t *po_batch_record_new(size_t index, const json_t *cfg, const char *dir)
@@ -139,14 +143,18 @@ json_t *po_batch_record_new(size_t index, const json_t *cfg, const char *dir)
 }
 
 void po_batch_record_outcome(json_t *rec, const char *status, const char *error,
-			     json_t *results, double elapsed)
+			     json_t *final, double elapsed)
 {
+	const json_t *cfg = json_object_get(rec, "config");
+
 	json_object_set_new(rec, "status", json_string(status));
 	json_object_set_new(rec, "success", json_boolean(!strcmp(status, "ok")));
 	json_object_set_new(rec, "elapsed_seconds", po_batch_jnum(elapsed));
 	if (error)
 		json_object_set_new(rec, "error", json_string(error));
-	json_object_set_new(rec, "results", results ? results : json_null());
+	json_object_set_new(rec, "summary", final ? results_from_final(final, config_all_sim(cfg)) :
+						    json_null());
+	json_object_set_new(rec, "results", final ? final : json_null());
 }
 
 int po_batch_id_check(const char *id, struct po_err *err)

@@ -28,15 +28,17 @@ json_t *po_batch_jnum(double v);
 json_t *po_batch_record_new(size_t index, const json_t *cfg, const char *dir);
 
 /* Sets the record's "status" (see batch.h), "success", "elapsed_seconds",
- * "error" (when not NULL) and "results" (NULL: null; the reference is
- * taken). */
+ * "error" (when not NULL), "results": the experiment's whole final results
+ * (the seed's schema; NULL: null; the reference is taken), and "summary":
+ * the figures the comparison reads, made from them (null without them; its
+ * config says whether an unrecorded cost is the simulator's $0 or
+ * unknown). */
 void po_batch_record_outcome(json_t *rec, const char *status, const char *error,
-			     json_t *results, double elapsed);
+			     json_t *final, double elapsed);
 
-/* The "results" of a record, from the optimization_final_results.json the
- * experiment saved in dir; NULL when it saved none. cfg (its config) says
- * whether an unrecorded cost is the simulator's $0 or unknown. */
-json_t *po_batch_record_results(const char *dir, const json_t *cfg);
+/* The optimization_final_results.json the experiment saved in dir, read;
+ * NULL when it saved none (or it is not an object). */
+json_t *po_batch_record_final(const char *dir);
 
 /* A batch id names files and a folder: 1 to 100 characters, no '/', no
  * leading '.'; PO_EUSAGE otherwise. */

@@ -75,6 +75,11 @@ static json_t *convergence_json(const struct po_experiment *e)
 		      st.last_improvement_iteration);
 	json_object_set_new(o, "convergence_iteration",
 			    st.converged ? json_integer(st.convergence_iteration) : json_null());
+	/* The seed's names: its detector's verdict and its plateau mean. */
+	json_object_set_new(o, "should_stop",
+			    json_boolean(e->opts.enable_convergence &&
+					 po_convergence_should_stop(e->conv)));
+	json_object_set_new(o, "plateau_avg", json_real(st.plateau_average));
 	return o;
 }
 
@@ -211,6 +216,24 @@ static json_t *split_json(const struct po_experiment *e)
 			 "test", (json_int_t)e->split.test.n);
 }
 
+/*
+ * The seed's iteration_history starts at iteration 1 (its scripts count the
+ * entries); the baseline, entry 0 of e->history, goes under "baseline".
+ */
+static void add_history(const struct po_experiment *e, json_t *f)
+{
+	json_t *hist = json_array(), *h;
+	size_t i;
+
+	json_array_foreach(e->history, i, h) {
+		if (po_json_int(h, "iteration", -1) == 0)
+			json_object_set(f, "baseline", h);
+		else
+			json_array_append(hist, h);
+	}
+	json_object_set_new(f, "iteration_history", hist);
+}
+
 /* heldout: po_exp_heldout()'s figures, taken over. */
 static json_t *final_json(struct po_experiment *e, int64_t now, json_t *heldout)
 {
@@ -237,14 +260,15 @@ static json_t *final_json(struct po_experiment *e, int64_t now, json_t *heldout)
 	for (size_t i = 0; i < json_array_size(e->history); i++)
 		failed += (long)po_json_int(json_array_get(e->history, i), "failed", 0);
 
-	f = json_pack("{s:s, s:s, s:I, s:i, s:i, s:f, s:f, s:f, s:f, s:O, s:O, s:o, s:o}",
+	f = json_pack("{s:s, s:s, s:I, s:i, s:i, s:f, s:f, s:f, s:f, s:O, s:o, s:o}",
 		      "project", e->project_name, "timestamp", iso, "unixtime", (json_int_t)now,
 		      "max_iterations", e->opts.max_iterations, "iterations_run", e->iterations_run,
 		      "baseline_score", e->baseline_score, "final_score", e->best_score,
 		      "improvement", imp, "improvement_percent",
 		      e->baseline_score > 0 ? imp / e->baseline_score * 100.0 : 0.0,
-		      "iteration_history", e->history, "best_prompts", e->best_prompts,
-		      "convergence", convergence_json(e), "recommendations", recommendations_json(e));
+		      "best_prompts", e->best_prompts, "convergence", convergence_json(e),
+		      "recommendations", recommendations_json(e));
+	add_history(e, f);
 	json_object_set_new(f, "strategy", json_string(e->strategy_name));
 	json_object_set_new(f, "provider", json_string(e->provider));
 	json_object_set_new(f, "seed", json_integer((json_int_t)e->opts.seed));

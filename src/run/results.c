@@ -92,6 +92,23 @@ static void simulation_text(struct po_buf *b, int iteration, const json_t *promp
 	free(keys);
 }
 
+/*
+ * The seed's aggregate keys, for the scripts written for its files: each
+ * scored case's "overall_score" (its score, 0-100) and
+ * "aggregate_scores": {"overall": the candidate's score}.
+ */
+static void add_seed_aggregates(json_t *eval)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(eval, "cases"), i, c)
+		if (json_is_number(json_object_get(c, "score")))
+			json_object_set(c, "overall_score", json_object_get(c, "score"));
+	json_object_set_new(eval, "aggregate_scores",
+			    json_pack("{s:O}", "overall", json_object_get(eval, "score")));
+}
+
 int po_results_write_iteration(const char *dir, int iteration, const json_t *prompts,
 			       const char *origin, const struct po_evaluation *ev, double best_score,
 			       bool improved, const json_t *population, json_t *files,
@@ -119,6 +136,7 @@ int po_results_write_iteration(const char *dir, int iteration, const json_t *pro
 	json_object_set_new(eval, "improved", json_boolean(improved));
 	if (population)
 		json_object_set(eval, "population", (json_t *)population);
+	add_seed_aggregates(eval);
 	snprintf(name, sizeof(name), "evaluation_iteration_%03d.json", iteration);
 	ret = po_results_write(dir, name, eval, false, files, err);
 	json_decref(eval);

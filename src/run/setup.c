@@ -150,6 +150,18 @@ int po_exp_make_engine(struct po_experiment *e, struct po_err *err)
 }
 
 /*
+ * Keys of the config that are accepted (type-checked) but change nothing in
+ * this run are said, never silently ignored.
+ */
+static void warn_unapplied(struct po_experiment *e)
+{
+	if (json_object_get(e->project->config, "budget"))
+		po_exp_msg(e, PO_EV_WARNING,
+			   "%s: \"budget\" is not applied (promptopt does not read it); set limits with --budget-usd X and --max-calls N (batch keys budget_usd, max_calls), and remove it",
+			   e->project->config_path);
+}
+
+/*
  * The project's config supplies the settings the caller left to it (see
  * from_config in promptopt.h). The loader has checked the types already.
  */
@@ -230,6 +242,7 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 		cc->track_plateau_variance = po_json_bool(conv, "track_plateau_variance",
 							  cc->track_plateau_variance);
 	}
+	warn_unapplied(e);
 	return 0;
 }
 

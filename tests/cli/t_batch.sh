@@ -22,6 +22,10 @@ expect_file batch_results/batch_results_b1.md
 expect_file batch_results/batch_results_b1.svg
 expect_grep batch_results/batch_results_b1.md "| all | 3 | 3 |"
 expect_grep batch_results/batch_results_b1.svg "</svg>"
+# the seed's --output-dir names the folder as --results-root does
+expect_exit 0 "$PO" batch --experiments 1 --iterations 1 --batch-id o1 --output-dir seed_out -q --no-report
+expect_file seed_out/batch_results_o1.json
+expect_line out.txt "Batch results: seed_out/batch_results_o1.json"
 python3 - <<'PY' || die "bad batch results"
 import json, os
 d = json.load(open('batch_results/batch_results_b1.json'))
@@ -36,13 +40,21 @@ for i, e in enumerate(d['experiments']):
     assert e['results_dir'] == 'batch_results/b1/0%d-experiment-%d' % (i + 1, i + 1)
     f = json.load(open(os.path.join(e['results_dir'], 'optimization_final_results.json')))
     assert f['seed'] == 42 + i and f['max_iterations'] == 4
-    assert abs(f['final_score'] - e['results']['final_score']) < 1e-6
-    assert os.path.isfile(e['results']['report']), e['results']['report']
-    assert e['results']['report'].startswith(e['results_dir'] + '/docs/')
-    assert len(e['results']['best_scores']) == e['results']['iterations_run'] + 1
+    assert abs(f['final_score'] - e['summary']['final_score']) < 1e-6
+    assert os.path.isfile(e['summary']['report']), e['summary']['report']
+    assert e['summary']['report'].startswith(e['results_dir'] + '/docs/')
+    assert len(e['summary']['best_scores']) == e['summary']['iterations_run'] + 1
+    # as the seed's: "results" is the experiment's whole final results file,
+    # with the console text of the experiment beside it
+    assert e['results'] == f, 'results is not the final results file'
+    assert len(e['results']['iteration_history']) == f['iterations_run']
+    for k in ('convergence', 'best_prompts', 'recommendations', 'baseline_score'):
+        assert k in e['results'], k
+    assert 'Baseline score: ' in e['stdout'] and '=== Iteration 4/4 ===' in e['stdout']
+    assert 'CONVERGENCE ANALYSIS' in e['stdout'] and e['stderr'] == ''
     dirs.add(e['results_dir'])
 assert len(dirs) == 3
-finals = [e['results']['final_score'] for e in d['experiments']]
+finals = [e['summary']['final_score'] for e in d['experiments']]
 assert len(set(finals)) > 1, "different seeds gave the same runs"
 g = d['comparison']['groups'][0]
 assert g['setting'] == 'all' and g['experiments'] == [0, 1, 2] and g['successful'] == 3

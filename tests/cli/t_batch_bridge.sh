@@ -31,8 +31,8 @@ a = json.load(open('batch_results/batch_results_br.json'))['experiments']
 b = json.load(open('batch_results/batch_results_sim.json'))['experiments']
 assert [x['status'] for x in a] == ['ok'] * 5, [x.get('error') for x in a]
 for x, y in zip(a, b):
-    assert x['results']['best_scores'] == y['results']['best_scores'], x['name']
-    assert x['results']['true_score'] == y['results']['true_score'], x['name']
+    assert x['summary']['best_scores'] == y['summary']['best_scores'], x['name']
+    assert x['summary']['true_score'] == y['summary']['true_score'], x['name']
 PY
 # quiet: the responders say nothing
 expect_exit 0 "$PO" batch --split none --config plan.json --jobs 2 --batch-id q --no-report -q

@@ -1,6 +1,7 @@
 . "$HERE/lib.sh"
 # promptopt batch --config FILE: the seed's schema (without a key its real-API
-# experiment stops the batch before anything runs), bad command-line defaults,
+# experiment is recorded as failed and the others run; with --strict nothing
+# runs), bad command-line defaults,
 # run options per experiment, "repeat", a failing experiment, and exact
 # messages for bad configs.
 cat > seed.json <<'JSON'
@@ -31,19 +32,51 @@ cat > seed.json <<'JSON'
 }
 JSON
 unset ANTHROPIC_API_KEY OPENAI_API_KEY
-# a provider that cannot start (no key) stops the batch before anything runs,
-# naming the experiment and the key (t_batch_providers.sh runs it with a key)
-expect_exit 8 "$PO" batch --config seed.json --batch-id s1 --no-report
+# The guide's own example without a key: the two simulator experiments run,
+# the real-API one is recorded as failed naming the key, said up front; the
+# seed's BATCH SUMMARY and the batch file; exit 1 as for any failed experiment
+# (t_batch_providers.sh runs it with a key).
+expect_exit 1 "$PO" batch --config seed.json --batch-id s0 --no-report
+expect_line err.txt "promptopt: warning: experiment 3 \"Real API Test\" cannot run: anthropic: ANTHROPIC_API_KEY is not set; export it (or put it in .env), or use --provider sim; it is recorded as failed and the others run (--strict: run none)"
+expect_line err.txt "promptopt: error: 1 of 3 experiments failed (the others ran); see batch_results/batch_results_s0.json"
+[ "$(head -n 1 err.txt | cut -c1-19)" = "promptopt: warning:" ] || die "the warning is not said first"
+expect_line out.txt "Total Experiments: 3"
+expect_line out.txt "Successful: 2"
+expect_line out.txt "Failed: 1"
+expect_line out.txt "  With Convergence Detection"
+expect_line out.txt "Failed Experiments:"
+expect_line out.txt "    Error: anthropic: ANTHROPIC_API_KEY is not set; export it (or put it in .env), or use --provider sim; not run"
+python3 - <<'PY' || die "bad batch file for the guide's example"
+import json
+d = json.load(open('batch_results/batch_results_s0.json'))
+assert (d['total_experiments'], d['successful'], d['failed']) == (3, 2, 1)
+e = d['experiments']
+assert [x['status'] for x in e] == ['ok', 'ok', 'failed']
+assert 'ANTHROPIC_API_KEY' in e[2]['error'] and e[2]['results'] is None and 'results_dir' not in e[2]
+assert 'ANTHROPIC_API_KEY' in e[2]['stderr'] and e[2]['stdout'] == ''
+assert all(x['results']['iteration_history'] for x in e[:2])
+PY
+# --strict: a provider that cannot start (no key) stops the batch before
+# anything runs, naming the experiment and the key
+rm -rf batch_results
+expect_exit 8 "$PO" batch --config seed.json --batch-id s1 --no-report --strict
 expect_line err.txt "promptopt: error: anthropic: ANTHROPIC_API_KEY is not set; export it (or put it in .env), or use --provider sim (needed by experiment 3 \"Real API Test\"); nothing was run"
 [ ! -s out.txt ] || die "something ran without the key"
 [ ! -e batch_results ] || die "a batch without the key wrote files"
 printf '{"defaults": {"provider": "openai"}, "experiments": [{"name": "a"}, {"name": "b", "provider": "sim"}, {"name": "c"}, {"name": "d", "judge_provider": "anthropic"}]}\n' > keys.json
-expect_exit 8 "$PO" batch --config keys.json
+# not strict: b runs, the three others are failed, each with its reasons
+expect_exit 1 "$PO" batch --config keys.json --batch-id k0 --no-report -q
+expect_line err.txt "promptopt: warning: experiment 4 \"d\" cannot run: openai: OPENAI_API_KEY is not set; export it (or put it in .env), or point --base-url / OPENAI_BASE_URL at a local server; anthropic: ANTHROPIC_API_KEY is not set; export it (or put it in .env), or use --provider sim; it is recorded as failed and the others run (--strict: run none)"
+expect_line err.txt "promptopt: error: 3 of 4 experiments failed (the others ran); see batch_results/batch_results_k0.json"
+rm -rf batch_results
+expect_exit 8 "$PO" batch --config keys.json --strict
 expect_line err.txt "promptopt: error: openai: OPENAI_API_KEY is not set; export it (or put it in .env), or point --base-url / OPENAI_BASE_URL at a local server (needed by experiments 1 \"a\", 3 \"c\" and 4 \"d\"); anthropic: ANTHROPIC_API_KEY is not set; export it (or put it in .env), or use --provider sim (needed by experiment 4 \"d\"); nothing was run"
 # the experiment's use_real_api beats the defaults' provider
 printf '{"defaults": {"provider": "sim"}, "experiments": [{"name": "real", "use_real_api": true}]}\n' > real.json
+# no experiment can run: nothing runs, strict or not
 expect_exit 8 "$PO" batch --config real.json
 expect_grep err.txt "(needed by experiment 1 \"real\")"
+[ ! -e batch_results ] || die "a batch that could run nothing wrote files"
 # the command line's defaults are checked with --config too, before anything runs
 for flags in "--strategy foo" "--provider foo" "--project ../x"; do
 	# shellcheck disable=SC2086

@@ -27,7 +27,7 @@ d = json.load(open('batch_results/batch_results_i1.json'))
 assert [e['status'] for e in d['experiments']] == ['ok', 'interrupted', 'not_run'], d['experiments']
 assert (d['successful'], d['failed'], d['interrupted'], d['not_run']) == (1, 2, 1, 1)
 long = d['experiments'][1]
-assert long['results']['interrupted'] is True and 3 <= long['results']['iterations_run'] < 100000
+assert long['summary']['interrupted'] is True and 3 <= long['summary']['iterations_run'] < 100000
 f = json.load(open(long['results_dir'] + '/optimization_final_results.json'))
 assert f['interrupted'] is True
 # the one not run has no folder, so no link to one

@@ -7,7 +7,7 @@ expect_line out.txt "Batch: 4 experiments, 2 at once"
 [ "$(grep -c ': started$' out.txt)" -eq 4 ] || die "not 4 starts"
 python3 - <<'PY' || die "--jobs 2 gave other results than --jobs 1"
 import json
-T = {'timestamp', 'unixtime', 'elapsed_seconds', 'wall_seconds', 'report'}
+T = {'timestamp', 'unixtime', 'elapsed_seconds', 'wall_seconds', 'report', 'stdout', 'stderr'}
 def strip(v):
     if isinstance(v, dict): return {k: strip(x) for k, x in v.items() if k not in T}
     if isinstance(v, list): return [strip(x) for x in v]
@@ -23,7 +23,7 @@ expect_grep err.txt "experiments stopped at the limit of calls or budget (result
 python3 - <<'PY' || die "the shared limit was not shared"
 import json, glob
 d = json.load(open(sorted(glob.glob('batch_results/batch_results_*.json'))[-1]))
-calls = sum(e['results']['calls'] for e in d['experiments'] if e['results'])
+calls = sum(e['summary']['calls'] for e in d['experiments'] if e['summary'])
 assert calls <= 400, calls
 assert d['stopped'] >= 1 and 'limit' in [e for e in d['experiments'] if e['status'] == 'stopped'][0]['error']
 PY

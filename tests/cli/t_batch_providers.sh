@@ -23,8 +23,8 @@ import json
 d = json.load(open('batch_results/batch_results_s1.json'))
 e = d['experiments']
 assert [x['status'] for x in e] == ['ok', 'ok'], [x.get('error') for x in e]
-assert e[1]['config']['provider'] == 'anthropic' and e[1]['results']['provider'] == 'anthropic'
-assert e[0]['results']['cost_usd'] == 0 and e[1]['results']['cost_usd'] > 0
+assert e[1]['config']['provider'] == 'anthropic' and e[1]['summary']['provider'] == 'anthropic'
+assert e[0]['summary']['cost_usd'] == 0 and e[1]['summary']['cost_usd'] > 0
 labels = [(g['setting'], g['value'], g['experiments']) for g in d['comparison']['groups']]
 assert ('use_real_api', True, [1]) in labels and ('provider', 'anthropic', [1]) in labels, labels
 PY

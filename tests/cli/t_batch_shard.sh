@@ -38,7 +38,7 @@ expect_file batch_results/batch_results_x.svg
 cd ..
 python3 - <<'PY' || die "merged result differs from the unsharded one"
 import json
-T = {'timestamp', 'unixtime', 'elapsed_seconds', 'wall_seconds', 'report'}
+T = {'timestamp', 'unixtime', 'elapsed_seconds', 'wall_seconds', 'report', 'stdout', 'stderr'}
 def strip(v):
     if isinstance(v, dict): return {k: strip(x) for k, x in v.items() if k not in T}
     if isinstance(v, list): return [strip(x) for x in v]

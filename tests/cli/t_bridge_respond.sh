@@ -109,8 +109,8 @@ for sig in TERM INT; do
 	rm -rf .q
 done
 # usage errors
-expect_exit 2 "$PO" respond --once
-expect_line err.txt "promptopt: error: respond needs --project NAME or --dir PATH (one of them)"
+expect_exit 2 "$PO" respond --once --project p --dir .p
+expect_line err.txt "promptopt: error: respond takes --project NAME or --dir PATH, not both"
 expect_exit 2 "$PO" respond --dir x --once --continuous
 expect_line err.txt "promptopt: error: --once and --continuous exclude each other; pick one"
 expect_exit 3 "$PO" respond --project ../x

@@ -27,3 +27,10 @@ expect_exit 5 "$PO" run --project cfg --no-report
 expect_line err.txt "promptopt: error: prompt_tuning_results_cfg/config_cfg.json:1:853: unknown strategy 'annealing'; available: hillclimb, reflect"
 # ... whatever the flags say: a typo in the config is fixed, not hidden
 expect_exit 5 "$PO" run --project cfg --strategy hillclimb --iterations 1 --no-report
+# a key that is accepted but not applied is said, never silently ignored
+"$PO" init unapplied >/dev/null
+python3 -c "
+import json; p='prompt_tuning_results_unapplied/config_unapplied.json'
+d=json.load(open(p)); d['budget']=5; json.dump(d, open(p,'w'))"
+expect_exit 0 "$PO" run --project unapplied --iterations 1 --provider sim --no-report
+expect_line err.txt "promptopt: warning: prompt_tuning_results_unapplied/config_unapplied.json: \"budget\" is not applied (promptopt does not read it); set limits with --budget-usd X and --max-calls N (batch keys budget_usd, max_calls), and remove it"

@@ -31,11 +31,32 @@ assert isinstance(d, dict) and d and all(isinstance(v, str) for v in d.values())
 # final score >= baseline, and the history is consistent
 python3 -c "
 import json; d=json.load(open('$d/optimization_final_results.json'))
-h=d['iteration_history']; assert h[0]['iteration']==0
+# as the seed's: the history starts at iteration 1, one entry per iteration
+# (its scripts count them); the baseline has its own key
+h=d['iteration_history']; assert [x['iteration'] for x in h] == list(range(1, d['iterations_run'] + 1))
+assert d['baseline']['iteration'] == 0 and d['baseline']['score'] == d['baseline_score']
+h=[d['baseline']] + h
+c=d['convergence']
+for k in ('converged', 'convergence_iteration', 'should_stop', 'plateau_avg', 'plateau_variance',
+          'wasted_iterations', 'no_improvement_count', 'best_score', 'total_iterations'):
+    assert k in c, k
+assert c['plateau_avg'] == c['plateau_average']
+assert c['should_stop'] == (c['converged'] and d['settings']['enable_convergence'])
 assert d['final_score'] >= d['baseline_score']
 assert abs(max(x['score'] for x in h if x['score'] is not None) - d['final_score']) < 1e-9
 assert d['true_score']['optimum'] >= d['true_score']['best'] - 1e-9
 " || die "inconsistent final results"
+# the iteration files carry the seed's aggregate keys next to ours
+python3 -c "
+import json
+for i in range(3):
+    e = json.load(open('$d/evaluation_iteration_%03d.json' % i))
+    assert e['aggregate_scores']['overall'] == e['score'], i
+    ok = [c for c in e['cases'] if c['ok']]
+    assert ok and all(c['overall_score'] == c['score'] for c in ok), i
+    assert all('overall_score' not in c for c in e['cases'] if not c['ok']), i
+    assert abs(sum(c['overall_score'] for c in ok) / len(ok) - e['aggregate_scores']['overall']) < 1e-4
+" || die "iteration files lack the seed's aggregate keys"
 ls docs/EXPERIMENT_pr-faq-validator_*.md >/dev/null 2>&1 || die "no report"
 ls docs/EXPERIMENT_pr-faq-validator_*.svg >/dev/null 2>&1 || die "no chart"
 md=$(ls docs/EXPERIMENT_pr-faq-validator_*.md)

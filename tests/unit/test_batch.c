@@ -660,8 +660,12 @@ static char *untimed(const json_t *res)
 	json_object_del(c, "elapsed_seconds");
 	json_array_foreach(json_object_get(c, "experiments"), i, e) {
 		json_object_del((json_t *)e, "elapsed_seconds");
-		json_object_del(json_object_get(e, "results"), "wall_seconds");
-		json_object_del(json_object_get(e, "results"), "report");
+		/* The whole final results and the console text hold times too. */
+		json_object_del((json_t *)e, "results");
+		json_object_del((json_t *)e, "stdout");
+		json_object_del((json_t *)e, "stderr");
+		json_object_del(json_object_get(e, "summary"), "wall_seconds");
+		json_object_del(json_object_get(e, "summary"), "report");
 	}
 	json_array_foreach(json_object_get(json_object_get(c, "comparison"), "experiments"), i, e) {
 		json_object_del((json_t *)e, "wall_seconds");
@@ -828,6 +832,7 @@ static void test_project_roles(void **state)
 	struct po_buf dir = PO_BUF_INIT;
 	struct po_err err = { 0 };
 	struct po_run_options o;
+	json_t *blocked;
 	char *p;
 
 	(void)state;
@@ -858,8 +863,18 @@ static void test_project_roles(void **state)
 	assert_true(o.from_config & PO_FROM_CONFIG_ROLES);
 	assert_int_equal(po_batch_preflight(b, 0, 0, &err), PO_ELLM);
 	assert_string_equal(err.msg, "anthropic: ANTHROPIC_API_KEY is not set; export it (or put it in .env), or use --provider sim (needed by experiment 1 \"Experiment 1\"); nothing was run");
+	/* per experiment: only the first cannot run, and it says why */
+	blocked = po_batch_blocked(b, 0, 0);
+	assert_int_equal(json_array_size(blocked), 4);
+	assert_int_equal(po_batch_blocked_count(blocked), 1);
+	assert_string_equal(json_string_value(json_array_get(blocked, 0)),
+			    "anthropic: ANTHROPIC_API_KEY is not set; export it (or put it in .env), or use --provider sim");
+	json_decref(blocked);
 	/* only shard 2/2 (experiments 2 and 4): nothing needs a key */
 	assert_int_equal(po_batch_preflight(b, 2, 2, &err), 0);
+	blocked = po_batch_blocked(b, 2, 2);
+	assert_int_equal(po_batch_blocked_count(blocked), 0);
+	json_decref(blocked);
 	po_buf_release(&dir);
 	po_batch_free(b);
 }

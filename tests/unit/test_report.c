@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "report/diff.h"
+#include "report/fields.h"
 #include "report/report.h"
 #include "report/svg.h"
 #include "util/fs.h"
@@ -812,10 +813,44 @@ static void test_word_diff(void **state)
 	po_buf_release(&big_b);
 }
 
+/* The seed's history (iteration 1 first, the baseline apart) and the older
+ * one (the baseline as entry 0) read the same; a file with neither is empty. */
+static void test_field_history_shapes(void **state)
+{
+	json_t *seed = json_pack("{s:{s:i, s:f}, s:[{s:i, s:f}, {s:i, s:f}]}", "baseline",
+				 "iteration", 0, "score", 50.0, "iteration_history", "iteration", 1,
+				 "score", 51.0, "iteration", 2, "score", 52.0);
+	json_t *old = json_pack("{s:[{s:i, s:f}, {s:i, s:f}, {s:i, s:f}]}", "iteration_history",
+				"iteration", 0, "score", 50.0, "iteration", 1, "score", 51.0,
+				"iteration", 2, "score", 52.0);
+	json_t *none = json_object(), *a, *b, *c;
+
+	(void)state;
+	a = po_field_history(seed);
+	b = po_field_history(old);
+	c = po_field_history(none);
+	assert_true(json_equal(a, b));
+	assert_int_equal(json_array_size(a), 3);
+	assert_int_equal(po_json_int(json_array_get(a, 0), "iteration", -1), 0);
+	assert_int_equal(json_array_size(c), 0);
+	/* both keys, as a hand-merged file might have them: the baseline once */
+	json_object_set(old, "baseline", json_object_get(seed, "baseline"));
+	json_decref(b);
+	b = po_field_history(old);
+	assert_int_equal(json_array_size(b), 3);
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+	json_decref(seed);
+	json_decref(old);
+	json_decref(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_xml_checker_rejects_bad_xml),
+		cmocka_unit_test(test_field_history_shapes),
 		cmocka_unit_test(test_addnum_ignores_locale_and_rounds),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_fixture_markdown),
