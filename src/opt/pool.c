@@ -123,6 +123,76 @@ int po_pool_evaluate_train(struct po_search *ctx, const json_t *prompts, unsigne
 	return ret;
 }
 
+struct rank_item {
+	size_t i;
+	double mean;
+};
+
+static int cmp_rank(const void *a, const void *b)
+{
+	const struct rank_item *x = a, *y = b;
+
+	if (isnan(x->mean) != isnan(y->mean))
+		return isnan(x->mean) ? 1 : -1;
+	if (!isnan(x->mean) && x->mean != y->mean)
+		return x->mean > y->mean ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+void po_pool_rank(const struct po_search *ctx, const struct po_pool *p,
+		  const struct po_caseset *set, size_t **out)
+{
+	struct rank_item *r = po_xcalloc(p->n ? p->n : 1, sizeof(*r));
+
+	*out = po_xcalloc(p->n ? p->n : 1, sizeof(**out));
+	for (size_t i = 0; i < p->n; i++)
+		r[i] = (struct rank_item){ i, po_pool_mean(ctx, &p->m[i], set) };
+	qsort(r, p->n, sizeof(*r), cmp_rank);
+	for (size_t i = 0; i < p->n; i++)
+		(*out)[i] = r[i].i;
+	free(r);
+}
+
+int po_pool_evaluate_children(struct po_search *ctx, struct po_pool *p, json_t *const *kids,
+			      const char *const *origins, size_t n, unsigned sample,
+			      struct po_err *err)
+{
+	struct po_evaluation *ev = po_xcalloc(n ? n : 1, sizeof(*ev));
+	int ret = po_search_evaluate(ctx, (const json_t *const *)kids, n, &ctx->split->train,
+				     sample, origins, ev, err);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!ret && !ev[i].invalid && ev[i].n_ok)
+			po_pool_add(p, kids[i], sample);
+		po_evaluation_release(&ev[i]);
+	}
+	free(ev);
+	return ret;
+}
+
+void po_pool_nominate_best(struct po_search *ctx, const struct po_pool *p, json_t *const *kids,
+			   const char *const *origins, size_t n, unsigned sample)
+{
+	long inc = po_pool_find(p, ctx->incumbent), best = -1;
+	double bar = inc >= 0 ? po_pool_mean(ctx, &p->m[inc], &ctx->split->train) : -INFINITY;
+	struct po_evaluation none = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		struct po_member m = { .prompts = kids[i], .sample = sample };
+		double mean = po_pool_find(p, kids[i]) >= 0 ?
+			      po_pool_mean(ctx, &m, &ctx->split->train) : NAN;
+		if (isfinite(mean) && mean > bar) {
+			bar = mean;
+			best = (long)i;
+		}
+	}
+	if (best < 0) {
+		ctx->why_none = "no new candidate scored above the incumbent on the training cases";
+		return;
+	}
+	po_search_nominate(ctx, json_incref(kids[best]), origins[best], sample, &none);
+}
+
 json_t *po_pool_save(const struct po_pool *p)
 {
 	json_t *arr = json_array();

@@ -53,6 +53,23 @@ size_t po_pool_pick(const size_t *wins, size_t n, long not, struct po_rng *r);
 int po_pool_evaluate_train(struct po_search *ctx, const json_t *prompts, unsigned sample,
 			   const char *origin, struct po_err *err);
 
+/* The members' indices by mean over set, best first (NAN last); *out is
+ * a new array of p->n. */
+void po_pool_rank(const struct po_search *ctx, const struct po_pool *p,
+		  const struct po_caseset *set, size_t **out);
+
+/* Evaluates n new prompt sets (children, with their lineage already
+ * recorded) on every training case in one batch, and adds each that could
+ * be run to the pool with the sample. */
+int po_pool_evaluate_children(struct po_search *ctx, struct po_pool *p, json_t *const *kids,
+			      const char *const *origins, size_t n, unsigned sample,
+			      struct po_err *err);
+
+/* Nominates the best of kids[0..n) by training mean when it is above the
+ * incumbent's (the incumbent must be in the pool); else sets why_none. */
+void po_pool_nominate_best(struct po_search *ctx, const struct po_pool *p, json_t *const *kids,
+			   const char *const *origins, size_t n, unsigned sample);
+
 /* {"pool": [{"prompts", "sample"}...]} and back. */
 json_t *po_pool_save(const struct po_pool *p);
 int po_pool_restore(struct po_pool *p, const json_t *saved, struct po_err *err);
