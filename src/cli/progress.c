@@ -67,6 +67,27 @@ static const char rule[] =
  * said plainly when the interval includes zero; or that the improvement was
  * measured on the cases it was selected on (no split).
  */
+/* "Candidates rejected before evaluation: 3 (duplicate 2, lost_placeholder 1);
+ * placeholders put back: 1", when the mutation checks did anything. */
+static void print_rejected(const json_t *f)
+{
+	const json_t *rej = json_object_get(f, "candidates_rejected");
+	long long total = po_json_int(rej, "total", 0), repaired;
+	const char *key;
+	const json_t *v;
+	int n = 0;
+
+	repaired = po_json_int(f, "candidates_repaired", 0);
+	if (!total && !repaired)
+		return;
+	printf("Candidates rejected before evaluation: %lld", total);
+	json_object_foreach((json_t *)rej, key, v) {
+		if (strcmp(key, "total") && json_integer_value(v) > 0)
+			printf("%s%s %lld", n++ ? ", " : " (", key, (long long)json_integer_value(v));
+	}
+	printf("%s; placeholders put back: %lld\n", n ? ")" : "", repaired);
+}
+
 static void print_heldout(const json_t *f)
 {
 	const json_t *h = json_object_get(f, "heldout");
@@ -167,6 +188,7 @@ void cli_print_convergence_analysis(const char *results_dir)
 		       po_json_int(tok, "input", 0), po_json_int(tok, "output", 0),
 		       po_json_int(calls, "cache_hits", 0), po_json_num(cost, "saved_by_cache_usd", 0));
 	}
+	print_rejected(f);
 	printf("Results: %s\n", results_dir);
 	json_decref(f);
 	po_buf_release(&path);

@@ -209,6 +209,11 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 					"%s: accept.alpha is %g; use a level above 0 and below 0.5 (e.g. 0.05)",
 					e->project->config_path, e->opts.accept_alpha);
 	}
+	if (m & PO_FROM_CONFIG_LENGTH) {
+		e->opts.max_prompt_chars = (long)po_json_int(cfg, "max_prompt_chars",
+							     e->opts.max_prompt_chars);
+		e->opts.length_penalty = po_json_num(cfg, "length_penalty", e->opts.length_penalty);
+	}
 	if (m & PO_FROM_CONFIG_PATIENCE)
 		cc->no_improvement_threshold = (int)po_json_int(conv, "no_improvement_threshold",
 								cc->no_improvement_threshold);
@@ -312,5 +317,7 @@ int po_exp_resolve_accept(struct po_experiment *e, struct po_err *err)
 	e->accept.min_delta = e->opts.accept_min_delta;
 	e->accept.seed = e->opts.seed;
 	e->accept.min_improvement_percent = e->opts.convergence.min_improvement_percent;
+	e->integrity.max_prompt_chars = e->opts.max_prompt_chars;
+	e->integrity.length_penalty = e->opts.length_penalty;
 	return 0;
 }
