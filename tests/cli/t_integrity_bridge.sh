@@ -144,3 +144,28 @@ assert w['candidates_rejected']['total'] > 0, w['candidates_rejected']
 assert w['candidates_rejected'] == h['candidates_rejected'], (w['candidates_rejected'], h['candidates_rejected'])
 assert w['candidates_repaired'] == h['candidates_repaired']
 assert w['iteration_history'] == h['iteration_history']" || die "a resumed run lost its counts"
+
+# The length penalty decides where acceptance compares: every accepted
+# candidate beat the best by more than its length cost, no other did, and at
+# least one candidate with a higher score was turned down for its length.
+expect_exit 0 "$PO" run --project pr-faq-validator --provider sim --iterations 30 --no-convergence \
+	--no-report --split none --length-penalty 20 --seed 3 --results-dir penalty
+python3 - <<'PY' || die "the length penalty was not applied as documented"
+import json
+f = json.load(open('penalty/optimization_final_results.json'))
+h, P = f['iteration_history'], 20
+assert f['prompt_length']['length_penalty'] == P
+base = h[0]['prompt_chars']
+best, inc, blocked = h[0]['score'], base, 0
+ex = lambda c: max(0, c - base)
+for e in h[1:]:
+    if e['score'] is None:
+        continue
+    cost = P * (ex(e['prompt_chars']) - ex(inc)) / 1000
+    assert e['improved'] == (e['score'] - cost > best), (e, best, cost)
+    if e['improved']:
+        best, inc = e['score'], e['prompt_chars']
+    elif e['score'] > best:
+        blocked += 1
+assert blocked >= 1, "no candidate was turned down for its length"
+PY
