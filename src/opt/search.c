@@ -84,7 +84,8 @@ static void log_evaluation(struct po_search *s, const struct po_archive_entry *e
 			ev->n_ok ? json_real(ev->mean) : json_null(), "evaluated",
 			(json_int_t)ev->n_ok, "failed", (json_int_t)(ev->n - ev->n_ok), "cases",
 			(json_int_t)ev->n, "sample", (int)e->sample, "hash", hash);
-	json_object_set_new(row, "prompt_chars", json_integer(po_prompt_chars(s->project, e->prompts)));
+	json_object_set_new(row, "prompt_chars",
+			    json_integer(po_prompt_chars(s->project, e->prompts)));
 	json_array_append_new(s->evaluated, row);
 }
 
