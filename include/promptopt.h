@@ -152,6 +152,13 @@ struct po_run_options {
 	const char *accept;
 	double accept_alpha;
 	double accept_min_delta;
+	/* Prompt length (characters of the templates a run renders): a candidate
+	 * longer than max_prompt_chars is rejected before it is evaluated (0: no
+	 * cap, the default); acceptance takes length_penalty points off a
+	 * candidate per 1000 characters it is longer than the baseline, against
+	 * the same for the incumbent (default 0: none). */
+	long max_prompt_chars;
+	double length_penalty;
 	uint64_t seed;              /* default 42 */
 	bool enable_convergence;    /* default true */
 	struct po_convergence_config convergence;
@@ -229,7 +236,8 @@ enum {
 	PO_FROM_CONFIG_ROLES = 1u << 6,
 	PO_FROM_CONFIG_SPLIT = 1u << 7,        /* "split" */
 	PO_FROM_CONFIG_ACCEPT = 1u << 8,       /* "accept": rule, alpha, min_delta */
-	PO_FROM_CONFIG_ALL = 0x1ffu,
+	PO_FROM_CONFIG_LENGTH = 1u << 9,       /* "max_prompt_chars", "length_penalty" */
+	PO_FROM_CONFIG_ALL = 0x3ffu,
 };
 
 void po_run_options_init(struct po_run_options *opts);

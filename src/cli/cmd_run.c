@@ -48,6 +48,8 @@ static const struct cli_help_item run_options[] = {
 	{ "accept", NULL, NULL },
 	{ "alpha", NULL, NULL },
 	{ "min_delta", NULL, NULL },
+	{ "max_prompt_chars", NULL, NULL },
+	{ "length_penalty", NULL, NULL },
 	{ "seed", NULL, NULL },
 	{ "noise", NULL, NULL },
 	{ "enable_convergence", NULL, NULL },

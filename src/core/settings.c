@@ -63,6 +63,18 @@ const struct po_setting po_settings[] = {
 	  .from_config = PO_FROM_CONFIG_ACCEPT,
 	  .help = "paired acceptance: smallest gain that counts, points\n(default 0)",
 	  .batch_help = "paired acceptance: smallest gain, points (default 0)" },
+	{ .key = "max_prompt_chars", .type = PO_SETTING_LONG, .min = 0, .max = 1e9, .dflt = "0",
+	  .flag = "--max-prompt-chars", .metavar = "N", .batch = "max_prompt_chars",
+	  .config = "max_prompt_chars", .cfg_form = PO_CFG_INT, .cfg_min = 0,
+	  .field = F(max_prompt_chars), .from_config = PO_FROM_CONFIG_LENGTH,
+	  .help = "reject a candidate whose templates are longer than N\n"
+		  "characters, before it is evaluated (default 0: no cap)" },
+	{ .key = "length_penalty", .type = PO_SETTING_NUMBER, .min = 0, .max = 100, .dflt = "0",
+	  .flag = "--length-penalty", .metavar = "P", .batch = "length_penalty",
+	  .config = "length_penalty", .cfg_form = PO_CFG_NUMBER, .cfg_min = 0,
+	  .field = F(length_penalty), .from_config = PO_FROM_CONFIG_LENGTH,
+	  .help = "acceptance: P points off per 1000 characters a candidate\n"
+		  "is longer than the baseline (default 0)" },
 	{ .key = "iterations", .type = PO_SETTING_INT, .min = 0, .max = 100000, .dflt = "20",
 	  .flag = "--iterations", .metavar = "N", .batch = "iterations", .config = "iterations",
 	  .cfg_form = PO_CFG_INT, .cfg_min = 1, .field = F(max_iterations),

@@ -22,6 +22,8 @@ struct po_archive {
 	size_t n, alloc;
 	size_t *slots;      /* entry index + 1; 0: empty */
 	size_t nslots;      /* a power of two, at least twice n */
+	size_t *pslots;     /* by hash alone: the first entry of each prompt set
+	                     * (any sample); nslots of them too */
 	struct po_archive_entry **dirty; /* entries changed since the last take */
 	size_t ndirty, dirty_alloc;
 	struct po_lineage *lin;  /* by hash, open addressing; hash 0: empty */
@@ -35,6 +37,7 @@ struct po_archive *po_archive_new(size_t ncases)
 	a->ncases = ncases;
 	a->nslots = 64;
 	a->slots = po_xcalloc(a->nslots, sizeof(*a->slots));
+	a->pslots = po_xcalloc(a->nslots, sizeof(*a->pslots));
 	return a;
 }
 
@@ -59,6 +62,7 @@ void po_archive_free(struct po_archive *a)
 		entry_free(a->entries[i], a->ncases);
 	free(a->entries);
 	free(a->slots);
+	free(a->pslots);
 	free(a->dirty);
 	free(a->lin);
 	free(a);
@@ -118,6 +122,21 @@ struct po_archive_entry *po_archive_find(const struct po_archive *a, const json_
 	return lookup(a, po_archive_hash(prompts), prompts, sample);
 }
 
+/* The pslots slot of the prompt set's entry, or of the empty slot where it
+ * goes. */
+static size_t prompt_slot(const struct po_archive *a, uint64_t hash, const json_t *prompts)
+{
+	size_t s = (size_t)hash & (a->nslots - 1);
+
+	while (a->pslots[s]) {
+		const struct po_archive_entry *e = a->entries[a->pslots[s] - 1];
+		if (e->hash == hash && json_equal(e->prompts, prompts))
+			break;
+		s = (s + 1) & (a->nslots - 1);
+	}
+	return s;
+}
+
 static void index_entry(struct po_archive *a, size_t i)
 {
 	const struct po_archive_entry *e = a->entries[i];
@@ -126,13 +145,18 @@ static void index_entry(struct po_archive *a, size_t i)
 	while (a->slots[s])
 		s = (s + 1) & (a->nslots - 1);
 	a->slots[s] = i + 1;
+	s = prompt_slot(a, e->hash, e->prompts);
+	if (!a->pslots[s])
+		a->pslots[s] = i + 1;
 }
 
 static void grow_index(struct po_archive *a)
 {
 	free(a->slots);
+	free(a->pslots);
 	a->nslots *= 2;
 	a->slots = po_xcalloc(a->nslots, sizeof(*a->slots));
+	a->pslots = po_xcalloc(a->nslots, sizeof(*a->pslots));
 	for (size_t i = 0; i < a->n; i++)
 		index_entry(a, i);
 }
@@ -163,6 +187,14 @@ struct po_archive_entry *po_archive_add(struct po_archive *a, const json_t *prom
 	else
 		index_entry(a, a->n - 1);
 	return e;
+}
+
+const struct po_archive_entry *po_archive_find_any(const struct po_archive *a,
+						   const json_t *prompts)
+{
+	size_t s = prompt_slot(a, po_archive_hash(prompts), prompts);
+
+	return a->pslots[s] ? a->entries[a->pslots[s] - 1] : NULL;
 }
 
 static void mark_dirty(struct po_archive *a, struct po_archive_entry *e)

@@ -50,6 +50,10 @@ uint64_t po_archive_hash(const json_t *prompts);
 /* The entry of (prompts, sample), or NULL. */
 struct po_archive_entry *po_archive_find(const struct po_archive *a, const json_t *prompts,
 					 unsigned sample);
+/* The first entry of the prompt set with any sample, or NULL: whether it
+ * was ever evaluated in this run. */
+const struct po_archive_entry *po_archive_find_any(const struct po_archive *a,
+						   const json_t *prompts);
 /* The entry of (prompts, sample), added when missing. */
 struct po_archive_entry *po_archive_add(struct po_archive *a, const json_t *prompts,
 					unsigned sample, int iteration, const char *origin);

@@ -85,6 +85,8 @@ static void log_evaluation(struct po_search *s, const struct po_archive_entry *e
 			(json_int_t)ev->n_ok, "failed", (json_int_t)(ev->n - ev->n_ok), "cases",
 			(json_int_t)ev->n, "sample", (int)e->sample, "hash", hash);
 	po_archive_lineage_json(s->archive, e->hash, row);
+	json_object_set_new(row, "prompt_chars",
+			    json_integer(po_prompt_chars(s->project, e->prompts)));
 	json_array_append_new(s->evaluated, row);
 }
 
@@ -226,6 +228,8 @@ int po_search_ask(const struct po_search *s, const json_t *prompts, const char *
 		goto out;
 	}
 	tnew = po_mutate_parse_reply(resp.content, err);
+	if (!tnew)
+		po_integrity_count_reply(s->integrity, resp.content);
 	po_llm_response_release(&resp);
 	if (!tnew) {
 		ret = PO_EEVAL;
@@ -234,6 +238,12 @@ int po_search_ask(const struct po_search *s, const json_t *prompts, const char *
 	*out = json_deep_copy(prompts);
 	json_object_set_new(*out, name, json_string(tnew));
 	free(tnew);
+	/* Before any generate call: a candidate that lost a placeholder never runs. */
+	ret = po_integrity_check(s->integrity, s->project, s->archive, prompts, *out, err);
+	if (ret) {
+		json_decref(*out);
+		*out = NULL;
+	}
 out:
 	json_decref(meta);
 	return ret;

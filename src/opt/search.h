@@ -19,6 +19,7 @@
 #include "eval/split.h"
 #include "llm/llm.h"
 #include "opt/archive.h"
+#include "opt/integrity.h"
 
 struct po_nominee {
 	json_t *prompts;             /* object name -> template */
@@ -41,9 +42,12 @@ struct po_search {
 	unsigned incumbent_sample;     /* the sample index of its evaluation */
 	int iteration;                 /* 1-based step number */
 	uint64_t seed;
+	/* The run's candidate checks and their counts (opt/integrity.h); NULL:
+	 * candidates are still checked, with the defaults, and not counted. */
+	struct po_integrity *integrity;
 	/* Every evaluation of the step that made calls, in order: an array of {"candidate",
-	 * "score", "evaluated", "failed", "cases", "sample", "hash"} (the
-	 * population the results files record); created on first use. */
+	 * "score", "evaluated", "failed", "cases", "sample", "hash", "prompt_chars"}
+	 * (the population the results files record); created on first use. */
 	json_t *evaluated;
 	/* Why a step nominated nothing, when it says (a static string). */
 	const char *why_none;
@@ -83,8 +87,10 @@ void po_search_clear(struct po_search *s);
 /*
  * Asks the mutate role for a new version of prompt `name` of `prompts`,
  * using feedback (array of strings, may be NULL). On success *out is a new
- * prompt set with that template replaced. A reply without a usable
- * template is PO_EEVAL (the step's candidate is lost, not the run).
+ * prompt set with that template replaced, which has passed the integrity
+ * check (po_integrity_check: possibly repaired). A reply without a usable
+ * template, or a candidate the check rejects, is PO_EEVAL (the step's
+ * candidate is lost, not the run), counted in s->integrity.
  */
 int po_search_mutate(const struct po_search *s, const json_t *prompts, const char *name,
 		     const json_t *feedback, unsigned sample, json_t **out, struct po_err *err);

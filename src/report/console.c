@@ -5,6 +5,7 @@
 #include "report/console.h"
 
 #include <math.h>
+#include <string.h>
 #include <stdio.h>
 
 #include "util/json.h"
@@ -87,6 +88,28 @@ static void print_heldout(struct po_buf *out, const json_t *f)
 	if (json_is_number(t))
 		po_buf_addf(out, "True held-out improvement (simulator): %+.2f points\n", json_number_value(t));
 }
+/* "Candidates rejected before evaluation: 3 (duplicate 2, lost_placeholder 1);
+ * placeholders put back: 1", when the mutation checks did anything. */
+static void print_rejected(struct po_buf *out, const json_t *f)
+{
+	const json_t *rej = json_object_get(f, "candidates_rejected");
+	long long total = po_json_int(rej, "total", 0), repaired;
+	const char *key;
+	const json_t *v;
+	int n = 0;
+
+	repaired = po_json_int(f, "candidates_repaired", 0);
+	if (!total && !repaired)
+		return;
+	po_buf_addf(out, "Candidates rejected before evaluation: %lld", total);
+	json_object_foreach((json_t *)rej, key, v) {
+		if (strcmp(key, "total") && json_integer_value(v) > 0)
+			po_buf_addf(out, "%s%s %lld", n++ ? ", " : " (", key,
+				    (long long)json_integer_value(v));
+	}
+	po_buf_addf(out, "%s; placeholders put back: %lld\n", n ? ")" : "", repaired);
+}
+
 void po_console_analysis(struct po_buf *out, const json_t *f, const char *results_dir)
 {
 	const json_t *conv, *recs, *truth, *calls;
@@ -151,5 +174,6 @@ void po_console_analysis(struct po_buf *out, const json_t *f, const char *result
 		       po_json_int(tok, "input", 0), po_json_int(tok, "output", 0),
 		       po_json_int(calls, "cache_hits", 0), po_json_num(cost, "saved_by_cache_usd", 0));
 	}
+	print_rejected(out, f);
 	po_buf_addf(out, "Results: %s\n", results_dir);
 }

@@ -311,6 +311,7 @@ void po_report_html(struct po_buf *out, const json_t *fr, const struct po_run_fi
 	po_html_section_heatmap(out, rf);
 	po_html_section_criteria(out, rf);
 	po_html_section_examples(out, rf);
+	po_html_section_integrity(out, fr);
 	section_convergence(out, fr);
 	po_html_page_close(out);
 	po_buf_release(&title);

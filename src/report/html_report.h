@@ -38,4 +38,8 @@ void po_html_section_criteria(struct po_buf *out, const struct po_run_files *rf)
  * test cases (two each), baseline and best side by side. */
 void po_html_section_examples(struct po_buf *out, const struct po_run_files *rf);
 
+/* report_integrity.c: "Candidates rejected", the same as the Markdown
+ * report's section (nothing for results without it). */
+void po_html_section_integrity(struct po_buf *out, const json_t *fr);
+
 #endif

@@ -245,6 +245,7 @@ void po_report_markdown_files(struct po_buf *out, const json_t *final_results,
 	section_chart(out, svg_name);
 	po_report_section_history(out, fr);
 	section_convergence(out, fr);
+	po_report_section_integrity(out, fr);
 	section_recommendations(out, fr);
 	po_report_section_changes(out, rf);
 	section_prompts(out, fr);

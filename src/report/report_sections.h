@@ -36,6 +36,11 @@ void po_report_section_next_steps(struct po_buf *out, const json_t *fr);
  * the run's iteration files rf; a line saying so when they are missing. */
 void po_report_section_changes(struct po_buf *out, const struct po_run_files *rf);
 
+/* report_integrity.c: "## Candidates Rejected", the candidates rejected
+ * before evaluation per reason, those repaired, and the prompt length;
+ * nothing for results without them. */
+void po_report_section_integrity(struct po_buf *out, const json_t *fr);
+
 /* report.c: po_report_markdown() with the iteration files already read;
  * html_name, the HTML report's file name, is listed with the files (NULL:
  * none). */

@@ -245,6 +245,8 @@ int po_checkpoint_write(const char *dir, const struct po_checkpoint *ck,
 		goto out;
 	}
 	json_object_set_new(o, "best_sample", json_integer(ck->best_sample));
+	if (ck->integrity)
+		json_object_set(o, "integrity", ck->integrity);
 	json_object_set_new(o, "race", json_pack("[I, I, I]", (json_int_t)ck->race[0],
 						 (json_int_t)ck->race[1], (json_int_t)ck->race[2]));
 	po_buf_reset(&text);
@@ -324,6 +326,7 @@ static void read_state(const json_t *o, const struct po_project *p, struct po_ch
 	ck->best_prompts = json_incref(json_object_get(o, "best_prompts"));
 	ck->split = json_incref(json_object_get(o, "split"));
 	ck->strategy_state = json_incref(json_object_get(o, "strategy_state"));
+	ck->integrity = json_incref(json_object_get(o, "integrity"));
 	ck->cursor.log_bytes = po_json_int(log, "bytes", -1);
 	ck->cursor.log_lines = (size_t)po_json_int(log, "lines", 0);
 	ck->history = json_array();
@@ -408,6 +411,7 @@ void po_checkpoint_release(struct po_checkpoint *ck)
 	json_decref(ck->files);
 	json_decref(ck->split);
 	json_decref(ck->strategy_state);
+	json_decref(ck->integrity);
 	json_decref(ck->archive);
 	po_evaluation_release(&ck->best_eval);
 	memset(ck, 0, sizeof(*ck));

@@ -49,6 +49,7 @@ struct po_checkpoint {
 	json_t *history;             /* the iteration_history so far */
 	json_t *files;               /* results files written so far */
 	json_t *strategy_state;      /* the strategy's save(), or NULL */
+	json_t *integrity;           /* po_integrity_save(): candidates rejected, or NULL */
 	json_t *split;               /* po_split_to_json */
 	json_t *archive;             /* read: the logged archive entries, in order */
 	struct po_archive *archive_w; /* write: its changed entries are logged */

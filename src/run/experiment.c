@@ -97,6 +97,7 @@ static struct po_experiment *alloc_experiment(const struct po_run_options *opts)
 	e->baseline_score = NAN;
 	po_eval_settings_init(&e->settings);
 	po_accept_config_init(&e->accept);
+	po_integrity_init(&e->integrity);
 	return e;
 }
 
@@ -181,15 +182,22 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 	return po_exp_make_engine(e, err);
 }
 
+/* prompts: the candidate's (NULL: none); with the step's rejected candidates. */
 static void record(struct po_experiment *e, int iteration, double score, bool improved,
-		   const struct po_evaluation *ev, const char *origin)
+		   const struct po_evaluation *ev, const char *origin, const json_t *prompts)
 {
+	json_t *rejected = po_integrity_step_json(&e->integrity);
 	json_t *h = json_pack("{s:i, s:o, s:f, s:b, s:I, s:I, s:s}", "iteration", iteration,
 			      "score", isfinite(score) ? json_real(score) : json_null(),
 			      "best_score", e->best_score, "improved", improved, "evaluated",
 			      (json_int_t)(ev ? ev->n_ok : 0), "failed",
 			      (json_int_t)(ev ? ev->n - ev->n_ok : 0), "candidate",
 			      origin ? origin : "");
+	if (prompts)
+		json_object_set_new(h, "prompt_chars",
+				    json_integer(po_prompt_chars(e->project, prompts)));
+	if (rejected)
+		json_object_set_new(h, "rejected", rejected);
 	json_array_append_new(e->history, h);
 }
 
@@ -247,7 +255,7 @@ static int run_baseline(struct po_experiment *e, struct po_err *err)
 	e->baseline_score = e->best_eval.mean;
 	e->best_score = e->best_eval.mean;
 	po_convergence_update(e->conv, 0, e->best_score);
-	record(e, 0, e->best_score, false, &e->best_eval, "baseline");
+	record(e, 0, e->best_score, false, &e->best_eval, "baseline", e->best_prompts);
 	struct po_event ev = { .kind = PO_EV_BASELINE, .score = e->best_score,
 			       .max_iterations = e->opts.max_iterations, .cases = (int)e->best_eval.n,
 			       .failed = (int)(e->best_eval.n - e->best_eval.n_ok) };
@@ -272,7 +280,7 @@ static int no_candidate(struct po_experiment *e, int k, const char *why, bool lo
 
 	po_exp_msg(e, lost ? PO_EV_WARNING : PO_EV_INFO, "iteration %d: no candidate (%s)", k, why);
 	po_convergence_update(e->conv, k, e->best_score);
-	record(e, k, NAN, false, NULL, "none");
+	record(e, k, NAN, false, NULL, "none", NULL);
 	return po_results_write_iteration(e->results_dir, k, e->best_prompts, "none", &none,
 					  e->best_score, false, NULL, e->files, err);
 }
@@ -332,6 +340,7 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 		.archive = e->archive, .split = &e->split, .incumbent = e->best_prompts,
 		.incumbent_eval = &e->best_eval, .incumbent_score = e->best_score,
 		.incumbent_sample = e->best_sample, .iteration = k, .seed = e->opts.seed,
+		.integrity = &e->integrity,
 	};
 	struct po_err serr = { 0 };
 	struct po_nominee *nm;
@@ -340,6 +349,7 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 	int ret, ncases = 0, nfailed = 0;
 	long top;
 
+	po_integrity_step_begin(&e->integrity);
 	ret = e->strategy_ops->step(e->strategy, &ctx, &serr);
 	if (ret == PO_EEVAL || (!ret && !ctx.n_nominees)) {
 		ret = no_candidate(e, k, ret ? serr.msg : ctx.why_none ? ctx.why_none :
@@ -372,7 +382,8 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 	 * the incumbent's, so only an accepted gain counts as progress. */
 	po_convergence_update(e->conv, k, isfinite(score) && e->accept.rule == PO_ACCEPT_GREEDY ?
 				       score : e->best_score);
-	record(e, k, score, improved, improved ? &e->best_eval : &nm->eval, nm->origin);
+	record(e, k, score, improved, improved ? &e->best_eval : &nm->eval, nm->origin,
+	       nm->prompts);
 	mark_population(ctx.evaluated, ctx.nominees, ctx.n_nominees, improved ? top : -1);
 	ret = po_results_write_iteration(e->results_dir, k, nm->prompts, nm->origin,
 					 improved ? &e->best_eval : &nm->eval, e->best_score,
@@ -403,6 +414,7 @@ static int save_checkpoint(struct po_experiment *e, int k, struct po_err *err)
 		.stats = *po_engine_stats(e->engine), .archive_w = e->archive,
 		.split = e->split_json,
 		.strategy_state = e->strategy_ops->save ? e->strategy_ops->save(e->strategy) : NULL,
+		.integrity = po_integrity_save(&e->integrity),
 	};
 	int ret;
 
@@ -413,6 +425,7 @@ static int save_checkpoint(struct po_experiment *e, int k, struct po_err *err)
 	snprintf(ck.strategy, sizeof(ck.strategy), "%s", e->strategy_name);
 	ret = po_checkpoint_write(e->results_dir, &ck, &e->ck_cursor, e->project, err);
 	json_decref(ck.strategy_state);
+	json_decref(ck.integrity);
 	return ret;
 }
 
@@ -477,6 +490,7 @@ static int restore_checkpoint(struct po_experiment *e, int *last, struct po_err 
 	e->race.saved_calls = ck.race[0];
 	e->race.dropped = ck.race[1];
 	e->race.accepted_early = ck.race[2];
+	po_integrity_restore(&e->integrity, ck.integrity);
 	e->baseline_prompts = json_incref(ck.baseline_prompts);
 	e->best_prompts = json_incref(ck.best_prompts);
 	json_decref(e->history);
@@ -742,6 +756,7 @@ void po_experiment_free(struct po_experiment *e)
 	po_convergence_free(e->conv);
 	po_evaluation_release(&e->best_eval);
 	po_archive_free(e->archive);
+	po_integrity_release(&e->integrity);
 	if (e->strategy)
 		e->strategy_ops->free(e->strategy);
 	po_split_release(&e->split);

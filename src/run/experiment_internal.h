@@ -18,6 +18,7 @@
 #include "llm/llm.h"
 #include "opt/accept.h"
 #include "opt/archive.h"
+#include "opt/integrity.h"
 #include "opt/strategy.h"
 #include "promptopt.h"
 #include "run/checkpoint.h"
@@ -46,6 +47,7 @@ struct po_experiment {
 		long saved_calls, dropped, accepted_early;
 	} race;                         /* racing's figures (run/race.c) */
 	struct po_archive *archive;
+	struct po_integrity integrity;  /* candidate checks and their counts */
 	struct po_accept_config accept;
 	const struct po_exp_observer *observer; /* run/observe.h, or NULL */
 	struct po_checkpoint_cursor ck_cursor; /* what of the checkpoint log is on disk */

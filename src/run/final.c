@@ -286,6 +286,7 @@ static json_t *final_json(struct po_experiment *e, int64_t now, json_t *heldout)
 	json_object_set_new(f, "split", split_json(e));
 	json_object_set_new(f, "heldout", heldout);
 	json_object_set_new(f, "noise_floor", po_exp_noise_json(e));
+	po_integrity_add_results(&e->integrity, e->project, e->baseline_prompts, e->best_prompts, f);
 	json_object_set_new(f, "racing",
 			    po_accept_needs_remeasure(&e->accept) ?
 				    json_pack("{s:I, s:I, s:I}", "saved_calls",

@@ -26,13 +26,16 @@ static int eval_prefix(struct po_experiment *e, struct po_search *ctx, const jso
 	return po_search_evaluate(ctx, &prompts, 1, &set, sample, &origin, out, err);
 }
 
+/* cost: the length penalty (opt/integrity.h) the gain must exceed too. */
 static int race(struct po_experiment *e, struct po_search *ctx, struct po_nominee *nm,
-		struct po_accept_decision *d, struct po_err *err)
+		double cost, struct po_accept_decision *d, struct po_err *err)
 {
+	struct po_accept_config acc = e->accept;
 	size_t nval = e->split.val.n, block = (nval + 3) / 4, looks, done = 0;
 	struct po_evaluation inc = { 0 };
 	int ret = 0;
 
+	acc.min_delta += cost;
 	if (block < 2)
 		block = 2;
 	looks = (nval + block - 1) / block;
@@ -47,17 +50,16 @@ static int race(struct po_experiment *e, struct po_search *ctx, struct po_nomine
 		if (ret || nm->eval.invalid)
 			break;
 		if (last) {
-			po_accept_decide(&e->accept, nm->eval.mean, e->best_score, &nm->eval, &inc, d);
+			po_accept_decide(&acc, nm->eval.mean, e->best_score, &nm->eval, &inc, d);
 			break;
 		}
-		po_accept_paired_bounds(&e->accept, &nm->eval, &inc,
-					1 - 2 * e->accept.alpha / (double)looks, d);
-		if (isfinite(d->high) && d->high < 0) {
+		po_accept_paired_bounds(&acc, &nm->eval, &inc, 1 - 2 * acc.alpha / (double)looks, d);
+		if (isfinite(d->high) && d->high < cost) {
 			e->race.dropped++;
 			e->race.saved_calls += (long)(nval - done) * 2 * 2;
 			break;
 		}
-		if (isfinite(d->low) && d->low > e->accept.min_delta) {
+		if (isfinite(d->low) && d->low > acc.min_delta) {
 			d->accept = isfinite(nm->eval.mean);
 			d->significant = d->accept && po_accept_significant(nm->eval.mean,
 									     e->best_score,
@@ -75,16 +77,20 @@ int po_exp_judge_nominee(struct po_experiment *e, struct po_search *ctx, struct 
 			 struct po_accept_decision *d, struct po_err *err)
 {
 	const char *origin = nm->origin;
+	/* The length penalty: the nominee's score as acceptance sees it is its
+	 * mean less this (docs/strategies.md, "Prompt length"). */
+	double cost = po_integrity_length_cost(&e->integrity, e->project, e->baseline_prompts,
+					       nm->prompts, e->best_prompts);
 	int ret = 0;
 
 	*d = (struct po_accept_decision){ .gain = NAN, .low = NAN, .high = NAN };
 	if (po_accept_needs_remeasure(&e->accept))
-		return race(e, ctx, nm, d, err);
+		return race(e, ctx, nm, cost, d, err);
 	if (!nm->eval.n && !nm->eval.invalid)
 		ret = po_search_evaluate(ctx, (const json_t *const *)&nm->prompts, 1, &e->split.val,
 					 nm->sample, &origin, &nm->eval, err);
 	if (!ret)
-		po_accept_decide(&e->accept, nm->eval.mean, e->best_score, &nm->eval, &e->best_eval,
-				 d);
+		po_accept_decide(&e->accept, nm->eval.mean - cost, e->best_score, &nm->eval,
+				 &e->best_eval, d);
 	return ret;
 }

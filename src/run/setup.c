@@ -161,6 +161,24 @@ static void warn_unapplied(struct po_experiment *e)
 			   e->project->config_path);
 }
 
+/* The strategy named by a flag is the config's: its parameters too (unless
+ * the flag gave its own). */
+static int same_strategy_params(struct po_experiment *e, const json_t *strat, struct po_err *err)
+{
+	int ret;
+
+	if (e->strategy_params || !json_is_object(strat) ||
+	    strcmp(po_json_str(strat, "name", ""), e->strategy_name))
+		return 0;
+	ret = po_strategy_check_params(strat, err);
+	if (ret) {
+		po_error_prefix(err, "%s", e->project->config_path);
+		return ret;
+	}
+	e->strategy_params = json_incref((json_t *)strat);
+	return 0;
+}
+
 /*
  * The project's config supplies the settings the caller left to it (see
  * from_config in promptopt.h). The loader has checked the types already.
@@ -177,15 +195,10 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 		e->opts.max_iterations = (int)po_json_int(cfg, "iterations", 20);
 	if ((m & PO_FROM_CONFIG_SEED) && json_is_integer(json_object_get(cfg, "seed")))
 		e->opts.seed = (uint64_t)po_json_int(cfg, "seed", 42);
-	if (!(m & PO_FROM_CONFIG_STRATEGY) && !e->strategy_params && json_is_object(strat) &&
-	    !strcmp(po_json_str(strat, "name", ""), e->strategy_name)) {
-		/* The strategy named by a flag is the config's: its parameters too. */
-		int ret = po_strategy_check_params(strat, err);
-		if (ret) {
-			po_error_prefix(err, "%s", e->project->config_path);
+	if (!(m & PO_FROM_CONFIG_STRATEGY)) {
+		int ret = same_strategy_params(e, strat, err);
+		if (ret)
 			return ret;
-		}
-		e->strategy_params = json_incref((json_t *)strat);
 	}
 	if (m & PO_FROM_CONFIG_STRATEGY) {
 		const char *name = json_is_string(strat) ? json_string_value(strat) :
@@ -230,6 +243,11 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 			return po_error(err, PO_EINPUT,
 					"%s: accept.alpha is %g; use a level above 0 and below 0.5 (e.g. 0.05)",
 					e->project->config_path, e->opts.accept_alpha);
+	}
+	if (m & PO_FROM_CONFIG_LENGTH) {
+		e->opts.max_prompt_chars = (long)po_json_int(cfg, "max_prompt_chars",
+							     e->opts.max_prompt_chars);
+		e->opts.length_penalty = po_json_num(cfg, "length_penalty", e->opts.length_penalty);
 	}
 	if (m & PO_FROM_CONFIG_PATIENCE)
 		cc->no_improvement_threshold = (int)po_json_int(conv, "no_improvement_threshold",
@@ -335,5 +353,7 @@ int po_exp_resolve_accept(struct po_experiment *e, struct po_err *err)
 	e->accept.min_delta = e->opts.accept_min_delta;
 	e->accept.seed = e->opts.seed;
 	e->accept.min_improvement_percent = e->opts.convergence.min_improvement_percent;
+	e->integrity.max_prompt_chars = e->opts.max_prompt_chars;
+	e->integrity.length_penalty = e->opts.length_penalty;
 	return 0;
 }

@@ -144,7 +144,7 @@ check() { # code file expected-stderr
 printf '{"experiments": [\n  {"name": "a", "iterations": 2},\n  "oops"\n]}\n' > malformed.json
 check 5 malformed.json "promptopt: error: malformed.json:3:3: experiment 2 is a string; expected an object like {\"name\": \"...\", \"iterations\": 20}"
 printf '{"experiments": [\n  {"name": "a",\n   "iteratons": 2}\n]}\n' > unknown.json
-check 5 unknown.json "promptopt: error: unknown.json:3:4: unknown key \"iteratons\" in experiment 1; did you mean \"iterations\"? (known: accept, alpha, base_url, bridge_dir, budget_usd, cache, cache_path, concurrency, enable_convergence, generate_model, generate_provider, interval, iterations, judge_model, judge_provider, max_attempts, max_calls, min_delta, min_improvement, model, mutate_model, mutate_provider, name, noise, patience, prices, project, provider, repeat, seed, split, strategy, timeout, use_real_api)"
+check 5 unknown.json "promptopt: error: unknown.json:3:4: unknown key \"iteratons\" in experiment 1; did you mean \"iterations\"? (known: accept, alpha, base_url, bridge_dir, budget_usd, cache, cache_path, concurrency, enable_convergence, generate_model, generate_provider, interval, iterations, judge_model, judge_provider, length_penalty, max_attempts, max_calls, max_prompt_chars, min_delta, min_improvement, model, mutate_model, mutate_provider, name, noise, patience, prices, project, provider, repeat, seed, split, strategy, timeout, use_real_api)"
 printf '{"experiments": [{"name": "a", "iterations": "ten"}]}\n' > type.json
 check 5 type.json "promptopt: error: type.json:1:46: expected a whole number for \"iterations\" in experiment 1, found a string"
 printf '{"experiments": [{"name": "a", "concurrency": 0}]}\n' > range.json

@@ -31,6 +31,7 @@ the threaded server's CPU time limits high concurrencies on a small machine).
 import argparse
 import asyncio
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -88,13 +89,20 @@ def request_text(api, req):
     return "\n".join(parts)
 
 
+MUTATIONS = itertools.count(1)
+
+
 def canned_reply(text):
     """generate / judge / mutate, detected from the prompt as the seed did."""
     m = re.search(r"<current_prompt>\n?(.*?)</current_prompt>", text, re.S)
     if m:
+        # Each mutation differs from the ones before, as a sampled model's
+        # would: promptopt rejects a candidate it has evaluated already.
+        n = next(MUTATIONS)
         tpl = m.group(1).rstrip("\n")
         return ("Here is the improved template.\n<prompt>\n" + tpl +
-                "\nQuantify the customer problem with a figure.\n</prompt>")
+                "\nQuantify the customer problem with a figure" +
+                ("." if n == 1 else " (take %d)." % n) + "\n</prompt>")
     if "overall_score" in text:
         keys = re.findall(r'"([A-Za-z0-9_]+)": <number from 0 to 5>', text)
         keys = [k for k in keys if k != "overall_score"]
