@@ -46,6 +46,10 @@ struct po_strategy_ops {
 	int (*check)(const json_t *params, struct po_err *err);
 	/* A new strategy; params is the config's "strategy" object or NULL. */
 	struct po_strategy *(*new)(const json_t *params, uint64_t seed);
+	/* Checks that it can run on a project of this shape, before any call
+	 * (may be NULL). */
+	int (*check_shape)(const struct po_strategy *s, const struct po_step_shape *shape,
+			   struct po_err *err);
 	void (*estimate)(const struct po_strategy *s, const struct po_step_shape *shape,
 			 struct po_step_estimate *out);
 	/*
@@ -80,5 +84,6 @@ const char *po_strategy_names(void);
 int po_strategy_check_params(const json_t *value, struct po_err *err);
 
 extern const struct po_strategy_ops po_strategy_hillclimb;
+extern const struct po_strategy_ops po_strategy_demos;       /* opt/demos_strategy.c */
 
 #endif
