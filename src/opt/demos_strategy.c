@@ -59,8 +59,9 @@ static int demos_check_shape(const struct po_strategy *s, const struct po_step_s
 	(void)s;
 	if (shape->train < 2)
 		return po_error(err, PO_EINPUT,
-				"strategy demos needs at least 2 training cases to take examples from, and this run has %zu (%zu test cases); add test cases, use --split none, or choose another strategy",
-				shape->train, shape->ncases);
+				"strategy demos needs at least 2 training cases to take examples from, and this run has %zu (%zu test cases); add test cases%s, or choose another strategy",
+				shape->train, shape->ncases,
+				shape->split && shape->ncases >= 2 ? ", use --split none" : "");
 	return 0;
 }
 

@@ -35,8 +35,20 @@ d["test_cases"] = d["test_cases"][:1]
 json.dump(d, open(p, "w"), indent=2)
 PY
 expect_exit 5 "$PO" run --project one --provider sim --strategy demos --iterations 2 --no-report
-expect_line err.txt "promptopt: error: strategy demos needs at least 2 training cases to take examples from, and this run has 1 (1 test cases); add test cases, use --split none, or choose another strategy"
+expect_line err.txt "promptopt: error: strategy demos needs at least 2 training cases to take examples from, and this run has 1 (1 test cases); add test cases, or choose another strategy"
 [ ! -e prompt_tuning_results_one/llm_calls.jsonl ] || [ ! -s prompt_tuning_results_one/llm_calls.jsonl ] || die "calls were made"
+# a split that leaves one case to train on
+expect_exit 0 "$PO" init five
+python3 - <<'PY'
+import copy, json
+p = "prompt_tuning_results_five/test_cases_five.json"
+d = json.load(open(p))
+c = d["test_cases"]
+d["test_cases"] = [dict(copy.deepcopy(c[i % len(c)]), id="case-%d" % i) for i in range(5)]
+json.dump(d, open(p, "w"), indent=2)
+PY
+expect_exit 5 "$PO" run --project five --provider sim --strategy demos --split 0.2,0.4,0.4 --iterations 2 --no-report
+expect_line err.txt "promptopt: error: strategy demos needs at least 2 training cases to take examples from, and this run has 1 (5 test cases); add test cases, use --split none, or choose another strategy"
 
 # a run with the default split: examples come from train cases only, and
 # the nominees are named by their edit
