@@ -80,8 +80,10 @@ static void demos_estimate(const struct po_strategy *s, const struct po_step_sha
 static int observe(struct po_strategy *s, struct po_search *ctx, unsigned sample,
 		   struct po_err *err)
 {
+	/* names the entry when this sample of the incumbent is new */
+	static const char *const origin[] = { "demos: outputs of the best prompt" };
 	struct po_evaluation ev = { 0 };
-	int ret = po_search_evaluate(ctx, &ctx->incumbent, 1, &ctx->split->train, sample, NULL,
+	int ret = po_search_evaluate(ctx, &ctx->incumbent, 1, &ctx->split->train, sample, origin,
 				     &ev, err);
 
 	if (!ret)
