@@ -32,7 +32,7 @@ const struct po_setting po_settings[] = {
 	  .metavar = "NAME", .batch = "strategy", .config = "strategy",
 	  .cfg_form = PO_CFG_STRATEGY, .cfg_expect = "a strategy name or an object",
 	  .names = PO_NAMES_STRATEGY, .field = F(strategy), .from_config = PO_FROM_CONFIG_STRATEGY,
-	  .help = "optimization strategy: hillclimb (default)",
+	  .help = "optimization strategy: hillclimb (default) or demos\n(docs/strategies.md)",
 	  .batch_help = "optimization strategy (default: the project's, else hillclimb)" },
 	{ .key = "max_examples", .type = PO_SETTING_INT, .min = 1, .max = 8, .flag = "--max-examples",
 	  .metavar = "N", .field = F(max_examples),
