@@ -141,6 +141,9 @@ struct po_run_options {
 	int max_iterations;         /* default 20 */
 	const char *provider;       /* "sim" (default), "bridge", "anthropic", "openai" */
 	const char *strategy;       /* "hillclimb" (default) */
+	/* Parameters of the strategy given as flags, beating the config's
+	 * "strategy" object; 0: not given. demos: examples per template, 1-8. */
+	int max_examples;
 	/* How the test cases are split into train, validation and held-out test
 	 * ("none", a test share "0.25", or "0.25,0.5,0.25"); NULL: the project's
 	 * config, else the default (0.25/0.5/0.25 from 8 test cases on). */

@@ -44,6 +44,7 @@ static const struct cli_help_item run_options[] = {
 	{ "bridge_dir", NULL, NULL },
 	{ "interval", NULL, NULL },
 	{ "strategy", NULL, NULL },
+	{ "max_examples", NULL, NULL },
 	{ "split", NULL, NULL },
 	{ "accept", NULL, NULL },
 	{ "alpha", NULL, NULL },

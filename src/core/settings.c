@@ -32,8 +32,12 @@ const struct po_setting po_settings[] = {
 	  .metavar = "NAME", .batch = "strategy", .config = "strategy",
 	  .cfg_form = PO_CFG_STRATEGY, .cfg_expect = "a strategy name or an object",
 	  .names = PO_NAMES_STRATEGY, .field = F(strategy), .from_config = PO_FROM_CONFIG_STRATEGY,
-	  .help = "optimization strategy: hillclimb (default)",
+	  .help = "optimization strategy: hillclimb (default) or demos\n(docs/strategies.md)",
 	  .batch_help = "optimization strategy (default: the project's, else hillclimb)" },
+	{ .key = "max_examples", .type = PO_SETTING_INT, .min = 1, .max = 8, .flag = "--max-examples",
+	  .metavar = "N", .field = F(max_examples),
+	  .help = "demos strategy: few-shot examples a prompt holds at most\n"
+		  "(1-8; default: the config's strategy.max_examples, else 3)" },
 	{ .key = "budget", .type = PO_SETTING_NONE, .config = "budget",
 	  .cfg_form = PO_CFG_NUMBER_OR_OBJECT, .cfg_expect = "a number or an object",
 	  .field = NO_FIELD },

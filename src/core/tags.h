@@ -37,4 +37,32 @@
 #define PO_MUTATE_HISTORY_END "</earlier_prompts>"
 #define PO_MUTATE_SCORE_LINE "Score: "
 
+/*
+ * Few-shot examples in a prompt template (opt/demos writes them, the
+ * simulator reads them): one block of examples, each the inputs of a case
+ * and the output a good answer gave for it.
+ *
+ *   <examples>
+ *   (a line saying what they are)
+ *   <example>
+ *   <example_input>
+ *   name: value (one line per input)
+ *   </example_input>
+ *   <example_output>
+ *   the output
+ *   </example_output>
+ *   </example>
+ *   </examples>
+ *
+ * No marker is a prefix of another, so a plain search finds each one.
+ */
+#define PO_DEMOS_BEGIN "<examples>"
+#define PO_DEMOS_END "</examples>"
+#define PO_DEMO_BEGIN "<example>"
+#define PO_DEMO_END "</example>"
+#define PO_DEMO_INPUT_BEGIN "<example_input>"
+#define PO_DEMO_INPUT_END "</example_input>"
+#define PO_DEMO_OUTPUT_BEGIN "<example_output>"
+#define PO_DEMO_OUTPUT_END "</example_output>"
+
 #endif

@@ -16,6 +16,7 @@
 static const struct po_strategy_ops *const strategies[] = {
 	&po_strategy_hillclimb,
 	&po_strategy_reflect,
+	&po_strategy_demos,
 };
 
 const struct po_strategy_ops *po_strategy_find(const char *name)

@@ -46,13 +46,13 @@ struct po_strategy_ops {
 	int (*check)(const json_t *params, struct po_err *err);
 	/* A new strategy; params is the config's "strategy" object or NULL. */
 	struct po_strategy *(*new)(const json_t *params, uint64_t seed);
+	/* Checks that it can run on a project of this shape, before any call:
+	 * PO_EINPUT when its parameters do not fit (e.g. a minibatch larger
+	 * than the training set). May be NULL. */
+	int (*check_shape)(const struct po_strategy *s, const struct po_step_shape *shape,
+			   struct po_err *err);
 	void (*estimate)(const struct po_strategy *s, const struct po_step_shape *shape,
 			 struct po_step_estimate *out);
-	/* PO_EINPUT when its parameters do not fit the project (e.g. a
-	 * minibatch larger than the training set); checked before any call.
-	 * May be NULL. */
-	int (*fits)(const struct po_strategy *s, const struct po_step_shape *shape,
-		    struct po_err *err);
 	/*
 	 * One step: creates candidates, evaluates them through ctx and
 	 * nominates (po_search_nominate) those the experiment should consider.
@@ -95,5 +95,6 @@ int po_strategy_parse_spec(const char *spec, char **name, json_t **params, struc
 
 extern const struct po_strategy_ops po_strategy_hillclimb;
 extern const struct po_strategy_ops po_strategy_reflect;
+extern const struct po_strategy_ops po_strategy_demos;       /* opt/demos_strategy.c */
 
 #endif

@@ -524,16 +524,11 @@ static int begin(struct po_experiment *e, int *first, bool *resumed, struct po_e
 	e->conv = po_convergence_new(&e->opts.convergence);
 	e->archive = po_archive_new(e->project->ncases);
 	ret = po_split_draw(&e->split, e->project, &e->split_cfg, e->opts.seed, err);
+	if (!ret)
+		ret = po_exp_check_strategy(e, err);
 	if (ret)
 		return ret;
 	e->strategy = e->strategy_ops->new(e->strategy_params, e->opts.seed);
-	if (e->strategy_ops->fits) {
-		struct po_step_shape shape;
-		po_exp_step_shape(e, &shape);
-		ret = e->strategy_ops->fits(e->strategy, &shape, err);
-		if (ret)
-			return ret;
-	}
 	*first = 0;
 	*resumed = false;
 	if (e->opts.resume) {

@@ -79,6 +79,9 @@ const char *po_exp_role_provider(const struct po_experiment *e, int r);
 void po_exp_make_run_id(struct po_experiment *e);
 int po_exp_make_engine(struct po_experiment *e, struct po_err *err);
 int po_exp_apply_config(struct po_experiment *e, struct po_err *err);
+/* Merges the strategy flags into its parameters and checks them and the
+ * split's shape against the strategy (setup.c), before any call. */
+int po_exp_check_strategy(struct po_experiment *e, struct po_err *err);
 /* The split's spec: --split, else the config's "split", else the default. */
 int po_exp_resolve_split(struct po_experiment *e, struct po_err *err);
 /* The acceptance rule and its settings (after the config). */

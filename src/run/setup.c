@@ -264,6 +264,32 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 	return 0;
 }
 
+/* The strategy's parameters given as flags, merged into the config's and
+ * checked like them; then the strategy's own check of the split's shape. */
+int po_exp_check_strategy(struct po_experiment *e, struct po_err *err)
+{
+	struct po_step_shape shape;
+	int ret = 0;
+
+	po_exp_step_shape(e, &shape);
+	if (e->opts.max_examples) {
+		json_t *p = e->strategy_params ? json_deep_copy(e->strategy_params) : json_object();
+		json_object_set_new(p, "name", json_string(e->strategy_ops->name));
+		json_object_set_new(p, "max_examples", json_integer(e->opts.max_examples));
+		json_decref(e->strategy_params);
+		e->strategy_params = p;
+		ret = po_strategy_check_params(p, err);
+		if (ret)
+			po_error_prefix(err, "--max-examples");
+	}
+	if (!ret && e->strategy_ops->check_shape) {
+		struct po_strategy *s = e->strategy_ops->new(e->strategy_params, e->opts.seed);
+		ret = e->strategy_ops->check_shape(s, &shape, err);
+		e->strategy_ops->free(s);
+	}
+	return ret;
+}
+
 /* "bridge", or "anthropic (judge: openai/gpt-4o-mini)" when roles differ. */
 void po_exp_describe_providers(const struct po_experiment *e, struct po_buf *out)
 {

@@ -136,10 +136,15 @@ size_t po_sim_named_cases(const char *lower, char **names, size_t max)
 static void assess_names(const struct catalogue *c, const char *lower, const json_t *inputs,
 			 struct ask_state *st)
 {
-	char *own = po_sim_case_name(inputs), *names[16];
-	size_t n = po_sim_named_cases(lower, names, PO_ARRAY_SIZE(names)), foreign = 0;
+	char *own = po_sim_case_name(inputs), *names[16], *plain = po_xstrdup(lower);
+	size_t n, foreign;
 	const struct feature *t = &c->f[c->f_tailored];
 
+	/* An example names its case as "When writing about NAME" would; the
+	 * words inside examples are no instruction. */
+	foreign = po_sim_demos_blank(plain) ? po_sim_demos_foreign(lower, own) : 0;
+	n = po_sim_named_cases(plain, names, PO_ARRAY_SIZE(names));
+	free(plain);
 	for (size_t i = 0; i < n; i++) {
 		foreign += !own || strcmp(names[i], own) != 0;
 		free(names[i]);

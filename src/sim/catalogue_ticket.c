@@ -237,6 +237,51 @@ static void ticket_build(const struct gen_ctx *g, struct po_buf *b)
 	po_buf_adds(b, " queue.\n");
 }
 
+/* The label of an answer the writer above could give: the bare answer, or
+ * the queue of "... go to the X queue."; copied into lab (lowercase). */
+static bool answer_label(const char *out, char *lab, size_t cap, bool *bare)
+{
+	size_t n;
+
+	while (*out && strchr(" \t\r\n", *out))
+		out++;
+	n = strcspn(out, "\n");
+	*bare = n < cap && !out[n + strspn(out + n, " \t\r\n")];
+	if (!*bare) {
+		const char *p = strstr(out, "go to the ");
+		if (!p)
+			return false;
+		out = p + strlen("go to the ");
+		p = strstr(out, " queue");
+		n = p ? (size_t)(p - out) : cap;
+	}
+	if (n >= cap)
+		return false;
+	memcpy(lab, out, n);
+	lab[n] = '\0';
+	return true;
+}
+
+void po_sim_ticket_demo_shows(const char *in, const char *out, bool *shows)
+{
+	json_t *inputs = json_pack("{s:s}", "ticket", in);
+	struct ticket_view tv;
+	char lab[32];
+	bool bare = false, labelled = answer_label(out, lab, sizeof(lab), &bare);
+
+	po_sim_ticket_read(inputs, &tv);
+	json_decref(inputs);
+	shows[TF_ANSWER_ONLY] = bare;
+	for (size_t q = 0; labelled && q < TQ_COUNT; q++) {
+		if (strcmp(lab, po_sim_ticket_queues[q]))
+			continue;
+		shows[TF_LIST] = true;
+		shows[TF_EXAMPLES] = q == tv.right; /* a worked example, rightly labelled */
+	}
+	shows[TF_EXPLAIN] = strstr(out, "reasoning") != NULL;
+	shows[TF_CHATTY] = strstr(out, "thank you") != NULL;
+}
+
 static void ticket_offtopic(const struct gen_ctx *g, struct po_buf *b)
 {
 	(void)g;

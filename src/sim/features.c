@@ -4,9 +4,11 @@
  * placeholder, and which features an output shows (the judge's marks).
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/sim_internal.h"
+#include "util/mem.h"
 
 /* Templates longer than this dilute every instruction (see docs). */
 #define DILUTE_START 2500.0
@@ -78,11 +80,16 @@ static double dilution_for(size_t len)
  * for, and the probability that each shows in the output. */
 void po_sim_assess(const struct catalogue *c, const char *lower, size_t len, struct ask_state *st)
 {
+	/* Examples ask for nothing by their words, only by what they show. */
+	char *plain = po_xstrdup(lower);
+	bool demos = po_sim_demos_blank(plain);
+
 	st->length = len;
 	st->dilution = dilution_for(len);
 	st->traits = 0;
 	for (size_t i = 0; i < c->n; i++)
-		st->asked[i] = !po_sim_per_case(c, i) && po_sim_find_ask(lower, c->f[i].asks) >= 0;
+		st->asked[i] = !po_sim_per_case(c, i) && po_sim_find_ask(plain, c->f[i].asks) >= 0;
+	free(plain);
 	/* "Include pricing only when the product has a price" asks for pricing. */
 	for (size_t k = 0; k < c->ncond; k++)
 		if (st->asked[c->cond[k].feature])
@@ -99,6 +106,8 @@ void po_sim_assess(const struct catalogue *c, const char *lower, size_t len, str
 			st->p[i] = st->asked[i] ? f->p_base + (f->p_ask - f->p_base) * st->dilution
 						: f->p_base;
 	}
+	if (demos)
+		po_sim_demos_apply(c, lower, st);
 	for (size_t h = 0; h < c->n; h++) {
 		if (!c->f[h].harmful || !st->asked[h] || !c->f[h].damp)
 			continue;

@@ -24,6 +24,16 @@ static bool in_feedback(const char *fb_lower, const struct feature *f)
 	return false;
 }
 
+/* A lowercased copy of a template with its few-shot examples blanked out:
+ * edits go to instructions, never into examples. */
+static char *lower_instructions(const char *t)
+{
+	char *lower = po_sim_lower_dup(t, NULL, NULL);
+
+	po_sim_demos_blank(lower);
+	return lower;
+}
+
 /* Bounds [*b, *e) of the sentence of s around pos. */
 static void sentence_bounds(const char *s, size_t pos, size_t *b, size_t *e)
 {
@@ -459,7 +469,7 @@ static bool op_overfit(struct mut_ctx *m, const char *fb, const json_t *meta, st
  * parent asks for, its sentence with probability one half. */
 static bool op_crossover(struct mut_ctx *m, const char *other)
 {
-	char *olow = po_sim_lower_dup(other, NULL, NULL);
+	char *olow = lower_instructions(other);
 	struct ask_state ost;
 	size_t b, e, taken = 0;
 
@@ -549,7 +559,7 @@ char *po_sim_mutate(const struct po_sim *sim, const struct po_llm_request *req)
 		fb_lower = po_sim_lower_dup(fb, NULL, NULL);
 	m.fb_lower = fb_lower;
 	po_buf_adds(&m.t, tmpl);
-	m.lower = po_sim_lower_dup(tmpl, NULL, NULL);
+	m.lower = lower_instructions(tmpl);
 	po_sim_assess(m.c, m.lower, strlen(m.lower), &m.st);
 
 	/* Each operation edits the template at most once, so m.lower stays

@@ -149,6 +149,29 @@ bool po_sim_lost_inputs(const char *template, const char *system_template,
 /* Which features a lowercased output (starting "\n") shows, by their marks. */
 void po_sim_detect_output(const struct catalogue *c, const char *lower, bool *present);
 
+/* ---- demos.c: few-shot examples in a prompt (core/tags.h) -------------- */
+
+#define PO_SIM_MAX_DEMOS 16
+
+/* One example of a lowercased prompt: pointers into it. */
+struct sim_demo {
+	const char *text, *in, *out;   /* the whole example, its input, its output */
+	size_t len, in_len, out_len;
+};
+
+/* The examples of a lowercased prompt, at most max; returns how many. */
+size_t po_sim_demos_find(const char *lower, struct sim_demo *d, size_t max);
+/* Overwrites the example blocks of a lowercased prompt with spaces (its
+ * length unchanged), so that no phrase in them counts as an instruction;
+ * false when it has none. */
+bool po_sim_demos_blank(char *lower);
+/* After the asks of po_sim_assess: pulls the probability of each feature
+ * the examples of lower show towards its asked one. */
+void po_sim_demos_apply(const struct catalogue *c, const char *lower, struct ask_state *st);
+/* How many examples of lower do not contain the case name own (NULL: all):
+ * each drags its case's details in, as an instruction naming it does. */
+size_t po_sim_demos_foreign(const char *lower, const char *own);
+
 /* ---- case.c: what a test case changes ------------------------------------ */
 
 /* The traits of a case with these inputs (0 for catalogues without traits). */
@@ -237,6 +260,10 @@ bool po_sim_exact(const struct catalogue *c);
 double po_sim_ticket_truth(const struct ask_state *st, const json_t *inputs);
 /* The exact optimum over these cases (n 0: one plain ticket). */
 double po_sim_ticket_optimum(const json_t *const *inputs, size_t n);
+/* Which ticket features an example shows: its output (lowercased, "\n"
+ * first) for its input (lowercased): the bare answer, a queue of the list,
+ * the right queue for the ticket (a worked example), reasoning, chattiness. */
+void po_sim_ticket_demo_shows(const char *in, const char *out, bool *shows);
 /* The judge's reply for an exact-answer catalogue: 5 when right, 0 when not. */
 char *po_sim_ticket_judge(const struct po_sim *sim, const struct po_llm_request *req);
 /* {"queue", "security", "ambiguous", "customer_category"} of a case, a new object. */
