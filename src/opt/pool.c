@@ -193,6 +193,65 @@ void po_pool_nominate_best(struct po_search *ctx, const struct po_pool *p, json_
 	po_search_nominate(ctx, json_incref(kids[best]), origins[best], sample, &none);
 }
 
+int po_pool_seed(struct po_pool *p, struct po_search *ctx, struct po_err *err)
+{
+	int ret;
+
+	if (p->n)
+		return 0;
+	ret = po_pool_evaluate_train(ctx, ctx->incumbent, ctx->incumbent_sample, "baseline", err);
+	if (!ret)
+		po_pool_add(p, ctx->incumbent, ctx->incumbent_sample);
+	return ret;
+}
+
+void po_pool_keep_best(struct po_pool *p, const struct po_search *ctx, size_t max)
+{
+	size_t *rank;
+	bool *keep;
+	struct po_pool kept = { 0 };
+	size_t n = 0;
+
+	if (p->n <= max)
+		return;
+	po_pool_rank(ctx, p, &ctx->split->train, &rank);
+	keep = po_xcalloc(p->n, sizeof(*keep));
+	for (size_t i = 0; i < p->n; i++)
+		if (json_equal(p->m[i].prompts, ctx->incumbent)) {
+			keep[i] = true;
+			n++;
+		}
+	for (size_t r = 0; r < p->n && n < max; r++)
+		if (!keep[rank[r]]) {
+			keep[rank[r]] = true;
+			n++;
+		}
+	/* In their old order, so a run and its resumed twin agree. */
+	for (size_t i = 0; i < p->n; i++)
+		if (keep[i])
+			po_pool_add(&kept, p->m[i].prompts, p->m[i].sample);
+	po_pool_release(p);
+	*p = kept;
+	free(rank);
+	free(keep);
+}
+
+void po_kids_unique(json_t **kids, size_t *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		bool dup = !kids[i];
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = json_equal(kids[j], kids[i]);
+		if (dup)
+			json_decref(kids[i]);
+		else
+			kids[k++] = kids[i];
+	}
+	*n = k;
+}
+
 json_t *po_pool_save(const struct po_pool *p)
 {
 	json_t *arr = json_array();

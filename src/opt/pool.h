@@ -70,6 +70,17 @@ int po_pool_evaluate_children(struct po_search *ctx, struct po_pool *p, json_t *
 void po_pool_nominate_best(struct po_search *ctx, const struct po_pool *p, json_t *const *kids,
 			   const char *const *origins, size_t n, unsigned sample);
 
+/* When the pool is empty: the incumbent, evaluated on the training cases. */
+int po_pool_seed(struct po_pool *p, struct po_search *ctx, struct po_err *err);
+
+/* Drops the lowest-ranked members (by training mean) until at most max
+ * remain; the incumbent always stays. */
+void po_pool_keep_best(struct po_pool *p, const struct po_search *ctx, size_t max);
+
+/* Removes from kids[0..*n) the NULLs and prompt sets met earlier in it (a
+ * step's proposals can repeat one another), releasing them. */
+void po_kids_unique(json_t **kids, size_t *n);
+
 /* {"pool": [{"prompts", "sample"}...]} and back. */
 json_t *po_pool_save(const struct po_pool *p);
 int po_pool_restore(struct po_pool *p, const json_t *saved, struct po_err *err);

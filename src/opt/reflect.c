@@ -83,19 +83,6 @@ static void rf_estimate(const struct po_strategy *s, const struct po_step_shape 
 	out->candidates = 1;
 }
 
-/* The pool starts with the incumbent (the baseline) on the training cases. */
-static int seed_pool(struct po_strategy *s, struct po_search *ctx, struct po_err *err)
-{
-	int ret;
-
-	if (s->pool.n)
-		return 0;
-	ret = po_pool_evaluate_train(ctx, ctx->incumbent, ctx->incumbent_sample, "baseline", err);
-	if (!ret)
-		po_pool_add(&s->pool, ctx->incumbent, ctx->incumbent_sample);
-	return ret;
-}
-
 /* Keeps the pool within its size: drops the member best on the fewest
  * training cases (never the incumbent), the oldest first on ties. */
 static void trim_pool(struct po_strategy *s, struct po_search *ctx)
@@ -274,7 +261,7 @@ static int rf_step(struct po_strategy *s, struct po_search *ctx, struct po_err *
 	bool passed = false;
 	int ret, lost = 0;
 
-	ret = seed_pool(s, ctx, err);
+	ret = po_pool_seed(&s->pool, ctx, err);
 	if (ret)
 		return ret;
 	po_rng_seed(&r, po_hash_u64((uint64_t)ctx->iteration, s->seed ^ 0x7265666c656374ULL));

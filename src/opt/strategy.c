@@ -16,6 +16,8 @@
 static const struct po_strategy_ops *const strategies[] = {
 	&po_strategy_hillclimb,
 	&po_strategy_reflect,
+	&po_strategy_opro,
+	&po_strategy_ga,
 	&po_strategy_demos,
 };
 

@@ -95,6 +95,8 @@ int po_strategy_parse_spec(const char *spec, char **name, json_t **params, struc
 
 extern const struct po_strategy_ops po_strategy_hillclimb;
 extern const struct po_strategy_ops po_strategy_reflect;
+extern const struct po_strategy_ops po_strategy_opro;
+extern const struct po_strategy_ops po_strategy_ga;
 extern const struct po_strategy_ops po_strategy_demos;       /* opt/demos_strategy.c */
 
 #endif

@@ -84,7 +84,7 @@ for flags in "--strategy foo" "--provider foo" "--project ../x"; do
 	echo "$?: $(cat err.txt)" >> cli.txt
 	[ ! -s out.txt ] || die "$flags: something ran"
 done
-expect_line cli.txt "2: promptopt: error: unknown strategy 'foo'; available: hillclimb, reflect, demos"
+expect_line cli.txt "2: promptopt: error: unknown strategy 'foo'; available: hillclimb, reflect, opro, ga, demos"
 expect_line cli.txt "2: promptopt: error: unknown provider 'foo'; available: sim, bridge, anthropic, openai"
 expect_line cli.txt "3: promptopt: error: invalid project name '../x': it contains '..'; use a plain name of letters, digits, '-' and '_', e.g. 'x'"
 [ ! -e batch_results ] || die "a bad command line wrote files"

@@ -8,7 +8,7 @@ expect_line err.txt "promptopt: error: seeds '1-x': expected a number at 'x' (e.
 expect_exit 2 "$PO" bench --seeds 9-3
 expect_line err.txt "promptopt: error: seeds '9-3': the range 9-3 runs backwards"
 expect_exit 2 "$PO" bench --strategies hillclimb,nope
-expect_line err.txt "promptopt: error: unknown strategy 'nope'; available: hillclimb, reflect, demos"
+expect_line err.txt "promptopt: error: unknown strategy 'nope'; available: hillclimb, reflect, opro, ga, demos"
 expect_exit 2 "$PO" bench --strategies hillclimb,,x
 expect_line err.txt "promptopt: error: --strategies 'hillclimb,,x': an empty name; give names separated by commas, e.g. hillclimb,reflect"
 expect_exit 2 "$PO" bench --provider openai

@@ -24,7 +24,7 @@ expect_grep out.txt "seed 1"
 python3 -c "
 import json; d=json.load(open('$c')); d['strategy']='annealing'; json.dump(d, open('$c','w'))"
 expect_exit 5 "$PO" run --project cfg --no-report
-expect_line err.txt "promptopt: error: prompt_tuning_results_cfg/config_cfg.json:1:853: unknown strategy 'annealing'; available: hillclimb, reflect, demos"
+expect_line err.txt "promptopt: error: prompt_tuning_results_cfg/config_cfg.json:1:853: unknown strategy 'annealing'; available: hillclimb, reflect, opro, ga, demos"
 # ... whatever the flags say: a typo in the config is fixed, not hidden
 expect_exit 5 "$PO" run --project cfg --strategy hillclimb --iterations 1 --no-report
 # a key that is accepted but not applied is said, never silently ignored

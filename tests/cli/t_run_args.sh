@@ -8,7 +8,7 @@ expect_line err.txt "promptopt: error: option --iterations needs a value"
 expect_exit 2 "$PO" run --iterations 3
 expect_line err.txt "promptopt: error: run needs --project NAME (e.g. --project pr-faq-validator)"
 expect_exit 2 "$PO" run --project pr-faq-validator --strategy annealing
-expect_line err.txt "promptopt: error: unknown strategy 'annealing'; available: hillclimb, reflect, demos"
+expect_line err.txt "promptopt: error: unknown strategy 'annealing'; available: hillclimb, reflect, opro, ga, demos"
 expect_exit 2 "$PO" run --project pr-faq-validator --provider gpt9
 expect_line err.txt "promptopt: error: unknown provider 'gpt9'; available: sim, bridge, anthropic, openai"
 expect_exit 2 "$PO" run --project pr-faq-validator --frobnicate

@@ -300,7 +300,7 @@ static void test_plan_errors(void **state)
 	parse_fails("{\"experiments\": [{\"use_real_api\": \"yes\"}]}", PO_EINPUT,
 		    "b.json:1:35: expected true or false for \"use_real_api\" in experiment 1, found a string");
 	parse_fails("{\"experiments\": [{\"strategy\": \"annealing\"}]}", PO_EINPUT,
-		    "b.json:1:31: unknown strategy 'annealing' in experiment 1; available: hillclimb, reflect, demos");
+		    "b.json:1:31: unknown strategy 'annealing' in experiment 1; available: hillclimb, reflect, opro, ga, demos");
 	parse_fails("{\"experiments\": [{\"name\": \"\"}]}", PO_EINPUT,
 		    "b.json:1:27: empty \"name\" in experiment 1; give the experiment a name");
 	parse_fails("{\"experiment\": []}", PO_EINPUT,
@@ -341,7 +341,7 @@ static void test_plan_bad_cli_defaults(void **state)
 	d.strategy = "foo";
 	assert_int_equal(po_batch_plan_parse(&b, "b.json", text, strlen(text), &d, &err),
 			 PO_EUSAGE);
-	assert_string_equal(err.msg, "unknown strategy 'foo'; available: hillclimb, reflect, demos");
+	assert_string_equal(err.msg, "unknown strategy 'foo'; available: hillclimb, reflect, opro, ga, demos");
 	d.strategy = NULL;
 	d.provider = "foo";
 	assert_int_equal(po_batch_plan_parse(&b, "b.json", text, strlen(text), &d, &err),
