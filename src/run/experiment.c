@@ -274,15 +274,17 @@ out:
 /* A step that gave no nominee: a lost iteration, not a failed run (a
  * warning when the LLM gave nothing usable; else the strategy's choice). */
 static int no_candidate(struct po_experiment *e, int k, const char *why, bool lost,
-			struct po_err *err)
+			json_t *population, struct po_err *err)
 {
 	struct po_evaluation none = { 0 };
 
 	po_exp_msg(e, lost ? PO_EV_WARNING : PO_EV_INFO, "iteration %d: no candidate (%s)", k, why);
 	po_convergence_update(e->conv, k, e->best_score);
 	record(e, k, NAN, false, NULL, "none", NULL);
+	/* What the step evaluated is recorded all the same (none nominated). */
+	mark_population(population, NULL, 0, -1);
 	return po_results_write_iteration(e->results_dir, k, e->best_prompts, "none", &none,
-					  e->best_score, false, NULL, e->files, err);
+					  e->best_score, false, population, e->files, err);
 }
 
 /*
@@ -353,7 +355,7 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 	ret = e->strategy_ops->step(e->strategy, &ctx, &serr);
 	if (ret == PO_EEVAL || (!ret && !ctx.n_nominees)) {
 		ret = no_candidate(e, k, ret ? serr.msg : ctx.why_none ? ctx.why_none :
-				   "strategy proposed none", ret != 0, err);
+				   "strategy proposed none", ret != 0, ctx.evaluated, err);
 		goto emit_it;
 	}
 	if (ret) {
