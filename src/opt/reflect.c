@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "opt/demos.h"
 #include "opt/pool.h"
 #include "opt/strategy.h"
 #include "util/buf.h"
@@ -26,11 +27,13 @@
 struct po_strategy {
 	uint64_t seed;
 	int minibatch, tries, pool_max;
-	double merge;
+	double merge, demos_rate;
 	struct po_pool pool;
+	struct po_demos *demos;   /* the few-shot operator, fed by minibatch outputs */
 };
 
-static const char *const rf_params[] = { "minibatch", "merge", "tries", "pool", NULL };
+static const char *const rf_params[] = { "minibatch", "merge", "tries", "pool", "demos",
+					 NULL };
 
 static int rf_check(const json_t *p, struct po_err *err)
 {
@@ -42,6 +45,8 @@ static int rf_check(const json_t *p, struct po_err *err)
 		ret = po_param_check_int(p, "reflect", "tries", 1, 10, err);
 	if (!ret)
 		ret = po_param_check_int(p, "reflect", "pool", 2, 256, err);
+	if (!ret)
+		ret = po_param_check_num(p, "reflect", "demos", 0, 1, err);
 	return ret;
 }
 
@@ -54,6 +59,8 @@ static struct po_strategy *rf_new(const json_t *params, uint64_t seed)
 	s->merge = po_param_num(params, "merge", 0.15);
 	s->tries = po_param_int(params, "tries", 3);
 	s->pool_max = po_param_int(params, "pool", 24);
+	s->demos_rate = po_param_num(params, "demos", 0);
+	s->demos = po_demos_new(3);
 	return s;
 }
 
@@ -176,6 +183,23 @@ static int merge_child(struct po_search *ctx, const struct po_member *a,
 	return ret;
 }
 
+/* A few-shot edit of the parent (no LLM call): an example added, swapped
+ * or removed, from the training outputs seen so far. */
+static int demos_child(struct po_strategy *s, struct po_search *ctx,
+		       const struct po_member *parent, const char *name, struct child *c,
+		       struct po_err *err)
+{
+	char op[128];
+	int ret = po_demos_propose(s->demos, ctx, parent->prompts, name, &c->prompts, op,
+				   sizeof(op), err);
+
+	c->op = "demos";
+	c->parents[0] = parent->prompts;
+	c->nparents = 1;
+	snprintf(c->origin, sizeof(c->origin), "%s", ret ? "few-shot edit" : op);
+	return ret;
+}
+
 /*
  * The gate: the child on the minibatch against its parent (a reflection:
  * the parent's fresh minibatch outputs; a merge: the better parent's
@@ -232,22 +256,27 @@ static int one_try(struct po_strategy *s, struct po_search *ctx, struct po_rng *
 	struct po_evaluation pev = { 0 };
 	struct child c = { 0 };
 	double pmb = NAN;
-	bool merge;
+	bool merge, demos;
 	int ret;
 
 	po_pool_wins(ctx, &s->pool, &ctx->split->train, wins);
 	a = po_pool_pick(wins, s->pool.n, -1, r);
 	merge = s->pool.n >= 2 && po_rng_double(r) < s->merge;
+	demos = !merge && po_demos_pool_size(s->demos) && po_rng_double(r) < s->demos_rate;
 	po_minibatch(&ctx->split->train, (size_t)s->minibatch, r, &mb);
-	if (merge) {
+	if (demos) {
+		ret = demos_child(s, ctx, &s->pool.m[a], name, &c, err);
+		pmb = po_pool_mean(ctx, &s->pool.m[a], &mb);
+	} else if (merge) {
 		b = po_pool_pick(wins, s->pool.n, (long)a, r);
 		ret = merge_child(ctx, &s->pool.m[a], &s->pool.m[b], sample, name, &c, err);
 		pmb = fmax(po_pool_mean(ctx, &s->pool.m[a], &mb), po_pool_mean(ctx, &s->pool.m[b], &mb));
 	} else {
 		ret = reflect_child(ctx, &s->pool.m[a], &mb, sample, name, &pev, &c, err);
+		po_demos_observe(s->demos, ctx, &pev);
 	}
 	if (!ret)
-		ret = gate(s, ctx, &c, &mb, sample, merge ? NULL : &pev, pmb, passed, err);
+		ret = gate(s, ctx, &c, &mb, sample, merge || demos ? NULL : &pev, pmb, passed, err);
 	json_decref(c.prompts);
 	po_evaluation_release(&pev);
 	po_caseset_release(&mb);
@@ -284,17 +313,25 @@ static int rf_step(struct po_strategy *s, struct po_search *ctx, struct po_err *
 
 static json_t *rf_save(const struct po_strategy *s)
 {
-	return po_pool_save(&s->pool);
+	json_t *o = po_pool_save(&s->pool);
+
+	json_object_set_new(o, "demos", po_demos_save(s->demos));
+	return o;
 }
 
 static int rf_restore(struct po_strategy *s, const json_t *state, struct po_err *err)
 {
-	return po_pool_restore(&s->pool, state, err);
+	int ret = po_pool_restore(&s->pool, state, err);
+
+	if (!ret && json_object_get(state, "demos"))
+		ret = po_demos_restore(s->demos, json_object_get(state, "demos"), err);
+	return ret;
 }
 
 static void rf_free(struct po_strategy *s)
 {
 	po_pool_release(&s->pool);
+	po_demos_free(s->demos);
 	free(s);
 }
 
