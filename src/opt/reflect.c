@@ -28,12 +28,13 @@ struct po_strategy {
 	uint64_t seed;
 	int minibatch, tries, pool_max;
 	double merge, demos_rate;
+	bool ties;                /* a child that ties its parent passes the gate */
 	struct po_pool pool;
 	struct po_demos *demos;   /* the few-shot operator, fed by minibatch outputs */
 };
 
 static const char *const rf_params[] = { "minibatch", "merge", "tries", "pool", "demos",
-					 NULL };
+					 "ties", NULL };
 
 static int rf_check(const json_t *p, struct po_err *err)
 {
@@ -47,6 +48,8 @@ static int rf_check(const json_t *p, struct po_err *err)
 		ret = po_param_check_int(p, "reflect", "pool", 2, 256, err);
 	if (!ret)
 		ret = po_param_check_num(p, "reflect", "demos", 0, 1, err);
+	if (!ret && json_object_get(p, "ties") && !json_is_boolean(json_object_get(p, "ties")))
+		ret = po_error(err, PO_EINPUT, "strategy reflect: \"ties\" must be true or false");
 	return ret;
 }
 
@@ -61,6 +64,7 @@ static struct po_strategy *rf_new(const json_t *params, uint64_t seed)
 	s->pool_max = po_param_int(params, "pool", 24);
 	s->demos_rate = po_param_num(params, "demos", 0);
 	s->demos = po_demos_new(3);
+	s->ties = json_is_true(json_object_get(params, "ties"));
 	return s;
 }
 
@@ -224,7 +228,7 @@ static int gate(struct po_strategy *s, struct po_search *ctx, struct child *c,
 	if (ret || cev.invalid || !cev.n_ok)
 		goto out;
 	gain = pev ? paired_diff(&cev, pev) : cev.mean - parent_mb;
-	if (!(gain > 0))
+	if (!(gain > 0) && !(s->ties && gain == 0))
 		goto out;
 	*passed = true;
 	ret = po_pool_evaluate_train(ctx, cp, sample, origin, err);
