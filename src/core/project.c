@@ -19,6 +19,7 @@
 #include "util/json.h"
 #include "util/jsonpos.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 #define NAME_MAX_LEN 100
 #define BUILTIN_NAME "pr-faq-validator"
@@ -28,10 +29,14 @@
 /* The name as it may be shown: control characters masked, long names cut. */
 static void show_name(char *out, size_t size, const char *name)
 {
+	bool utf8 = po_utf8_valid(name, strlen(name), NULL);
 	size_t i, n = 0;
 
-	for (i = 0; name[i] && n + 4 < size && i < 60; i++)
-		out[n++] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '?' : name[i];
+	for (i = 0; name[i] && n + 4 < size && i < 60; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		out[n++] = c < 0x20 || c == 0x7f || (!utf8 && c >= 0x80) ? '?' : name[i];
+	}
 	if (name[i] && n + 4 < size) {
 		memcpy(out + n, "...", 3);
 		n += 3;
@@ -42,12 +47,14 @@ static void show_name(char *out, size_t size, const char *name)
 /* A usable name close to a rejected one, to put in the message. */
 static void suggest_name(char *out, size_t size, const char *name)
 {
+	bool utf8 = po_utf8_valid(name, strlen(name), NULL);
 	size_t i, n = 0;
 
 	for (i = 0; name[i] && n + 1 < size && n < 40; i++) {
 		char ch = name[i];
 
-		if ((unsigned char)ch <= 0x20 || ch == 0x7f || ch == '/' || ch == '\\')
+		if ((unsigned char)ch <= 0x20 || ch == 0x7f || ch == '/' || ch == '\\' ||
+		    (!utf8 && (unsigned char)ch >= 0x80))
 			ch = '-';
 		if (ch == '.' && (n == 0 || out[n - 1] == '.' || out[n - 1] == '-'))
 			continue;
@@ -78,6 +85,8 @@ int po_project_name_check(const char *name, struct po_err *err)
 		why = "it starts with '.'";
 	else if (name[0] == ' ' || name[len - 1] == ' ')
 		why = "it starts or ends with a space";
+	else if (!po_utf8_valid(name, len, NULL))
+		why = "it is not valid UTF-8 (shown with '?' for the bad bytes)";
 	for (i = 0; i < len && !why; i++) {
 		if (name[i] == '/')
 			why = "it contains '/'";
