@@ -12,6 +12,7 @@
 
 #include "run/experiment_internal.h"
 
+#include "core/settings.h"
 #include "llm/provider.h"
 #include "run/project_files.h"
 #include "run/results.h"
@@ -117,6 +118,10 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 		return po_error(err, PO_EUSAGE,
 				"iterations must be between 0 and 100000, not %d",
 				opts->max_iterations);
+	if (opts->seed > PO_SEED_MAX)
+		return po_error(err, PO_EUSAGE,
+				"seed %llu is out of range; use a whole number from 0 to %llu",
+				(unsigned long long)opts->seed, (unsigned long long)PO_SEED_MAX);
 	e = alloc_experiment(opts);
 	*out = e;
 
