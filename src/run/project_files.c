@@ -133,7 +133,9 @@ static int read_project_file(const char *path, const char *dir, struct po_buf *b
 		*missing = true;
 		return 0;
 	}
-	if (ret == PO_EIO && err) {
+	/* Permissions, unless the message already says what to do (a FIFO,
+	 * a file over the size cap). */
+	if (ret == PO_EIO && err && !strstr(err->msg, "; ")) {
 		char msg[sizeof(err->msg)];
 
 		snprintf(msg, sizeof(msg), "%s", err->msg);
