@@ -50,9 +50,9 @@ bench: build
 	./$(BUILD)/bench/bench_http
 	./$(BUILD)/bench/bench_batch
 	./$(BUILD)/bench/bench_scale
-	@d=$$(mktemp -d) && cd $$d && $(CURDIR)/$(BUILD)/promptopt bench --seeds 1-20 \
-		--strategies hillclimb --iterations 30 --no-convergence --json bench.json --no-report \
-		&& cd / && rm -rf $$d
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT INT TERM && cd "$$d" && \
+		$(CURDIR)/$(BUILD)/promptopt bench --seeds 1-20 --strategies hillclimb \
+		--iterations 30 --no-convergence --json bench.json --no-report
 
 fuzz:
 	sh scripts/fuzz.sh
