@@ -165,6 +165,22 @@ static int case_id(const struct po_src *s, const char *prefix, const json_t *obj
 	return 0;
 }
 
+/* Where the first NUL of a string value is, counted in characters from 1
+ * as an editor shows them (UTF-8), or -1 when there is none (or v is not a
+ * string). */
+static long nul_at(const json_t *v)
+{
+	const char *t = json_string_value(v), *z;
+	long chars = 1;
+
+	if (!t || !(z = memchr(t, 0, json_string_length(v))))
+		return -1;
+	for (; t < z; t++)
+		if (((unsigned char)*t & 0xC0) != 0x80)
+			chars++;
+	return chars;
+}
+
 static int case_inputs(const struct po_src *s, const char *prefix, const json_t *obj,
 		       const char *id, struct po_err *err)
 {
@@ -185,10 +201,16 @@ static int case_inputs(const struct po_src *s, const char *prefix, const json_t 
 		goto out;
 	}
 	json_object_foreach((json_t *)inputs, key, v) {
-		if (json_is_string(v) || json_is_number(v) || json_is_boolean(v))
-			continue;
 		po_src_path(&p, prefix, "inputs");
 		po_jsonpos_path_key(&p, key);
+		if (nul_at(v) >= 0) {
+			ret = po_src_fail(err, PO_EINPUT, s, p.data, false,
+					  "input \"%s\" of test case \"%s\" holds a NUL character (\\u0000) at character %ld; remove it (no LLM API carries one: the text would be cut short)",
+					  key, id, nul_at(v));
+			goto out;
+		}
+		if (json_is_string(v) || json_is_number(v) || json_is_boolean(v))
+			continue;
 		ret = po_src_fail(err, PO_EINPUT, s, p.data, false,
 				  "input \"%s\" of test case \"%s\" is %s; inputs must be strings, numbers or booleans",
 				  key, id, po_json_type_name(v));
@@ -417,6 +439,12 @@ static int parse_prompts(const struct po_src *s, json_t **out, struct po_err *er
 		if (!json_string_length(v)) {
 			ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, "", key), false,
 					  "prompt \"%s\" is empty; write its template or remove it", key);
+			goto out;
+		}
+		if (nul_at(v) >= 0) {
+			ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, "", key), false,
+					  "prompt \"%s\" holds a NUL character (\\u0000) at character %ld of its template; remove it (no LLM API carries one: the text would be cut short)",
+					  key, nul_at(v));
 			goto out;
 		}
 	}

@@ -235,6 +235,17 @@ static int add_prompt_file(json_t *prompts, const char *path, const char *name,
 			       "prompt file '%s' is empty; write the template in it or remove it", path);
 		goto out;
 	}
+	if (memchr(b.data, 0, b.len)) {
+		size_t at = (size_t)((const char *)memchr(b.data, 0, b.len) - b.data), line = 1, col = 1;
+
+		for (size_t i = 0; i < at; i++, col++)
+			if (b.data[i] == '\n')
+				line++, col = 0;
+		ret = po_error(err, PO_EINPUT,
+			       "%s:%zu:%zu: prompt '%s' holds a NUL byte; remove it (no LLM API carries one: the text would be cut short)",
+			       path, line, col, name);
+		goto out;
+	}
 	s = json_stringn(b.data, b.len);
 	if (!s) {
 		ret = po_error(err, PO_EINPUT,
