@@ -16,6 +16,7 @@
 #include "llm/provider.h"
 #include "run/project_files.h"
 #include "run/results.h"
+#include "run/run_state.h"
 #include "sim/sim.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -624,20 +625,14 @@ static int end(struct po_experiment *e, int ret, struct po_err *err)
 	return ret;
 }
 
-int po_experiment_run(struct po_experiment *e, struct po_err *err)
+/* The run from its start to its results: begin, baseline or checkpoint,
+ * the loop, the end. */
+static int run_steps(struct po_experiment *e, struct po_err *err)
 {
 	struct po_buf prov = PO_BUF_INIT;
 	bool resumed;
 	int ret, first;
 
-	if (!e->engine)
-		return po_error(err, PO_EFAIL, "experiment was not set up");
-	if (e->conv)
-		return po_error(err, PO_EFAIL, "an experiment runs once; create a new one");
-	if (interrupted(e)) {
-		e->interrupted = true;
-		return po_error(err, PO_EINTR, "interrupted before the baseline; nothing to save");
-	}
 	ret = begin(e, &first, &resumed, err);
 	if (ret)
 		return ret;
@@ -665,6 +660,31 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 			return ret;
 	}
 	return end(e, loop(e, first, err), err);
+}
+
+int po_experiment_run(struct po_experiment *e, struct po_err *err)
+{
+	struct po_err own = { 0 };
+	int ret;
+
+	if (!err)
+		err = &own;
+	if (!e->engine)
+		return po_error(err, PO_EFAIL, "experiment was not set up");
+	if (e->conv)
+		return po_error(err, PO_EFAIL, "an experiment runs once; create a new one");
+	if (interrupted(e)) {
+		e->interrupted = true;
+		return po_error(err, PO_EINTR, "interrupted before the baseline; nothing to save");
+	}
+	/* Before any file is touched: the previous run's final results would
+	 * describe iteration files this run replaces. */
+	ret = po_run_state_begin(e->results_dir, err);
+	if (ret)
+		return ret;
+	ret = run_steps(e, err);
+	po_run_state_end(e->results_dir, ret, err->msg, e->iterations_run);
+	return ret;
 }
 
 void po_experiment_summary(const struct po_experiment *e, struct po_summary *out)
