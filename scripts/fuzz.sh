@@ -7,7 +7,8 @@
 # build-fuzz/<name>.log, what it found in build-fuzz/corpus-<name>/, a crash's
 # input in build-fuzz/crash-*; a crash fails the script.
 # FUZZ_MERGE=1 then adds to tests/fuzz/corpus/<name>/ only the inputs that
-# cover code its corpus does not (libFuzzer's -merge=1): commit those.
+# reach code (an edge) its corpus does not (libFuzzer's -merge=1, hit counts
+# ignored to keep the corpus small): commit those.
 set -eu
 cd "$(dirname "$0")/.."
 command -v clang >/dev/null || { echo "fuzz: needs clang (apt-get install clang)" >&2; exit 1; }
@@ -45,7 +46,7 @@ for name in $TARGETS; do
 	[ "$rc" -eq 0 ] || { echo "fuzz: $name failed (exit $rc), see $OUT/$name.log" >&2; FAILED=1; }
 	if [ "$rc" -eq 0 ] && [ "${FUZZ_MERGE:-0}" = 1 ]; then
 		before=$(ls "tests/fuzz/corpus/$name" | wc -l)
-		"$OUT/$name" -merge=1 -artifact_prefix="$OUT/" "tests/fuzz/corpus/$name" \
+		"$OUT/$name" -merge=1 -use_counters=0 -artifact_prefix="$OUT/" "tests/fuzz/corpus/$name" \
 			"$OUT/corpus-$name" >"$OUT/$name.merge.log" 2>&1 ||
 			{ echo "fuzz: merging $name failed, see $OUT/$name.merge.log" >&2; FAILED=1; }
 		echo "fuzz: $name corpus $before -> $(ls "tests/fuzz/corpus/$name" | wc -l) inputs"
