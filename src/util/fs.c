@@ -127,7 +127,7 @@ static const char *file_kind(mode_t m)
 		return "a device";
 	if (S_ISSOCK(m))
 		return "a socket";
-	return "not a regular file";
+	return "a special file";
 }
 
 static int too_big(const char *path, size_t cap, struct po_err *err)
