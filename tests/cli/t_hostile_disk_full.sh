@@ -54,7 +54,7 @@ expect_exit 0 "$PO" run --project pr-faq-validator --iterations 2 --provider sim
 "$PO" run --project pr-faq-validator --iterations 100000 --no-convergence --provider sim --no-report >/dev/null 2>&1 &
 pid=$!
 n=0
-while ! grep -q running $R/run_state.json 2>/dev/null && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+while ! grep -q running $R/run_state.json 2>/dev/null && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
 [ ! -e $R/optimization_final_results.json ] || die "the previous final results stand during a new run"
 expect_exit 0 "$PO" status --project pr-faq-validator
 expect_grep out.txt "Last run: running (pid $pid, started "
@@ -64,9 +64,11 @@ expect_exit 0 "$PO" status --project pr-faq-validator
 expect_grep out.txt "Last run: did not finish (pid $pid, started "
 expect_grep out.txt "is gone: killed, crashed or out of disk space); no final results; continue it with 'promptopt run --project pr-faq-validator --resume'"
 # 5. interrupted: the final results are of this run, and status says so
+rm -f $R/evaluation_iteration_*.json
 "$PO" run --project pr-faq-validator --iterations 100000 --no-convergence --provider sim --no-report >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+n=0
+while [ ! -e $R/evaluation_iteration_001.json ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
 kill -INT $pid
 wait $pid
 [ $? -eq 11 ] || die "interrupted run did not exit 11"
