@@ -7,7 +7,7 @@ ITERATIONS ?= 20
 PREFIX   ?= /usr/local
 MESON_OPTS ?=
 
-.PHONY: all deps build run test test-unit test-cli test-asan bench fuzz install clean
+.PHONY: all deps build run test test-unit test-cli test-asan test-fuzz bench fuzz fuzz-corpus install clean
 
 all: build
 
@@ -27,6 +27,7 @@ run: build
 test: build
 	meson test -C $(BUILD) --print-errorlogs
 	$(MAKE) test-asan
+	$(MAKE) test-fuzz
 
 test-unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
@@ -50,12 +51,17 @@ bench: build
 	./$(BUILD)/bench/bench_http
 	./$(BUILD)/bench/bench_batch
 	./$(BUILD)/bench/bench_scale
-	@d=$$(mktemp -d) && cd $$d && $(CURDIR)/$(BUILD)/promptopt bench --seeds 1-20 \
-		--strategies hillclimb --iterations 30 --no-convergence --json bench.json --no-report \
-		&& cd / && rm -rf $$d
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT INT TERM && cd "$$d" && \
+		$(CURDIR)/$(BUILD)/promptopt bench --seeds 1-20 --strategies hillclimb \
+		--iterations 30 --no-convergence --json bench.json --no-report
 
-fuzz:
+# Every fuzz target for FUZZ_SECONDS (30 by default) from its corpus.
+test-fuzz fuzz:
 	sh scripts/fuzz.sh
+
+# The same, then the inputs that add coverage merged into tests/fuzz/corpus.
+fuzz-corpus:
+	FUZZ_MERGE=1 sh scripts/fuzz.sh
 
 # PREFIX is applied here too: the build folder may have been set up before
 # (by `make run`) with another one. DESTDIR is honoured by meson install.

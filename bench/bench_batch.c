@@ -4,7 +4,6 @@
  * with two jobs, reports included, each in a fresh folder. Target (issue 5):
  * the whole batch under 1 s.
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,20 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench_tmp.h"
 #include "run/batch.h"
 #include "util/json.h"
 #include "util/timeutil.h"
 
 #define EXPERIMENTS 8
 #define ITERATIONS 20
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -67,13 +59,12 @@ static double one_batch(const char *sub, int jobs, json_t **res)
 
 int main(int argc, char **argv)
 {
-	char tmpl[] = "/tmp/promptopt-bench-batch-XXXXXX";
 	int reps = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 5;
 	struct rusage ru;
 
 	if (reps < 1 || reps > 50)
 		reps = 5;
-	if (!mkdtemp(tmpl) || chdir(tmpl) < 0) {
+	if (!bench_tmp_enter("batch", 1)) {
 		perror("bench: temp folder");
 		return 1;
 	}
@@ -107,8 +98,7 @@ int main(int argc, char **argv)
 		       po_json_num(json_object_get(all, "calls"), "mean", 0));
 		json_decref(res);
 	}
-	if (chdir("/") == 0)
-		nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	bench_tmp_remove();
 	getrusage(RUSAGE_SELF, &ru);
 	printf("  peak memory: %.1f MB (max RSS of the process)\n", (double)ru.ru_maxrss / 1024.0);
 	printf("  (the seed ran experiments one after another: 54 s for one of 20 iterations)\n");

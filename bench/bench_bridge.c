@@ -6,7 +6,6 @@
  * managed auto-responder (the binary given as argv[1]), median of 5.
  * Targets (issue 3): under 1 ms median per request; the run under 0.25 s.
  */
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "bench_tmp.h"
 #include "llm/provider.h"
 #include "bridge/responder.h"
 #include "util/timeutil.h"
@@ -25,14 +25,6 @@ static int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 struct serve {
@@ -108,7 +100,8 @@ static double run_once(const char *po, const char *dir)
 
 int main(int argc, char **argv)
 {
-	char tmpl[] = "/tmp/promptopt-bench-bridge-XXXXXX";
+	char tmpl[4200];
+	const char *root = bench_tmp_enter("bridge", 0);
 	enum { N = 2000, NB = 200 };
 	static double lat[N];
 	struct serve s = { .dir = tmpl };
@@ -119,7 +112,9 @@ int main(int argc, char **argv)
 	pthread_t th;
 	char *po = argc > 1 ? realpath(argv[1], NULL) : NULL;
 
-	if (!mkdtemp(tmpl)) {
+	if (root)
+		snprintf(tmpl, sizeof(tmpl), "%s/bridge", root);
+	if (!root || mkdir(tmpl, 0755) < 0) {
 		perror("bench: temp folder");
 		return 1;
 	}
@@ -145,16 +140,18 @@ int main(int argc, char **argv)
 	s.stop = 1;
 	pthread_join(th, NULL);
 	p->ops->free(p);
-	nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	po_fs_remove_tree(tmpl);
 	if (!po)
 		return 0;
 	for (int r = 0; r < 5; r++) {
-		char dir[] = "/tmp/promptopt-bench-run-XXXXXX";
-		if (!mkdtemp(dir) || (runs[r] = run_once(po, dir)) < 0) {
+		char dir[4200];
+
+		snprintf(dir, sizeof(dir), "%s/run%d", root, r);
+		if (mkdir(dir, 0755) < 0 || (runs[r] = run_once(po, dir)) < 0) {
 			fprintf(stderr, "bench: '%s run' failed\n", po);
 			return 1;
 		}
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		po_fs_remove_tree(dir);
 	}
 	qsort(runs, 5, sizeof(*runs), cmp_double);
 	printf("promptopt run --project pr-faq-validator --iterations 20 (bridge + managed auto-responder): "

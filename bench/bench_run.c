@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench_tmp.h"
 #include "promptopt.h"
 #include "util/timeutil.h"
 
@@ -22,7 +23,6 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	char tmpl[] = "/tmp/promptopt-bench-XXXXXX";
 	int reps = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 15;
 	double times[256], first_ms = 0;
 	struct po_summary s = { 0 };
@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 
 	if (reps < 1 || reps > 256)
 		reps = 15;
-	if (!mkdtemp(tmpl) || chdir(tmpl) < 0) {
+	if (!bench_tmp_enter("run", 1)) {
 		perror("bench: temp folder");
 		return 1;
 	}

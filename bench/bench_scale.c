@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench_tmp.h"
 #include "promptopt.h"
 #include "util/timeutil.h"
 
@@ -68,22 +69,15 @@ static double median_run(int iterations, int reps)
 
 int main(void)
 {
-	char tmpl[] = "/tmp/promptopt-bench-scale-XXXXXX";
 	double t20, t200, t2000;
-	char cmd[128];
 
-	if (!mkdtemp(tmpl) || chdir(tmpl) < 0) {
+	if (!bench_tmp_enter("scale", 1)) {
 		perror("bench: temp folder");
 		return 1;
 	}
 	t20 = median_run(20, 9);
 	t200 = median_run(200, 3);
 	t2000 = median_run(2000, 1);
-	if (chdir("/tmp") == 0) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
-		if (system(cmd) != 0)
-			fprintf(stderr, "bench: could not remove %s\n", tmpl);
-	}
 	if (t20 < 0 || t200 < 0 || t2000 < 0)
 		return 1;
 	printf("bench scale: pr-faq-validator on the simulator, in-process, no early stop, no report\n");

@@ -22,6 +22,11 @@
 #define PO_BRIDGE_PROTOCOL 1
 #define PO_BRIDGE_REQUESTS "llm_requests"
 #define PO_BRIDGE_RESPONSES "llm_responses"
+/* The largest request id a client allocates: 2^53 - 1, so that every JSON
+ * reader (one that holds numbers as doubles too) reads it exactly. A counter
+ * file or a leftover above it is stale: ids restart above what is in the
+ * folders. */
+#define PO_BRIDGE_ID_MAX ((UINT64_C(1) << 53) - 1)
 /* Largest request or response file read (a bigger one is refused). */
 #define PO_BRIDGE_MAX_FILE (16u << 20)
 /* A file that does not parse yet may still be being written by a writer

@@ -60,8 +60,9 @@ static bool pid_gone(long pid)
 	return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
-/* The largest id in dir; on the way, deletes the spares of processes that
- * died (a client killed mid-run leaves a few). */
+/* The largest id in dir up to PO_BRIDGE_ID_MAX (a file above it is a stale
+ * leftover no client allocates again); on the way, deletes the spares of
+ * processes that died (a client killed mid-run leaves a few). */
 static uint64_t scan_max_id(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -73,7 +74,7 @@ static uint64_t scan_max_id(const char *dir)
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
-		if (po_bridge_any_id(de->d_name, &id) && id > max) {
+		if (po_bridge_any_id(de->d_name, &id) && id > max && id <= PO_BRIDGE_ID_MAX) {
 			max = id;
 		} else if (po_bridge_parse_spare(de->d_name, &pid) && pid_gone(pid)) {
 			po_fs_join(&p, dir, de->d_name);
@@ -90,14 +91,15 @@ static uint64_t scan_max_id(const char *dir)
  * keeps concurrent runs sharing a folder apart; the first allocation also
  * starts after every id already in the folders, so leftovers of an earlier
  * or crashed run (or of a client that does not use the counter) never
- * share an id with this run.
+ * share an id with this run. A counter past PO_BRIDGE_ID_MAX (edited, or
+ * left by an older version) is stale: the ids restart above the folders'.
  */
 static int alloc_ids(struct bridge *b, size_t n, uint64_t *base, struct po_err *err)
 {
 	char txt[32];
 	uint64_t next = 0, m;
 	ssize_t k;
-	int len;
+	int len, ret = 0;
 
 	while (flock(b->counter_fd, LOCK_EX) < 0)
 		if (errno != EINTR)
@@ -110,6 +112,10 @@ static int alloc_ids(struct bridge *b, size_t n, uint64_t *base, struct po_err *
 		if (!po_bridge_parse_digits(&p, &next))
 			next = 0;
 	}
+	if (next > PO_BRIDGE_ID_MAX - n) {
+		next = 0;
+		b->scanned = false;
+	}
 	if (!b->scanned) {
 		m = scan_max_id(b->req_dir);
 		if (m + 1 > next)
@@ -121,17 +127,21 @@ static int alloc_ids(struct bridge *b, size_t n, uint64_t *base, struct po_err *
 	}
 	if (!next)
 		next = 1;
+	if (next > PO_BRIDGE_ID_MAX - n) {
+		ret = po_error(err, PO_EIO,
+			       "no request id left in '%s' (files up to id %" PRIu64 " are there); remove the old files in %s/ and %s/",
+			       b->dir, next - 1, PO_BRIDGE_REQUESTS, PO_BRIDGE_RESPONSES);
+		goto out_unlock;
+	}
 	*base = next;
 	len = snprintf(txt, sizeof(txt), "%" PRIu64 "\n", next + n);
 	if (pwrite(b->counter_fd, txt, (size_t)len, 0) != len ||
-	    ftruncate(b->counter_fd, len) < 0) {
-		int e = errno;
-		flock(b->counter_fd, LOCK_UN);
-		return po_error(err, PO_EIO, "cannot write '%s/next_request_id': %s", b->dir,
-				strerror(e));
-	}
+	    ftruncate(b->counter_fd, len) < 0)
+		ret = po_error(err, PO_EIO, "cannot write '%s/next_request_id': %s", b->dir,
+			       strerror(errno));
+out_unlock:
 	flock(b->counter_fd, LOCK_UN);
-	return 0;
+	return ret;
 }
 
 struct wait {

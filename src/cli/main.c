@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +187,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* A reader that goes away (`promptopt run | head -3`) is no reason to
+	 * lose a run: writes to the closed pipe fail with EPIPE, ignored, and
+	 * the run finishes and saves its results. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

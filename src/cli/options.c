@@ -68,7 +68,14 @@ static int parse_value(const struct po_setting *st, const char *v, void *p)
 	case PO_SETTING_NUMBER:
 		return cli_parse_double(st->flag, v, st->min, st->max, p);
 	case PO_SETTING_SEED:
-		return cli_parse_u64(st->flag, v, p);
+		if (cli_parse_u64(st->flag, v, p) < 0)
+			return -1;
+		if (*(uint64_t *)p > PO_SEED_MAX) {
+			cli_error("%s %s is out of range; use a whole number from 0 to %llu (a seed every JSON reader keeps exactly)",
+				  st->flag, v, (unsigned long long)PO_SEED_MAX);
+			return -1;
+		}
+		return 0;
 	case PO_SETTING_BOOL:
 	case PO_SETTING_NONE:
 		break;

@@ -19,6 +19,7 @@
 #include "util/json.h"
 #include "util/jsonpos.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 #define NAME_MAX_LEN 100
 #define BUILTIN_NAME "pr-faq-validator"
@@ -28,10 +29,14 @@
 /* The name as it may be shown: control characters masked, long names cut. */
 static void show_name(char *out, size_t size, const char *name)
 {
+	bool utf8 = po_utf8_valid(name, strlen(name), NULL);
 	size_t i, n = 0;
 
-	for (i = 0; name[i] && n + 4 < size && i < 60; i++)
-		out[n++] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '?' : name[i];
+	for (i = 0; name[i] && n + 4 < size && i < 60; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		out[n++] = c < 0x20 || c == 0x7f || (!utf8 && c >= 0x80) ? '?' : name[i];
+	}
 	if (name[i] && n + 4 < size) {
 		memcpy(out + n, "...", 3);
 		n += 3;
@@ -42,12 +47,14 @@ static void show_name(char *out, size_t size, const char *name)
 /* A usable name close to a rejected one, to put in the message. */
 static void suggest_name(char *out, size_t size, const char *name)
 {
+	bool utf8 = po_utf8_valid(name, strlen(name), NULL);
 	size_t i, n = 0;
 
 	for (i = 0; name[i] && n + 1 < size && n < 40; i++) {
 		char ch = name[i];
 
-		if ((unsigned char)ch <= 0x20 || ch == 0x7f || ch == '/' || ch == '\\')
+		if ((unsigned char)ch <= 0x20 || ch == 0x7f || ch == '/' || ch == '\\' ||
+		    (!utf8 && (unsigned char)ch >= 0x80))
 			ch = '-';
 		if (ch == '.' && (n == 0 || out[n - 1] == '.' || out[n - 1] == '-'))
 			continue;
@@ -78,6 +85,8 @@ int po_project_name_check(const char *name, struct po_err *err)
 		why = "it starts with '.'";
 	else if (name[0] == ' ' || name[len - 1] == ' ')
 		why = "it starts or ends with a space";
+	else if (!po_utf8_valid(name, len, NULL))
+		why = "it is not valid UTF-8 (shown with '?' for the bad bytes)";
 	for (i = 0; i < len && !why; i++) {
 		if (name[i] == '/')
 			why = "it contains '/'";
@@ -156,6 +165,22 @@ static int case_id(const struct po_src *s, const char *prefix, const json_t *obj
 	return 0;
 }
 
+/* Where the first NUL of a string value is, counted in characters from 1
+ * as an editor shows them (UTF-8), or -1 when there is none (or v is not a
+ * string). */
+static long nul_at(const json_t *v)
+{
+	const char *t = json_string_value(v), *z;
+	long chars = 1;
+
+	if (!t || !(z = memchr(t, 0, json_string_length(v))))
+		return -1;
+	for (; t < z; t++)
+		if (((unsigned char)*t & 0xC0) != 0x80)
+			chars++;
+	return chars;
+}
+
 static int case_inputs(const struct po_src *s, const char *prefix, const json_t *obj,
 		       const char *id, struct po_err *err)
 {
@@ -176,10 +201,16 @@ static int case_inputs(const struct po_src *s, const char *prefix, const json_t 
 		goto out;
 	}
 	json_object_foreach((json_t *)inputs, key, v) {
-		if (json_is_string(v) || json_is_number(v) || json_is_boolean(v))
-			continue;
 		po_src_path(&p, prefix, "inputs");
 		po_jsonpos_path_key(&p, key);
+		if (nul_at(v) >= 0) {
+			ret = po_src_fail(err, PO_EINPUT, s, p.data, false,
+					  "input \"%s\" of test case \"%s\" holds a NUL character (\\u0000) at character %ld; remove it (no LLM API carries one: the text would be cut short)",
+					  key, id, nul_at(v));
+			goto out;
+		}
+		if (json_is_string(v) || json_is_number(v) || json_is_boolean(v))
+			continue;
 		ret = po_src_fail(err, PO_EINPUT, s, p.data, false,
 				  "input \"%s\" of test case \"%s\" is %s; inputs must be strings, numbers or booleans",
 				  key, id, po_json_type_name(v));
@@ -408,6 +439,12 @@ static int parse_prompts(const struct po_src *s, json_t **out, struct po_err *er
 		if (!json_string_length(v)) {
 			ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, "", key), false,
 					  "prompt \"%s\" is empty; write its template or remove it", key);
+			goto out;
+		}
+		if (nul_at(v) >= 0) {
+			ret = po_src_fail(err, PO_EINPUT, s, po_src_path(&p, "", key), false,
+					  "prompt \"%s\" holds a NUL character (\\u0000) at character %ld of its template; remove it (no LLM API carries one: the text would be cut short)",
+					  key, nul_at(v));
 			goto out;
 		}
 	}

@@ -11,8 +11,7 @@
 
 #define F(member) offsetof(struct po_run_options, member)
 #define NO_FIELD PO_SETTING_NO_FIELD
-/* Largest integer a JSON reader in any language keeps exactly. */
-#define MAX_SEED 9007199254740991.0
+#define MAX_SEED ((double)PO_SEED_MAX)
 
 const struct po_setting po_settings[] = {
 	/* ---- in the project's config, in the order it is checked ---- */

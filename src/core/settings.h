@@ -15,10 +15,15 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/project.h"
 #include "core/srcpos.h"
 #include "promptopt.h"
+
+/* The largest seed: the largest integer a JSON reader in any language keeps
+ * exactly, so a run is repeatable from the seed its results record. */
+#define PO_SEED_MAX UINT64_C(9007199254740991)
 
 enum po_setting_type {
 	PO_SETTING_STRING,
@@ -26,7 +31,7 @@ enum po_setting_type {
 	PO_SETTING_INT,     /* an int; a flag takes a whole number */
 	PO_SETTING_LONG,    /* a long */
 	PO_SETTING_NUMBER,  /* a double */
-	PO_SETTING_SEED,    /* a uint64_t; a flag takes any non-negative whole number */
+	PO_SETTING_SEED,    /* a uint64_t from 0 to PO_SEED_MAX */
 	PO_SETTING_NONE,    /* only in the project config (see po_config_form) */
 };
 

@@ -6,6 +6,7 @@
 #include "eval/json_schema.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <limits.h>
 #include <math.h>
 #include <pcre2.h>
 #include <stdarg.h>
@@ -196,8 +197,12 @@ static int check_number(struct walk *w, const json_t *schema, const json_t *inst
 /* A whole number of at least 0 for a length keyword, or -1 (schema fault). */
 static long long count_of(const json_t *v)
 {
-	return json_is_number(v) && is_integral(v) && json_number_value(v) >= 0 ?
-	       (long long)json_number_value(v) : -1;
+	double d;
+
+	if (!json_is_number(v) || !is_integral(v) || (d = json_number_value(v)) < 0)
+		return -1;
+	/* 2^63 and above (e.g. 1e70): no text or array is that long. */
+	return d >= 9223372036854775807.0 ? LLONG_MAX : (long long)d;
 }
 
 /* 1 when the pattern `pat` (of keyword `kw`) matches text[0..len-1], 0 when

@@ -121,6 +121,22 @@ static int reserve_name(const char *docs_dir, struct po_buf *base, struct po_err
 	return ret;
 }
 
+/* A report that could not be written in full (a full disk): its files go,
+ * the empty "<base>.md" that claimed the name included, so no empty or
+ * partial report is left. */
+static void remove_report(const char *docs_dir, const char *base)
+{
+	static const char *const ext[] = { ".md", ".svg", ".html" };
+	struct po_buf path = PO_BUF_INIT;
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		po_fs_join(&path, docs_dir, base);
+		po_buf_adds(&path, ext[i]);
+		unlink(path.data);
+	}
+	po_buf_release(&path);
+}
+
 int po_report_write(const json_t *final_results, const char *docs_dir, int64_t unixtime,
 		    struct po_buf *md_path, struct po_err *err)
 {
@@ -130,6 +146,7 @@ int po_report_write(const json_t *final_results, const char *docs_dir, int64_t u
 	struct po_buf html_name = PO_BUF_INIT;
 	double *score = NULL, *best = NULL;
 	struct po_run_files rf;
+	bool reserved = false;
 	size_t n;
 	int ret;
 
@@ -146,6 +163,7 @@ int po_report_write(const json_t *final_results, const char *docs_dir, int64_t u
 	ret = reserve_name(docs_dir, &base, err);
 	if (ret < 0)
 		goto out;
+	reserved = true;
 
 	n = chart_series(final_results, &score, &best);
 	po_buf_addf(&title, "Score per iteration: %s", project ? project : "n/a");
@@ -177,6 +195,8 @@ int po_report_write(const json_t *final_results, const char *docs_dir, int64_t u
 out:
 	if (ret < 0 && err)
 		err->code = PO_EIO;
+	if (ret < 0 && reserved)
+		remove_report(docs_dir, base.data);
 	if (ret < 0)
 		ret = PO_EIO;
 	free(score);

@@ -176,6 +176,11 @@ int po_batch_plan_default(struct po_batch **out, int n, const struct po_batch_de
 	ret = check_defaults(d, err);
 	if (ret)
 		return ret;
+	if (d->seed > PO_SEED_MAX - (uint64_t)(n - 1))
+		return po_error(err, PO_EUSAGE,
+				"seeds %llu to %llu: the last is out of range; use a base seed up to %llu for %d experiments",
+				(unsigned long long)d->seed, (unsigned long long)d->seed + (uint64_t)(n - 1),
+				(unsigned long long)(PO_SEED_MAX - (uint64_t)(n - 1)), n);
 	b = po_xcalloc(1, sizeof(*b));
 	b->configs = json_array();
 	b->all_roles = po_xcalloc((size_t)n, 1);

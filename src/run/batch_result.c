@@ -19,6 +19,7 @@
 #include "util/json.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 json_t *po_batch_jnum(double v)
 {
@@ -159,13 +160,25 @@ void po_batch_record_outcome(json_t *rec, const char *status, const char *error,
 
 int po_batch_id_check(const char *id, struct po_err *err)
 {
-	size_t n = strlen(id);
+	size_t n = strlen(id), i;
+	const char *why = NULL;
+	char shown[64];
 
 	if (!n || n > 100 || id[0] == '.' || strchr(id, '/'))
-		return po_error(err, PO_EUSAGE,
-				"invalid batch id '%s': use 1 to 100 characters, no '/', not starting with '.'",
-				id);
-	return 0;
+		why = "use 1 to 100 characters, no '/', not starting with '.'";
+	for (i = 0; i < n && !why; i++)
+		if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f || id[i] == '\\')
+			why = "it contains a control character or '\\'; use letters, digits, '-' and '_'";
+	if (!why && !po_utf8_valid(id, n, NULL))
+		why = "it is not valid UTF-8; use letters, digits, '-' and '_'";
+	if (!why)
+		return 0;
+	for (i = 0; i < n && i + 4 < sizeof(shown); i++)
+		shown[i] = (unsigned char)id[i] < 0x20 || (unsigned char)id[i] >= 0x7f ? '?' : id[i];
+	if (i < n)
+		memcpy(shown + i, "...", 3), i += 3;
+	shown[i] = '\0';
+	return po_error(err, PO_EUSAGE, "invalid batch id '%s': %s", shown, why);
 }
 
 int po_batch_result_write(const json_t *res, const char *dir, const char *base, bool report,

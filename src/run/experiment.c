@@ -12,9 +12,11 @@
 
 #include "run/experiment_internal.h"
 
+#include "core/settings.h"
 #include "llm/provider.h"
 #include "run/project_files.h"
 #include "run/results.h"
+#include "run/run_state.h"
 #include "sim/sim.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -101,6 +103,23 @@ static struct po_experiment *alloc_experiment(const struct po_run_options *opts)
 	return e;
 }
 
+/* The strategy of the options: NAME[:KEY=VALUE...] (a usage error when bad). */
+static int parse_strategy(struct po_experiment *e, struct po_err *err)
+{
+	char *name;
+	int ret = po_strategy_parse_spec(e->strategy_name, &name, &e->strategy_params, err);
+
+	free(e->strategy_name);
+	e->opts.strategy = e->strategy_name = name;
+	if (ret == PO_EINPUT) {
+		/* A flag's value: a usage error (err->code), same message. */
+		err->code = PO_EUSAGE;
+		ret = PO_EUSAGE;
+	}
+	e->strategy_ops = po_strategy_find(e->strategy_name);
+	return ret;
+}
+
 int po_experiment_new(struct po_experiment **out, const struct po_run_options *opts,
 		      struct po_err *err)
 {
@@ -118,23 +137,16 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 		return po_error(err, PO_EUSAGE,
 				"iterations must be between 0 and 100000, not %d",
 				opts->max_iterations);
+	if (opts->seed > PO_SEED_MAX)
+		return po_error(err, PO_EUSAGE,
+				"seed %llu is out of range; use a whole number from 0 to %llu",
+				(unsigned long long)opts->seed, (unsigned long long)PO_SEED_MAX);
 	e = alloc_experiment(opts);
 	*out = e;
 
-	{
-		char *name;
-		ret = po_strategy_parse_spec(e->strategy_name, &name, &e->strategy_params, err);
-		free(e->strategy_name);
-		e->opts.strategy = e->strategy_name = name;
-		if (ret == PO_EINPUT) {
-			/* A flag's value: a usage error (err->code), same message. */
-			err->code = PO_EUSAGE;
-			ret = PO_EUSAGE;
-		}
-		if (ret)
-			return ret;
-	}
-	e->strategy_ops = po_strategy_find(e->strategy_name);
+	ret = parse_strategy(e, err);
+	if (ret)
+		return ret;
 	for (int r = 0; r < PO_ROLE_COUNT; r++)
 		if (!po_provider_known(po_exp_role_provider(e, r)))
 			return po_error(err, PO_EUSAGE, "unknown provider '%s'; available: %s",
@@ -287,53 +299,6 @@ static int no_candidate(struct po_experiment *e, int k, const char *why, bool lo
 					  e->best_score, false, population, e->files, err);
 }
 
-/*
- * Acceptance on every nominee (each evaluated on the validation cases when
- * it is not yet, raced under a paired rule): *top is the accepted one with
- * the largest gain, else the best-scoring one (-1: none scored), and the
- * strategy and the observer hear every decision.
- */
-static int decide(struct po_experiment *e, struct po_search *ctx, long *top, bool *accepted,
-		  struct po_err *err)
-{
-	size_t n = ctx->n_nominees;
-	struct po_accept_decision *d = po_xcalloc(n ? n : 1, sizeof(*d));
-	int ret = 0;
-
-	*top = -1;
-	*accepted = false;
-	for (size_t i = 0; i < n && !ret; i++) {
-		const struct po_nominee *nm = &ctx->nominees[i];
-		ret = po_exp_judge_nominee(e, ctx, &ctx->nominees[i], &d[i], err);
-		if (!ret && nm->eval.invalid)
-			po_exp_msg(e, PO_EV_WARNING, "iteration %d: candidate rejected: %s",
-				   ctx->iteration, nm->eval.invalid);
-	}
-	for (size_t i = 0; i < n && !ret; i++) {
-		const struct po_nominee *nm = &ctx->nominees[i], *t;
-		if (!nm->eval.n_ok)
-			continue;
-		t = *top >= 0 ? &ctx->nominees[*top] : NULL;
-		if (!t || (d[i].accept && !*accepted) ||
-		    (d[i].accept == *accepted && nm->eval.mean > t->eval.mean)) {
-			*top = (long)i;
-			*accepted = d[i].accept;
-		}
-	}
-	for (size_t i = 0; i < n && !ret; i++) {
-		/* One nominee replaces the incumbent; the others are turned down. */
-		if ((long)i != *top)
-			d[i].accept = d[i].significant = false;
-		if (e->observer && e->observer->decision)
-			e->observer->decision(e->observer->userdata, e, ctx->iteration,
-					      &ctx->nominees[i], &d[i]);
-		if (e->strategy_ops->outcome)
-			e->strategy_ops->outcome(e->strategy, &ctx->nominees[i], &d[i]);
-	}
-	free(d);
-	return ret;
-}
-
 /* One iteration: the strategy's step, then acceptance on its nominees. */
 static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 {
@@ -362,7 +327,7 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 		po_error(err, ret, "%s", serr.msg);
 		goto out;
 	}
-	ret = decide(e, &ctx, &top, &improved, err);
+	ret = po_exp_decide(e, &ctx, &top, &improved, err);
 	if (ret)
 		goto out;
 	nm = &ctx.nominees[top < 0 ? 0 : top];
@@ -650,20 +615,14 @@ static int end(struct po_experiment *e, int ret, struct po_err *err)
 	return ret;
 }
 
-int po_experiment_run(struct po_experiment *e, struct po_err *err)
+/* The run from its start to its results: begin, baseline or checkpoint,
+ * the loop, the end. */
+static int run_steps(struct po_experiment *e, struct po_err *err)
 {
 	struct po_buf prov = PO_BUF_INIT;
 	bool resumed;
 	int ret, first;
 
-	if (!e->engine)
-		return po_error(err, PO_EFAIL, "experiment was not set up");
-	if (e->conv)
-		return po_error(err, PO_EFAIL, "an experiment runs once; create a new one");
-	if (interrupted(e)) {
-		e->interrupted = true;
-		return po_error(err, PO_EINTR, "interrupted before the baseline; nothing to save");
-	}
 	ret = begin(e, &first, &resumed, err);
 	if (ret)
 		return ret;
@@ -691,6 +650,31 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 			return ret;
 	}
 	return end(e, loop(e, first, err), err);
+}
+
+int po_experiment_run(struct po_experiment *e, struct po_err *err)
+{
+	struct po_err own = { 0 };
+	int ret;
+
+	if (!err)
+		err = &own;
+	if (!e->engine)
+		return po_error(err, PO_EFAIL, "experiment was not set up");
+	if (e->conv)
+		return po_error(err, PO_EFAIL, "an experiment runs once; create a new one");
+	if (interrupted(e)) {
+		e->interrupted = true;
+		return po_error(err, PO_EINTR, "interrupted before the baseline; nothing to save");
+	}
+	/* Before any file is touched: the previous run's final results would
+	 * describe iteration files this run replaces. */
+	ret = po_run_state_begin(e->results_dir, err);
+	if (ret)
+		return ret;
+	ret = run_steps(e, err);
+	po_run_state_end(e->results_dir, ret, err->msg, e->iterations_run);
+	return ret;
 }
 
 void po_experiment_summary(const struct po_experiment *e, struct po_summary *out)

@@ -90,6 +90,13 @@ void po_exp_describe_providers(const struct po_experiment *e, struct po_buf *out
 int po_exp_preflight(struct po_experiment *e, struct po_err *err);
 int po_exp_lock_results(struct po_experiment *e, struct po_err *err);
 
+/* race.c: acceptance on every nominee of a step (each evaluated on the
+ * validation cases when it is not yet, raced under a paired rule): *top is
+ * the accepted one with the largest gain, else the best-scoring one (-1:
+ * none scored); the strategy and the observer hear every decision. */
+int po_exp_decide(struct po_experiment *e, struct po_search *ctx, long *top, bool *accepted,
+		  struct po_err *err);
+
 /* estimate.c */
 /* The sizes of this run's sets, as a strategy sees them. */
 void po_exp_step_shape(const struct po_experiment *e, struct po_step_shape *shape);

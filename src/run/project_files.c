@@ -141,7 +141,9 @@ static int read_project_file(const char *path, const char *dir, struct po_buf *b
 		*missing = true;
 		return 0;
 	}
-	if (ret == PO_EIO && err) {
+	/* Permissions, unless the message already says what to do (a FIFO,
+	 * a file over the size cap). */
+	if (ret == PO_EIO && err && !strstr(err->msg, "; ")) {
 		char msg[sizeof(err->msg)];
 
 		snprintf(msg, sizeof(msg), "%s", err->msg);
@@ -239,6 +241,17 @@ static int add_prompt_file(json_t *prompts, const char *path, const char *name,
 	if (!b.len) {
 		ret = po_error(err, PO_EINPUT,
 			       "prompt file '%s' is empty; write the template in it or remove it", path);
+		goto out;
+	}
+	if (memchr(b.data, 0, b.len)) {
+		size_t at = (size_t)((const char *)memchr(b.data, 0, b.len) - b.data), line = 1, col = 1;
+
+		for (size_t i = 0; i < at; i++, col++)
+			if (b.data[i] == '\n')
+				line++, col = 0;
+		ret = po_error(err, PO_EINPUT,
+			       "%s:%zu:%zu: prompt '%s' holds a NUL byte; remove it (no LLM API carries one: the text would be cut short)",
+			       path, line, col, name);
 		goto out;
 	}
 	s = json_stringn(b.data, b.len);

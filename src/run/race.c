@@ -6,6 +6,7 @@
  * worse, the nominee is rejected with no more calls; clearly better, it is
  * accepted; else the next block. Early looks use alpha divided by the
  * number of looks, so stopping early does not raise the error rate.
+ * po_exp_decide runs it on every nominee of a step and picks the one kept.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -92,5 +93,52 @@ int po_exp_judge_nominee(struct po_experiment *e, struct po_search *ctx, struct 
 	if (!ret)
 		po_accept_decide(&e->accept, nm->eval.mean - cost, e->best_score, &nm->eval,
 				 &e->best_eval, d);
+	return ret;
+}
+
+/*
+ * Acceptance on every nominee (each evaluated on the validation cases when
+ * it is not yet, raced under a paired rule): *top is the accepted one with
+ * the largest gain, else the best-scoring one (-1: none scored), and the
+ * strategy and the observer hear every decision.
+ */
+int po_exp_decide(struct po_experiment *e, struct po_search *ctx, long *top, bool *accepted,
+		  struct po_err *err)
+{
+	size_t n = ctx->n_nominees;
+	struct po_accept_decision *d = po_xcalloc(n ? n : 1, sizeof(*d));
+	int ret = 0;
+
+	*top = -1;
+	*accepted = false;
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct po_nominee *nm = &ctx->nominees[i];
+		ret = po_exp_judge_nominee(e, ctx, &ctx->nominees[i], &d[i], err);
+		if (!ret && nm->eval.invalid)
+			po_exp_msg(e, PO_EV_WARNING, "iteration %d: candidate rejected: %s",
+				   ctx->iteration, nm->eval.invalid);
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct po_nominee *nm = &ctx->nominees[i], *t;
+		if (!nm->eval.n_ok)
+			continue;
+		t = *top >= 0 ? &ctx->nominees[*top] : NULL;
+		if (!t || (d[i].accept && !*accepted) ||
+		    (d[i].accept == *accepted && nm->eval.mean > t->eval.mean)) {
+			*top = (long)i;
+			*accepted = d[i].accept;
+		}
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		/* One nominee replaces the incumbent; the others are turned down. */
+		if ((long)i != *top)
+			d[i].accept = d[i].significant = false;
+		if (e->observer && e->observer->decision)
+			e->observer->decision(e->observer->userdata, e, ctx->iteration,
+					      &ctx->nominees[i], &d[i]);
+		if (e->strategy_ops->outcome)
+			e->strategy_ops->outcome(e->strategy, &ctx->nominees[i], &d[i]);
+	}
+	free(d);
 	return ret;
 }

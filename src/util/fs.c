@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,37 +102,91 @@ out:
 	return ret;
 }
 
+size_t po_fs_max_read(void)
+{
+	const char *v = getenv("PROMPTOPT_MAX_FILE_MB");
+	char *end;
+	unsigned long long mb;
+
+	if (!v || !*v)
+		return PO_FS_MAX_READ_DEFAULT;
+	errno = 0;
+	mb = strtoull(v, &end, 10);
+	if (errno || *end || !mb || *v == '-' || mb > (SIZE_MAX >> 20))
+		return PO_FS_MAX_READ_DEFAULT;
+	return (size_t)mb << 20;
+}
+
+static const char *file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a folder";
+	if (S_ISFIFO(m))
+		return "a FIFO (named pipe)";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "a special file";
+}
+
+static int too_big(const char *path, size_t cap, struct po_err *err)
+{
+	return po_error(err, PO_EIO,
+			"cannot read '%s': it is larger than the limit of %zu MiB; set PROMPTOPT_MAX_FILE_MB to raise it",
+			path, cap >> 20);
+}
+
 int po_fs_read_file(const char *path, struct po_buf *out, struct po_err *err)
 {
 	char chunk[65536];
+	size_t cap = po_fs_max_read(), got = 0;
 	struct stat st;
-	int fd, e;
+	int fd, e, ret = 0;
 
-	fd = open(path, O_RDONLY);
+	/* O_NONBLOCK: opening a FIFO with no writer must not hang; it is
+	 * refused below like any file that is not a regular one. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
 		return po_error(err, e == ENOENT ? PO_ENOTFOUND : PO_EIO,
 				"cannot read '%s': %s", path, strerror(e));
 	}
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return po_error(err, PO_EIO, "cannot read '%s': it is a folder, not a file", path);
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		ret = po_error(err, PO_EIO, "cannot read '%s': %s", path, strerror(e));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = po_error(err, PO_EIO, "cannot read '%s': it is %s, not a file; give the path of a regular file",
+			       path, file_kind(st.st_mode));
+		goto out_close;
+	}
+	if ((unsigned long long)st.st_size > cap) {
+		ret = too_big(path, cap, err);
+		goto out_close;
 	}
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			e = errno;
-			close(fd);
-			return po_error(err, PO_EIO, "cannot read '%s': %s", path, strerror(e));
+			ret = po_error(err, PO_EIO, "cannot read '%s': %s", path, strerror(e));
+			goto out_close;
 		}
 		if (!n)
 			break;
+		got += (size_t)n;
+		if (got > cap) { /* it grew while read */
+			ret = too_big(path, cap, err);
+			goto out_close;
+		}
 		po_buf_add(out, chunk, (size_t)n);
 	}
+out_close:
 	close(fd);
-	return 0;
+	return ret;
 }
 
 int po_fs_mkdirs(const char *path, struct po_err *err)

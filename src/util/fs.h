@@ -24,8 +24,18 @@ int po_fs_write_atomic(const char *path, const void *data, size_t len, struct po
 /* Flushes the file system holding path to the disk (one syncfs for many
  * non-durable writes). Best effort. */
 void po_fs_sync(const char *path);
-/* Appends the whole file to out. Fails with PO_EIO (or PO_ENOTFOUND if missing). */
+/*
+ * Appends the whole file to out: the one reader of files from outside
+ * (project files, .env, price tables, batch configs, results). Only a
+ * regular file is read (a folder, FIFO, device or socket is refused without
+ * blocking) and at most po_fs_max_read() bytes. Fails with PO_EIO (or
+ * PO_ENOTFOUND if missing); on failure out may hold part of the file.
+ */
 int po_fs_read_file(const char *path, struct po_buf *out, struct po_err *err);
+/* The largest file po_fs_read_file() reads: PO_FS_MAX_READ_DEFAULT, or
+ * PROMPTOPT_MAX_FILE_MB mebibytes when that is set to a positive number. */
+#define PO_FS_MAX_READ_DEFAULT ((size_t)64 << 20)
+size_t po_fs_max_read(void);
 /* mkdir -p; fine if it exists as a folder. */
 int po_fs_mkdirs(const char *path, struct po_err *err);
 bool po_fs_is_dir(const char *path);

@@ -28,11 +28,13 @@ expect_file() { [ -f "$1" ] || die "missing file $1"; }
 
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$1" "$2"; }
 
-# start_mock KEY: starts the mock LLM server (tests/mock/mock_llm.py) on
-# 127.0.0.1 with that API key, stopped when the test ends; sets URL and
-# unsets the providers' variables so that nothing reaches a real API.
+# start_mock KEY [MOCK-OPTIONS...]: starts the mock LLM server
+# (tests/mock/mock_llm.py) on 127.0.0.1 with that API key, stopped when the
+# test ends; sets URL and unsets the providers' variables so that nothing
+# reaches a real API.
 start_mock() {
-	python3 "$HERE/../mock/mock_llm.py" --port-file port.txt --api-key "$1" >/dev/null 2>mock.err &
+	key=$1; shift
+	python3 "$HERE/../mock/mock_llm.py" --port-file port.txt --api-key "$key" "$@" >/dev/null 2>mock.err &
 	MOCK_PID=$!
 	trap 'kill $MOCK_PID 2>/dev/null' EXIT
 	n=0

@@ -18,7 +18,8 @@ A behaviour is comma-separated tokens:
   cut | endless | huge=BYTES |
   flaky=N (the status token applies to the first N requests with the same body,
   then ok) | ratelimit=REMAINING | strerror (OpenAI: "error" as a string) |
-  nousage | cachetokens
+  nousage | cachetokens | echokey (the reply text and model name carry the
+  request's API key, as a careless server's might)
 Models whose name contains "no-temp" refuse a temperature with a 400.
 GET /_mock/stats returns counters (requests, max_in_flight,
 connections, statuses, last_headers, last_body); POST /_mock/reset clears them.
@@ -294,6 +295,10 @@ def plan(api, headers, raw, rid):
     reply = canned_reply(text)
     if b.get("huge"):
         reply = "x" * int(b["huge"])
+    if b.get("echokey"):
+        sent = headers.get("x-api-key") or (headers.get("Authorization") or "").removeprefix("Bearer ")
+        reply += "\n(the key you sent: %s)" % sent
+        model = "%s-%s" % (model, sent)
     tin, tout = max(1, len(text) // 4), max(1, len(reply) // 4)
     if api == "anthropic":
         usage = {"input_tokens": tin, "output_tokens": tout,

@@ -259,6 +259,21 @@ static char *failure_text(const struct po_http_api *a, const struct po_http_call
 	return po_buf_detach(&b);
 }
 
+/* A server that echoes the key (in a reply text, a model name) must not
+ * put it in a results file, the cache or a report: it is replaced here,
+ * before the engine sees the answer. */
+static void redact_string(char **s, const char *secret)
+{
+	struct po_buf b = PO_BUF_INIT;
+
+	if (!*s || !secret || strlen(secret) < 4 || !strstr(*s, secret))
+		return;
+	po_buf_adds(&b, *s);
+	po_http_redact(&b, secret);
+	free(*s);
+	*s = po_buf_detach(&b);
+}
+
 static void answer(const struct po_http_api *a, const struct po_http_call *c,
 		   struct po_llm_response *out)
 {
@@ -284,7 +299,10 @@ static void answer(const struct po_http_api *a, const struct po_http_call *c,
 		po_buf_adds(&b, "; check --base-url: the server may not speak this API");
 		po_http_redact(&b, a->key);
 		out->error = po_buf_detach(&b);
+		return;
 	}
+	redact_string(&out->content, a->key);
+	redact_string(&out->model, a->key);
 }
 
 json_t *po_http_salvage_object(const char *body, size_t len, const char *key)
