@@ -21,6 +21,7 @@
 struct po_strategy {
 	uint64_t seed;
 	int top_k, proposals, examples, pool_max;
+	bool examples_given;      /* set by the user: too many is an error */
 	struct po_pool pool;
 };
 
@@ -47,6 +48,7 @@ static struct po_strategy *op_new(const json_t *params, uint64_t seed)
 	s->top_k = po_param_int(params, "top_k", 8);
 	s->proposals = po_param_int(params, "proposals", 4);
 	s->examples = po_param_int(params, "examples", 3);
+	s->examples_given = json_object_get(params, "examples") != NULL;
 	s->pool_max = po_param_int(params, "pool", 64);
 	return s;
 }
@@ -54,7 +56,7 @@ static struct po_strategy *op_new(const json_t *params, uint64_t seed)
 static int op_check_shape(const struct po_strategy *s, const struct po_step_shape *shape,
 			  struct po_err *err)
 {
-	if ((size_t)s->examples > shape->train)
+	if ((size_t)s->examples > shape->train && s->examples_given)
 		return po_error(err, PO_EINPUT,
 				"strategy opro: %d examples is more than the %zu training cases; set "
 				"\"examples\" to %zu or fewer, or give the training set more cases "

@@ -27,6 +27,7 @@
 struct po_strategy {
 	uint64_t seed;
 	int minibatch, tries, pool_max;
+	bool minibatch_given;     /* set by the user: too large is an error */
 	double merge, demos_rate;
 	bool ties;                /* a child that ties its parent passes the gate */
 	struct po_pool pool;
@@ -59,6 +60,7 @@ static struct po_strategy *rf_new(const json_t *params, uint64_t seed)
 
 	s->seed = seed;
 	s->minibatch = po_param_int(params, "minibatch", 3);
+	s->minibatch_given = json_object_get(params, "minibatch") != NULL;
 	s->merge = po_param_num(params, "merge", 0.15);
 	s->tries = po_param_int(params, "tries", 3);
 	s->pool_max = po_param_int(params, "pool", 24);
@@ -71,7 +73,7 @@ static struct po_strategy *rf_new(const json_t *params, uint64_t seed)
 static int rf_fits(const struct po_strategy *s, const struct po_step_shape *shape,
 		   struct po_err *err)
 {
-	if ((size_t)s->minibatch > shape->train)
+	if ((size_t)s->minibatch > shape->train && s->minibatch_given)
 		return po_error(err, PO_EINPUT,
 				"strategy reflect: a minibatch of %d is larger than the %zu training "
 				"cases; set \"minibatch\" to %zu or fewer, or give the training set "

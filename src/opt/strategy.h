@@ -70,7 +70,7 @@ struct po_strategy_ops {
 };
 
 /* The strategy of a run that names none (the seed's). */
-#define PO_STRATEGY_DEFAULT "hillclimb"
+#define PO_STRATEGY_DEFAULT "reflect"
 
 /* The ops of a strategy by name, or NULL. */
 const struct po_strategy_ops *po_strategy_find(const char *name);

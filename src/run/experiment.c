@@ -218,24 +218,28 @@ static void record(struct po_experiment *e, int iteration, double score, bool im
 static void mark_population(json_t *pop, const struct po_nominee *nominees, size_t n,
 			    long accepted)
 {
-	size_t i;
-	json_t *row;
+	size_t i = json_array_size(pop);
+	bool *marked = po_xcalloc(n ? n : 1, sizeof(*marked));
 
-	json_array_foreach(pop, i, row) {
+	/* A nominee's row is its last evaluation of the step (on the validation
+	 * cases); its earlier ones (a minibatch, the training cases) are not. */
+	while (i-- > 0) {
+		json_t *row = json_array_get(pop, i);
 		const char *h = json_string_value(json_object_get(row, "hash"));
 		bool nominated = false, acc = false;
 		for (size_t j = 0; j < n; j++) {
 			char hash[17];
 			snprintf(hash, sizeof(hash), "%016llx",
 				 (unsigned long long)po_archive_hash(nominees[j].prompts));
-			if (h && !strcmp(h, hash)) {
-				nominated = true;
+			if (h && !marked[j] && !strcmp(h, hash)) {
+				marked[j] = nominated = true;
 				acc |= (long)j == accepted;
 			}
 		}
 		json_object_set_new(row, "nominated", json_boolean(nominated));
 		json_object_set_new(row, "accepted", json_boolean(acc));
 	}
+	free(marked);
 }
 
 static int run_baseline(struct po_experiment *e, struct po_err *err)
@@ -290,9 +294,14 @@ static int no_candidate(struct po_experiment *e, int k, const char *why, bool lo
 {
 	struct po_evaluation none = { 0 };
 
-	po_exp_msg(e, lost ? PO_EV_WARNING : PO_EV_INFO, "iteration %d: no candidate (%s)", k, why);
+	/* A strategy that chose to nominate nothing (its screen turned every
+	 * child down) is not news on the console; the history says why. */
+	if (lost)
+		po_exp_msg(e, PO_EV_WARNING, "iteration %d: no candidate (%s)", k, why);
 	po_convergence_update(e->conv, k, e->best_score);
 	record(e, k, NAN, false, NULL, "none", NULL);
+	json_object_set_new(json_array_get(e->history, json_array_size(e->history) - 1),
+			    "no_candidate", json_string(why));
 	/* What the step evaluated is recorded all the same (none nominated). */
 	mark_population(population, NULL, 0, -1);
 	return po_results_write_iteration(e->results_dir, k, e->best_prompts, "none", &none,

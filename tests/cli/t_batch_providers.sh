@@ -17,7 +17,7 @@ cat > seed.json <<'JSON'
    "use_real_api": true, "enable_convergence": true}
 ]}
 JSON
-expect_exit 0 "$PO" batch --split none --config seed.json --batch-id s1 --no-report -q
+expect_exit 0 "$PO" batch --strategy hillclimb --split none --config seed.json --batch-id s1 --no-report -q
 python3 - <<'PY' || die "bad results for the seed's config with a key"
 import json
 d = json.load(open('batch_results/batch_results_s1.json'))
@@ -36,7 +36,7 @@ cat > budget.json <<'JSON'
  "experiments": [{"name": "b", "repeat": 4}]}
 JSON
 for i in 1 2 3 4 5; do
-	expect_exit 12 "$PO" batch --split none --config budget.json --jobs 4 --budget-usd 3 --batch-id b$i --no-report -q
+	expect_exit 12 "$PO" batch --strategy hillclimb --split none --config budget.json --jobs 4 --budget-usd 3 --batch-id b$i --no-report -q
 	expect_grep err.txt "experiments stopped at the limit of calls or budget (results so far saved); raise --max-calls or --budget-usd"
 done
 python3 - <<'PY' || die "the shared budget was overshot"
@@ -60,6 +60,6 @@ cat > conc.json <<'JSON'
 {"defaults": {"iterations": 2, "provider": "anthropic", "cache": false, "concurrency": 4},
  "experiments": [{"name": "c", "repeat": 4}]}
 JSON
-ANTHROPIC_BASE_URL=http://127.0.0.1:$(cat port2.txt) expect_exit 0 "$PO" batch --split none --config conc.json --jobs 4 --batch-id c1 --no-report -q
+ANTHROPIC_BASE_URL=http://127.0.0.1:$(cat port2.txt) expect_exit 0 "$PO" batch --strategy hillclimb --split none --config conc.json --jobs 4 --batch-id c1 --no-report -q
 python3 -c "import json,urllib.request as u; m=json.load(u.urlopen('http://127.0.0.1:$(cat port2.txt)/_mock/stats'))['max_in_flight']; assert m <= 5, m" ||
 	die "parallel experiments put more calls in flight than one experiment may"

@@ -66,7 +66,7 @@ mkdir -p .$P/llm_requests .$P/llm_responses
 python3 responder.py .$P >responder.txt 2>&1 &
 rp=$!
 trap 'touch stop; kill $rp 2>/dev/null' EXIT
-expect_exit 0 "$PO" run --project $P --provider bridge --no-auto-responder --split none \
+expect_exit 0 "$PO" run --strategy hillclimb --project $P --provider bridge --no-auto-responder --split none \
 	--iterations 6 --no-convergence --timeout 30
 touch stop
 wait $rp || die "responder failed: $(cat responder.txt)"
@@ -115,7 +115,7 @@ expect_grep "${report%.md}.html" "<h2 id=\"rejected\">Candidates rejected</h2>"
 
 # The cap: every candidate here is longer than 120 characters (the baseline
 # too, but it is never rejected): no candidate is evaluated.
-expect_exit 0 "$PO" run --project $P --provider sim --split none --iterations 2 --no-report \
+expect_exit 0 "$PO" run --strategy hillclimb --project $P --provider sim --split none --iterations 2 --no-report \
 	--max-prompt-chars 120 --results-dir capped
 python3 -c "
 import json; f = json.load(open('capped/optimization_final_results.json'))
@@ -123,18 +123,18 @@ assert f['candidates_rejected']['too_long'] >= 1, f['candidates_rejected']
 assert f['prompt_length']['max_prompt_chars'] == 120
 assert f['prompt_length']['best_chars'] == f['prompt_length']['baseline_chars']
 assert all(h['candidate'] == 'none' for h in f['iteration_history'][1:])" || die "the cap was not applied"
-expect_exit 2 "$PO" run --project $P --max-prompt-chars -1
+expect_exit 2 "$PO" run --strategy hillclimb --project $P --max-prompt-chars -1
 expect_grep err.txt "--max-prompt-chars"
 
 # The counts are in the checkpoint: a run resumed half-way counts the whole
 # run, as the uninterrupted one does (ticket-router: its mutations often
 # repeat an earlier candidate).
 T=ticket-router
-expect_exit 0 "$PO" run --project $T --provider sim --iterations 16 --no-convergence --no-report \
+expect_exit 0 "$PO" run --strategy hillclimb --project $T --provider sim --iterations 16 --no-convergence --no-report \
 	--results-dir whole
-expect_exit 0 "$PO" run --project $T --provider sim --iterations 8 --no-convergence --no-report \
+expect_exit 0 "$PO" run --strategy hillclimb --project $T --provider sim --iterations 8 --no-convergence --no-report \
 	--results-dir halves
-expect_exit 0 "$PO" run --project $T --provider sim --iterations 16 --no-convergence --no-report \
+expect_exit 0 "$PO" run --strategy hillclimb --project $T --provider sim --iterations 16 --no-convergence --no-report \
 	--results-dir halves --resume
 expect_grep out.txt "Resuming after iteration 8 of 16"
 python3 -c "
@@ -148,7 +148,7 @@ assert w['iteration_history'] == h['iteration_history']" || die "a resumed run l
 # The length penalty decides where acceptance compares: every accepted
 # candidate beat the best by more than its length cost, no other did, and at
 # least one candidate with a higher score was turned down for its length.
-expect_exit 0 "$PO" run --project pr-faq-validator --provider sim --iterations 30 --no-convergence \
+expect_exit 0 "$PO" run --strategy hillclimb --project pr-faq-validator --provider sim --iterations 30 --no-convergence \
 	--no-report --split none --length-penalty 20 --seed 3 --results-dir penalty
 python3 - <<'PY' || die "the length penalty was not applied as documented"
 import json

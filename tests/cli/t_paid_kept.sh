@@ -9,7 +9,7 @@ import json, urllib.request as u
 b = json.dumps({'behaviors': ['ok'] * 5 + ['quota']}).encode()
 u.urlopen(u.Request('$URL/_mock/queue', data=b, headers={'Content-Type': 'application/json'}))"
 
-expect_exit 8 env ANTHROPIC_API_KEY="$KEY" ANTHROPIC_BASE_URL="$URL" "$PO" run \
+expect_exit 8 env ANTHROPIC_API_KEY="$KEY" ANTHROPIC_BASE_URL="$URL" "$PO" run --strategy hillclimb \
 	--project pr-faq-validator --iterations 1 --provider anthropic --concurrency 1 \
 	--cache c.sqlite --no-report --results-dir r1
 expect_grep err.txt "out of credit"
@@ -24,7 +24,7 @@ expect_exit 0 env "$PO" cache stats --cache c.sqlite
 expect_grep out.txt "Entries: 5"
 
 # the rerun pays only for what it did not have
-expect_exit 0 env ANTHROPIC_API_KEY="$KEY" ANTHROPIC_BASE_URL="$URL" "$PO" run \
+expect_exit 0 env ANTHROPIC_API_KEY="$KEY" ANTHROPIC_BASE_URL="$URL" "$PO" run --strategy hillclimb \
 	--project pr-faq-validator --iterations 1 --provider anthropic --concurrency 1 \
 	--cache c.sqlite --no-report --results-dir r2
 [ "$(json_get r2/optimization_final_results.json "['calls']['cache_hits']")" = 5 ] || die "the rerun did not reuse the 5 paid answers"

@@ -28,12 +28,12 @@ assert "judge" not in roles and "generate" in roles, roles
 PY
 }
 
-expect_exit 0 "$PO" run --project rules --provider sim --iterations 2 --no-report
+expect_exit 0 "$PO" run --strategy hillclimb --project rules --provider sim --iterations 2 --no-report
 check_results "$r"
 
 KEY=sk-rules-Xy12key
 start_mock "$KEY"
-expect_exit 0 env OPENAI_API_KEY="$KEY" "$PO" run --project rules --provider openai \
+expect_exit 0 env OPENAI_API_KEY="$KEY" "$PO" run --strategy hillclimb --project rules --provider openai \
 	--base-url "$URL" --iterations 2 --no-report --results-dir ro
 check_results ro
 # generate and mutate calls only: 3 cases x 3 evaluations + 2 mutations
@@ -42,6 +42,6 @@ check_results ro
 python3 -c "
 import json; c='$r/config_rules.json'; d=json.load(open(c))
 d['scorers'][0]['type']='lenght'; json.dump(d, open(c, 'w'))"
-expect_exit 5 "$PO" run --project rules --provider sim --iterations 1 --no-report
+expect_exit 5 "$PO" run --strategy hillclimb --project rules --provider sim --iterations 1 --no-report
 expect_grep err.txt "config_rules.json:1:"
 expect_grep err.txt 'unknown check type "lenght"; did you mean "length"?'

@@ -300,7 +300,7 @@ static void test_options_defaults(void **state)
 	assert_null(o.project);
 	assert_int_equal(o.max_iterations, 20);
 	assert_string_equal(o.provider, "sim");
-	assert_string_equal(o.strategy, "hillclimb");
+	assert_string_equal(o.strategy, "reflect");
 	assert_int_equal(o.seed, 42);
 	assert_true(o.enable_convergence);
 	assert_int_equal(o.convergence.no_improvement_threshold, 5);
@@ -335,7 +335,7 @@ static void test_run_ten_iterations(void **state)
 
 	assert_true(po_fs_is_dir(PROJECT_DIR));
 	assert_string_equal(s.project, PROJECT);
-	assert_string_equal(s.strategy, "hillclimb");
+	assert_string_equal(s.strategy, "reflect");
 	assert_string_equal(s.provider, "sim");
 	assert_string_equal(s.results_dir, PROJECT_DIR);
 	assert_string_equal(s.report_path, "");
