@@ -155,6 +155,10 @@ struct po_run_options {
 	const char *accept;
 	double accept_alpha;
 	double accept_min_delta;
+	/* When to stop early: "seed" (the seed's detector, default) or "noise"
+	 * (also when the last `patience` nominees were all rejected and none
+	 * gained more than the noise floor of a validation mean). */
+	const char *stop_rule;
 	/* Prompt length (characters of the templates a run renders): a candidate
 	 * longer than max_prompt_chars is rejected before it is evaluated (0: no
 	 * cap, the default); acceptance takes length_penalty points off a
@@ -240,7 +244,8 @@ enum {
 	PO_FROM_CONFIG_SPLIT = 1u << 7,        /* "split" */
 	PO_FROM_CONFIG_ACCEPT = 1u << 8,       /* "accept": rule, alpha, min_delta */
 	PO_FROM_CONFIG_LENGTH = 1u << 9,       /* "max_prompt_chars", "length_penalty" */
-	PO_FROM_CONFIG_ALL = 0x3ffu,
+	PO_FROM_CONFIG_STOP_RULE = 1u << 10,   /* convergence.stop_rule */
+	PO_FROM_CONFIG_ALL = 0x7ffu,
 };
 
 void po_run_options_init(struct po_run_options *opts);

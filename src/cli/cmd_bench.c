@@ -38,6 +38,7 @@ static const struct cli_help_item bench_options[] = {
 	{ "enable_convergence", NULL, NULL },
 	{ "patience", NULL, NULL },
 	{ "min_improvement", NULL, NULL },
+	{ "stop_rule", NULL, NULL },
 	{ "noise", NULL, NULL },
 	{ "split", NULL, NULL },
 	{ "accept", NULL, NULL },

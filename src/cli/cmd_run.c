@@ -56,6 +56,7 @@ static const struct cli_help_item run_options[] = {
 	{ "enable_convergence", NULL, NULL },
 	{ "patience", NULL, NULL },
 	{ "min_improvement", NULL, NULL },
+	{ "stop_rule", NULL, NULL },
 	{ "results_dir", NULL, NULL },
 	{ "docs_dir", NULL, NULL },
 	{ "report", NULL, NULL },

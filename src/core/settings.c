@@ -109,6 +109,13 @@ const struct po_setting po_settings[] = {
 	  .cfg_min = 0, .field = F(convergence.min_improvement_percent),
 	  .from_config = PO_FROM_CONFIG_MIN_IMPROVEMENT,
 	  .help = "smallest improvement that counts, percent (default 0.1)" },
+	{ .key = "stop_rule", .type = PO_SETTING_STRING, .dflt = "seed", .flag = "--stop-rule",
+	  .metavar = "RULE", .config = "convergence/stop_rule", .cfg_form = PO_CFG_STRING,
+	  .cfg_expect = "a string (\"seed\" or \"noise\")", .field = F(stop_rule),
+	  .from_config = PO_FROM_CONFIG_STOP_RULE,
+	  .help = "early stop: seed (the seed's detector; default) or noise\n"
+		  "(also when the last N nominees were all rejected and none\n"
+		  "gained more than the noise floor)" },
 	{ .key = "enable_early_stop", .type = PO_SETTING_NONE,
 	  .config = "convergence/enable_early_stop", .cfg_form = PO_CFG_BOOL,
 	  .cfg_expect = "true or false", .field = NO_FIELD },

@@ -31,6 +31,7 @@ void po_run_options_init(struct po_run_options *o)
 	o->max_iterations = 20;
 	o->provider = "sim";
 	o->strategy = PO_STRATEGY_DEFAULT;
+	o->stop_rule = "seed";
 	o->accept = "greedy";
 	o->accept_alpha = 0.05;
 	o->seed = 42;
@@ -553,7 +554,20 @@ static int start_fresh(struct po_experiment *e, struct po_err *err)
 static bool converged(struct po_experiment *e, int k)
 {
 	struct po_convergence_status st;
+	double floor, gain;
 
+	/* One rule runs: the noise floor's, or the seed's detector. */
+	if (e->opts.enable_convergence && e->stop_noise) {
+		if (!po_exp_noise_stop(e, &floor, &gain))
+			return false;
+		e->stopped_early = k < e->opts.max_iterations;
+		e->stopped_by_noise = true;
+		po_exp_msg(e, PO_EV_INFO, "\nStopping at iteration %d (stop rule: noise): the last %d "
+			   "nominees were rejected and none was more than %.2f points (the noise "
+			   "floor of a validation mean) above the best", k,
+			   e->opts.convergence.no_improvement_threshold, floor);
+		return true;
+	}
 	if (!e->opts.enable_convergence || !po_convergence_should_stop(e->conv))
 		return false;
 	po_convergence_get_status(e->conv, &st);
@@ -651,8 +665,12 @@ static int run_steps(struct po_experiment *e, struct po_err *err)
 		if (ret)
 			return ret;
 		/* A resumed run that had converged has nothing left to do. */
-		if (e->opts.enable_convergence && po_convergence_should_stop(e->conv))
-			first = e->opts.max_iterations;
+		if (e->opts.enable_convergence) {
+			double floor, gain;
+			if (e->stop_noise ? po_exp_noise_stop(e, &floor, &gain) :
+					    po_convergence_should_stop(e->conv))
+				first = e->opts.max_iterations;
+		}
 	} else {
 		ret = start_fresh(e, err);
 		if (ret)

@@ -61,6 +61,8 @@ struct po_experiment {
 	double baseline_score, best_score;
 	int iterations_run;
 	bool stopped_early, interrupted, budget_stopped;
+	bool stop_noise;          /* the noise-floor stop rule is on */
+	bool stopped_by_noise;    /* and it stopped the run */
 	char budget_msg[1024];          /* why the limit stopped the run */
 	int64_t started;
 	double t0_ms;
@@ -96,6 +98,11 @@ int po_exp_lock_results(struct po_experiment *e, struct po_err *err);
  * none scored); the strategy and the observer hear every decision. */
 int po_exp_decide(struct po_experiment *e, struct po_search *ctx, long *top, bool *accepted,
 		  struct po_err *err);
+
+/* heldout.c: the noise-floor stop rule: the last `patience` iterations
+ * accepted nothing and no nominee was more than the noise floor (*floor)
+ * above the best (*gain: the largest gain seen). */
+bool po_exp_noise_stop(const struct po_experiment *e, double *floor, double *gain);
 
 /* estimate.c */
 /* The sizes of this run's sets, as a strategy sees them. */

@@ -75,6 +75,10 @@ static json_t *convergence_json(const struct po_experiment *e)
 		      st.last_improvement_iteration);
 	json_object_set_new(o, "convergence_iteration",
 			    st.converged ? json_integer(st.convergence_iteration) : json_null());
+	/* Which stop rule ran, and which one stopped the run (if one did). */
+	json_object_set_new(o, "stop_rule", json_string(e->stop_noise ? "noise" : "seed"));
+	json_object_set_new(o, "stopped_by", !e->stopped_early ? json_null() :
+			    json_string(e->stopped_by_noise ? "noise_floor" : "seed_detector"));
 	/* The seed's names: its detector's verdict and its plateau mean. */
 	json_object_set_new(o, "should_stop",
 			    json_boolean(e->opts.enable_convergence &&

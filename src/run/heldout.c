@@ -1,6 +1,7 @@
 /*
  * The honest figures of a run with a split: the noise floor (the baseline
- * measured twice on the validation cases before the search), and the
+ * measured twice on the validation cases before the search; the noise stop
+ * rule reads it), and the
  * held-out test cases: the baseline and the best prompts evaluated on them
  * once each, at the end (nothing in the search ever sees them), their
  * per-case differences and a 95 % paired Student's t interval of the
@@ -15,6 +16,7 @@
 #include "eval/stats.h"
 #include "opt/search.h"
 #include "run/experiment_internal.h"
+#include "util/json.h"
 #include "util/mem.h"
 #include "util/rng.h"
 
@@ -167,4 +169,33 @@ json_t *po_exp_heldout(struct po_experiment *e)
 	po_evaluation_release(&ev[0]);
 	po_evaluation_release(&ev[1]);
 	return o;
+}
+
+/*
+ * The noise-floor rule: the last `patience` iterations accepted nothing,
+ * and none of their nominees scored more than the noise floor of a
+ * validation mean above the best (*gain: the largest such gain, -inf when
+ * none scored). Without a measured floor, the baseline's standard error.
+ */
+bool po_exp_noise_stop(const struct po_experiment *e, double *floor, double *gain)
+{
+	size_t n = json_array_size(e->history), k;
+
+	k = (size_t)e->opts.convergence.no_improvement_threshold;
+	*floor = e->noise_mean_sd;
+	*gain = -INFINITY;
+	if (!isfinite(*floor) && e->best_eval.n_ok > 1)
+		*floor = e->best_eval.stddev / sqrt((double)e->best_eval.n_ok);
+	/* The history's first row is the baseline. */
+	if (!isfinite(*floor) || n < k + 1)
+		return false;
+	for (size_t i = n - k; i < n; i++) {
+		const json_t *h = json_array_get(e->history, i);
+		double sc = po_json_num(h, "score", NAN), best = po_json_num(h, "best_score", NAN);
+		if (json_is_true(json_object_get(h, "improved")))
+			return false;
+		if (isfinite(sc) && sc - best > *gain)
+			*gain = sc - best;
+	}
+	return *gain < *floor;
 }

@@ -179,6 +179,26 @@ static int same_strategy_params(struct po_experiment *e, const json_t *strat, st
 	return 0;
 }
 
+/* The config's "convergence" object, where the caller left it to it. */
+static void apply_convergence(struct po_experiment *e, const json_t *conv, unsigned m)
+{
+	struct po_convergence_config *cc = &e->opts.convergence;
+
+	if (m & PO_FROM_CONFIG_PATIENCE)
+		cc->no_improvement_threshold = (int)po_json_int(conv, "no_improvement_threshold",
+								cc->no_improvement_threshold);
+	if (m & PO_FROM_CONFIG_MIN_IMPROVEMENT)
+		cc->min_improvement_percent = po_json_num(conv, "min_improvement_percent",
+							  cc->min_improvement_percent);
+	if (m & PO_FROM_CONFIG_STOP_RULE)
+		e->opts.stop_rule = po_json_str(conv, "stop_rule", e->opts.stop_rule);
+	if (m & PO_FROM_CONFIG_EARLY_STOP) {
+		cc->enable_early_stop = po_json_bool(conv, "enable_early_stop", cc->enable_early_stop);
+		cc->track_plateau_variance = po_json_bool(conv, "track_plateau_variance",
+							  cc->track_plateau_variance);
+	}
+}
+
 /*
  * The project's config supplies the settings the caller left to it (see
  * from_config in promptopt.h). The loader has checked the types already.
@@ -188,7 +208,6 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 	const json_t *cfg = e->project->config;
 	const json_t *conv = json_object_get(cfg, "convergence");
 	const json_t *strat = json_object_get(cfg, "strategy");
-	struct po_convergence_config *cc = &e->opts.convergence;
 	unsigned m = e->opts.from_config;
 
 	if ((m & PO_FROM_CONFIG_ITERATIONS) && json_is_integer(json_object_get(cfg, "iterations")))
@@ -249,17 +268,7 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 							     e->opts.max_prompt_chars);
 		e->opts.length_penalty = po_json_num(cfg, "length_penalty", e->opts.length_penalty);
 	}
-	if (m & PO_FROM_CONFIG_PATIENCE)
-		cc->no_improvement_threshold = (int)po_json_int(conv, "no_improvement_threshold",
-								cc->no_improvement_threshold);
-	if (m & PO_FROM_CONFIG_MIN_IMPROVEMENT)
-		cc->min_improvement_percent = po_json_num(conv, "min_improvement_percent",
-							  cc->min_improvement_percent);
-	if (m & PO_FROM_CONFIG_EARLY_STOP) {
-		cc->enable_early_stop = po_json_bool(conv, "enable_early_stop", cc->enable_early_stop);
-		cc->track_plateau_variance = po_json_bool(conv, "track_plateau_variance",
-							  cc->track_plateau_variance);
-	}
+	apply_convergence(e, conv, m);
 	warn_unapplied(e);
 	return 0;
 }
@@ -372,6 +381,17 @@ int po_exp_resolve_split(struct po_experiment *e, struct po_err *err)
 
 int po_exp_resolve_accept(struct po_experiment *e, struct po_err *err)
 {
+	const char *rule = e->opts.stop_rule ? e->opts.stop_rule : "seed";
+
+	if (strcmp(rule, "seed") && strcmp(rule, "noise")) {
+		const json_t *conv = json_object_get(e->project->config, "convergence");
+		if (rule == po_json_str(conv, "stop_rule", NULL))
+			return po_error(err, PO_EINPUT,
+					"%s: convergence.stop_rule: unknown stop rule '%s'; use \"seed\" or \"noise\"",
+					e->project->config_path, rule);
+		return po_error(err, PO_EUSAGE, "unknown stop rule '%s'; use seed or noise", rule);
+	}
+	e->stop_noise = !strcmp(rule, "noise");
 	if (po_accept_rule_parse(e->opts.accept ? e->opts.accept : "greedy", &e->accept.rule) < 0)
 		return po_error(err, PO_EUSAGE, "unknown acceptance rule '%s'; use greedy or paired",
 				e->opts.accept);
