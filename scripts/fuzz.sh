@@ -13,6 +13,8 @@ set -eu
 cd "$(dirname "$0")/.."
 command -v clang >/dev/null || { echo "fuzz: needs clang (apt-get install clang)" >&2; exit 1; }
 SECS=${FUZZ_SECONDS:-30}
+# A fixed seed by default, so a run repeats (FUZZ_SEED=0: a new one each run).
+SEED=${FUZZ_SEED:-1}
 OUT=build-fuzz
 CFLAGS="-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=undefined -Iinclude -Isrc"
 mkdir -p "$OUT/obj"
@@ -40,7 +42,7 @@ for name in $TARGETS; do
 	mkdir -p "tests/fuzz/corpus/$name" "$OUT/corpus-$name"
 	echo "fuzz: $name for ${SECS}s"
 	rc=0
-	"$OUT/$name" -max_total_time="$SECS" -print_final_stats=1 -artifact_prefix="$OUT/" \
+	"$OUT/$name" -max_total_time="$SECS" -seed="$SEED" -print_final_stats=1 -artifact_prefix="$OUT/" \
 		"$OUT/corpus-$name" "tests/fuzz/corpus/$name" >"$OUT/$name.log" 2>&1 || rc=$?
 	grep -E '^(stat::(number_of_executed_units|average_exec_per_sec|new_units_added)|==[0-9]+==ERROR|SUMMARY|.*runtime error)' \
 		"$OUT/$name.log" || true

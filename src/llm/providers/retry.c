@@ -279,8 +279,10 @@ double po_retry_after_ms(const char *retry_after, const char *retry_after_ms, in
 		return v;
 	if (!retry_after)
 		return -1;
+	/* Seconds; a value too large to be milliseconds is "a very long time"
+	 * (the caller caps every wait). */
 	if (parse_number(retry_after, &v))
-		return v * 1000;
+		return v < 1e300 ? v * 1000 : 1e303;
 	t = po_retry_parse_http_date(retry_after);
 	if (t < 0)
 		return -1;
