@@ -311,6 +311,15 @@ static void history_row(struct po_buf *out, const json_t *h)
 	}
 	po_buf_adds(out, " | ");
 	po_field_str(out, h, "candidate");
+	if (json_is_string(json_object_get(h, "operator"))) {
+		po_buf_adds(out, " (");
+		po_field_str(out, h, "operator");
+		po_buf_adds(out, ")");
+	}
+	if (json_is_string(json_object_get(h, "no_candidate"))) {
+		po_buf_adds(out, ": ");
+		po_field_str(out, h, "no_candidate");
+	}
 	po_buf_adds(out, " |\n");
 }
 

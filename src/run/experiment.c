@@ -206,9 +206,12 @@ static void record(struct po_experiment *e, int iteration, double score, bool im
 			      (json_int_t)(ev ? ev->n_ok : 0), "failed",
 			      (json_int_t)(ev ? ev->n - ev->n_ok : 0), "candidate",
 			      origin ? origin : "");
-	if (prompts)
+	if (prompts) {
 		json_object_set_new(h, "prompt_chars",
 				    json_integer(po_prompt_chars(e->project, prompts)));
+		/* Where the candidate came from: its operator and parents. */
+		po_archive_lineage_json(e->archive, po_archive_hash(prompts), h);
+	}
 	if (rejected)
 		json_object_set_new(h, "rejected", rejected);
 	json_array_append_new(e->history, h);
