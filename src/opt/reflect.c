@@ -29,7 +29,7 @@ struct po_strategy {
 	int minibatch, tries, pool_max;
 	bool minibatch_given;     /* set by the user: too large is an error */
 	double merge, demos_rate;
-	bool ties;                /* a child that ties its parent passes the gate */
+	bool ties;                /* a child that ties its parent passes the gate (default) */
 	struct po_pool pool;
 	struct po_demos *demos;   /* the few-shot operator, fed by minibatch outputs */
 };
@@ -66,7 +66,10 @@ static struct po_strategy *rf_new(const json_t *params, uint64_t seed)
 	s->pool_max = po_param_int(params, "pool", 24);
 	s->demos_rate = po_param_num(params, "demos", 0);
 	s->demos = po_demos_new(3);
-	s->ties = json_is_true(json_object_get(params, "ties"));
+	/* A tie passes unless told otherwise: with scores of 0 or 100 per case
+	 * (exact answers) a minibatch mean often ties, and a strict gate then
+	 * turns down most real gains; with the judge's scores ties are rare. */
+	s->ties = !json_is_false(json_object_get(params, "ties"));
 	return s;
 }
 

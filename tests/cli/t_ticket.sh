@@ -10,7 +10,7 @@ import glob, json, sys
 r = sys.argv[1]
 roles = {json.loads(l)["role"] for l in open(r + "/llm_calls.jsonl")}
 assert roles == {"generate", "mutate"}, roles
-text = open(r + "/evaluation_iteration_001.json").read()
+text = open(r + "/evaluation_iteration_000.json").read()
 assert '"score": 0.0' in text and '"score": 100.0' in text, "per-case scores are not 0 or 100"
 d = json.load(open(r + "/optimization_final_results.json"))
 t = d["true_score"]
