@@ -318,7 +318,11 @@ int po_exp_write_inputs(struct po_experiment *e, struct po_err *err)
 	int ret = 0;
 
 	for (int i = 0; i < 2 && !ret; i++) {
-		snprintf(name, sizeof(name), "%s_%s.json", inputs[i][0], e->project_name);
+		const char *ext = i == 0 ? strrchr(inputs[i][1], '.') : NULL;
+
+		/* test cases keep their format (.csv, .yaml, ...) */
+		snprintf(name, sizeof(name), "%s_%s%s", inputs[i][0], e->project_name,
+			 ext && !strchr(ext, '/') ? ext : ".json");
 		po_fs_join(&dst, e->results_dir, name);
 		/* A project may have no config file (it is optional). */
 		if (i == 1 && !po_fs_exists(inputs[i][1]))

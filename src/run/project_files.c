@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cases_format.h"
 #include "llm/provider.h"
 #include "opt/strategy.h"
 #include "util/buf.h"
@@ -72,6 +73,33 @@ bool po_project_is_builtin(const char *name)
 	       embedded(name, "config.json");
 }
 
+/*
+ * The project's test cases file: test_cases_NAME.json, or the first of the
+ * other formats' extensions that exists (core/cases_format.h); the .json
+ * name when none does. *also is a second one that exists too, or NULL.
+ */
+static char *cases_file(const char *dir, const char *name, char **also)
+{
+	const char *const *ext = po_cases_extensions();
+	char *found = NULL;
+	struct stat st;
+
+	*also = NULL;
+	for (size_t i = 0; ext[i] && !*also; i++) {
+		struct po_buf b = PO_BUF_INIT;
+
+		po_buf_addf(&b, "%s/test_cases_%s.%s", dir, name, ext[i]);
+		/* a file we may not look at is the .json default's message to give */
+		if (stat(b.data, &st))
+			po_buf_release(&b);
+		else if (!found)
+			found = po_buf_detach(&b);
+		else
+			*also = po_buf_detach(&b);
+	}
+	return found ? found : po_project_file(dir, "test_cases", name);
+}
+
 bool po_project_exists(const char *base, const char *name)
 {
 	static const char *const kinds[3] = { "test_cases", "prompts", "config" };
@@ -81,9 +109,12 @@ bool po_project_exists(const char *base, const char *name)
 	/* Any of the three files makes it exist: loading it then says what is
 	 * missing, where initializing over it would refuse or clobber. */
 	for (int i = 0; i < 3 && !ret; i++) {
-		char *f = po_project_file(dir, kinds[i], name);
+		char *also = NULL;
+		char *f = i ? po_project_file(dir, kinds[i], name) : cases_file(dir, name, &also);
+
 		ret = po_fs_exists(f);
 		free(f);
+		free(also);
 	}
 	free(dir);
 	return ret;
@@ -156,7 +187,9 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 		    struct po_err *err)
 {
 	struct po_buf tc = PO_BUF_INIT, pr = PO_BUF_INIT, cf = PO_BUF_INIT;
-	char *dir = NULL, *tc_path = NULL, *pr_path = NULL, *cf_path = NULL;
+	char *dir = NULL, *tc_path = NULL, *pr_path = NULL, *cf_path = NULL, *also = NULL;
+	char *tc_json = NULL;
+	struct po_srcmap map = { 0 };
 	bool no_config = false;
 	int ret;
 
@@ -165,7 +198,13 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 	if (ret)
 		return ret;
 	dir = po_project_dir(base, name);
-	tc_path = po_project_file(dir, "test_cases", name);
+	tc_path = cases_file(dir, name, &also);
+	if (also) {
+		ret = po_error(err, PO_EINPUT,
+			       "project '%s' has two test cases files, '%s' and '%s'; keep one",
+			       name, tc_path, also);
+		goto out;
+	}
 	pr_path = po_project_file(dir, "prompts", name);
 	cf_path = po_project_file(dir, "config", name);
 	ret = read_project_file(tc_path, dir, &tc, NULL, err);
@@ -192,8 +231,14 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 	if (!ret)
 		ret = read_project_file(cf_path, dir, &cf, &no_config, err);
 	if (!ret)
-		ret = po_project_parse(out, name, dir, tc.data, tc.len, pr.data, pr.len,
-				       no_config ? NULL : cf.data, cf.len, po_project_known_names(), err);
+		ret = po_cases_convert(tc_path, tc.data, tc.len, &tc_json, &map, err);
+	if (!ret) {
+		struct po_src ts = { tc_path, tc_json, strlen(tc_json), map.n ? &map : NULL };
+
+		ret = po_project_parse_src(out, name, dir, &ts, pr.data, pr.len,
+					   no_config ? NULL : cf.data, cf.len,
+					   po_project_known_names(), err);
+	}
 out:
 	po_buf_release(&tc);
 	po_buf_release(&pr);
@@ -202,6 +247,9 @@ out:
 	free(tc_path);
 	free(pr_path);
 	free(cf_path);
+	free(also);
+	free(tc_json);
+	po_srcmap_release(&map);
 	return ret;
 }
 

@@ -33,7 +33,7 @@ struct verdict {
  * `expected` (JSON text, NULL: none). */
 static struct verdict run(const char *check, const char *output, const char *expected)
 {
-	struct po_src s = { "t.json", check, strlen(check) };
+	struct po_src s = { "t.json", check, strlen(check), NULL };
 	json_t *arr = json_pack("[o]", json_loads(check, 0, NULL));
 	struct po_checks cs = { 0 };
 	struct po_err err = { 0 };
