@@ -274,6 +274,8 @@ static json_t *final_json(struct po_experiment *e, int64_t now, json_t *heldout)
 	json_object_set_new(f, "seed", json_integer((json_int_t)e->opts.seed));
 	json_object_set_new(f, "models", models);
 	json_object_set_new(f, "providers", providers);
+	if (po_exp_simulated_note(e))
+		json_object_set_new(f, "simulated_note", json_string(po_exp_simulated_note(e)));
 	json_object_set_new(f, "calls", calls);
 	json_object_set_new(f, "tokens", tokens);
 	add_accounting(e, f);

@@ -29,6 +29,16 @@ bool po_project_is_builtin(const char *name);
  */
 int po_project_init(const char *base, const char *name, struct po_err *err);
 
+/*
+ * Creates the project with its test cases copied from the file `from`
+ * (.json, .jsonl, .csv, .yaml or .yml; kept in its format), a first prompt
+ * "main" using every input of the first case, and the scaffold's config;
+ * the file is validated first (messages at from:line:col). PO_EIO when the
+ * project exists. (run/project_from.c)
+ */
+int po_project_init_from(const char *base, const char *name, const char *from,
+			 struct po_err *err);
+
 /* True when the project's folder holds its test cases file. */
 bool po_project_exists(const char *base, const char *name);
 /*

@@ -52,3 +52,20 @@ printf 'test_cases:\n  - id: t1\n    expected: billing\n    inputs:\n      tiket
 expect_exit 6 "$PO" run --project rules --provider sim --iterations 1 --no-report
 expect_grep err.txt "has no input 'ticket'"
 expect_grep err.txt "did you mean {tiket}"
+
+# init --from: the cases copied in their format, a first prompt using every input
+printf 'ticket,lang,expected\n"I was charged twice",en,billing\n"App crashes",de,technical\n' > tests.csv
+expect_exit 0 "$PO" init tix --from tests.csv
+expect_file prompt_tuning_results_tix/test_cases_tix.csv
+expect_grep prompt_tuning_results_tix/prompts_tix.json 'ticket: {ticket}\nlang: {lang}'
+expect_exit 0 "$PO" run --project tix --provider sim --iterations 1
+# the simulator on a user's own task: said once on the console and in the report
+[ "$(grep -c 'warning: the simulator (provider sim) scores the keyword features of its own tasks, not this project' err.txt)" = 1 ] ||
+	die "no single warning about simulated scores"
+expect_grep "$(ls docs/EXPERIMENT_tix_*.md)" "> **Simulated scores:** the simulator (provider sim)"
+printf 'a,b\n"x,1\n' > bad.csv
+expect_exit 5 "$PO" init bad --from bad.csv
+expect_line err.txt 'promptopt: error: bad.csv:2:1: a quoted field is not closed; end it with a quote (")'
+[ -e prompt_tuning_results_bad ] && die "init --from wrote a project from a bad file"
+expect_exit 7 "$PO" init tix --from tests.csv
+expect_exit 2 "$PO" init x --from
