@@ -20,6 +20,7 @@
 #include "eval/command.h"
 #include "eval/scorer.h"
 #include "llm/llm.h"
+#include "opt/archive.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
@@ -237,6 +238,38 @@ static void test_metric_with_judge(void **state)
 	free(check);
 }
 
+/* A result served from the archive, or restored from its file, keeps each
+ * scorer's result. */
+static void test_archive_keeps_scorers(void **state)
+{
+	struct po_evaluation ev;
+	char *check = sh_check(SCORE_X, NULL);
+	struct po_project *p = evaluate(check, false, NULL, &ev);
+	struct po_archive *a = po_archive_new(p->ncases), *b = po_archive_new(p->ncases);
+	struct po_archive_entry *e = po_archive_add(a, p->prompts, 0, 0, "baseline");
+	struct po_case_result res = { 0 };
+	struct po_err err = { 0 };
+	json_t *line;
+
+	(void)state;
+	po_archive_record(a, e, p, &ev);
+	assert_true(po_archive_case_result(e, p, 1, &res));
+	assert_true(json_equal(res.scorers, ev.cases[1].scorers));
+	po_case_result_release(&res);
+	line = po_archive_entry_to_json(a, e, p);
+	assert_int_equal(po_archive_load_json(b, line, p, &err), 0);
+	assert_true(po_archive_case_result(po_archive_get(b, 0), p, 1, &res));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(res.scorers, 0),
+							      "message")), "say x");
+	po_case_result_release(&res);
+	json_decref(line);
+	po_archive_free(a);
+	po_archive_free(b);
+	po_evaluation_release(&ev);
+	po_project_free(p);
+	free(check);
+}
+
 static void test_hanging(void **state)
 {
 	struct po_evaluation ev;
@@ -352,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_metric_scores),
 		cmocka_unit_test(test_metric_with_judge),
+		cmocka_unit_test(test_archive_keeps_scorers),
 		cmocka_unit_test(test_hanging),
 		cmocka_unit_test(test_crashing),
 		cmocka_unit_test(test_garbage),
