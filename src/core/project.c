@@ -646,9 +646,9 @@ static int settle_scoring(struct po_project *p, const struct po_src *cs, struct 
 }
 
 int po_project_parse_src(struct po_project **out, const char *name, const char *dir,
-			 const struct po_src *ts, const char *prompts_text, size_t prompts_len,
-			 const char *config_text, size_t config_len,
-			 const struct po_known_names *known, struct po_err *err)
+			 const struct po_src *ts, const struct po_src *prompts,
+			 const struct po_src *config, const struct po_known_names *known,
+			 struct po_err *err)
 {
 	struct po_project *p = po_xcalloc(1, sizeof(*p));
 	struct po_src ps, cs;
@@ -659,11 +659,12 @@ int po_project_parse_src(struct po_project **out, const char *name, const char *
 	p->name = po_xstrdup(name);
 	p->dir = po_xstrdup(dir);
 	p->test_cases_path = po_xstrdup(ts->path);
-	p->prompts_path = po_project_file(dir, "prompts", name);
-	p->config_path = po_project_file(dir, "config", name);
-	ps = (struct po_src){ p->prompts_path, prompts_text, prompts_len, NULL };
-	cs = (struct po_src){ p->config_path, config_text ? config_text : "{}",
-			   config_text ? config_len : 2, NULL };
+	p->prompts_path = po_xstrdup(prompts->path);
+	p->config_path = config ? po_xstrdup(config->path) : po_project_file(dir, "config", name);
+	ps = *prompts;
+	ps.path = p->prompts_path;
+	cs = config ? *config : (struct po_src){ p->config_path, "{}", 2, NULL };
+	cs.path = p->config_path;
 
 	ret = parse_test_cases(ts, &p->cases, &p->ncases, &tc_description, err);
 	if (!ret)
@@ -691,12 +692,17 @@ int po_project_parse(struct po_project **out, const char *name, const char *dir,
 		     size_t prompts_len, const char *config_text, size_t config_len,
 		     const struct po_known_names *known, struct po_err *err)
 {
-	char *path = po_project_file(dir, "test_cases", name);
-	struct po_src ts = { path, tc_text, tc_len, NULL };
-	int ret = po_project_parse_src(out, name, dir, &ts, prompts_text, prompts_len,
-				       config_text, config_len, known, err);
+	char *paths[3] = { po_project_file(dir, "test_cases", name),
+			   po_project_file(dir, "prompts", name),
+			   po_project_file(dir, "config", name) };
+	struct po_src ts = { paths[0], tc_text, tc_len, NULL };
+	struct po_src ps = { paths[1], prompts_text, prompts_len, NULL };
+	struct po_src cs = { paths[2], config_text, config_len, NULL };
+	int ret = po_project_parse_src(out, name, dir, &ts, &ps, config_text ? &cs : NULL, known,
+				       err);
 
-	free(path);
+	for (int i = 0; i < 3; i++)
+		free(paths[i]);
 	return ret;
 }
 

@@ -102,14 +102,15 @@ int po_project_parse(struct po_project **out, const char *name, const char *dir,
 		     size_t prompts_len, const char *config_text, size_t config_len,
 		     const struct po_known_names *names, struct po_err *err);
 /*
- * The same, with the test cases from ts: a file in another format made
- * into the seed's JSON (ts->text) with its position map (ts->map), so that
- * messages point into the file the user wrote (core/cases_format.h).
+ * The same from the three files as sources: the test cases or the config
+ * may be a file in another format made into JSON (text) with its position
+ * map (map), so that messages point into the file the user wrote
+ * (core/cases_format.h); config NULL: none (the defaults).
  */
 int po_project_parse_src(struct po_project **out, const char *name, const char *dir,
-			 const struct po_src *ts, const char *prompts_text, size_t prompts_len,
-			 const char *config_text, size_t config_len,
-			 const struct po_known_names *known, struct po_err *err);
+			 const struct po_src *ts, const struct po_src *prompts,
+			 const struct po_src *config, const struct po_known_names *known,
+			 struct po_err *err);
 
 /*
  * Validates the text of a test cases file alone (`path` names it in

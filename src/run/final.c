@@ -320,9 +320,9 @@ int po_exp_write_inputs(struct po_experiment *e, struct po_err *err)
 	int ret = 0;
 
 	for (int i = 0; i < 2 && !ret; i++) {
-		const char *ext = i == 0 ? strrchr(inputs[i][1], '.') : NULL;
+		const char *ext = strrchr(inputs[i][1], '.');
 
-		/* test cases keep their format (.csv, .yaml, ...) */
+		/* test cases and config keep their format (.csv, .yaml, ...) */
 		snprintf(name, sizeof(name), "%s_%s%s", inputs[i][0], e->project_name,
 			 ext && !strchr(ext, '/') ? ext : ".json");
 		po_fs_join(&dst, e->results_dir, name);

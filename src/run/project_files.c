@@ -100,6 +100,44 @@ static char *cases_file(const char *dir, const char *name, char **also)
 	return found ? found : po_project_file(dir, "test_cases", name);
 }
 
+/* config_NAME.json, else config_NAME.yaml or .yml when one exists. */
+static char *config_file(const char *dir, const char *name)
+{
+	static const char *const ext[] = { "yaml", "yml" };
+	char *json = po_project_file(dir, "config", name);
+	struct stat st;
+
+	if (!stat(json, &st))
+		return json;
+	for (size_t i = 0; i < 2; i++) {
+		struct po_buf b = PO_BUF_INIT;
+
+		po_buf_addf(&b, "%s/config_%s.%s", dir, name, ext[i]);
+		if (!stat(b.data, &st)) {
+			free(json);
+			return po_buf_detach(&b);
+		}
+		po_buf_release(&b);
+	}
+	return json;
+}
+
+/* The config's JSON: its text, or made from YAML (a blank file: no
+ * settings) with positions in map; *json is new. */
+static int config_json(const char *path, const struct po_buf *cf, char **json,
+		       struct po_srcmap *map, struct po_err *err)
+{
+	if (po_cases_format_of(path) != PO_CASES_YAML) {
+		*json = po_xstrndup(cf->data, cf->len);
+		return 0;
+	}
+	if (strspn(cf->data, " \t\r\n") == cf->len) {
+		*json = po_xstrdup("{}");
+		return 0;
+	}
+	return po_cases_from_yaml(path, cf->data, cf->len, json, map, err);
+}
+
 bool po_project_exists(const char *base, const char *name)
 {
 	static const char *const kinds[3] = { "test_cases", "prompts", "config" };
@@ -188,8 +226,8 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 {
 	struct po_buf tc = PO_BUF_INIT, pr = PO_BUF_INIT, cf = PO_BUF_INIT;
 	char *dir = NULL, *tc_path = NULL, *pr_path = NULL, *cf_path = NULL, *also = NULL;
-	char *tc_json = NULL;
-	struct po_srcmap map = { 0 };
+	char *tc_json = NULL, *cf_json = NULL;
+	struct po_srcmap map = { 0 }, cmap = { 0 };
 	bool no_config = false;
 	int ret;
 
@@ -206,7 +244,7 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 		goto out;
 	}
 	pr_path = po_project_file(dir, "prompts", name);
-	cf_path = po_project_file(dir, "config", name);
+	cf_path = config_file(dir, name);
 	ret = read_project_file(tc_path, dir, &tc, NULL, err);
 	if (ret == PO_ENOTFOUND && po_project_exists(base, name)) {
 		ret = po_error(err, PO_ENOTFOUND,
@@ -230,13 +268,17 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 	}
 	if (!ret)
 		ret = read_project_file(cf_path, dir, &cf, &no_config, err);
+	if (!ret && !no_config)
+		ret = config_json(cf_path, &cf, &cf_json, &cmap, err);
 	if (!ret)
 		ret = po_cases_convert(tc_path, tc.data, tc.len, &tc_json, &map, err);
 	if (!ret) {
 		struct po_src ts = { tc_path, tc_json, strlen(tc_json), map.n ? &map : NULL };
+		struct po_src ps = { pr_path, pr.data, pr.len, NULL };
+		struct po_src cs = { cf_path, cf_json, cf_json ? strlen(cf_json) : 0,
+				     cmap.n ? &cmap : NULL };
 
-		ret = po_project_parse_src(out, name, dir, &ts, pr.data, pr.len,
-					   no_config ? NULL : cf.data, cf.len,
+		ret = po_project_parse_src(out, name, dir, &ts, &ps, no_config ? NULL : &cs,
 					   po_project_known_names(), err);
 	}
 out:
@@ -249,7 +291,9 @@ out:
 	free(cf_path);
 	free(also);
 	free(tc_json);
+	free(cf_json);
 	po_srcmap_release(&map);
+	po_srcmap_release(&cmap);
 	return ret;
 }
 

@@ -116,10 +116,12 @@ int po_project_init_from(const char *base, const char *name, const char *from,
 	}
 	if (!ret) {
 		struct po_src ts = { from, json, strlen(json), map.n ? &map : NULL };
+		struct po_src ps = { "prompts", prompts, strlen(prompts), NULL };
+		struct po_src cs = { "config", config, strlen(config), NULL };
 
 		dir = dir ? dir : po_project_dir(base, name);
-		ret = po_project_parse_src(&p, name, dir, &ts, prompts, strlen(prompts), config,
-					   strlen(config), po_project_known_names(), err);
+		ret = po_project_parse_src(&p, name, dir, &ts, &ps, &cs, po_project_known_names(),
+					   err);
 	}
 	if (!ret)
 		ret = write_files(base, name, from, &text, prompts, config, err);

@@ -69,3 +69,28 @@ expect_line err.txt 'promptopt: error: bad.csv:2:1: a quoted field is not closed
 [ -e prompt_tuning_results_bad ] && die "init --from wrote a project from a bad file"
 expect_exit 7 "$PO" init tix --from tests.csv
 expect_exit 2 "$PO" init x --from
+
+# the config may be YAML too, with its messages at file:line:col
+cd "$r"
+cat > test_cases_rules.yaml <<'YAML'
+test_cases:
+  - {id: t1, inputs: {ticket: "I was charged twice."}, expected: billing}
+  - {id: t2, inputs: {ticket: "The app crashes."}, expected: technical}
+YAML
+rm config_rules.json
+cat > config_rules.yaml <<'YAML'
+description: Ticket routing, scored by rule checks only.
+judge: false
+scorers:
+  - type: contains-any
+    value: [billing, technical, account]
+  - {type: length, unit: words, max: 200}
+YAML
+cd ..
+expect_exit 0 "$PO" run --strategy hillclimb --project rules --provider sim --iterations 1 --no-report \
+	--results-dir yaml-config-run
+expect_file yaml-config-run/config_rules.yaml
+sed -i 's/unit: words/unit: wrods/' "$r/config_rules.yaml"
+expect_exit 5 "$PO" run --project rules --provider sim --iterations 1 --no-report
+expect_grep err.txt "config_rules.yaml:6:"
+expect_grep err.txt 'unknown unit "wrods"'

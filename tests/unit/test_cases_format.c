@@ -64,8 +64,9 @@ static struct po_project *load(const char *path, const char *text, struct po_err
 	if (po_cases_convert(path, text, strlen(text), &json, &map, err) == 0) {
 		struct po_src ts = { path, json, strlen(json), map.n ? &map : NULL };
 
-		po_project_parse_src(&p, "t", ".", &ts, prompts, strlen(prompts), NULL, 0, NULL,
-				     err);
+		struct po_src ps = { "prompts_t.json", prompts, strlen(prompts), NULL };
+
+		po_project_parse_src(&p, "t", ".", &ts, &ps, NULL, NULL, err);
 	}
 	free(json);
 	po_srcmap_release(&map);
@@ -151,6 +152,7 @@ static void test_placeholder_column(void **state)
 	(void)state;
 	assert_null(p);
 	assert_non_null(strstr(err.msg, "has no input 'ticket'"));
+	assert_non_null(strstr(err.msg, "prompts_t.json:1:10: template 'main'"));
 	assert_non_null(strstr(err.msg, "(did you mean {tiket}, its input 'tiket'?); the inputs "
 					"are the columns of t.csv (its header row)"));
 }
