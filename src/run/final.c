@@ -349,6 +349,36 @@ int po_exp_write_inputs(struct po_experiment *e, struct po_err *err)
 	return ret;
 }
 
+/* Prompts read from a prompts/ folder go back there in the same form:
+ * the best prompts as <results>/prompts/<name>.txt. */
+static int write_prompts_folder(struct po_experiment *e, struct po_err *err)
+{
+	const char *pp = e->project->prompts_path, *key;
+	struct po_buf dir = PO_BUF_INIT, path = PO_BUF_INIT;
+	json_t *v;
+	int ret = 0;
+
+	if (!pp || !*pp || pp[strlen(pp) - 1] != '/')
+		return 0;
+	po_fs_join(&dir, e->results_dir, "prompts");
+	ret = po_fs_mkdirs(dir.data, err);
+	json_object_foreach(e->best_prompts, key, v) {
+		if (ret || !json_is_string(v) || strchr(key, '/') || key[0] == '.' || !key[0])
+			continue;
+		po_buf_reset(&path);
+		po_buf_addf(&path, "%s/%s.txt", dir.data, key);
+		ret = po_fs_replace(path.data, json_string_value(v), json_string_length(v), false,
+				    err);
+		po_buf_reset(&path);
+		po_buf_addf(&path, "prompts/%s.txt", key);
+		if (!ret)
+			json_array_append_new(e->files, json_string(path.data));
+	}
+	po_buf_release(&dir);
+	po_buf_release(&path);
+	return ret;
+}
+
 int po_exp_finish(struct po_experiment *e, struct po_err *err)
 {
 	int64_t now = po_time_unix();
@@ -358,6 +388,8 @@ int po_exp_finish(struct po_experiment *e, struct po_err *err)
 
 	snprintf(name, sizeof(name), "prompts_%s.json", e->project_name);
 	ret = po_results_write(e->results_dir, name, e->best_prompts, false, e->files, err);
+	if (!ret)
+		ret = write_prompts_folder(e, err);
 	if (ret)
 		return ret;
 	json_array_append_new(e->files, json_string(PO_FINAL_RESULTS_FILE));

@@ -21,6 +21,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/jsonpos.h"
 #include "util/mem.h"
 
 /* A strategy spec (NAME[:KEY=VALUE...]) that parses and checks. */
@@ -221,13 +222,72 @@ static int read_project_file(const char *path, const char *dir, struct po_buf *b
 	return ret;
 }
 
+/*
+ * The prompts: <dir>/prompts/\*.txt when that folder has any (*path is then
+ * the folder, with a slash), else prompts_NAME.json; their JSON text in b.
+ */
+static int read_prompts(const char *dir, const char *name, char **path, struct po_buf *b,
+			struct po_err *err)
+{
+	struct po_buf folder = PO_BUF_INIT;
+	json_t *own = NULL;
+	int ret;
+
+	po_fs_join(&folder, dir, "prompts");
+	ret = po_project_prompts_folder(folder.data, &own, err);
+	if (!ret && own) {
+		char *text = json_dumps(own, JSON_INDENT(2));
+
+		po_buf_adds(&folder, "/");
+		*path = po_buf_detach(&folder);
+		po_buf_adds(b, text);
+		free(text);
+		json_decref(own);
+		return 0;
+	}
+	po_buf_release(&folder);
+	if (ret)
+		return ret;
+	*path = po_project_file(dir, "prompts", name);
+	ret = read_project_file(*path, dir, b, NULL, err);
+	if (ret == PO_ENOTFOUND)
+		ret = po_error(err, PO_ENOTFOUND,
+			       "project '%s' has no prompts file '%s' (nor .txt files in '%s/prompts/'); write one, e.g. {\"main\": \"Answer this: {input}\"}",
+			       name, *path, dir);
+	return ret;
+}
+
+/* Prompts from a folder: each at the start of its file (a message names
+ * the template, so its .txt); NULL for prompts_NAME.json. */
+static const struct po_srcmap *folder_map(const char *path, const struct po_buf *text,
+					  struct po_srcmap *map)
+{
+	json_t *o, *v;
+	const char *key;
+
+	if (!*path || path[strlen(path) - 1] != '/')
+		return NULL;
+	o = json_loadb(text->data, text->len, 0, NULL);
+	po_srcmap_add(map, "", 1, 1);
+	json_object_foreach(o, key, v) {
+		struct po_buf p = PO_BUF_INIT;
+
+		(void)v;
+		po_jsonpos_path_key(&p, key);
+		po_srcmap_add(map, p.data, 1, 1);
+		po_buf_release(&p);
+	}
+	json_decref(o);
+	return map;
+}
+
 int po_project_load(struct po_project **out, const char *base, const char *name,
 		    struct po_err *err)
 {
 	struct po_buf tc = PO_BUF_INIT, pr = PO_BUF_INIT, cf = PO_BUF_INIT;
 	char *dir = NULL, *tc_path = NULL, *pr_path = NULL, *cf_path = NULL, *also = NULL;
 	char *tc_json = NULL, *cf_json = NULL;
-	struct po_srcmap map = { 0 }, cmap = { 0 };
+	struct po_srcmap map = { 0 }, cmap = { 0 }, pmap = { 0 };
 	bool no_config = false;
 	int ret;
 
@@ -243,7 +303,6 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 			       name, tc_path, also);
 		goto out;
 	}
-	pr_path = po_project_file(dir, "prompts", name);
 	cf_path = config_file(dir, name);
 	ret = read_project_file(tc_path, dir, &tc, NULL, err);
 	if (ret == PO_ENOTFOUND && po_project_exists(base, name)) {
@@ -259,13 +318,8 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 			       po_project_is_builtin(name) ? "" : " or check the name");
 		goto out;
 	}
-	if (!ret) {
-		ret = read_project_file(pr_path, dir, &pr, NULL, err);
-		if (ret == PO_ENOTFOUND)
-			ret = po_error(err, PO_ENOTFOUND,
-				       "project '%s' has no prompts file '%s'; write one, e.g. {\"main\": \"Answer this: {input}\"}",
-				       name, pr_path);
-	}
+	if (!ret)
+		ret = read_prompts(dir, name, &pr_path, &pr, err);
 	if (!ret)
 		ret = read_project_file(cf_path, dir, &cf, &no_config, err);
 	if (!ret && !no_config)
@@ -274,7 +328,7 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 		ret = po_cases_convert(tc_path, tc.data, tc.len, &tc_json, &map, err);
 	if (!ret) {
 		struct po_src ts = { tc_path, tc_json, strlen(tc_json), map.n ? &map : NULL };
-		struct po_src ps = { pr_path, pr.data, pr.len, NULL };
+		struct po_src ps = { pr_path, pr.data, pr.len, folder_map(pr_path, &pr, &pmap) };
 		struct po_src cs = { cf_path, cf_json, cf_json ? strlen(cf_json) : 0,
 				     cmap.n ? &cmap : NULL };
 
@@ -294,6 +348,7 @@ out:
 	free(cf_json);
 	po_srcmap_release(&map);
 	po_srcmap_release(&cmap);
+	po_srcmap_release(&pmap);
 	return ret;
 }
 
@@ -364,6 +419,20 @@ out:
  */
 static int prompts_from_folder(const char *base, json_t **out, struct po_err *err)
 {
+	struct po_buf dir = PO_BUF_INIT;
+	int ret;
+
+	if (base && *base && strcmp(base, "."))
+		po_fs_join(&dir, base, "prompts");
+	else
+		po_buf_adds(&dir, "prompts");
+	ret = po_project_prompts_folder(dir.data, out, err);
+	po_buf_release(&dir);
+	return ret;
+}
+
+int po_project_prompts_folder(const char *folder, json_t **out, struct po_err *err)
+{
 	struct po_buf dir = PO_BUF_INIT, path = PO_BUF_INIT;
 	char **names = NULL;
 	size_t n = 0, cap = 0, i;
@@ -373,10 +442,7 @@ static int prompts_from_folder(const char *base, json_t **out, struct po_err *er
 	int ret = 0;
 
 	*out = NULL;
-	if (base && *base && strcmp(base, "."))
-		po_fs_join(&dir, base, "prompts");
-	else
-		po_buf_adds(&dir, "prompts");
+	po_buf_adds(&dir, folder);
 	if (!po_fs_is_dir(dir.data))
 		goto out;
 	d = opendir(dir.data);

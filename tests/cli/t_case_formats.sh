@@ -94,3 +94,22 @@ sed -i 's/unit: words/unit: wrods/' "$r/config_rules.yaml"
 expect_exit 5 "$PO" run --project rules --provider sim --iterations 1 --no-report
 expect_grep err.txt "config_rules.yaml:6:"
 expect_grep err.txt 'unknown unit "wrods"'
+
+# prompts from the project's prompts/ folder, one .txt per prompt; the best
+# prompts are written back there (and to prompts_NAME.json beside)
+mkdir prompt_tuning_results_tix/prompts
+printf 'Route this ticket to billing, technical or account.\n\nTicket: {ticket} ({lang})\n' \
+	> prompt_tuning_results_tix/prompts/main.txt
+expect_exit 0 "$PO" run --project tix --provider sim --iterations 2 --no-report
+python3 - prompt_tuning_results_tix <<'PY' || die "the best prompts were not written back to prompts/"
+import json, sys
+d = sys.argv[1]
+best = json.load(open(d + "/prompts_tix.json"))
+assert list(best) == ["main"], best
+assert open(d + "/prompts/main.txt").read() == best["main"]
+assert "prompts/main.txt" in json.load(open(d + "/optimization_final_results.json"))["files"]
+PY
+printf 'Route: {tickt}\n' > prompt_tuning_results_tix/prompts/main.txt
+expect_exit 6 "$PO" run --project tix --provider sim --iterations 1 --no-report
+expect_grep err.txt "prompt_tuning_results_tix/prompts/"
+expect_grep err.txt "did you mean {ticket}"

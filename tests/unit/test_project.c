@@ -421,7 +421,7 @@ static void test_missing_project(void **state)
 	copy_fixture(*state, "good");
 	assert_int_equal(unlink("prompt_tuning_results_good/prompts_good.json"), 0);
 	expect_load_error("good", PO_ENOTFOUND,
-			  "project 'good' has no prompts file 'prompt_tuning_results_good/prompts_good.json'; write one, e.g. {\"main\": \"Answer this: {input}\"}");
+			  "project 'good' has no prompts file 'prompt_tuning_results_good/prompts_good.json' (nor .txt files in 'prompt_tuning_results_good/prompts/'); write one, e.g. {\"main\": \"Answer this: {input}\"}");
 	/* a missing config is fine: defaults */
 	copy_fixture(*state, "good");
 	assert_int_equal(unlink("prompt_tuning_results_good/config_good.json"), 0);
