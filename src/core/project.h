@@ -57,6 +57,7 @@ struct po_project {
 	struct po_checks checks;   /* the config's "scorers": rule checks of every case */
 	bool judge;                /* the config's "judge" (default true) */
 	double judge_weight;       /* the config's "judge_weight" (default 1) */
+	int judge_samples;         /* "judge_samples": judge calls per output, averaged (default 1) */
 };
 
 /*

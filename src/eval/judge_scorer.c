@@ -1,7 +1,9 @@
 /*
  * The LLM judge as a scorer: one judge call per (case, output), all of a
  * batch at once; a reply that does not parse is asked again once (with
- * another sample index) and then counted as a failed evaluation.
+ * another sample index) and then counted as a failed evaluation. With the
+ * config's "judge_samples" k > 1, each output is judged k times (k sample
+ * indices) and its score is the mean of the judgements that parsed.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,8 +14,10 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-/* The sample index of the retry of unusable replies. */
+/* The sample index of the retry of unusable replies, and of the judge's
+ * further samples of one output. */
 #define RETRY_SAMPLE_STEP 7919u
+#define JUDGE_SAMPLE_STEP 104729u
 
 static void set_error(struct po_case_result *res, const char *what, const char *detail)
 {
@@ -88,8 +92,8 @@ static int judge_round(const struct po_scorer_ctx *ctx, struct po_case_result **
 	return fatal;
 }
 
-static int judge_score(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
-		       size_t n, struct po_err *err)
+static int judge_once(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
+		      size_t n, struct po_err *err)
 {
 	const struct po_project *p = ctx->project;
 	size_t m = n ? n : 1, left = n;
@@ -138,6 +142,70 @@ static int judge_score(const struct po_scorer_ctx *ctx, struct po_case_result *c
 	free(tp);
 	free(metas);
 	free(tm);
+	return ret;
+}
+
+/* Judgement s of the item folded into its running mean (first: as is). */
+static void fold_sample(struct po_case_result *res, struct po_case_result *got, int *nok)
+{
+	res->judge_attempts += got->judge_attempts;
+	if (!got->ok) {
+		if (!*nok && !res->error) {
+			res->error = got->error;
+			got->error = NULL;
+		}
+		return;
+	}
+	(*nok)++;
+	if (*nok == 1) {
+		free(res->error);
+		res->error = NULL;
+		res->ok = true;
+		res->score = got->score;
+		res->criteria = json_incref(got->criteria);
+		res->improvements = json_incref(got->improvements);
+		res->feedback = got->feedback;
+		got->feedback = NULL;
+		return;
+	}
+	res->score += (got->score - res->score) / *nok;
+}
+
+static int judge_score(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
+		       size_t n, struct po_err *err)
+{
+	int k = ctx->project && ctx->project->judge_samples > 1 ? ctx->project->judge_samples : 1;
+	struct po_case_result *scratch, **sp;
+	int *nok, ret = 0;
+
+	if (k == 1)
+		return judge_once(ctx, items, n, err);
+	scratch = po_xcalloc(n ? n : 1, sizeof(*scratch));
+	sp = po_xcalloc(n ? n : 1, sizeof(*sp));
+	nok = po_xcalloc(n ? n : 1, sizeof(*nok));
+	for (int s = 0; s < k && !ret; s++) {
+		struct po_scorer_ctx sub = *ctx;
+
+		sub.sample = ctx->sample + (unsigned)s * JUDGE_SAMPLE_STEP;
+		for (size_t i = 0; i < n; i++) {
+			scratch[i] = (struct po_case_result){ .tc = items[i]->tc,
+							      .output = items[i]->output };
+			sp[i] = &scratch[i];
+		}
+		ret = judge_once(&sub, sp, n, err);
+		for (size_t i = 0; i < n; i++) {
+			if (!ret)
+				fold_sample(items[i], &scratch[i], &nok[i]);
+			scratch[i].output = NULL;
+			po_case_result_release(&scratch[i]);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (nok[i])
+			items[i]->score = round(items[i]->score * 1e6) / 1e6;
+	free(scratch);
+	free(sp);
+	free(nok);
 	return ret;
 }
 

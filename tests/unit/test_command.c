@@ -101,6 +101,8 @@ static void test_request(void **state)
 
 static const char GOOD[] = "{\"overall_score\": 4, \"criteria_scores\": {\"accuracy\": 4, "
 			   "\"completeness\": 4, \"clarity\": 4, \"format\": 4}, \"feedback\": \"ok\"}";
+static const char POOR[] = "{\"overall_score\": 2, \"criteria_scores\": {\"accuracy\": 2, "
+			   "\"completeness\": 2, \"clarity\": 2, \"format\": 2}, \"feedback\": \"meh\"}";
 static int judge_calls;
 
 /* Generate answers with the prompt itself; the judge with GOOD. */
@@ -111,7 +113,9 @@ static int echo_complete(struct po_provider *p, const struct po_llm_request *req
 	(void)err;
 	for (size_t i = 0; i < n; i++) {
 		judge_calls += reqs[i].role == PO_ROLE_JUDGE;
-		out[i].content = po_xstrdup(reqs[i].role == PO_ROLE_JUDGE ? GOOD : reqs[i].prompt);
+		/* the judge says GOOD at even sample indices, POOR at odd ones */
+		out[i].content = po_xstrdup(reqs[i].role != PO_ROLE_JUDGE ? reqs[i].prompt :
+					    reqs[i].sample % 2 ? POOR : GOOD);
 	}
 	return 0;
 }
@@ -143,7 +147,11 @@ static struct po_project *evaluate(const char *check, bool judge, const char *ca
 	const json_t *cand;
 
 	cases = cases ? cases : CASES;
-	po_buf_addf(&config, "{\"judge\": %s, \"scorers\": [%s]}", judge ? "true" : "false", check);
+	if (check)
+		po_buf_addf(&config, "{\"judge\": %s, \"scorers\": [%s]}", judge ? "true" : "false",
+			    check);
+	else
+		po_buf_adds(&config, "{\"judge_samples\": 3}");
 	if (po_project_parse(&p, "t", ".", cases, strlen(cases), prompts, strlen(prompts),
 			     config.data, config.len, NULL, &err) < 0)
 		fail_msg("%s", err.msg);
@@ -236,6 +244,27 @@ static void test_metric_with_judge(void **state)
 	po_evaluation_release(&ev);
 	po_project_free(p);
 	free(check);
+}
+
+/* judge_samples: three judge calls per output, their mean the score. */
+static void test_judge_samples(void **state)
+{
+	struct po_evaluation one, three;
+	struct po_project *p = evaluate(NULL, true, NULL, &three);
+	struct po_project *q = evaluate("{\"type\": \"length\", \"min\": 0}", true, NULL, &one);
+
+	(void)state;
+	assert_int_equal(judge_calls, 3); /* q: one judge call per case */
+	assert_int_equal(p->judge_samples, 3);
+	assert_true(three.cases[0].ok);
+	assert_int_equal(three.cases[0].judge_attempts, 3);
+	/* GOOD (80), POOR (40), GOOD (80) */
+	if (fabs(three.cases[0].score - 200.0 / 3) > 1e-4)
+		fail_msg("score %g, not the mean of 80, 40 and 80", three.cases[0].score);
+	po_evaluation_release(&one);
+	po_evaluation_release(&three);
+	po_project_free(p);
+	po_project_free(q);
 }
 
 /* A result served from the archive, or restored from its file, keeps each
@@ -386,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_metric_scores),
 		cmocka_unit_test(test_metric_with_judge),
 		cmocka_unit_test(test_archive_keeps_scorers),
+		cmocka_unit_test(test_judge_samples),
 		cmocka_unit_test(test_hanging),
 		cmocka_unit_test(test_crashing),
 		cmocka_unit_test(test_garbage),
