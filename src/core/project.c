@@ -625,6 +625,7 @@ static int settle_scoring(struct po_project *p, const struct po_src *cs, struct 
 	p->judge_weight = w ? json_number_value(w) : 1;
 	w = json_object_get(p->config, "judge_samples");
 	p->judge_samples = w ? (int)json_integer_value(w) : 1;
+	p->judge_structured = !json_is_false(json_object_get(p->config, "judge_structured"));
 	for (size_t i = 0; i < p->ncases && !ret; i++) {
 		const struct po_test_case *tc = &p->cases[i];
 

@@ -58,6 +58,7 @@ struct po_project {
 	bool judge;                /* the config's "judge" (default true) */
 	double judge_weight;       /* the config's "judge_weight" (default 1) */
 	int judge_samples;         /* "judge_samples": judge calls per output, averaged (default 1) */
+	bool judge_structured;     /* "judge_structured": ask the APIs for structured output (default true) */
 };
 
 /*

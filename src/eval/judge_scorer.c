@@ -39,6 +39,30 @@ static json_t *rubric_json(const struct po_rubric *r)
 	return a;
 }
 
+/* The JSON Schema of the judge's reply, for the APIs' structured output
+ * (the project's "judge_structured": false: none). New reference or NULL. */
+static json_t *reply_schema(const struct po_project *p)
+{
+	json_t *crit = json_object(), *req = json_array(), *strs;
+
+	if (!p->judge_structured)
+		return NULL;
+	for (size_t i = 0; i < p->rubric.n; i++) {
+		json_object_set_new(crit, p->rubric.criteria[i].key,
+				    json_pack("{s:s, s:i, s:i}", "type", "number", "minimum", 0,
+					      "maximum", 5));
+		json_array_append_new(req, json_string(p->rubric.criteria[i].key));
+	}
+	strs = json_pack("{s:s, s:{s:s}}", "type", "array", "items", "type", "string");
+	return json_pack("{s:s, s:{s:{s:s, s:i, s:i}, s:{s:s, s:o, s:o}, s:{s:s}, s:O, s:o},"
+			 " s:[s, s, s, s]}",
+			 "type", "object", "properties",
+			 "overall_score", "type", "number", "minimum", 0, "maximum", 5,
+			 "criteria_scores", "type", "object", "properties", crit, "required", req,
+			 "feedback", "type", "string", "strengths", strs, "improvements", strs,
+			 "required", "overall_score", "criteria_scores", "feedback", "improvements");
+}
+
 /* Takes a parsed judgement into the case result. */
 static void take(struct po_case_result *res, struct po_judgement *j)
 {
@@ -53,7 +77,8 @@ static void take(struct po_case_result *res, struct po_judgement *j)
 
 /* One judge call for each of todo[0..n-1]; a negative return is fatal. */
 static int judge_round(const struct po_scorer_ctx *ctx, struct po_case_result **todo,
-		       char **prompts, json_t **metas, size_t n, unsigned sample, struct po_err *err)
+		       char **prompts, json_t **metas, size_t n, unsigned sample,
+		       const json_t *schema, struct po_err *err)
 {
 	const struct po_eval_settings *st = ctx->settings;
 	struct po_llm_request *reqs = po_xcalloc(n, sizeof(*reqs));
@@ -66,6 +91,7 @@ static int judge_round(const struct po_scorer_ctx *ctx, struct po_case_result **
 			.temperature = st->temperature[PO_ROLE_JUDGE],
 			.max_tokens = st->max_tokens[PO_ROLE_JUDGE], .system = po_judge_system_prompt(),
 			.prompt = prompts[i], .metadata = metas[i], .sample = sample,
+			.schema = schema,
 		};
 	}
 	fatal = po_engine_complete(ctx->engine, reqs, resps, n, err);
@@ -100,7 +126,7 @@ static int judge_once(const struct po_scorer_ctx *ctx, struct po_case_result *co
 	struct po_case_result **todo = po_xcalloc(m, sizeof(*todo));
 	char **prompts = po_xcalloc(m, sizeof(*prompts)), **tp = po_xcalloc(m, sizeof(*tp));
 	json_t **metas = po_xcalloc(m, sizeof(*metas)), **tm = po_xcalloc(m, sizeof(*tm));
-	json_t *rubric = rubric_json(&p->rubric);
+	json_t *rubric = rubric_json(&p->rubric), *schema = reply_schema(p);
 	struct po_buf b = PO_BUF_INIT;
 	int ret = 0;
 
@@ -120,7 +146,7 @@ static int judge_once(const struct po_scorer_ctx *ctx, struct po_case_result *co
 		size_t again = 0;
 
 		ret = judge_round(ctx, todo, tp, tm, left,
-				  ctx->sample + (unsigned)attempt * RETRY_SAMPLE_STEP, err);
+				  ctx->sample + (unsigned)attempt * RETRY_SAMPLE_STEP, schema, err);
 		for (size_t i = 0; i < left; i++) {
 			if (todo[i]->ok)
 				continue;
@@ -137,6 +163,7 @@ static int judge_once(const struct po_scorer_ctx *ctx, struct po_case_result *co
 	}
 	po_buf_release(&b);
 	json_decref(rubric);
+	json_decref(schema);
 	free(todo);
 	free(prompts);
 	free(tp);
