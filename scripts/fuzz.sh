@@ -38,7 +38,7 @@ FAILED=0
 TARGETS=${FUZZ_TARGETS:-$(for f in tests/fuzz/fuzz_*.c; do basename "$f" .c; done)}
 for name in $TARGETS; do
 	clang $CFLAGS -fsanitize=fuzzer "tests/fuzz/$name.c" $OBJS \
-		-ljansson -lcurl -lsqlite3 -lpcre2-8 -lm -lpthread -o "$OUT/$name"
+		-ljansson -lcurl -lsqlite3 -lpcre2-8 -lyaml -lm -lpthread -o "$OUT/$name"
 	mkdir -p "tests/fuzz/corpus/$name" "$OUT/corpus-$name"
 	echo "fuzz: $name for ${SECS}s"
 	rc=0

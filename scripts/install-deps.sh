@@ -3,14 +3,14 @@
 # (through sudo when not root). Other systems: install the equivalents of
 #   a C compiler (gcc), meson, ninja, pkg-config, python3, clang with its
 #   libFuzzer runtime (the fuzz targets `make test` runs),
-#   jansson (libjansson-dev), cmocka (libcmocka-dev), libcurl, sqlite3, PCRE2 (libpcre2-dev),
+#   jansson (libjansson-dev), cmocka (libcmocka-dev), libcurl, sqlite3, PCRE2 (libpcre2-dev), libyaml (libyaml-dev),
 #   for a unit test the JSON Schema Test Suite (json-schema-test-suite), and for the
 #   HTML report's browser test (tests/cli/t_html_report.sh) Chromium (optional)
-# e.g. Fedora: gcc meson ninja-build pkgconf python3 jansson-devel libcmocka-devel pcre2-devel
-#      libcurl-devel sqlite-devel; macOS (Homebrew): meson ninja pkg-config jansson cmocka pcre2
+# e.g. Fedora: gcc meson ninja-build pkgconf python3 jansson-devel libcmocka-devel pcre2-devel libyaml-devel
+#      libcurl-devel sqlite-devel; macOS (Homebrew): meson ninja pkg-config jansson cmocka pcre2 libyaml
 set -eu
 
-PKGS="gcc make meson ninja-build pkg-config python3 libjansson-dev libcmocka-dev libcurl4-openssl-dev libsqlite3-dev libpcre2-dev json-schema-test-suite clang"
+PKGS="gcc make meson ninja-build pkg-config python3 libjansson-dev libcmocka-dev libcurl4-openssl-dev libsqlite3-dev libpcre2-dev libyaml-dev json-schema-test-suite clang"
 # Only the browser test needs it; without it that test is skipped.
 OPTIONAL="chromium"
 

@@ -57,6 +57,7 @@ static const struct check_type types[] = {
 	{ "expected", V_NONE, false, false, 0, false, NULL },
 	{ "cost", V_NONE, false, true, 0, true, NULL },
 	{ "latency", V_NONE, false, true, 0, true, NULL },
+	{ "command", V_ANY, false, true, 1, false, "run,timeout,workers" },
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
@@ -118,6 +119,15 @@ static void check_release(struct po_check *c)
 	free(c->path);
 	free(c->unit);
 	free(c->label);
+	for (size_t i = 0; c->run && c->run[i]; i++)
+		free(c->run[i]);
+	free(c->run);
+	if (c->state) {
+		if (c->state->free_data)
+			c->state->free_data(c->state->data);
+		pthread_mutex_destroy(&c->state->lock);
+		free(c->state);
+	}
 }
 
 void po_checks_release(struct po_checks *c)
@@ -307,6 +317,51 @@ static int check_path(const struct po_src *s, const char *prefix, const json_t *
 	return ret;
 }
 
+/* command: "run" a non-empty array of strings; "timeout" seconds and
+ * "workers" processes within sensible bounds. */
+static int check_command(const struct po_src *s, const char *prefix, const json_t *c,
+			 struct po_check *out, struct po_err *err)
+{
+	const json_t *run = json_object_get(c, "run"), *x;
+	struct po_buf p = PO_BUF_INIT;
+	size_t i;
+	int ret = 0;
+
+	if (!run)
+		return po_src_fail(err, PO_EINPUT, s, prefix, false,
+				   "a \"command\" check needs \"run\", the program and its arguments, such as [\"python3\", \"metric.py\"]");
+	if (!json_is_array(run) || !json_array_size(run))
+		ret = po_src_type_error(err, s, prefix, "run", run,
+					"a non-empty array of strings such as [\"python3\", \"metric.py\"]", "");
+	json_array_foreach(run, i, x) {
+		if (ret || (json_is_string(x) && json_string_length(x) &&
+			    strlen(json_string_value(x)) == json_string_length(x)))
+			continue;
+		po_src_path(&p, prefix, "run");
+		po_jsonpos_path_index(&p, i);
+		ret = po_src_fail(err, PO_EINPUT, s, p.data, false,
+				  "expected a non-empty string without NUL in \"run\", found %s",
+				  po_json_type_name(x));
+	}
+	if (!ret)
+		ret = po_settings_check_number(err, s, prefix, c, "timeout", false, 0, true, 3600);
+	if (!ret)
+		ret = po_settings_check_number(err, s, prefix, c, "workers", true, 1, false, 64);
+	po_buf_release(&p);
+	if (ret)
+		return ret;
+	out->run = po_xcalloc(json_array_size(run) + 1, sizeof(*out->run));
+	json_array_foreach(run, i, x)
+		out->run[i] = po_xstrdup(json_string_value(x));
+	x = json_object_get(c, "timeout");
+	out->timeout_s = x ? json_number_value(x) : 30;
+	x = json_object_get(c, "workers");
+	out->workers = x ? (int)json_integer_value(x) : 2;
+	out->state = po_xcalloc(1, sizeof(*out->state));
+	pthread_mutex_init(&out->state->lock, NULL);
+	return 0;
+}
+
 /* How messages name a check: its type and a short form of its value. */
 static char *make_label(const struct po_check *c)
 {
@@ -320,6 +375,9 @@ static char *make_label(const struct po_check *c)
 		po_buf_addf(&b, " \"%.40s%s\"", v, strlen(v) > 40 ? "..." : "");
 	else if (json_is_array(c->value))
 		po_buf_addf(&b, " (%zu strings)", json_array_size(c->value));
+	if (c->run)
+		po_buf_addf(&b, " %.40s%s%.60s", c->run[0], c->run[1] && c->run[1][0] != '-' ? " " : "",
+			    c->run[1] && c->run[1][0] != '-' ? c->run[1] : "");
 	if (c->unit) {
 		po_buf_addf(&b, " in %s", c->unit);
 		if (c->min >= 0)
@@ -385,6 +443,8 @@ static int parse_check(const struct po_src *s, const char *prefix, const json_t 
 		ret = check_length(s, prefix, c, out, err);
 	if (!ret && !strcmp(t->name, "json-path-equals"))
 		ret = check_path(s, prefix, c, out, err);
+	if (!ret && !strcmp(t->name, "command"))
+		ret = check_command(s, prefix, c, out, err);
 	out->value = json_incref(json_object_get(c, "value"));
 	out->weight = json_object_get(c, "weight") ? json_number_value(json_object_get(c, "weight")) : 1;
 	out->required = json_is_true(json_object_get(c, "required"));

@@ -15,11 +15,24 @@
 #define PO_CHECKS_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "core/srcpos.h"
 #include "promptopt.h"
+
+/*
+ * What a scorer keeps running between evaluations for one check (the
+ * command metric's worker processes, eval/command.c): created empty with
+ * the check, filled by the scorer under `lock`, and released with the check
+ * through free_data.
+ */
+struct po_check_state {
+	pthread_mutex_t lock;
+	void *data;
+	void (*free_data)(void *data);
+};
 
 struct po_check {
 	char *name;         /* the type as written, e.g. "not-regex" */
@@ -33,6 +46,10 @@ struct po_check {
 	long min, max;      /* length: bounds, -1 when not given */
 	char *unit;         /* length: "chars" (default), "words" or "lines" */
 	char *label;        /* how messages name it: contains "ticket" */
+	char **run;         /* command: the program and its arguments, NULL-ended */
+	double timeout_s;   /* command: seconds a reply may take, default 30 */
+	int workers;        /* command: processes kept running, default 2 */
+	struct po_check_state *state; /* command: its workers (see above); else NULL */
 };
 
 struct po_checks {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cases_format.h"
 #include "core/project_config.h"
 #include "core/srcpos.h"
 #include "core/template.h"
@@ -395,7 +396,7 @@ out:
 int po_project_parse_test_cases(const char *path, const char *text, size_t len,
 				struct po_test_case **cases, size_t *ncases, struct po_err *err)
 {
-	struct po_src s = { path, text, len };
+	struct po_src s = { path, text, len, NULL };
 
 	return parse_test_cases(&s, cases, ncases, NULL, err);
 }
@@ -461,7 +462,7 @@ static void default_rubric(const char *catalogue, struct po_rubric *out)
 	const struct po_embedded_file *f =
 		po_embedded_find(!strncmp(catalogue, "prfaq", 5) ? BUILTIN_NAME "/config.json" :
 								   "scaffold/config.json");
-	struct po_src s = { "(built-in config)", f ? f->data : "{}", f ? f->len : 2 };
+	struct po_src s = { "(built-in config)", f ? f->data : "{}", f ? f->len : 2, NULL };
 	json_t *cfg = NULL;
 
 	if (po_json_load_text(s.path, s.text, s.len, &cfg, NULL) == 0 &&
@@ -578,8 +579,15 @@ static int check_templates(const struct po_project *p, const struct po_src *ps,
 		if (ret) {
 			char msg[sizeof(err->msg)];
 			snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
+			/* in a CSV file, the inputs are the columns */
 			ret = po_src_fail(err, PO_ETEMPLATE, ps, po_src_path(&path, "", names[k]),
-					  false, "%s", msg);
+					  false, "%s%s%s%s", msg,
+					  po_cases_format_of(p->test_cases_path) == PO_CASES_CSV ?
+					  "; the inputs are the columns of " : "",
+					  po_cases_format_of(p->test_cases_path) == PO_CASES_CSV ?
+					  p->test_cases_path : "",
+					  po_cases_format_of(p->test_cases_path) == PO_CASES_CSV ?
+					  " (its header row)" : "");
 		}
 	}
 	po_buf_release(&path);
@@ -615,6 +623,9 @@ static int settle_scoring(struct po_project *p, const struct po_src *cs, struct 
 
 	p->judge = !json_is_false(json_object_get(p->config, "judge"));
 	p->judge_weight = w ? json_number_value(w) : 1;
+	w = json_object_get(p->config, "judge_samples");
+	p->judge_samples = w ? (int)json_integer_value(w) : 1;
+	p->judge_structured = !json_is_false(json_object_get(p->config, "judge_structured"));
 	for (size_t i = 0; i < p->ncases && !ret; i++) {
 		const struct po_test_case *tc = &p->cases[i];
 
@@ -637,28 +648,28 @@ static int settle_scoring(struct po_project *p, const struct po_src *cs, struct 
 	return ret;
 }
 
-int po_project_parse(struct po_project **out, const char *name, const char *dir,
-		     const char *tc_text, size_t tc_len, const char *prompts_text,
-		     size_t prompts_len, const char *config_text, size_t config_len,
-		     const struct po_known_names *known, struct po_err *err)
+int po_project_parse_src(struct po_project **out, const char *name, const char *dir,
+			 const struct po_src *ts, const struct po_src *prompts,
+			 const struct po_src *config, const struct po_known_names *known,
+			 struct po_err *err)
 {
 	struct po_project *p = po_xcalloc(1, sizeof(*p));
-	struct po_src ts, ps, cs;
+	struct po_src ps, cs;
 	char *tc_description = NULL;
 	int ret;
 
 	*out = NULL;
 	p->name = po_xstrdup(name);
 	p->dir = po_xstrdup(dir);
-	p->test_cases_path = po_project_file(dir, "test_cases", name);
-	p->prompts_path = po_project_file(dir, "prompts", name);
-	p->config_path = po_project_file(dir, "config", name);
-	ts = (struct po_src){ p->test_cases_path, tc_text, tc_len };
-	ps = (struct po_src){ p->prompts_path, prompts_text, prompts_len };
-	cs = (struct po_src){ p->config_path, config_text ? config_text : "{}",
-			   config_text ? config_len : 2 };
+	p->test_cases_path = po_xstrdup(ts->path);
+	p->prompts_path = po_xstrdup(prompts->path);
+	p->config_path = config ? po_xstrdup(config->path) : po_project_file(dir, "config", name);
+	ps = *prompts;
+	ps.path = p->prompts_path;
+	cs = config ? *config : (struct po_src){ p->config_path, "{}", 2, NULL };
+	cs.path = p->config_path;
 
-	ret = parse_test_cases(&ts, &p->cases, &p->ncases, &tc_description, err);
+	ret = parse_test_cases(ts, &p->cases, &p->ncases, &tc_description, err);
 	if (!ret)
 		ret = parse_prompts(&ps, &p->prompts, err);
 	if (!ret)
@@ -679,6 +690,24 @@ int po_project_parse(struct po_project **out, const char *name, const char *dir,
 	return ret;
 }
 
+int po_project_parse(struct po_project **out, const char *name, const char *dir,
+		     const char *tc_text, size_t tc_len, const char *prompts_text,
+		     size_t prompts_len, const char *config_text, size_t config_len,
+		     const struct po_known_names *known, struct po_err *err)
+{
+	char *paths[3] = { po_project_file(dir, "test_cases", name),
+			   po_project_file(dir, "prompts", name),
+			   po_project_file(dir, "config", name) };
+	struct po_src ts = { paths[0], tc_text, tc_len, NULL };
+	struct po_src ps = { paths[1], prompts_text, prompts_len, NULL };
+	struct po_src cs = { paths[2], config_text, config_len, NULL };
+	int ret = po_project_parse_src(out, name, dir, &ts, &ps, config_text ? &cs : NULL, known,
+				       err);
+
+	for (int i = 0; i < 3; i++)
+		free(paths[i]);
+	return ret;
+}
 
 json_t *po_project_placeholders(const struct po_project *p)
 {

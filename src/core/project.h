@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "core/checks.h"
+#include "core/srcpos.h"
 #include "promptopt.h"
 
 struct po_criterion {
@@ -56,6 +57,8 @@ struct po_project {
 	struct po_checks checks;   /* the config's "scorers": rule checks of every case */
 	bool judge;                /* the config's "judge" (default true) */
 	double judge_weight;       /* the config's "judge_weight" (default 1) */
+	int judge_samples;         /* "judge_samples": judge calls per output, averaged (default 1) */
+	bool judge_structured;     /* "judge_structured": ask the APIs for structured output (default true) */
 };
 
 /*
@@ -100,6 +103,16 @@ int po_project_parse(struct po_project **out, const char *name, const char *dir,
 		     const char *tc_text, size_t tc_len, const char *prompts_text,
 		     size_t prompts_len, const char *config_text, size_t config_len,
 		     const struct po_known_names *names, struct po_err *err);
+/*
+ * The same from the three files as sources: the test cases or the config
+ * may be a file in another format made into JSON (text) with its position
+ * map (map), so that messages point into the file the user wrote
+ * (core/cases_format.h); config NULL: none (the defaults).
+ */
+int po_project_parse_src(struct po_project **out, const char *name, const char *dir,
+			 const struct po_src *ts, const struct po_src *prompts,
+			 const struct po_src *config, const struct po_known_names *known,
+			 struct po_err *err);
 
 /*
  * Validates the text of a test cases file alone (`path` names it in

@@ -132,6 +132,10 @@ const struct po_setting po_settings[] = {
 	  .cfg_expect = "true or false", .field = NO_FIELD },
 	{ .key = "judge_weight", .type = PO_SETTING_NONE, .config = "judge_weight",
 	  .cfg_form = PO_CFG_NUMBER, .cfg_min = 0, .field = NO_FIELD },
+	{ .key = "judge_samples", .type = PO_SETTING_NONE, .config = "judge_samples",
+	  .cfg_form = PO_CFG_INT, .cfg_min = 1, .cfg_max = 16, .field = NO_FIELD },
+	{ .key = "judge_structured", .type = PO_SETTING_NONE, .config = "judge_structured",
+	  .cfg_form = PO_CFG_BOOL, .cfg_expect = "true or false", .field = NO_FIELD },
 
 	/* ---- flags and batch keys only ---- */
 	{ .key = "provider", .type = PO_SETTING_STRING, .dflt = "sim", .flag = "--provider",

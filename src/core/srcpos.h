@@ -15,11 +15,36 @@
 #include "promptopt.h"
 #include "util/buf.h"
 
-/* One file's text, for messages that point into it. */
+/*
+ * Where the values of a document converted from another format (JSONL, CSV,
+ * YAML: core/cases_format.h) were in the file the user wrote: one entry per
+ * value, by path. An entry with `sub` stands for a whole JSON text (a JSONL
+ * line) whose values are found in it, shifted by line - 1.
+ */
+struct po_srcmap_entry {
+	char *path;
+	int line, col;
+	const char *sub;   /* borrowed from the file's text, or NULL */
+	size_t sub_len;
+};
+
+struct po_srcmap {
+	struct po_srcmap_entry *v;
+	size_t n, cap;
+};
+
+void po_srcmap_add(struct po_srcmap *m, const char *path, int line, int col);
+void po_srcmap_add_sub(struct po_srcmap *m, const char *path, int line, const char *sub,
+		       size_t sub_len);
+void po_srcmap_release(struct po_srcmap *m);
+
+/* One file's text, for messages that point into it; with a map, the text
+ * is the JSON made from the file and positions come from the map. */
 struct po_src {
 	const char *path;
 	const char *text;
 	size_t len;
+	const struct po_srcmap *map; /* NULL: positions are in text */
 };
 
 /*

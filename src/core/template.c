@@ -5,6 +5,7 @@
 #include "core/template.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/buf.h"
@@ -121,6 +122,25 @@ int po_template_missing_input(struct po_err *err, const char *template_name, con
 			case_id ? case_id : "(unnamed)", name, name, name);
 }
 
+/* The input name closest to name (a typo's distance), or NULL. */
+static const char *closest_input(const json_t *inputs, const char *name)
+{
+	const char *key, *best = NULL;
+	size_t best_d = strlen(name) / 3 + 2;
+	const json_t *v;
+
+	json_object_foreach((json_t *)inputs, key, v) {
+		size_t d = po_edit_distance(key, name);
+
+		(void)v;
+		if (d < best_d) {
+			best = key;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
 int po_template_check_inputs(const char *template, const json_t *inputs,
 			     const char *template_name, const char *case_id, struct po_err *err)
 {
@@ -137,8 +157,18 @@ int po_template_check_inputs(const char *template, const json_t *inputs,
 			continue;
 		po_buf_reset(&name);
 		po_buf_add(&name, tok, len);
-		if (!json_object_get(inputs, name.data))
+		if (!json_object_get(inputs, name.data)) {
+			const char *near = closest_input(inputs, name.data);
+
 			ret = po_template_missing_input(err, template_name, name.data, case_id);
+			if (near && err) {
+				char msg[sizeof(err->msg)];
+
+				snprintf(msg, sizeof(msg), "%s", err->msg);
+				ret = po_error(err, ret, "%s (did you mean {%s}, its input '%s'?)", msg,
+					       near, near);
+			}
+		}
 	}
 	po_buf_release(&name);
 	return ret;

@@ -1,7 +1,9 @@
 /*
  * The LLM judge as a scorer: one judge call per (case, output), all of a
  * batch at once; a reply that does not parse is asked again once (with
- * another sample index) and then counted as a failed evaluation.
+ * another sample index) and then counted as a failed evaluation. With the
+ * config's "judge_samples" k > 1, each output is judged k times (k sample
+ * indices) and its score is the mean of the judgements that parsed.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,8 +14,10 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-/* The sample index of the retry of unusable replies. */
+/* The sample index of the retry of unusable replies, and of the judge's
+ * further samples of one output. */
 #define RETRY_SAMPLE_STEP 7919u
+#define JUDGE_SAMPLE_STEP 104729u
 
 static void set_error(struct po_case_result *res, const char *what, const char *detail)
 {
@@ -35,6 +39,30 @@ static json_t *rubric_json(const struct po_rubric *r)
 	return a;
 }
 
+/* The JSON Schema of the judge's reply, for the APIs' structured output
+ * (the project's "judge_structured": false: none). New reference or NULL. */
+static json_t *reply_schema(const struct po_project *p)
+{
+	json_t *crit = json_object(), *req = json_array(), *strs;
+
+	if (!p->judge_structured)
+		return NULL;
+	for (size_t i = 0; i < p->rubric.n; i++) {
+		json_object_set_new(crit, p->rubric.criteria[i].key,
+				    json_pack("{s:s, s:i, s:i}", "type", "number", "minimum", 0,
+					      "maximum", 5));
+		json_array_append_new(req, json_string(p->rubric.criteria[i].key));
+	}
+	strs = json_pack("{s:s, s:{s:s}}", "type", "array", "items", "type", "string");
+	return json_pack("{s:s, s:{s:{s:s, s:i, s:i}, s:{s:s, s:o, s:o}, s:{s:s}, s:O, s:o},"
+			 " s:[s, s, s, s]}",
+			 "type", "object", "properties",
+			 "overall_score", "type", "number", "minimum", 0, "maximum", 5,
+			 "criteria_scores", "type", "object", "properties", crit, "required", req,
+			 "feedback", "type", "string", "strengths", strs, "improvements", strs,
+			 "required", "overall_score", "criteria_scores", "feedback", "improvements");
+}
+
 /* Takes a parsed judgement into the case result. */
 static void take(struct po_case_result *res, struct po_judgement *j)
 {
@@ -49,7 +77,8 @@ static void take(struct po_case_result *res, struct po_judgement *j)
 
 /* One judge call for each of todo[0..n-1]; a negative return is fatal. */
 static int judge_round(const struct po_scorer_ctx *ctx, struct po_case_result **todo,
-		       char **prompts, json_t **metas, size_t n, unsigned sample, struct po_err *err)
+		       char **prompts, json_t **metas, size_t n, unsigned sample,
+		       const json_t *schema, struct po_err *err)
 {
 	const struct po_eval_settings *st = ctx->settings;
 	struct po_llm_request *reqs = po_xcalloc(n, sizeof(*reqs));
@@ -62,6 +91,7 @@ static int judge_round(const struct po_scorer_ctx *ctx, struct po_case_result **
 			.temperature = st->temperature[PO_ROLE_JUDGE],
 			.max_tokens = st->max_tokens[PO_ROLE_JUDGE], .system = po_judge_system_prompt(),
 			.prompt = prompts[i], .metadata = metas[i], .sample = sample,
+			.schema = schema,
 		};
 	}
 	fatal = po_engine_complete(ctx->engine, reqs, resps, n, err);
@@ -88,15 +118,15 @@ static int judge_round(const struct po_scorer_ctx *ctx, struct po_case_result **
 	return fatal;
 }
 
-static int judge_score(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
-		       size_t n, struct po_err *err)
+static int judge_once(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
+		      size_t n, struct po_err *err)
 {
 	const struct po_project *p = ctx->project;
 	size_t m = n ? n : 1, left = n;
 	struct po_case_result **todo = po_xcalloc(m, sizeof(*todo));
 	char **prompts = po_xcalloc(m, sizeof(*prompts)), **tp = po_xcalloc(m, sizeof(*tp));
 	json_t **metas = po_xcalloc(m, sizeof(*metas)), **tm = po_xcalloc(m, sizeof(*tm));
-	json_t *rubric = rubric_json(&p->rubric);
+	json_t *rubric = rubric_json(&p->rubric), *schema = reply_schema(p);
 	struct po_buf b = PO_BUF_INIT;
 	int ret = 0;
 
@@ -116,7 +146,7 @@ static int judge_score(const struct po_scorer_ctx *ctx, struct po_case_result *c
 		size_t again = 0;
 
 		ret = judge_round(ctx, todo, tp, tm, left,
-				  ctx->sample + (unsigned)attempt * RETRY_SAMPLE_STEP, err);
+				  ctx->sample + (unsigned)attempt * RETRY_SAMPLE_STEP, schema, err);
 		for (size_t i = 0; i < left; i++) {
 			if (todo[i]->ok)
 				continue;
@@ -133,11 +163,76 @@ static int judge_score(const struct po_scorer_ctx *ctx, struct po_case_result *c
 	}
 	po_buf_release(&b);
 	json_decref(rubric);
+	json_decref(schema);
 	free(todo);
 	free(prompts);
 	free(tp);
 	free(metas);
 	free(tm);
+	return ret;
+}
+
+/* Judgement s of the item folded into its running mean (first: as is). */
+static void fold_sample(struct po_case_result *res, struct po_case_result *got, int *nok)
+{
+	res->judge_attempts += got->judge_attempts;
+	if (!got->ok) {
+		if (!*nok && !res->error) {
+			res->error = got->error;
+			got->error = NULL;
+		}
+		return;
+	}
+	(*nok)++;
+	if (*nok == 1) {
+		free(res->error);
+		res->error = NULL;
+		res->ok = true;
+		res->score = got->score;
+		res->criteria = json_incref(got->criteria);
+		res->improvements = json_incref(got->improvements);
+		res->feedback = got->feedback;
+		got->feedback = NULL;
+		return;
+	}
+	res->score += (got->score - res->score) / *nok;
+}
+
+static int judge_score(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
+		       size_t n, struct po_err *err)
+{
+	int k = ctx->project && ctx->project->judge_samples > 1 ? ctx->project->judge_samples : 1;
+	struct po_case_result *scratch, **sp;
+	int *nok, ret = 0;
+
+	if (k == 1)
+		return judge_once(ctx, items, n, err);
+	scratch = po_xcalloc(n ? n : 1, sizeof(*scratch));
+	sp = po_xcalloc(n ? n : 1, sizeof(*sp));
+	nok = po_xcalloc(n ? n : 1, sizeof(*nok));
+	for (int s = 0; s < k && !ret; s++) {
+		struct po_scorer_ctx sub = *ctx;
+
+		sub.sample = ctx->sample + (unsigned)s * JUDGE_SAMPLE_STEP;
+		for (size_t i = 0; i < n; i++) {
+			scratch[i] = (struct po_case_result){ .tc = items[i]->tc,
+							      .output = items[i]->output };
+			sp[i] = &scratch[i];
+		}
+		ret = judge_once(&sub, sp, n, err);
+		for (size_t i = 0; i < n; i++) {
+			if (!ret)
+				fold_sample(items[i], &scratch[i], &nok[i]);
+			scratch[i].output = NULL;
+			po_case_result_release(&scratch[i]);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (nok[i])
+			items[i]->score = round(items[i]->score * 1e6) / 1e6;
+	free(scratch);
+	free(sp);
+	free(nok);
 	return ret;
 }
 

@@ -6,6 +6,7 @@
 #include "eval/mix.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,24 +101,26 @@ static void combine(struct po_case_result *res, struct po_case_result *got, doub
 	res->judge_attempts += got->judge_attempts;
 }
 
-/* One scorer on items[0..n-1] (scratch copies), folded into each. */
-static int run_one(const struct po_scorer_ctx *ctx, const struct po_scorer_ops *ops,
-		   const struct po_check *c, double w, bool rec, struct po_case_result **items,
-		   size_t n, struct acc *accs, struct po_err *err)
+/* Scratch copies of items[0..n-1] for one scorer, and pointers to them. */
+static void scratch_new(struct po_case_result **items, size_t n, struct po_case_result **scratch,
+			struct po_case_result ***sp)
 {
-	struct po_scorer_ctx sub = *ctx;
-	struct po_case_result *scratch = po_xcalloc(n ? n : 1, sizeof(*scratch));
-	struct po_case_result **sp = po_xcalloc(n ? n : 1, sizeof(*sp));
-	int ret;
-
-	sub.check = c;
+	*scratch = po_xcalloc(n ? n : 1, sizeof(**scratch));
+	*sp = po_xcalloc(n ? n : 1, sizeof(**sp));
 	for (size_t i = 0; i < n; i++) {
-		scratch[i] = (struct po_case_result){ .tc = items[i]->tc, .output = items[i]->output,
-						      .gen_cost_usd = items[i]->gen_cost_usd,
-						      .gen_latency_ms = items[i]->gen_latency_ms };
-		sp[i] = &scratch[i];
+		(*scratch)[i] = (struct po_case_result){ .tc = items[i]->tc, .output = items[i]->output,
+							 .gen_cost_usd = items[i]->gen_cost_usd,
+							 .gen_latency_ms = items[i]->gen_latency_ms };
+		(*sp)[i] = &(*scratch)[i];
 	}
-	ret = ops->score(&sub, sp, n, err);
+}
+
+/* What a scorer said in the scratch copies, folded into the items (unless
+ * it failed: ret < 0); the copies are freed. */
+static void fold(const struct po_scorer_ops *ops, const struct po_check *c, double w, bool rec,
+		 struct po_case_result **items, size_t n, struct acc *accs,
+		 struct po_case_result *scratch, struct po_case_result **sp, int ret)
+{
 	for (size_t i = 0; i < n; i++) {
 		if (!ret)
 			combine(items[i], &scratch[i], w, c ? c->name : ops->name, c, rec,
@@ -127,7 +130,82 @@ static int run_one(const struct po_scorer_ctx *ctx, const struct po_scorer_ops *
 	}
 	free(scratch);
 	free(sp);
+}
+
+/* One scorer on items[0..n-1] (scratch copies), folded into each. */
+static int run_one(const struct po_scorer_ctx *ctx, const struct po_scorer_ops *ops,
+		   const struct po_check *c, double w, bool rec, struct po_case_result **items,
+		   size_t n, struct acc *accs, struct po_err *err)
+{
+	struct po_scorer_ctx sub = *ctx;
+	struct po_case_result *scratch, **sp;
+	int ret;
+
+	sub.check = c;
+	scratch_new(items, n, &scratch, &sp);
+	ret = ops->score(&sub, sp, n, err);
+	fold(ops, c, w, rec, items, n, accs, scratch, sp, ret);
 	return ret;
+}
+
+/* A project check whose scorer runs on its own thread beside the judge. */
+struct bg {
+	bool started;
+	pthread_t t;
+	const struct po_scorer_ops *ops;
+	struct po_scorer_ctx sub;
+	struct po_case_result *scratch, **sp;
+	size_t n;
+	int ret;
+	struct po_err err;
+};
+
+static void *bg_main(void *arg)
+{
+	struct bg *b = arg;
+
+	b->ret = b->ops->score(&b->sub, b->sp, b->n, &b->err);
+	return NULL;
+}
+
+/* Starts the background scorers of the project's checks (at most one thread each). */
+static struct bg *bg_start(const struct po_scorer_ctx *ctx, struct po_case_result **items,
+			   size_t n)
+{
+	const struct po_project *p = ctx->project;
+	struct bg *bg = po_xcalloc(p->checks.n ? p->checks.n : 1, sizeof(*bg));
+
+	for (size_t k = 0; k < p->checks.n; k++) {
+		struct bg *b = &bg[k];
+
+		b->ops = po_scorer_find(p->checks.v[k].type);
+		if (!b->ops || !b->ops->background)
+			continue;
+		b->sub = *ctx;
+		b->sub.check = &p->checks.v[k];
+		b->n = n;
+		scratch_new(items, n, &b->scratch, &b->sp);
+		if (pthread_create(&b->t, NULL, bg_main, b))
+			bg_main(b); /* no thread: it scores now, before the judge */
+		else
+			b->started = true;
+	}
+	return bg;
+}
+
+/* Waits for a background check and folds what it said. */
+static int bg_finish(struct bg *b, const struct po_check *c, struct po_case_result **items,
+		     size_t n, struct acc *accs, struct po_err *err)
+{
+	if (b->started)
+		pthread_join(b->t, NULL);
+	b->started = false;
+	fold(b->ops, c, c->weight, true, items, n, accs, b->scratch, b->sp, b->ret);
+	b->scratch = NULL;
+	b->sp = NULL;
+	if (b->ret < 0 && err)
+		*err = b->err;
+	return b->ret;
 }
 
 /* A check's scorer; a check type without one fails the cases it scores. */
@@ -165,6 +243,7 @@ int po_mix_score(const struct po_scorer_ctx *ctx, struct po_case_result **items,
 	const struct po_project *p = ctx->project;
 	bool rules = !st->nscorers && has_checks(p, items, n);
 	struct acc *accs;
+	struct bg *bg = NULL;
 	int ret = 0;
 
 	if (st->nscorers == 1 || (!st->nscorers && !rules))
@@ -174,11 +253,20 @@ int po_mix_score(const struct po_scorer_ctx *ctx, struct po_case_result **items,
 		items[i]->ok = true;
 	for (size_t k = 0; k < st->nscorers && !ret; k++)
 		ret = run_one(ctx, st->scorers[k], NULL, st->weights[k], false, items, n, accs, err);
+	if (rules)
+		bg = bg_start(ctx, items, n);
 	if (rules && p->judge)
 		ret = run_one(ctx, &po_scorer_judge, NULL, p->judge_weight, true, items, n, accs,
 			      err);
-	for (size_t k = 0; rules && k < p->checks.n && !ret; k++)
-		ret = run_check(ctx, &p->checks.v[k], items, n, accs, err);
+	for (size_t k = 0; rules && k < p->checks.n; k++) {
+		if (bg[k].scratch) {
+			int r = bg_finish(&bg[k], &p->checks.v[k], items, n, accs, ret ? NULL : err);
+
+			ret = ret ? ret : r;
+		} else if (!ret) {
+			ret = run_check(ctx, &p->checks.v[k], items, n, accs, err);
+		}
+	}
 	for (size_t i = 0; rules && i < n && !ret; i++)
 		for (size_t k = 0; k < items[i]->tc->checks.n && !ret; k++)
 			ret = run_check(ctx, &items[i]->tc->checks.v[k], &items[i], 1, &accs[i],
@@ -190,6 +278,7 @@ int po_mix_score(const struct po_scorer_ctx *ctx, struct po_case_result **items,
 		if (accs[i].required_failed)
 			items[i]->score = 0;
 	}
+	free(bg);
 	free(accs);
 	return ret;
 }

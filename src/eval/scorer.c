@@ -28,6 +28,7 @@ static const struct po_scorer_ops *const scorers[] = {
 	&po_scorer_expected,
 	&po_scorer_cost,
 	&po_scorer_latency,
+	&po_scorer_command,
 };
 
 const struct po_scorer_ops *po_scorer_find(const char *name)

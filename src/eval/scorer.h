@@ -12,6 +12,7 @@
 #ifndef PO_SCORER_H
 #define PO_SCORER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "eval/evaluate.h"
@@ -34,6 +35,9 @@ struct po_scorer_ops {
 	 */
 	int (*score)(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
 		     size_t n, struct po_err *err);
+	/* May run on a thread of its own while the judge's calls go out (it
+	 * does not use the engine). */
+	bool background;
 };
 
 /* The scorer named `name`, or NULL. */
@@ -50,5 +54,7 @@ extern const struct po_scorer_ops po_scorer_is_json, po_scorer_json_schema,
 	po_scorer_json_path_equals;
 extern const struct po_scorer_ops po_scorer_levenshtein, po_scorer_f1;
 extern const struct po_scorer_ops po_scorer_cost, po_scorer_latency;
+/* A metric program (eval/command.c). */
+extern const struct po_scorer_ops po_scorer_command;
 
 #endif

@@ -46,6 +46,7 @@ static void entry_free(struct po_archive_entry *e, size_t ncases)
 	for (size_t i = 0; i < ncases; i++) {
 		free(e->cases[i].error);
 		json_decref(e->cases[i].improvements);
+		json_decref(e->cases[i].scorers);
 	}
 	free(e->cases);
 	json_decref(e->prompts);
@@ -239,6 +240,8 @@ void po_archive_record(struct po_archive *a, struct po_archive_entry *e,
 		c->error = r->error ? po_xstrdup(r->error) : NULL;
 		json_decref(c->improvements);
 		c->improvements = json_incref(r->improvements);
+		json_decref(c->scorers);
+		c->scorers = json_incref(r->scorers);
 	}
 }
 
@@ -254,6 +257,7 @@ bool po_archive_case_result(const struct po_archive_entry *e, const struct po_pr
 	res->score = c->score;
 	res->error = c->error ? po_xstrdup(c->error) : NULL;
 	res->improvements = json_incref(c->improvements);
+	res->scorers = json_incref(c->scorers);
 	return true;
 }
 
@@ -427,6 +431,8 @@ json_t *po_archive_entry_to_json(const struct po_archive *a, const struct po_arc
 			json_object_set_new(jc, "error", json_string(c->error));
 		if (c->improvements)
 			json_object_set(jc, "improvements", c->improvements);
+		if (c->scorers)
+			json_object_set(jc, "scorers", c->scorers);
 		json_array_append_new(cases, jc);
 	}
 	o = json_pack("{s:O, s:i, s:i, s:s, s:o}", "prompts", e->prompts, "sample", (int)e->sample,
@@ -475,6 +481,9 @@ int po_archive_load_json(struct po_archive *a, const json_t *j, const struct po_
 							     NULL;
 		json_decref(c->improvements);
 		c->improvements = json_incref(json_object_get(jc, "improvements"));
+		json_decref(c->scorers);
+		c->scorers = json_is_array(json_object_get(jc, "scorers")) ?
+				     json_incref(json_object_get(jc, "scorers")) : NULL;
 	}
 	return 0;
 }

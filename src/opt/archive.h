@@ -6,7 +6,7 @@
  * Pareto front from it.
  *
  * An entry keeps, per case, whether it was evaluated, ok, the score, the
- * error and the judge's improvements; outputs are not kept (they are in the
+ * error, the judge's improvements and each scorer's result; outputs are not kept (they are in the
  * iteration files).
  *
  * Ownership: the archive owns its entries; entries are valid until
@@ -26,6 +26,7 @@ struct po_archive_case {
 	double score;
 	char *error;
 	json_t *improvements;   /* array of strings, or NULL */
+	json_t *scorers;        /* each scorer's result (eval/mix.h), or NULL */
 };
 
 struct po_archive_entry {

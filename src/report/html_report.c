@@ -91,6 +91,11 @@ static void section_summary(struct po_buf *out, const json_t *fr)
 {
 	double v;
 
+	if (po_json_str(fr, "simulated_note", NULL)) {
+		po_buf_adds(out, "<p class=\"note\"><strong>Simulated scores:</strong> ");
+		po_html_escape(out, po_json_str(fr, "simulated_note", NULL));
+		po_buf_adds(out, ".</p>\n");
+	}
 	po_buf_adds(out, "<h2 id=\"summary\">Summary</h2>\n<table class=\"summary\">\n");
 	row_num(out, "Baseline score", fr, "baseline_score", 2);
 	row_num(out, "Final score", fr, "final_score", 2);

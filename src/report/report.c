@@ -38,6 +38,19 @@ static void section_title(struct po_buf *out, const json_t *fr)
 	po_buf_adds(out, "\n\n");
 }
 
+/* A run on the simulator of a project that is not built in: say what its
+ * scores are not, before any of them. */
+static void section_simulated(struct po_buf *out, const json_t *fr)
+{
+	const char *note = po_json_str(fr, "simulated_note", NULL);
+
+	if (!note)
+		return;
+	po_buf_adds(out, "> **Simulated scores:** ");
+	po_md_text(out, note, 0);
+	po_buf_adds(out, ".\n\n");
+}
+
 static void section_chart(struct po_buf *out, const char *svg_name)
 {
 	if (!svg_name || !*svg_name)
@@ -240,6 +253,7 @@ void po_report_markdown_files(struct po_buf *out, const json_t *final_results,
 	const json_t *fr = json_is_object(final_results) ? final_results : NULL;
 
 	section_title(out, fr);
+	section_simulated(out, fr);
 	po_report_section_summary(out, fr);
 	po_report_section_usage(out, fr);
 	section_chart(out, svg_name);

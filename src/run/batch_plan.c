@@ -246,7 +246,7 @@ static int parse_root(const struct po_src *s, const json_t *root, const json_t *
 int po_batch_plan_parse(struct po_batch **out, const char *name, const char *text, size_t len,
 			const struct po_batch_defaults *d, struct po_err *err)
 {
-	struct po_src s = { name, text, len };
+	struct po_src s = { name, text, len, NULL };
 	const json_t *dflt = NULL, *exps = NULL, *e;
 	struct po_buf p = PO_BUF_INIT;
 	struct po_batch *b = NULL;

@@ -77,6 +77,21 @@ const char *po_exp_role_provider(const struct po_experiment *e, int r)
 	return e->opts.role_provider[r] ? e->opts.role_provider[r] : e->provider;
 }
 
+const char *po_exp_simulated_note(const struct po_experiment *e)
+{
+	bool sim = false;
+
+	/* the bridge's managed responder (peer_alive) answers with the simulator */
+	for (int r = PO_ROLE_GENERATE; r <= PO_ROLE_JUDGE; r++)
+		sim |= !strcmp(po_exp_role_provider(e, r), "sim") ||
+		       (!strcmp(po_exp_role_provider(e, r), "bridge") && e->opts.peer_alive);
+	if (!sim || po_project_is_builtin(e->project_name))
+		return NULL;
+	return "the simulator (provider sim) scores the keyword features of its own tasks, "
+	       "not this project's task: its scores say nothing about how good these prompts "
+	       "are; measure them with a real model (--provider openai or anthropic)";
+}
+
 /* A new experiment holding copies of the options' strings. */
 static struct po_experiment *alloc_experiment(const struct po_run_options *opts)
 {
@@ -169,6 +184,8 @@ int po_experiment_new(struct po_experiment **out, const struct po_run_options *o
 	ret = po_project_load(&e->project, ".", e->project_name, err);
 	if (ret)
 		return ret;
+	if (po_exp_simulated_note(e))
+		po_exp_msg(e, PO_EV_WARNING, "%s", po_exp_simulated_note(e));
 	ret = po_exp_apply_config(e, err);
 	if (!ret)
 		ret = po_exp_resolve_split(e, err);

@@ -278,6 +278,8 @@ static json_t *final_json(struct po_experiment *e, int64_t now, json_t *heldout)
 	json_object_set_new(f, "seed", json_integer((json_int_t)e->opts.seed));
 	json_object_set_new(f, "models", models);
 	json_object_set_new(f, "providers", providers);
+	if (po_exp_simulated_note(e))
+		json_object_set_new(f, "simulated_note", json_string(po_exp_simulated_note(e)));
 	json_object_set_new(f, "calls", calls);
 	json_object_set_new(f, "tokens", tokens);
 	add_accounting(e, f);
@@ -322,7 +324,11 @@ int po_exp_write_inputs(struct po_experiment *e, struct po_err *err)
 	int ret = 0;
 
 	for (int i = 0; i < 2 && !ret; i++) {
-		snprintf(name, sizeof(name), "%s_%s.json", inputs[i][0], e->project_name);
+		const char *ext = strrchr(inputs[i][1], '.');
+
+		/* test cases and config keep their format (.csv, .yaml, ...) */
+		snprintf(name, sizeof(name), "%s_%s%s", inputs[i][0], e->project_name,
+			 ext && !strchr(ext, '/') ? ext : ".json");
 		po_fs_join(&dst, e->results_dir, name);
 		/* A project may have no config file (it is optional). */
 		if (i == 1 && !po_fs_exists(inputs[i][1]))
@@ -347,6 +353,36 @@ int po_exp_write_inputs(struct po_experiment *e, struct po_err *err)
 	return ret;
 }
 
+/* Prompts read from a prompts/ folder go back there in the same form:
+ * the best prompts as <results>/prompts/<name>.txt. */
+static int write_prompts_folder(struct po_experiment *e, struct po_err *err)
+{
+	const char *pp = e->project->prompts_path, *key;
+	struct po_buf dir = PO_BUF_INIT, path = PO_BUF_INIT;
+	json_t *v;
+	int ret = 0;
+
+	if (!pp || !*pp || pp[strlen(pp) - 1] != '/')
+		return 0;
+	po_fs_join(&dir, e->results_dir, "prompts");
+	ret = po_fs_mkdirs(dir.data, err);
+	json_object_foreach(e->best_prompts, key, v) {
+		if (ret || !json_is_string(v) || strchr(key, '/') || key[0] == '.' || !key[0])
+			continue;
+		po_buf_reset(&path);
+		po_buf_addf(&path, "%s/%s.txt", dir.data, key);
+		ret = po_fs_replace(path.data, json_string_value(v), json_string_length(v), false,
+				    err);
+		po_buf_reset(&path);
+		po_buf_addf(&path, "prompts/%s.txt", key);
+		if (!ret)
+			json_array_append_new(e->files, json_string(path.data));
+	}
+	po_buf_release(&dir);
+	po_buf_release(&path);
+	return ret;
+}
+
 int po_exp_finish(struct po_experiment *e, struct po_err *err)
 {
 	int64_t now = po_time_unix();
@@ -356,6 +392,8 @@ int po_exp_finish(struct po_experiment *e, struct po_err *err)
 
 	snprintf(name, sizeof(name), "prompts_%s.json", e->project_name);
 	ret = po_results_write(e->results_dir, name, e->best_prompts, false, e->files, err);
+	if (!ret)
+		ret = write_prompts_folder(e, err);
 	if (ret)
 		return ret;
 	json_array_append_new(e->files, json_string(PO_FINAL_RESULTS_FILE));

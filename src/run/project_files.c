@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cases_format.h"
 #include "llm/provider.h"
 #include "opt/strategy.h"
 #include "util/buf.h"
@@ -20,6 +21,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/jsonpos.h"
 #include "util/mem.h"
 
 /* A strategy spec (NAME[:KEY=VALUE...]) that parses and checks. */
@@ -72,6 +74,71 @@ bool po_project_is_builtin(const char *name)
 	       embedded(name, "config.json");
 }
 
+/*
+ * The project's test cases file: test_cases_NAME.json, or the first of the
+ * other formats' extensions that exists (core/cases_format.h); the .json
+ * name when none does. *also is a second one that exists too, or NULL.
+ */
+static char *cases_file(const char *dir, const char *name, char **also)
+{
+	const char *const *ext = po_cases_extensions();
+	char *found = NULL;
+	struct stat st;
+
+	*also = NULL;
+	for (size_t i = 0; ext[i] && !*also; i++) {
+		struct po_buf b = PO_BUF_INIT;
+
+		po_buf_addf(&b, "%s/test_cases_%s.%s", dir, name, ext[i]);
+		/* a file we may not look at is the .json default's message to give */
+		if (stat(b.data, &st))
+			po_buf_release(&b);
+		else if (!found)
+			found = po_buf_detach(&b);
+		else
+			*also = po_buf_detach(&b);
+	}
+	return found ? found : po_project_file(dir, "test_cases", name);
+}
+
+/* config_NAME.json, else config_NAME.yaml or .yml when one exists. */
+static char *config_file(const char *dir, const char *name)
+{
+	static const char *const ext[] = { "yaml", "yml" };
+	char *json = po_project_file(dir, "config", name);
+	struct stat st;
+
+	if (!stat(json, &st))
+		return json;
+	for (size_t i = 0; i < 2; i++) {
+		struct po_buf b = PO_BUF_INIT;
+
+		po_buf_addf(&b, "%s/config_%s.%s", dir, name, ext[i]);
+		if (!stat(b.data, &st)) {
+			free(json);
+			return po_buf_detach(&b);
+		}
+		po_buf_release(&b);
+	}
+	return json;
+}
+
+/* The config's JSON: its text, or made from YAML (a blank file: no
+ * settings) with positions in map; *json is new. */
+static int config_json(const char *path, const struct po_buf *cf, char **json,
+		       struct po_srcmap *map, struct po_err *err)
+{
+	if (po_cases_format_of(path) != PO_CASES_YAML) {
+		*json = po_xstrndup(cf->data, cf->len);
+		return 0;
+	}
+	if (strspn(cf->data, " \t\r\n") == cf->len) {
+		*json = po_xstrdup("{}");
+		return 0;
+	}
+	return po_cases_from_yaml(path, cf->data, cf->len, json, map, err);
+}
+
 bool po_project_exists(const char *base, const char *name)
 {
 	static const char *const kinds[3] = { "test_cases", "prompts", "config" };
@@ -81,9 +148,12 @@ bool po_project_exists(const char *base, const char *name)
 	/* Any of the three files makes it exist: loading it then says what is
 	 * missing, where initializing over it would refuse or clobber. */
 	for (int i = 0; i < 3 && !ret; i++) {
-		char *f = po_project_file(dir, kinds[i], name);
+		char *also = NULL;
+		char *f = i ? po_project_file(dir, kinds[i], name) : cases_file(dir, name, &also);
+
 		ret = po_fs_exists(f);
 		free(f);
+		free(also);
 	}
 	free(dir);
 	return ret;
@@ -152,11 +222,72 @@ static int read_project_file(const char *path, const char *dir, struct po_buf *b
 	return ret;
 }
 
+/*
+ * The prompts: <dir>/prompts/\*.txt when that folder has any (*path is then
+ * the folder, with a slash), else prompts_NAME.json; their JSON text in b.
+ */
+static int read_prompts(const char *dir, const char *name, char **path, struct po_buf *b,
+			struct po_err *err)
+{
+	struct po_buf folder = PO_BUF_INIT;
+	json_t *own = NULL;
+	int ret;
+
+	po_fs_join(&folder, dir, "prompts");
+	ret = po_project_prompts_folder(folder.data, &own, err);
+	if (!ret && own) {
+		char *text = json_dumps(own, JSON_INDENT(2));
+
+		po_buf_adds(&folder, "/");
+		*path = po_buf_detach(&folder);
+		po_buf_adds(b, text);
+		free(text);
+		json_decref(own);
+		return 0;
+	}
+	po_buf_release(&folder);
+	if (ret)
+		return ret;
+	*path = po_project_file(dir, "prompts", name);
+	ret = read_project_file(*path, dir, b, NULL, err);
+	if (ret == PO_ENOTFOUND)
+		ret = po_error(err, PO_ENOTFOUND,
+			       "project '%s' has no prompts file '%s' (nor .txt files in '%s/prompts/'); write one, e.g. {\"main\": \"Answer this: {input}\"}",
+			       name, *path, dir);
+	return ret;
+}
+
+/* Prompts from a folder: each at the start of its file (a message names
+ * the template, so its .txt); NULL for prompts_NAME.json. */
+static const struct po_srcmap *folder_map(const char *path, const struct po_buf *text,
+					  struct po_srcmap *map)
+{
+	json_t *o, *v;
+	const char *key;
+
+	if (!*path || path[strlen(path) - 1] != '/')
+		return NULL;
+	o = json_loadb(text->data, text->len, 0, NULL);
+	po_srcmap_add(map, "", 1, 1);
+	json_object_foreach(o, key, v) {
+		struct po_buf p = PO_BUF_INIT;
+
+		(void)v;
+		po_jsonpos_path_key(&p, key);
+		po_srcmap_add(map, p.data, 1, 1);
+		po_buf_release(&p);
+	}
+	json_decref(o);
+	return map;
+}
+
 int po_project_load(struct po_project **out, const char *base, const char *name,
 		    struct po_err *err)
 {
 	struct po_buf tc = PO_BUF_INIT, pr = PO_BUF_INIT, cf = PO_BUF_INIT;
-	char *dir = NULL, *tc_path = NULL, *pr_path = NULL, *cf_path = NULL;
+	char *dir = NULL, *tc_path = NULL, *pr_path = NULL, *cf_path = NULL, *also = NULL;
+	char *tc_json = NULL, *cf_json = NULL;
+	struct po_srcmap map = { 0 }, cmap = { 0 }, pmap = { 0 };
 	bool no_config = false;
 	int ret;
 
@@ -165,9 +296,14 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 	if (ret)
 		return ret;
 	dir = po_project_dir(base, name);
-	tc_path = po_project_file(dir, "test_cases", name);
-	pr_path = po_project_file(dir, "prompts", name);
-	cf_path = po_project_file(dir, "config", name);
+	tc_path = cases_file(dir, name, &also);
+	if (also) {
+		ret = po_error(err, PO_EINPUT,
+			       "project '%s' has two test cases files, '%s' and '%s'; keep one",
+			       name, tc_path, also);
+		goto out;
+	}
+	cf_path = config_file(dir, name);
 	ret = read_project_file(tc_path, dir, &tc, NULL, err);
 	if (ret == PO_ENOTFOUND && po_project_exists(base, name)) {
 		ret = po_error(err, PO_ENOTFOUND,
@@ -182,18 +318,23 @@ int po_project_load(struct po_project **out, const char *base, const char *name,
 			       po_project_is_builtin(name) ? "" : " or check the name");
 		goto out;
 	}
-	if (!ret) {
-		ret = read_project_file(pr_path, dir, &pr, NULL, err);
-		if (ret == PO_ENOTFOUND)
-			ret = po_error(err, PO_ENOTFOUND,
-				       "project '%s' has no prompts file '%s'; write one, e.g. {\"main\": \"Answer this: {input}\"}",
-				       name, pr_path);
-	}
+	if (!ret)
+		ret = read_prompts(dir, name, &pr_path, &pr, err);
 	if (!ret)
 		ret = read_project_file(cf_path, dir, &cf, &no_config, err);
+	if (!ret && !no_config)
+		ret = config_json(cf_path, &cf, &cf_json, &cmap, err);
 	if (!ret)
-		ret = po_project_parse(out, name, dir, tc.data, tc.len, pr.data, pr.len,
-				       no_config ? NULL : cf.data, cf.len, po_project_known_names(), err);
+		ret = po_cases_convert(tc_path, tc.data, tc.len, &tc_json, &map, err);
+	if (!ret) {
+		struct po_src ts = { tc_path, tc_json, strlen(tc_json), map.n ? &map : NULL };
+		struct po_src ps = { pr_path, pr.data, pr.len, folder_map(pr_path, &pr, &pmap) };
+		struct po_src cs = { cf_path, cf_json, cf_json ? strlen(cf_json) : 0,
+				     cmap.n ? &cmap : NULL };
+
+		ret = po_project_parse_src(out, name, dir, &ts, &ps, no_config ? NULL : &cs,
+					   po_project_known_names(), err);
+	}
 out:
 	po_buf_release(&tc);
 	po_buf_release(&pr);
@@ -202,6 +343,12 @@ out:
 	free(tc_path);
 	free(pr_path);
 	free(cf_path);
+	free(also);
+	free(tc_json);
+	free(cf_json);
+	po_srcmap_release(&map);
+	po_srcmap_release(&cmap);
+	po_srcmap_release(&pmap);
 	return ret;
 }
 
@@ -272,6 +419,20 @@ out:
  */
 static int prompts_from_folder(const char *base, json_t **out, struct po_err *err)
 {
+	struct po_buf dir = PO_BUF_INIT;
+	int ret;
+
+	if (base && *base && strcmp(base, "."))
+		po_fs_join(&dir, base, "prompts");
+	else
+		po_buf_adds(&dir, "prompts");
+	ret = po_project_prompts_folder(dir.data, out, err);
+	po_buf_release(&dir);
+	return ret;
+}
+
+int po_project_prompts_folder(const char *folder, json_t **out, struct po_err *err)
+{
 	struct po_buf dir = PO_BUF_INIT, path = PO_BUF_INIT;
 	char **names = NULL;
 	size_t n = 0, cap = 0, i;
@@ -281,10 +442,7 @@ static int prompts_from_folder(const char *base, json_t **out, struct po_err *er
 	int ret = 0;
 
 	*out = NULL;
-	if (base && *base && strcmp(base, "."))
-		po_fs_join(&dir, base, "prompts");
-	else
-		po_buf_adds(&dir, "prompts");
+	po_buf_adds(&dir, folder);
 	if (!po_fs_is_dir(dir.data))
 		goto out;
 	d = opendir(dir.data);

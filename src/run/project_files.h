@@ -10,6 +10,7 @@
 #ifndef PO_PROJECT_FILES_H
 #define PO_PROJECT_FILES_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "core/project.h"
@@ -28,6 +29,25 @@ bool po_project_is_builtin(const char *name);
  * Fails with PO_EIO if the files already exist (unless the folder is empty).
  */
 int po_project_init(const char *base, const char *name, struct po_err *err);
+
+/*
+ * Creates the project with its test cases copied from the file `from`
+ * (.json, .jsonl, .csv, .yaml or .yml; kept in its format), a first prompt
+ * "main" using every input of the first case, and the scaffold's config;
+ * the file is validated first (messages at from:line:col). PO_EIO when the
+ * project exists. (run/project_from.c)
+ */
+int po_project_init_from(const char *base, const char *name, const char *from,
+			 struct po_err *err);
+
+/*
+ * One prompt per <folder>/<name>.txt, sorted by name, into *out (a new
+ * object name -> template); *out stays NULL when the folder is absent or
+ * holds no .txt file. A project's own <dir>/prompts/ folder, when it has
+ * prompts, is its prompts (before prompts_NAME.json), and the best prompts
+ * of a run are written back into it.
+ */
+int po_project_prompts_folder(const char *folder, json_t **out, struct po_err *err);
 
 /* True when the project's folder holds its test cases file. */
 bool po_project_exists(const char *base, const char *name);

@@ -12,7 +12,7 @@ check 5 bad-inputs "promptopt: error: prompt_tuning_results_bad-inputs/test_case
 check 4 bad-json "promptopt: error: prompt_tuning_results_bad-json/test_cases_bad-json.json:4:3: invalid JSON: unexpected token near ']'"
 check 5 dup-id "promptopt: error: prompt_tuning_results_dup-id/test_cases_dup-id.json:5:12: duplicate test case id \"tc-01\": test case 1 (line 3) has it too; give each test case a unique \"id\""
 check 5 empty-cases "promptopt: error: prompt_tuning_results_empty-cases/test_cases_empty-cases.json:3:17: there are no test cases; add at least one, e.g. {\"id\": \"case-001\", \"inputs\": {\"input\": \"...\"}}"
-check 5 unknown-key "promptopt: error: prompt_tuning_results_unknown-key/config_unknown-key.json:3:3: unknown setting \"rubrik\"; did you mean \"rubric\"? (known: accept, budget, convergence, description, iterations, judge, judge_weight, length_penalty, main_prompt, max_prompt_chars, project, roles, rubric, scorers, seed, sim, split, strategy, system_prompt)"
+check 5 unknown-key "promptopt: error: prompt_tuning_results_unknown-key/config_unknown-key.json:3:3: unknown setting \"rubrik\"; did you mean \"rubric\"? (known: accept, budget, convergence, description, iterations, judge, judge_samples, judge_structured, judge_weight, length_penalty, main_prompt, max_prompt_chars, project, roles, rubric, scorers, seed, sim, split, strategy, system_prompt)"
 check 6 unknown-placeholder "promptopt: error: prompt_tuning_results_unknown-placeholder/prompts_unknown-placeholder.json:2:11: template 'main' uses placeholder {budget}, but test case 'tc-01' has no input 'budget'; add \"budget\" to its inputs or remove {budget} from the template"
 # the good fixture runs
 expect_exit 0 "$PO" run --project good --iterations 2 --no-report

@@ -372,6 +372,52 @@ static void test_call_failures(void **state)
 	p->ops->free(p);
 }
 
+/* Structured output: a request with a schema says so in the body (the
+ * judge's, eval/judge_scorer.c); without one the body has none of it. */
+static void test_structured_output(void **state)
+{
+	json_t *schema = json_pack("{s:s, s:{s:{s:s}}, s:[s]}", "type", "object", "properties",
+				   "overall_score", "type", "number", "required", "overall_score");
+	struct po_llm_request req = { .role = PO_ROLE_JUDGE, .prompt = "judge this",
+				      .schema = schema };
+	struct po_llm_response out = { 0 };
+	struct po_err err = { 0 };
+	struct po_provider *p = provider(KEY, M.base);
+	json_t *stats, *rf;
+
+	(void)state;
+	assert_int_equal(p->ops->complete(p, &req, &out, 1, &err), 0);
+	assert_non_null(out.content);
+	po_llm_response_release(&out);
+	stats = mock_control(&M, "/_mock/stats", NULL);
+	rf = json_object_get(stats, "last_body");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rf, "tool_choice"),
+							      "name")), "reply");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rf, "tool_choice"),
+							      "type")), "tool");
+	assert_true(json_equal(json_object_get(json_array_get(json_object_get(rf, "tools"), 0),
+					       "input_schema"), schema));
+	json_decref(stats);
+	req.schema = NULL;
+	assert_int_equal(p->ops->complete(p, &req, &out, 1, &err), 0);
+	po_llm_response_release(&out);
+	stats = mock_control(&M, "/_mock/stats", NULL);
+	assert_null(json_object_get(json_object_get(stats, "last_body"), "response_format"));
+	assert_null(json_object_get(json_object_get(stats, "last_body"), "tools"));
+	json_decref(stats);
+	/* the forced tool call's input is the reply, as JSON text */
+	{
+		const char *tool = "{\"content\": [{\"type\": \"tool_use\", \"name\": \"reply\", "
+				   "\"input\": {\"overall_score\": 4}}], \"usage\": {}}";
+
+		assert_int_equal(po_anthropic_parse_reply(tool, strlen(tool), &out, &err), 0);
+		assert_string_equal(out.content, "{\"overall_score\":4}");
+		po_llm_response_release(&out);
+	}
+	json_decref(schema);
+	p->ops->free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_bad_key_is_fatal_and_redacted),
 		cmocka_unit_test(test_temperature),
+		cmocka_unit_test(test_structured_output),
 		cmocka_unit_test(test_call_failures),
 	};
 

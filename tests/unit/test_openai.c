@@ -398,6 +398,41 @@ static void test_temperature(void **state)
 	p->ops->free(p);
 }
 
+/* Structured output: a request with a schema says so in the body (the
+ * judge's, eval/judge_scorer.c); without one the body has none of it. */
+static void test_structured_output(void **state)
+{
+	json_t *schema = json_pack("{s:s, s:{s:{s:s}}, s:[s]}", "type", "object", "properties",
+				   "overall_score", "type", "number", "required", "overall_score");
+	struct po_llm_request req = { .role = PO_ROLE_JUDGE, .prompt = "judge this",
+				      .schema = schema };
+	struct po_llm_response out = { 0 };
+	struct po_err err = { 0 };
+	struct po_provider *p = provider(KEY, BASE, &err);
+	json_t *stats, *rf;
+
+	(void)state;
+	assert_int_equal(p->ops->complete(p, &req, &out, 1, &err), 0);
+	assert_non_null(out.content);
+	po_llm_response_release(&out);
+	stats = mock_control(&M, "/_mock/stats", NULL);
+	rf = json_object_get(json_object_get(stats, "last_body"), "response_format");
+	assert_string_equal(json_string_value(json_object_get(rf, "type")), "json_schema");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rf, "json_schema"),
+							      "name")), "reply");
+	assert_true(json_equal(json_object_get(json_object_get(rf, "json_schema"), "schema"), schema));
+	json_decref(stats);
+	req.schema = NULL;
+	assert_int_equal(p->ops->complete(p, &req, &out, 1, &err), 0);
+	po_llm_response_release(&out);
+	stats = mock_control(&M, "/_mock/stats", NULL);
+	assert_null(json_object_get(json_object_get(stats, "last_body"), "response_format"));
+	assert_null(json_object_get(json_object_get(stats, "last_body"), "tools"));
+	json_decref(stats);
+	json_decref(schema);
+	p->ops->free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_misbehaviour),
 		cmocka_unit_test(test_temperature),
+		cmocka_unit_test(test_structured_output),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -33,7 +33,7 @@ struct verdict {
  * `expected` (JSON text, NULL: none). */
 static struct verdict run(const char *check, const char *output, const char *expected)
 {
-	struct po_src s = { "t.json", check, strlen(check) };
+	struct po_src s = { "t.json", check, strlen(check), NULL };
 	json_t *arr = json_pack("[o]", json_loads(check, 0, NULL));
 	struct po_checks cs = { 0 };
 	struct po_err err = { 0 };
@@ -202,7 +202,7 @@ static void test_config_errors(void **state)
 
 	(void)state;
 	expect_error("{\"scorers\": [{\"type\": \"contians\", \"value\": \"x\"}]}", tc,
-		     "d/config_t.json:1:15: unknown check type \"contians\"; did you mean \"contains\"? (known: equals, contains, icontains, contains-any, contains-all, not-contains, starts-with, regex, is-json, json-schema, json-path-equals, length, levenshtein, f1, expected, cost, latency)");
+		     "d/config_t.json:1:15: unknown check type \"contians\"; did you mean \"contains\"? (known: equals, contains, icontains, contains-any, contains-all, not-contains, starts-with, regex, is-json, json-schema, json-path-equals, length, levenshtein, f1, expected, cost, latency, command)");
 	expect_error("{\"scorers\": [\n  {\"type\": \"regex\", \"value\": \"T-(\"}]}", tc,
 		     "d/config_t.json:2:30: bad regex \"T-(\": missing closing parenthesis at offset 3 (PCRE2 syntax)");
 	expect_error("{\"scorers\": [{\"type\": \"contains\"}]}", tc,

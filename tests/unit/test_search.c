@@ -351,7 +351,8 @@ static int half_score(const struct po_scorer_ctx *ctx, struct po_case_result *co
 	return 0;
 }
 
-static const struct po_scorer_ops half_ops = { "half", "test scorer", half_score };
+static const struct po_scorer_ops half_ops = { .name = "half", .summary = "test scorer",
+						.score = half_score };
 
 static void test_scorers_weighted(void **state)
 {

@@ -89,7 +89,7 @@ static void test_store_json_clears_bits(void **state)
 
 static int check_batch(const char *text, struct po_err *err)
 {
-	struct po_src s = { "b.json", text, strlen(text) };
+	struct po_src s = { "b.json", text, strlen(text), NULL };
 	json_t *obj = json_loads(text, 0, NULL);
 	int ret = po_settings_check_batch(err, &s, "", obj, "in experiment 1",
 					  po_project_known_names());
@@ -100,7 +100,7 @@ static int check_batch(const char *text, struct po_err *err)
 
 static int check_config(const char *text, struct po_err *err)
 {
-	struct po_src s = { "c.json", text, strlen(text) };
+	struct po_src s = { "c.json", text, strlen(text), NULL };
 	json_t *obj = json_loads(text, 0, NULL);
 	int ret = po_settings_check_config(err, &s, obj, po_project_known_names(), NULL, NULL);
 

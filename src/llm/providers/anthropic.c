@@ -47,6 +47,15 @@ static char *build_body(const struct po_llm_request *r, const char *model, bool 
 	json_object_set_new(body, "messages", msgs);
 	if (temperature)
 		json_object_set_new(body, "temperature", json_real(r->temperature));
+	/* Structured output: a tool the model must call, its input the reply. */
+	if (r->schema) {
+		json_object_set_new(body, "tools",
+				    json_pack("[{s:s, s:s, s:O}]", "name", "reply", "description",
+					      "Give the reply as this tool's input.", "input_schema",
+					      r->schema));
+		json_object_set_new(body, "tool_choice", json_pack("{s:s, s:s}", "type", "tool",
+								   "name", "reply"));
+	}
 	s = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (!s)
@@ -97,9 +106,20 @@ int po_anthropic_parse_reply(const char *body, size_t len, struct po_llm_respons
 		ret = po_error(err, PO_ELLM, "no \"content\" array in the reply");
 		goto out;
 	}
-	/* Text blocks only: a reply may also hold thinking or tool blocks. */
+	/* Text blocks, and the input of a tool call (structured output, see
+	 * build_body) as JSON text; thinking blocks are not the reply. */
 	json_array_foreach(content, i, block) {
 		const json_t *t = json_object_get(block, "text");
+		const char *type = json_string_value(json_object_get(block, "type"));
+
+		if (type && !strcmp(type, "tool_use") && json_is_object(json_object_get(block, "input"))) {
+			char *in = json_dumps(json_object_get(block, "input"), JSON_COMPACT);
+
+			po_buf_adds(&text, in ? in : "{}");
+			free(in);
+			any = true;
+			continue;
+		}
 
 		if (!json_is_string(t) || strcmp(json_string_value(json_object_get(block, "type")) ?
 						 json_string_value(json_object_get(block, "type")) :

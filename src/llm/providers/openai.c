@@ -46,6 +46,10 @@ static char *build_body(const struct po_llm_request *r, const char *model, bool 
 				    json_integer(r->max_tokens));
 	if (temperature)
 		json_object_set_new(body, "temperature", json_real(r->temperature));
+	if (r->schema)
+		json_object_set_new(body, "response_format",
+				    json_pack("{s:s, s:{s:s, s:O}}", "type", "json_schema",
+					      "json_schema", "name", "reply", "schema", r->schema));
 	s = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (!s)

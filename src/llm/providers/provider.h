@@ -33,6 +33,10 @@ struct po_llm_request {
 	const char *prompt;     /* the user message */
 	const json_t *metadata; /* may be NULL; see docs/bridge-protocol.md */
 	unsigned sample;        /* sample index: distinct samples of the same prompt */
+	/* The reply's JSON Schema, or NULL: the API providers ask for structured
+	 * output (OpenAI response_format, Anthropic a forced tool call whose
+	 * input is the reply); the others ignore it. */
+	const json_t *schema;
 };
 
 struct po_llm_response {

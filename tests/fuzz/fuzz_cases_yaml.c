@@ -1,0 +1,35 @@
+/*
+ * libFuzzer target for the yaml test case loader (core/cases_*.c): any bytes
+ * give either JSON text (which jansson reads back) with a map whose
+ * positions are at line 1 or later, or an error "t.yaml:line:col: ...".
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cases_format.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct po_srcmap map = { 0 };
+	struct po_err err = { 0 };
+	char *json = NULL;
+
+	if (po_cases_from_yaml("t.yaml", (const char *)data, size, &json, &map, &err) == 0) {
+		json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
+
+		if (!v)
+			abort();
+		json_decref(v);
+		for (size_t i = 0; i < map.n; i++)
+			if (map.v[i].line < 1 || map.v[i].col < 1)
+				abort();
+	} else if (strncmp(err.msg, "t.yaml:", strlen("t.yaml:")) || json) {
+		abort();
+	}
+	free(json);
+	po_srcmap_release(&map);
+	return 0;
+}
