@@ -107,6 +107,11 @@ int po_exp_decide(struct po_experiment *e, struct po_search *ctx, long *top, boo
  * above the best (*gain: the largest gain seen). */
 bool po_exp_noise_stop(const struct po_experiment *e, double *floor, double *gain);
 
+/* resume.c: the checkpoint after the baseline and each iteration k, and
+ * the state of a checkpoint back (*last: its iteration). */
+int po_exp_save_checkpoint(struct po_experiment *e, int k, struct po_err *err);
+int po_exp_restore_checkpoint(struct po_experiment *e, int *last, struct po_err *err);
+
 /* estimate.c */
 /* The sizes of this run's sets, as a strategy sees them. */
 void po_exp_step_shape(const struct po_experiment *e, struct po_step_shape *shape);
