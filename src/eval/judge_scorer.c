@@ -47,23 +47,43 @@ static void take(struct po_case_result *res, struct po_judgement *j)
 	res->feedback = po_xstrdup(j->feedback);
 }
 
+static void fill_request(const struct po_eval_settings *st, unsigned sample, const char *prompt,
+			 const json_t *meta, struct po_llm_request *req)
+{
+	*req = (struct po_llm_request){
+		.role = PO_ROLE_JUDGE, .model = st->models[PO_ROLE_JUDGE],
+		.temperature = st->temperature[PO_ROLE_JUDGE],
+		.max_tokens = st->max_tokens[PO_ROLE_JUDGE], .system = po_judge_system_prompt(),
+		.prompt = prompt, .metadata = meta, .sample = sample,
+	};
+}
+
+void po_scorer_judge_request(const struct po_scorer_ctx *ctx, const struct po_test_case *tc,
+			     const char *output, char **prompt, json_t **meta,
+			     struct po_llm_request *req)
+{
+	const struct po_project *p = ctx->project;
+	const struct po_eval_settings *st = ctx->settings;
+	json_t *rubric = rubric_json(&p->rubric);
+	struct po_buf b = PO_BUF_INIT;
+
+	po_judge_build_prompt(&b, &p->rubric, p->description, tc->inputs, output);
+	*prompt = po_buf_detach(&b);
+	*meta = json_pack("{s:s, s:o, s:O}", "test_case_id", tc->id, "rubric", rubric, "inputs",
+			  tc->inputs);
+	fill_request(st, ctx->sample, *prompt, *meta, req);
+}
+
 /* One judge call for each of todo[0..n-1]; a negative return is fatal. */
 static int judge_round(const struct po_scorer_ctx *ctx, struct po_case_result **todo,
 		       char **prompts, json_t **metas, size_t n, unsigned sample, struct po_err *err)
 {
-	const struct po_eval_settings *st = ctx->settings;
 	struct po_llm_request *reqs = po_xcalloc(n, sizeof(*reqs));
 	struct po_llm_response *resps = po_xcalloc(n, sizeof(*resps));
 	int fatal;
 
-	for (size_t i = 0; i < n; i++) {
-		reqs[i] = (struct po_llm_request){
-			.role = PO_ROLE_JUDGE, .model = st->models[PO_ROLE_JUDGE],
-			.temperature = st->temperature[PO_ROLE_JUDGE],
-			.max_tokens = st->max_tokens[PO_ROLE_JUDGE], .system = po_judge_system_prompt(),
-			.prompt = prompts[i], .metadata = metas[i], .sample = sample,
-		};
-	}
+	for (size_t i = 0; i < n; i++)
+		fill_request(ctx->settings, sample, prompts[i], metas[i], &reqs[i]);
 	fatal = po_engine_complete(ctx->engine, reqs, resps, n, err);
 	for (size_t i = 0; !fatal && i < n; i++) {
 		struct po_judgement j = { 0 };
@@ -91,22 +111,17 @@ static int judge_round(const struct po_scorer_ctx *ctx, struct po_case_result **
 static int judge_score(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
 		       size_t n, struct po_err *err)
 {
-	const struct po_project *p = ctx->project;
 	size_t m = n ? n : 1, left = n;
 	struct po_case_result **todo = po_xcalloc(m, sizeof(*todo));
 	char **prompts = po_xcalloc(m, sizeof(*prompts)), **tp = po_xcalloc(m, sizeof(*tp));
 	json_t **metas = po_xcalloc(m, sizeof(*metas)), **tm = po_xcalloc(m, sizeof(*tm));
-	json_t *rubric = rubric_json(&p->rubric);
-	struct po_buf b = PO_BUF_INIT;
 	int ret = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		po_buf_reset(&b);
-		po_judge_build_prompt(&b, &p->rubric, p->description, items[i]->tc->inputs,
-				      items[i]->output);
-		prompts[i] = po_xstrdup(b.data);
-		metas[i] = json_pack("{s:s, s:O, s:O}", "test_case_id", items[i]->tc->id, "rubric",
-				     rubric, "inputs", items[i]->tc->inputs);
+		struct po_llm_request unused;
+
+		po_scorer_judge_request(ctx, items[i]->tc, items[i]->output, &prompts[i], &metas[i],
+					&unused);
 		todo[i] = items[i];
 		tp[i] = prompts[i];
 		tm[i] = metas[i];
@@ -131,8 +146,6 @@ static int judge_score(const struct po_scorer_ctx *ctx, struct po_case_result *c
 		free(prompts[i]);
 		json_decref(metas[i]);
 	}
-	po_buf_release(&b);
-	json_decref(rubric);
 	free(todo);
 	free(prompts);
 	free(tp);

@@ -143,6 +143,7 @@ static const struct po_provider_ops anthropic_ops = {
 	.name = "anthropic",
 	.complete = po_http_provider_complete,
 	.free = po_http_provider_free,
+	.complete_chain = po_http_provider_complete_chain,
 };
 
 struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spec, struct po_err *err)

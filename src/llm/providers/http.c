@@ -567,18 +567,22 @@ static void wait_sockets(struct po_http *h, int timeout_ms)
 /* The state of one po_http_run(). */
 struct run {
 	struct po_http_call *calls;
-	size_t n;
+	size_t n;          /* grows when the feed appends follow-up calls */
+	size_t cap;
+	const struct po_http_feed *feed;
 	size_t fresh;      /* calls[fresh..n-1] have not started yet */
 	size_t done;       /* calls with an outcome */
 	int active;        /* attempts in flight */
 	bool fatal;        /* a call failed in a way every call will */
 	double *t0;        /* per call: its first start */
 	bool *finished;    /* per call: has its outcome */
+	size_t *ready;     /* with a feed: calls finished, not fed yet */
+	size_t nready;
 };
 
-static void reset_calls(struct po_http_call *calls, size_t n)
+static void reset_calls(struct po_http_call *calls, size_t from, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = from; i < n; i++) {
 		calls[i].outcome = PO_HTTP_NOT_SENT;
 		calls[i].status = 0;
 		calls[i].attempts = 0;
@@ -640,6 +644,30 @@ static void start_due(struct po_http *h, struct run *run, double now, double *wa
 	}
 }
 
+/* Finished calls may bring follow-ups: they join the run at its end. The
+ * slots they freed were given to waiting calls first (start_due), so what
+ * the feed does (parse an answer, build the next body) delays no start. */
+static void feed_ready(struct po_http *h, struct run *run)
+{
+	double now = po_time_mono_ms(), wake = now + POLL_SLICE_MS;
+
+	if (!run->nready)
+		return;
+	start_due(h, run, now, &wake);
+	if (run->active > h->stats.max_in_flight)
+		h->stats.max_in_flight = run->active;
+	for (size_t k = 0; k < run->nready && !run->fatal; k++) {
+		size_t n = run->n;
+
+		run->feed->done(run->feed->ud, run->ready[k], run->calls, &n, run->cap);
+		if (n > run->cap)
+			n = run->cap;
+		reset_calls(run->calls, run->n, n);
+		run->n = n;
+	}
+	run->nready = 0;
+}
+
 /* Takes the attempts libcurl finished; true when there were any. */
 static bool collect_done(struct po_http *h, struct run *run)
 {
@@ -661,6 +689,8 @@ static bool collect_done(struct po_http *h, struct run *run)
 			run->calls[s->index].latency_ms = now - run->t0[s->index];
 			run->finished[s->index] = true;
 			run->done++;
+			if (run->feed && !run->fatal)
+				run->ready[run->nready++] = s->index;
 		}
 	}
 	return progressed;
@@ -668,27 +698,34 @@ static bool collect_done(struct po_http *h, struct run *run)
 
 int po_http_run(struct po_http *h, struct po_http_call *calls, size_t n, struct po_err *err)
 {
+	return po_http_run_feed(h, calls, &n, n, NULL, err);
+}
+
+int po_http_run_feed(struct po_http *h, struct po_http_call *calls, size_t *np, size_t cap,
+		     const struct po_http_feed *feed, struct po_err *err)
+{
 	struct run run = {
-		.calls = calls, .n = n,
-		.t0 = po_xcalloc(n ? n : 1, sizeof(double)),
-		.finished = po_xcalloc(n ? n : 1, sizeof(bool)),
+		.calls = calls, .n = *np, .cap = cap < *np ? *np : cap, .feed = feed,
+		.t0 = po_xcalloc(cap > *np ? cap : (*np ? *np : 1), sizeof(double)),
+		.finished = po_xcalloc(cap > *np ? cap : (*np ? *np : 1), sizeof(bool)),
+		.ready = feed ? po_xcalloc(cap > *np ? cap : (*np ? *np : 1), sizeof(size_t)) : NULL,
 	};
 	int ret = 0;
 
-	reset_calls(calls, n);
+	reset_calls(calls, 0, run.n);
 	h->nretries = 0;
-	while (run.done < n) {
+	while (run.done < run.n) {
 		double now = po_time_mono_ms(), wake = now + POLL_SLICE_MS;
 		int running, timeout;
 
 		if (h->o.interrupt && *h->o.interrupt) {
-			abandon(h, calls, n, "interrupted before an answer arrived");
+			abandon(h, calls, run.n, "interrupted before an answer arrived");
 			ret = po_error(err, PO_EINTR, "interrupted with %zu of %zu calls unanswered",
-				       n - run.done, n);
+				       run.n - run.done, run.n);
 			break;
 		}
 		if (run.fatal) {
-			abandon(h, calls, n, "not sent: an earlier call failed for every call");
+			abandon(h, calls, run.n, "not sent: an earlier call failed for every call");
 			break;
 		}
 		start_due(h, &run, now, &wake);
@@ -699,7 +736,11 @@ int po_http_run(struct po_http *h, struct po_http_call *calls, size_t n, struct 
 			h->timer_at = -1;
 			curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 		}
-		if (collect_done(h, &run) || run.done >= n)
+		if (collect_done(h, &run)) {
+			feed_ready(h, &run);
+			continue;
+		}
+		if (run.done >= run.n)
 			continue;
 		now = po_time_mono_ms();
 		if (h->timer_at >= 0 && h->timer_at < wake)
@@ -709,10 +750,12 @@ int po_http_run(struct po_http *h, struct po_http_call *calls, size_t n, struct 
 			timeout = POLL_SLICE_MS;
 		wait_sockets(h, timeout);
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < run.n; i++)
 		if (!run.finished[i] && calls[i].outcome == PO_HTTP_NOT_SENT && run.t0[i] > 0)
 			calls[i].latency_ms = po_time_mono_ms() - run.t0[i];
+	*np = run.n;
 	free(run.t0);
 	free(run.finished);
+	free(run.ready);
 	return ret;
 }

@@ -100,6 +100,16 @@ int po_http_api_load_prices(struct po_http_api *a, const char *path, struct po_e
  */
 int po_http_api_complete(struct po_http_api *a, const struct po_llm_request *reqs,
 			 struct po_llm_response *out, size_t n, struct po_err *err);
+/*
+ * po_http_api_complete() with follow-up calls (provider.h's struct
+ * po_llm_chain): each answer may bring one call that starts at once. A
+ * batch with a model still on trial for its temperature goes the ordinary
+ * way (no follow-ups); a follow-up of such a model is given back unsent.
+ */
+struct po_llm_chain;
+int po_http_api_complete_chain(struct po_http_api *a, const struct po_llm_request *reqs,
+			       struct po_llm_response *out, size_t n,
+			       const struct po_llm_chain *chain, struct po_err *err);
 /* Frees what the api struct owns: http, headers, prices, the learned models. */
 void po_http_api_release(struct po_http_api *a);
 
@@ -108,8 +118,8 @@ void po_http_api_release(struct po_http_api *a);
  * name, key_env, default model and callbacks (the rest is filled here);
  * key (may be NULL) is copied; url (a new string) is taken over, on failure
  * too; headers is a NULL-terminated list of header lines, copied (the caller
- * wipes its own copy of the key). The ops' complete and free must be the
- * two functions below.
+ * wipes its own copy of the key). The ops' complete, free and complete_chain
+ * are the three functions below.
  */
 struct po_provider;
 struct po_provider_ops;
@@ -120,6 +130,9 @@ struct po_provider *po_http_provider_new(const struct po_provider_ops *ops,
 					 char *url, const char *const *headers, struct po_err *err);
 int po_http_provider_complete(struct po_provider *p, const struct po_llm_request *reqs,
 			      struct po_llm_response *out, size_t n, struct po_err *err);
+int po_http_provider_complete_chain(struct po_provider *p, const struct po_llm_request *reqs,
+				    struct po_llm_response *out, size_t n,
+				    const struct po_llm_chain *chain, struct po_err *err);
 void po_http_provider_free(struct po_provider *p);
 
 #endif

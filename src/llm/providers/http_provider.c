@@ -26,6 +26,15 @@ int po_http_provider_complete(struct po_provider *p, const struct po_llm_request
 	return po_http_api_complete(&h->api, reqs, out, n, err);
 }
 
+int po_http_provider_complete_chain(struct po_provider *p, const struct po_llm_request *reqs,
+				    struct po_llm_response *out, size_t n,
+				    const struct po_llm_chain *chain, struct po_err *err)
+{
+	struct http_provider *h = p->impl;
+
+	return po_http_api_complete_chain(&h->api, reqs, out, n, chain, err);
+}
+
 void po_http_provider_free(struct po_provider *p)
 {
 	struct http_provider *h;

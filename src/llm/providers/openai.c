@@ -181,6 +181,7 @@ static const struct po_provider_ops openai_ops = {
 	.name = "openai",
 	.complete = po_http_provider_complete,
 	.free = po_http_provider_free,
+	.complete_chain = po_http_provider_complete_chain,
 };
 
 struct po_provider *po_openai_provider_new(const struct po_provider_spec *spec, struct po_err *err)

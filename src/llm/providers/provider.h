@@ -52,6 +52,22 @@ void po_llm_response_release(struct po_llm_response *r);
 
 struct po_provider;
 
+/*
+ * Follow-up calls of a batch (pipelined evaluation: a case's judge call
+ * starts as soon as its generate call returns). next() is called once an
+ * answer out[i] is final and returns a request to send at once (borrowed
+ * until the batch returns) or NULL; done() receives the answer of the k-th
+ * follow-up next() gave (k counts from 0), to keep: it is called for every
+ * one of them before the batch returns, attempts 0 and no content when it
+ * was never sent.
+ */
+struct po_llm_chain {
+	const struct po_llm_request *(*next)(void *ud, size_t i,
+					     const struct po_llm_response *resp);
+	void (*done)(void *ud, size_t k, struct po_llm_response *resp);
+	void *ud;
+};
+
 struct po_provider_ops {
 	const char *name;
 	/*
@@ -62,6 +78,11 @@ struct po_provider_ops {
 	int (*complete)(struct po_provider *p, const struct po_llm_request *reqs,
 			struct po_llm_response *out, size_t n, struct po_err *err);
 	void (*free)(struct po_provider *p);
+	/* Optional: complete() with follow-up calls (struct po_llm_chain).
+	 * NULL: the provider only answers whole batches. */
+	int (*complete_chain)(struct po_provider *p, const struct po_llm_request *reqs,
+			      struct po_llm_response *out, size_t n,
+			      const struct po_llm_chain *chain, struct po_err *err);
 };
 
 struct po_provider {
