@@ -3,7 +3,9 @@
  * starts as soon as its generate call returns (llm.h's
  * po_engine_complete_then()). Same scores and calls as the two-phase
  * evaluation, faster when the batch does not fill whole rounds, and a judge
- * answer already in the response cache is not paid again.
+ * answer already in the response cache is not paid again. Prompt caching:
+ * the judge's shared prefix marked with cache_control (Anthropic), the
+ * provider's cached tokens priced at their discount (Anthropic, OpenAI).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "core/project.h"
+#include "core/tags.h"
 #include "eval/evaluate.h"
 #include "llm/llm.h"
 #include "llm/provider.h"
@@ -57,7 +60,7 @@ static void plain_free(struct po_provider *p)
 	free(w);
 }
 
-static struct po_provider *provider(bool pipelined)
+static struct po_provider *provider_named(const char *name, bool pipelined)
 {
 	struct po_provider_spec spec;
 	struct po_err err = { 0 };
@@ -65,7 +68,7 @@ static struct po_provider *provider(bool pipelined)
 	struct plain *w;
 
 	po_provider_spec_init(&spec);
-	spec.name = "anthropic";
+	spec.name = name;
 	spec.base_url = M.base;
 	spec.concurrency = CONCURRENCY;
 	spec.timeout_s = 30;
@@ -84,12 +87,12 @@ static struct po_provider *provider(bool pipelined)
 	return &w->base;
 }
 
-static struct po_engine *engine(bool pipelined, const char *cache)
+static struct po_engine *engine_named(const char *name, bool pipelined, const char *cache)
 {
 	struct po_engine_config cfg;
 	struct po_engine *e = NULL;
 	struct po_err err = { 0 };
-	struct po_provider *p = provider(pipelined);
+	struct po_provider *p = provider_named(name, pipelined);
 
 	po_engine_config_init(&cfg);
 	for (int r = 0; r < PO_ROLE_COUNT; r++)
@@ -97,6 +100,11 @@ static struct po_engine *engine(bool pipelined, const char *cache)
 	cfg.cache_path = cache;
 	assert_int_equal(po_engine_new(&e, &cfg, &err), 0);
 	return e;
+}
+
+static struct po_engine *engine(bool pipelined, const char *cache)
+{
+	return engine_named("anthropic", pipelined, cache);
 }
 
 static struct po_project *project(void)
@@ -128,6 +136,8 @@ static int setup(void **state)
 	snprintf(lat, sizeof(lat), "%d", LATENCY_MS);
 	unsetenv("ANTHROPIC_BASE_URL");
 	setenv("ANTHROPIC_API_KEY", KEY, 1);
+	setenv("OPENAI_API_KEY", KEY, 1);
+	unsetenv("OPENAI_BASE_URL");
 	return mock_start(&M, args);
 }
 
@@ -227,11 +237,93 @@ static void test_cached_judge_not_sent(void **state)
 	rmdir(dir);
 }
 
+/* The cost of a role's calls at the table's prices (per million tokens). */
+static double priced(const struct po_engine_stats *s, int r, double in, double out, double cr,
+		     double cw)
+{
+	return ((double)s->input_tokens[r] * in + (double)s->output_tokens[r] * out +
+		(double)s->cache_read_tokens[r] * cr + (double)s->cache_write_tokens[r] * cw) / 1e6;
+}
+
+static void test_judge_prefix_cached(void **state)
+{
+	struct po_project *p = project();
+	struct po_engine *e = engine(true, NULL);
+	const struct po_engine_stats *st;
+	struct po_evaluation ev;
+	json_t *stats, *body, *content, *first;
+	const char *head, *tail;
+
+	(void)state;
+	mock_reset(&M);
+	evaluate(e, p, p->prompts, &ev);
+	assert_int_equal(ev.n_ok, NCASES);
+	/* The last request was a judge call: two text blocks, the shared one
+	 * (instructions, rubric, reply shape) marked for the cache. */
+	stats = mock_control(&M, "/_mock/stats", NULL);
+	body = json_object_get(stats, "last_body");
+	content = json_object_get(json_array_get(json_object_get(body, "messages"), 0), "content");
+	assert_int_equal(json_array_size(content), 2);
+	first = json_array_get(content, 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(first,
+		"cache_control"), "type")), "ephemeral");
+	head = json_string_value(json_object_get(first, "text"));
+	tail = json_string_value(json_object_get(json_array_get(content, 1), "text"));
+	assert_non_null(strstr(head, "## Rubric"));
+	assert_non_null(strstr(head, "\"overall_score\""));
+	assert_null(strstr(head, "product "));
+	assert_true(!strncmp(tail, "## Test case inputs", 19));
+	assert_non_null(strstr(tail, PO_JUDGE_OUTPUT_BEGIN));
+	assert_null(json_object_get(json_array_get(content, 1), "cache_control"));
+	/* Written once, read by the other judge calls; generate calls carry no mark. */
+	assert_int_equal(json_integer_value(json_object_get(stats, "cache_writes")), 1);
+	assert_int_equal(json_integer_value(json_object_get(stats, "cache_reads")), NCASES - 1);
+	json_decref(stats);
+	st = po_engine_stats(e);
+	assert_true(st->cache_read_tokens[PO_ROLE_JUDGE] > 0);
+	assert_true(st->cache_write_tokens[PO_ROLE_JUDGE] > 0);
+	assert_int_equal(st->cache_read_tokens[PO_ROLE_GENERATE], 0);
+	/* claude-sonnet-4*: input 3, output 15, cache read 0.3, cache write 3.75 */
+	assert_float_equal(st->cost_usd[PO_ROLE_JUDGE], priced(st, PO_ROLE_JUDGE, 3, 15, 0.3, 3.75),
+			   1e-12);
+	assert_true(st->cost_usd[PO_ROLE_JUDGE] <
+		    priced(st, PO_ROLE_JUDGE, 3, 15, 3, 3) - 1e-9);
+	po_evaluation_release(&ev);
+	po_engine_free(e);
+	po_project_free(p);
+}
+
+/* OpenAI caches prefixes by itself: its cached_tokens are billed at the
+ * cache read price, the rest of the prompt at the input price. */
+static void test_openai_cached_tokens(void **state)
+{
+	struct po_engine *e = engine_named("openai", true, NULL);
+	struct po_llm_request req = { .role = PO_ROLE_JUDGE, .model = "gpt-4o",
+				      .prompt = "cached [[mock:cachetokens]]" };
+	struct po_llm_response out = { 0 };
+	struct po_err err = { 0 };
+	const struct po_engine_stats *st;
+
+	(void)state;
+	assert_int_equal(po_engine_complete(e, &req, &out, 1, &err), 0);
+	assert_non_null(out.content);
+	assert_int_equal(out.cache_read_tokens, 11);
+	st = po_engine_stats(e);
+	assert_int_equal(st->cache_read_tokens[PO_ROLE_JUDGE], 11);
+	/* gpt-4o*: input 2.5, output 10, cache read 1.25 */
+	assert_float_equal(st->cost_usd[PO_ROLE_JUDGE], priced(st, PO_ROLE_JUDGE, 2.5, 10, 1.25, 0),
+			   1e-12);
+	po_llm_response_release(&out);
+	po_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_results_fewer_rounds),
 		cmocka_unit_test(test_cached_judge_not_sent),
+		cmocka_unit_test(test_judge_prefix_cached),
+		cmocka_unit_test(test_openai_cached_tokens),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -32,6 +32,33 @@ bool po_anthropic_model_rejects_temperature(const char *model)
 	return false;
 }
 
+/*
+ * The user message: one string, or with a shared prefix (cache_prefix) two
+ * text blocks, the first marked for Anthropic's prompt cache, so every
+ * request that shares it reads it from the cache at a tenth of the input
+ * price. A prefix shorter than the model's minimum (1,024 tokens for most
+ * models) is simply not cached.
+ */
+static json_t *user_content(const struct po_llm_request *r)
+{
+	const char *prompt = r->prompt ? r->prompt : "";
+	size_t len = strlen(prompt);
+	json_t *head, *tail;
+
+	if (!r->cache_prefix || r->cache_prefix >= len)
+		return json_string(prompt);
+	head = json_stringn(prompt, r->cache_prefix);
+	tail = json_string(prompt + r->cache_prefix);
+	if (!head || !tail) {
+		/* Not a UTF-8 boundary: no cache mark rather than a bad body. */
+		json_decref(head);
+		json_decref(tail);
+		return json_string(prompt);
+	}
+	return json_pack("[{s:s, s:o, s:{s:s}}, {s:s, s:o}]", "type", "text", "text", head,
+			 "cache_control", "type", "ephemeral", "type", "text", "text", tail);
+}
+
 static char *build_body(const struct po_llm_request *r, const char *model, bool temperature)
 {
 	json_t *body = json_object(), *msgs = json_array();
@@ -42,8 +69,8 @@ static char *build_body(const struct po_llm_request *r, const char *model, bool 
 			    json_integer(r->max_tokens > 0 ? r->max_tokens : DEFAULT_MAX_TOKENS));
 	if (r->system && *r->system)
 		json_object_set_new(body, "system", json_string(r->system));
-	json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "user", "content",
-					      r->prompt ? r->prompt : ""));
+	json_array_append_new(msgs, json_pack("{s:s, s:o}", "role", "user", "content",
+					      user_content(r)));
 	json_object_set_new(body, "messages", msgs);
 	if (temperature)
 		json_object_set_new(body, "temperature", json_real(r->temperature));

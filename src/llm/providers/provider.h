@@ -33,6 +33,11 @@ struct po_llm_request {
 	const char *prompt;     /* the user message */
 	const json_t *metadata; /* may be NULL; see docs/bridge-protocol.md */
 	unsigned sample;        /* sample index: distinct samples of the same prompt */
+	/* Bytes at the start of prompt that many requests share (the judge's
+	 * instructions and rubric): a provider with a prompt cache marks them
+	 * cacheable (Anthropic: cache_control). 0: none. Not part of the
+	 * response cache key: it changes the price, not the answer. */
+	size_t cache_prefix;
 };
 
 struct po_llm_response {
