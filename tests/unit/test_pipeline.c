@@ -317,6 +317,57 @@ static void test_openai_cached_tokens(void **state)
 	po_engine_free(e);
 }
 
+/* A refused key on a call sent ahead stops the evaluation like any fatal
+ * answer: an error naming the key's variable, nothing leaked (ASan). */
+static void test_fatal_follow_up(void **state)
+{
+	struct po_project *p = project();
+	struct po_engine *e = engine(true, NULL);
+	struct po_eval_settings st;
+	struct po_evaluation ev;
+	struct po_err err = { 0 };
+	const json_t *prompts = p->prompts;
+
+	(void)state;
+	for (int i = 0; i < NCASES; i++)
+		mock_queue(&M, "ok");
+	mock_queue(&M, "401");
+	po_eval_settings_init(&st);
+	assert_true(po_evaluate(e, p, &st, &prompts, 1, 0, &ev, &err) < 0);
+	assert_non_null(strstr(err.msg, "ANTHROPIC_API_KEY"));
+	assert_null(strstr(err.msg, KEY));
+	po_evaluation_release(&ev);
+	po_engine_free(e);
+	po_project_free(p);
+	mock_reset(&M);
+}
+
+/* A judge model whose temperature is untried: its calls are not sent ahead
+ * but with the judge's batch, where the first goes alone (refused here: the
+ * mock refuses a temperature to models named "no-temp") and the others
+ * without a temperature. */
+static void test_untried_judge_model(void **state)
+{
+	struct po_project *p = project();
+	struct po_engine *e = engine(true, NULL);
+	struct po_eval_settings st;
+	struct po_evaluation ev;
+	struct po_err err = { 0 };
+	const json_t *prompts = p->prompts;
+
+	(void)state;
+	mock_reset(&M);
+	po_eval_settings_init(&st);
+	st.models[PO_ROLE_JUDGE] = "claude-mock-no-temp";
+	assert_int_equal(po_evaluate(e, p, &st, &prompts, 1, 0, &ev, &err), 0);
+	assert_int_equal(ev.n_ok, NCASES);
+	assert_int_equal(mock_stat(&M, "requests"), 2 * NCASES + 1);
+	assert_int_equal(mock_stat(&M, "temperature_refused"), 1);
+	po_evaluation_release(&ev);
+	po_engine_free(e);
+	po_project_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +375,8 @@ int main(void)
 		cmocka_unit_test(test_cached_judge_not_sent),
 		cmocka_unit_test(test_judge_prefix_cached),
 		cmocka_unit_test(test_openai_cached_tokens),
+		cmocka_unit_test(test_fatal_follow_up),
+		cmocka_unit_test(test_untried_judge_model),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -651,8 +651,10 @@ static void feed_ready(struct po_http *h, struct run *run)
 {
 	double now = po_time_mono_ms(), wake = now + POLL_SLICE_MS;
 
-	if (!run->nready)
+	if (!run->nready || run->fatal) {
+		run->nready = 0; /* after a fatal answer the run is abandoned */
 		return;
+	}
 	start_due(h, run, now, &wake);
 	if (run->active > h->stats.max_in_flight)
 		h->stats.max_in_flight = run->active;

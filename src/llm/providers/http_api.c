@@ -551,17 +551,23 @@ static void chain_done(void *ud, size_t i, struct po_http_call *calls, size_t *n
 	(*n)++;
 }
 
-/* The answers of the follow-ups, to the chain's owner. */
-static void chain_deliver(struct chain_run *cr, struct po_http_call *calls, size_t total)
+/* The answers of the follow-ups, to the chain's owner; the message of the
+ * first that failed for every call (a refused key), or NULL (new string). */
+static char *chain_deliver(struct chain_run *cr, struct po_http_call *calls, size_t total)
 {
+	char *fatal = NULL;
+
 	for (size_t j = cr->n; j < total; j++) {
 		struct po_llm_response r = { 0 };
 
 		/* One refused a temperature: the ordinary batch sends it again. */
 		if (calls[j].attempts > 0 && !refused_temperature(cr->a, &calls[j]))
 			answer(cr->a, &calls[j], &r);
+		if (calls[j].outcome == PO_HTTP_FATAL && !fatal && r.error)
+			fatal = po_xstrdup(r.error);
 		cr->chain->done(cr->chain->ud, cr->follow[j - cr->n], &r);
 	}
+	return fatal;
 }
 
 int po_http_api_complete_chain(struct po_http_api *a, const struct po_llm_request *reqs,
@@ -569,6 +575,7 @@ int po_http_api_complete_chain(struct po_http_api *a, const struct po_llm_reques
 			       const struct po_llm_chain *chain, struct po_err *err)
 {
 	size_t cap = 2 * n, total = n, fatal = n;
+	char *follow_fatal;
 	struct po_http_call *calls = po_xcalloc(cap ? cap : 1, sizeof(*calls));
 	struct chain_run cr = { a, reqs, out, n, chain,
 				po_xcalloc(cap ? cap : 1, sizeof(char *)),
@@ -598,7 +605,9 @@ int po_http_api_complete_chain(struct po_http_api *a, const struct po_llm_reques
 						  .body_len = strlen(cr.bodies[i]) };
 	}
 	ret = po_http_run_feed(a->http, calls, &total, cap, &feed, err);
-	chain_deliver(&cr, calls, total);
+	if (ret == PO_EINTR)
+		po_error_prefix(err, "%s", a->name);
+	follow_fatal = chain_deliver(&cr, calls, total);
 	for (size_t i = 0; i < n; i++) {
 		if (cr.redo[i]) {
 			/* Refused a temperature: again, alone, without one. */
@@ -613,10 +622,11 @@ int po_http_api_complete_chain(struct po_http_api *a, const struct po_llm_reques
 		if (calls[i].outcome == PO_HTTP_FATAL && fatal == n)
 			fatal = i;
 	}
-	if (ret == PO_EINTR)
-		po_error_prefix(err, "%s", a->name);
-	else if (!ret && fatal < n)
+	if (!ret && fatal < n)
 		ret = po_error(err, PO_ELLM, "%s", out[fatal].error);
+	else if (!ret && follow_fatal)
+		ret = po_error(err, PO_ELLM, "%s", follow_fatal);
+	free(follow_fatal);
 	for (size_t i = 0; i < total; i++) {
 		po_http_call_release(&calls[i]);
 		free(cr.bodies[i]);
