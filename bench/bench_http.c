@@ -40,9 +40,9 @@
 #include "llm/llm.h"
 #include "llm/provider.h"
 #include "util/buf.h"
+#include "bench_mock.h"
 #include "util/timeutil.h"
 
-#define KEY "sk-ant-bench-key"
 #define SERIAL_CALLS 25
 
 static double cpu_ms(void)
@@ -52,63 +52,6 @@ static double cpu_ms(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
-}
-
-/* The mock script, next to this source tree: $PO_MOCK_LLM, else found
- * above the benchmark binary. */
-static int find_mock(char *out, size_t size)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (getenv("PO_MOCK_LLM")) {
-		snprintf(out, size, "%s", getenv("PO_MOCK_LLM"));
-		return 0;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	for (char *s = strrchr(exe, '/'); s; s = strrchr(exe, '/')) {
-		*s = '\0';
-		if ((size_t)snprintf(out, size, "%.*s/tests/mock/mock_llm.py", (int)(size - 32), exe) <
-		    size && access(out, R_OK) == 0)
-			return 0;
-	}
-	return -1;
-}
-
-static pid_t start_mock(const char *script, double latency_ms, const char *server,
-			int workers, int *port)
-{
-	char pf[64], lat[32], nw[16];
-	pid_t pid;
-
-	snprintf(pf, sizeof(pf), "/tmp/po-bench-mock-%ld", (long)getpid());
-	snprintf(lat, sizeof(lat), "%g", latency_ms);
-	snprintf(nw, sizeof(nw), "%d", workers);
-	unlink(pf);
-	pid = fork();
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(127);
-		execlp("python3", "python3", script, "--port-file", pf, "--latency-ms", lat,
-		       "--api-key", KEY, "--server", server, "--workers", nw, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500 && pid > 0; i++) {
-		FILE *f = fopen(pf, "r");
-		if (f) {
-			int ok = fscanf(f, "%d", port) == 1;
-			fclose(f);
-			if (ok) {
-				unlink(pf);
-				return pid;
-			}
-		}
-		usleep(20000);
-	}
-	return -1;
 }
 
 /* The provider with its complete_chain hidden: the two-phase evaluation. */

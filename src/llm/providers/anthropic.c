@@ -173,6 +173,17 @@ static const struct po_provider_ops anthropic_ops = {
 	.complete_chain = po_http_provider_complete_chain,
 };
 
+/* A base URL given with or without the /v1 suffix works either way. */
+static char *messages_url(const char *base)
+{
+	size_t n = strlen(base);
+
+	while (n && base[n - 1] == '/')
+		n--;
+	return po_http_join_url(base, n >= 3 && !strncmp(base + n - 3, "/v1", 3) ? "messages" :
+										     "v1/messages");
+}
+
 struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spec, struct po_err *err)
 {
 	static const struct po_http_api api = {
@@ -187,8 +198,8 @@ struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spe
 	const char *key = getenv(KEY_ENV), *base = spec->base_url;
 	struct po_buf line = PO_BUF_INIT;
 	struct po_provider *p;
-	char *url;
-	size_t n;
+	char **urls;
+	size_t nurls;
 
 	if (!key || !*key) {
 		po_error(err, PO_ELLM,
@@ -201,16 +212,12 @@ struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spe
 	if (!base || !*base)
 		base = PO_ANTHROPIC_DEFAULT_URL;
 
-	/* A base URL given with or without the /v1 suffix works either way. */
-	n = strlen(base);
-	while (n && base[n - 1] == '/')
-		n--;
-	url = po_http_join_url(base, n >= 3 && !strncmp(base + n - 3, "/v1", 3) ? "messages" :
-										    "v1/messages");
+	if (po_http_endpoint_urls(base, messages_url, &urls, &nurls, err) < 0)
+		return NULL;
 	po_buf_addf(&line, "x-api-key: %s", key);
 	{
 		const char *lines[] = { line.data, "anthropic-version: 2023-06-01", NULL };
-		p = po_http_provider_new(&anthropic_ops, &api, spec, key, url, lines, err);
+		p = po_http_provider_new(&anthropic_ops, &api, spec, key, urls, nurls, lines, err);
 	}
 	/* The header list holds its own copy; do not leave one lying around. */
 	memset(line.data, 0, line.len);

@@ -7,6 +7,7 @@
  * call in flight (curl_multi_poll() and curl_multi_perform() are O(calls)).
  */
 #include "llm/providers/http.h"
+#include "llm/providers/endpoints.h"
 #include "llm/providers/shared.h"
 
 #include <curl/curl.h>
@@ -30,6 +31,7 @@ struct slot {
 	CURL *easy;
 	struct po_http_call *call;
 	size_t index;
+	int ep;            /* the endpoint of the attempt (several endpoints), or -1 */
 	bool busy;
 	bool too_big;
 	char retry_after[64];
@@ -53,6 +55,7 @@ struct po_http {
 	char *noproxy;
 	int epfd;          /* the sockets libcurl asks to watch */
 	double timer_at;   /* when libcurl wants its timeout action; < 0: never */
+	struct po_endpoints eps; /* several endpoints: calls go to them, not to their url */
 	/* per run */
 	struct retry_item *retries;
 	size_t nretries;
@@ -275,6 +278,11 @@ struct po_http *po_http_new(const struct po_http_options *o, struct po_err *err)
 	 * see the same connections batch after batch. */
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)h->o.concurrency);
 	h->nslots = h->o.concurrency;
+	if (o->nendpoints > 1) {
+		/* --concurrency per endpoint: each replica takes as many. */
+		po_endpoints_init(&h->eps, o->endpoints, o->nendpoints, h->o.concurrency);
+		h->nslots = h->o.concurrency * (int)o->nendpoints;
+	}
 	h->slots = po_xcalloc((size_t)h->nslots, sizeof(*h->slots));
 	h->noproxy = make_noproxy();
 	po_ratelimit_init(&h->rl);
@@ -292,6 +300,7 @@ void po_http_free(struct po_http *h)
 	curl_multi_cleanup(h->multi);
 	close(h->epfd);
 	free(h->slots);
+	po_endpoints_release(&h->eps);
 	free(h->noproxy);
 	free(h->retries);
 	free(h);
@@ -329,7 +338,10 @@ static int start(struct po_http *h, struct slot *s, struct po_http_call *c, size
 	c->status = 0;
 	c->broke = PO_HTTP_BREAK_NONE;
 	c->attempts++;
-	curl_easy_setopt(s->easy, CURLOPT_URL, c->url);
+	s->ep = h->eps.n > 1 ? po_endpoints_pick(&h->eps, now, &(double){ now }) : -1;
+	if (s->ep >= 0)
+		po_endpoints_started(&h->eps, s->ep, now);
+	curl_easy_setopt(s->easy, CURLOPT_URL, s->ep >= 0 ? h->eps.v[s->ep].url : c->url);
 	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, c->body ? c->body : "");
@@ -340,6 +352,8 @@ static int start(struct po_http *h, struct slot *s, struct po_http_call *c, size
 			 (long)(c->url && !strncasecmp(c->url, "https:", 6)));
 	if (curl_multi_add_handle(h->multi, s->easy) != CURLM_OK) {
 		s->busy = false;
+		if (s->ep >= 0)
+			po_endpoints_dropped(&h->eps, s->ep);
 		if (h->o.gate)
 			po_shared_gate_leave(h->o.gate);
 		return -1;
@@ -409,6 +423,17 @@ static void schedule_retry(struct po_http *h, size_t index, double at)
 	h->nretries++;
 }
 
+/* With several endpoints: did the attempt's endpoint answer at all? */
+static void endpoint_done(struct po_http *h, struct slot *s, CURLcode rc, double now)
+{
+	long answered = 0;
+
+	if (s->ep < 0)
+		return;
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &answered);
+	po_endpoints_done(&h->eps, s->ep, rc != CURLE_OK && answered <= 0, now);
+}
+
 /*
  * An attempt ended: decide the call's outcome or schedule its next attempt.
  * Returns true when the call is finished.
@@ -425,6 +450,7 @@ static bool finish_attempt(struct po_http *h, struct slot *s, CURLcode rc, doubl
 	s->busy = false;
 	if (h->o.gate)
 		po_shared_gate_leave(h->o.gate);
+	endpoint_done(h, s, rc, now);
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
 		c->status = status;
@@ -472,6 +498,9 @@ static bool finish_attempt(struct po_http *h, struct slot *s, CURLcode rc, doubl
 						      h->o.backoff_cap_ms,
 						      po_rng_double(&h->rng)),
 				  server_ms, h->o.retry_after_cap_ms);
+	/* No answer from one replica: another one takes the call at once. */
+	if (s->ep >= 0 && status <= 0 && po_endpoints_other_up(&h->eps, s->ep, now))
+		delay = 0;
 	/* Rate limited or overloaded: the whole account is, so every new call
 	 * waits, not only this one. */
 	if (status == 429 || status == 503 || status == 529) {
@@ -535,6 +564,8 @@ static void abandon(struct po_http *h, struct po_http_call *calls, size_t n, con
 		s->busy = false;
 		if (h->o.gate)
 			po_shared_gate_leave(h->o.gate);
+		if (s->ep >= 0)
+			po_endpoints_dropped(&h->eps, s->ep);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (calls[i].outcome != PO_HTTP_NOT_SENT)
@@ -625,6 +656,11 @@ static void start_due(struct po_http *h, struct run *run, double now, double *wa
 					*wake = gate;
 				break;
 			}
+		}
+		if (h->eps.n > 1 && po_endpoints_pick(&h->eps, now, wake) < 0) {
+			if (h->o.gate)
+				po_shared_gate_leave(h->o.gate);
+			break;
 		}
 		if (!next_call(h, &run->fresh, run->n, now, &idx, wake)) {
 			if (h->o.gate)

@@ -37,6 +37,12 @@ struct po_http_options {
 	 * slots, and its rate-limit state replaces this transport's own. NULL:
 	 * this transport alone. */
 	struct po_shared_gate *gate;
+	/* Several endpoints (full URLs, borrowed for the transport's life): each
+	 * attempt goes to the one with the fewest calls in flight among those up
+	 * (endpoints.h), whatever the call's url; at most `concurrency` in flight
+	 * each. 0 or 1: every call to its own url. */
+	const char *const *endpoints;
+	size_t nendpoints;
 };
 
 /* Fills the defaults above. */

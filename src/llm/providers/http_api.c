@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "llm/providers/prices.h"
 #include "llm/providers/provider.h"
@@ -637,6 +638,60 @@ int po_http_api_complete_chain(struct po_http_api *a, const struct po_llm_reques
 	free(cr.answered);
 	free(cr.redo);
 	return ret;
+}
+
+/* A base URL we can send to: http:// or https://, a host, no blanks. */
+static bool usable_base(const char *s, size_t n)
+{
+	size_t skip = n >= 7 && !strncasecmp(s, "http://", 7) ? 7 :
+		      n >= 8 && !strncasecmp(s, "https://", 8) ? 8 : 0;
+
+	if (!skip || n == skip || s[skip] == '/' || s[skip] == ':')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+int po_http_endpoint_urls(const char *bases, char *(*make_url)(const char *base),
+			  char ***urls, size_t *n, struct po_err *err)
+{
+	size_t count = 1, k = 0;
+	const char *p = bases;
+
+	for (const char *c = bases; *c; c++)
+		count += *c == ',';
+	*urls = po_xcalloc(count, sizeof(char *));
+	*n = 0;
+	for (k = 0; k < count; k++) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char *one;
+
+		while (len && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (count > 1 && !usable_base(p, len)) {
+			int ret = po_error(err, PO_EUSAGE,
+					   "--base-url: \"%.*s\" (endpoint %zu of %zu) is not an http:// or https:// URL; give the endpoints as URLs separated by commas",
+					   (int)(len > 200 ? 200 : len), p, k + 1, count);
+			for (size_t i = 0; i < *n; i++)
+				free((*urls)[i]);
+			free(*urls);
+			*urls = NULL;
+			*n = 0;
+			return ret;
+		}
+		one = po_xstrndup(p, len);
+		(*urls)[(*n)++] = make_url(one);
+		free(one);
+		p = end ? end + 1 : p + len;
+	}
+	return 0;
 }
 
 int po_http_api_load_prices(struct po_http_api *a, const char *path, struct po_err *err)

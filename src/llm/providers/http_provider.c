@@ -15,7 +15,8 @@ struct http_provider {
 	struct po_provider base;
 	struct po_http_api api;
 	char *key;
-	char *url;
+	char **urls;
+	size_t nurls;
 };
 
 int po_http_provider_complete(struct po_provider *p, const struct po_llm_request *reqs,
@@ -44,25 +45,29 @@ void po_http_provider_free(struct po_provider *p)
 	h = p->impl;
 	po_http_api_release(&h->api);
 	free(h->key);
-	free(h->url);
+	for (size_t i = 0; i < h->nurls; i++)
+		free(h->urls[i]);
+	free(h->urls);
 	free(h);
 }
 
 struct po_provider *po_http_provider_new(const struct po_provider_ops *ops,
 					 const struct po_http_api *api,
 					 const struct po_provider_spec *spec, const char *key,
-					 char *url, const char *const *headers, struct po_err *err)
+					 char **urls, size_t nurls, const char *const *headers,
+					 struct po_err *err)
 {
 	struct http_provider *h = po_xcalloc(1, sizeof(*h));
 	struct po_http_options ho;
 
 	h->api = *api;
 	h->key = key ? po_xstrdup(key) : NULL;
-	h->url = url;
+	h->urls = urls;
+	h->nurls = nurls;
 	h->base.ops = ops;
 	h->base.impl = h;
 	h->api.key = h->key;
-	h->api.url = h->url;
+	h->api.url = urls[0];
 	h->api.timeout_s = spec->timeout_s;
 	po_http_options_init(&ho);
 	ho.concurrency = spec->concurrency;
@@ -70,8 +75,10 @@ struct po_provider *po_http_provider_new(const struct po_provider_ops *ops,
 	ho.max_attempts = spec->max_attempts;
 	ho.interrupt = spec->interrupt;
 	ho.seed = spec->seed;
+	ho.endpoints = (const char *const *)urls;
+	ho.nendpoints = nurls;
 	if (spec->shared)
-		ho.gate = po_shared_gate(spec->shared, api->name, url, spec->concurrency);
+		ho.gate = po_shared_gate(spec->shared, api->name, urls[0], spec->concurrency);
 	h->api.http = po_http_new(&ho, err);
 	if (!h->api.http) {
 		po_http_provider_free(&h->base);
