@@ -720,6 +720,26 @@ struct po_provider *po_engine_provider(struct po_engine *e, enum po_role r)
 	return e->roles[r];
 }
 
+json_t *po_engine_endpoints(struct po_engine *e)
+{
+	json_t *o = NULL;
+
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		struct po_provider *p = e->roles[r];
+		json_t *a;
+		bool seen = false;
+
+		for (int k = 0; k < r; k++)
+			seen |= e->roles[k] == p;
+		if (seen || !p->ops->endpoints || !(a = p->ops->endpoints(p)))
+			continue;
+		if (!o)
+			o = json_object();
+		json_object_set_new(o, p->ops->name, a);
+	}
+	return o;
+}
+
 const struct po_prices *po_engine_prices(const struct po_engine *e)
 {
 	return e->prices;

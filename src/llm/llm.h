@@ -101,6 +101,9 @@ void po_engine_restore_stats(struct po_engine *e, const struct po_engine_stats *
 long po_engine_total_calls(const struct po_engine *e);
 /* The provider serving a role (borrowed). */
 struct po_provider *po_engine_provider(struct po_engine *e, enum po_role r);
+/* With several endpoints behind a provider: {provider: [{url, calls,
+ * errors, up}]} for this process (new reference); NULL when none has. */
+json_t *po_engine_endpoints(struct po_engine *e);
 /* The price table in use (borrowed). */
 const struct po_prices *po_engine_prices(const struct po_engine *e);
 /* Cost so far (this engine) and total cost across roles. */

@@ -274,6 +274,12 @@ static json_t *final_json(struct po_experiment *e, int64_t now, json_t *heldout)
 	json_object_set_new(f, "seed", json_integer((json_int_t)e->opts.seed));
 	json_object_set_new(f, "models", models);
 	json_object_set_new(f, "providers", providers);
+	/* Several endpoints behind a provider: calls and errors of each. */
+	{
+		json_t *eps = po_engine_endpoints(e->engine);
+		if (eps)
+			json_object_set_new(f, "endpoints", eps);
+	}
 	json_object_set_new(f, "calls", calls);
 	json_object_set_new(f, "tokens", tokens);
 	add_accounting(e, f);

@@ -2,7 +2,7 @@
  * Several endpoints behind one provider, against three mock servers on
  * 127.0.0.1: calls spread by the fewest in flight, an endpoint that dies is
  * taken out and its calls answered by the others (none lost, none answered
- * twice), probed back in when it returns; a bad URL in the list is named.
+ * twice), counted per endpoint; a bad URL in the list is named.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,6 +112,21 @@ static void test_balance_and_failover(void **state)
 	run_calls(p, 60, 60);
 	assert_int_equal(mock_stat(&M[0], "requests") - before[0] +
 			 mock_stat(&M[2], "requests") - before[2], 60);
+	/* What the results show: calls and errors per endpoint, the dead one out. */
+	{
+		json_t *eps = p->ops->endpoints(p), *dead = json_array_get(eps, 1);
+		char want[96];
+
+		assert_int_equal(json_array_size(eps), 3);
+		snprintf(want, sizeof(want), "%s/v1/messages", M[1].base);
+		assert_string_equal(json_string_value(json_object_get(dead, "url")), want);
+		assert_true(json_integer_value(json_object_get(dead, "errors")) >= 1);
+		assert_false(json_is_true(json_object_get(dead, "up")));
+		assert_int_equal(json_integer_value(json_object_get(json_array_get(eps, 0),
+								    "errors")), 0);
+		assert_true(json_is_true(json_object_get(json_array_get(eps, 0), "up")));
+		json_decref(eps);
+	}
 	p->ops->free(p);
 	/* Start it again for the next test (another port: a new list). */
 	{

@@ -171,6 +171,7 @@ static const struct po_provider_ops anthropic_ops = {
 	.complete = po_http_provider_complete,
 	.free = po_http_provider_free,
 	.complete_chain = po_http_provider_complete_chain,
+	.endpoints = po_http_provider_endpoints,
 };
 
 /* A base URL given with or without the /v1 suffix works either way. */

@@ -1,10 +1,9 @@
 /*
- * The HTTP transport (see http.h): one libcurl multi handle per provider,
- * a pool of easy handles (one per slot of concurrency), a scheduler loop
- * that starts calls as slots, backoff timers and the rate-limit state allow.
- * Sockets are watched with epoll and driven with curl_multi_socket_action(),
- * so a wake-up costs what its ready sockets need, not a pass over every
- * call in flight (curl_multi_poll() and curl_multi_perform() are O(calls)).
+ * The HTTP transport (see http.h): one libcurl multi handle per provider, a pool of easy
+ * handles (one per slot), a scheduler loop that starts calls as slots, backoff timers and
+ * the rate-limit state allow, and with several endpoints, chooses one per attempt
+ * (endpoints.h). Sockets are watched with epoll and driven with curl_multi_socket_action():
+ * a wake-up costs what its ready sockets need, not a pass over every call in flight.
  */
 #include "llm/providers/http.h"
 #include "llm/providers/endpoints.h"
@@ -55,7 +54,6 @@ struct po_http {
 	char *noproxy;
 	int epfd;          /* the sockets libcurl asks to watch */
 	double timer_at;   /* when libcurl wants its timeout action; < 0: never */
-	struct po_endpoints eps; /* several endpoints: calls go to them, not to their url */
 	/* per run */
 	struct retry_item *retries;
 	size_t nretries;
@@ -278,11 +276,9 @@ struct po_http *po_http_new(const struct po_http_options *o, struct po_err *err)
 	 * see the same connections batch after batch. */
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)h->o.concurrency);
 	h->nslots = h->o.concurrency;
-	if (o->nendpoints > 1) {
-		/* --concurrency per endpoint: each replica takes as many. */
-		po_endpoints_init(&h->eps, o->endpoints, o->nendpoints, h->o.concurrency);
-		h->nslots = h->o.concurrency * (int)o->nendpoints;
-	}
+	/* Several endpoints: --concurrency per endpoint, each replica takes as many. */
+	if (o->endpoints)
+		h->nslots = o->endpoints->per_endpoint * (int)o->endpoints->n;
 	h->slots = po_xcalloc((size_t)h->nslots, sizeof(*h->slots));
 	h->noproxy = make_noproxy();
 	po_ratelimit_init(&h->rl);
@@ -300,7 +296,6 @@ void po_http_free(struct po_http *h)
 	curl_multi_cleanup(h->multi);
 	close(h->epfd);
 	free(h->slots);
-	po_endpoints_release(&h->eps);
 	free(h->noproxy);
 	free(h->retries);
 	free(h);
@@ -338,10 +333,10 @@ static int start(struct po_http *h, struct slot *s, struct po_http_call *c, size
 	c->status = 0;
 	c->broke = PO_HTTP_BREAK_NONE;
 	c->attempts++;
-	s->ep = h->eps.n > 1 ? po_endpoints_pick(&h->eps, now, &(double){ now }) : -1;
+	s->ep = h->o.endpoints ? po_endpoints_pick(h->o.endpoints, now, &(double){ now }) : -1;
 	if (s->ep >= 0)
-		po_endpoints_started(&h->eps, s->ep, now);
-	curl_easy_setopt(s->easy, CURLOPT_URL, s->ep >= 0 ? h->eps.v[s->ep].url : c->url);
+		po_endpoints_started(h->o.endpoints, s->ep, now);
+	curl_easy_setopt(s->easy, CURLOPT_URL, s->ep >= 0 ? h->o.endpoints->v[s->ep].url : c->url);
 	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, c->body ? c->body : "");
@@ -353,7 +348,7 @@ static int start(struct po_http *h, struct slot *s, struct po_http_call *c, size
 	if (curl_multi_add_handle(h->multi, s->easy) != CURLM_OK) {
 		s->busy = false;
 		if (s->ep >= 0)
-			po_endpoints_dropped(&h->eps, s->ep);
+			po_endpoints_dropped(h->o.endpoints, s->ep);
 		if (h->o.gate)
 			po_shared_gate_leave(h->o.gate);
 		return -1;
@@ -431,7 +426,7 @@ static void endpoint_done(struct po_http *h, struct slot *s, CURLcode rc, double
 	if (s->ep < 0)
 		return;
 	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &answered);
-	po_endpoints_done(&h->eps, s->ep, rc != CURLE_OK && answered <= 0, now);
+	po_endpoints_done(h->o.endpoints, s->ep, rc != CURLE_OK && answered <= 0, now);
 }
 
 /*
@@ -499,7 +494,7 @@ static bool finish_attempt(struct po_http *h, struct slot *s, CURLcode rc, doubl
 						      po_rng_double(&h->rng)),
 				  server_ms, h->o.retry_after_cap_ms);
 	/* No answer from one replica: another one takes the call at once. */
-	if (s->ep >= 0 && status <= 0 && po_endpoints_other_up(&h->eps, s->ep, now))
+	if (s->ep >= 0 && status <= 0 && po_endpoints_other_up(h->o.endpoints, s->ep, now))
 		delay = 0;
 	/* Rate limited or overloaded: the whole account is, so every new call
 	 * waits, not only this one. */
@@ -565,7 +560,7 @@ static void abandon(struct po_http *h, struct po_http_call *calls, size_t n, con
 		if (h->o.gate)
 			po_shared_gate_leave(h->o.gate);
 		if (s->ep >= 0)
-			po_endpoints_dropped(&h->eps, s->ep);
+			po_endpoints_dropped(h->o.endpoints, s->ep);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (calls[i].outcome != PO_HTTP_NOT_SENT)
@@ -657,7 +652,7 @@ static void start_due(struct po_http *h, struct run *run, double now, double *wa
 				break;
 			}
 		}
-		if (h->eps.n > 1 && po_endpoints_pick(&h->eps, now, wake) < 0) {
+		if (h->o.endpoints && po_endpoints_pick(h->o.endpoints, now, wake) < 0) {
 			if (h->o.gate)
 				po_shared_gate_leave(h->o.gate);
 			break;
@@ -680,9 +675,8 @@ static void start_due(struct po_http *h, struct run *run, double now, double *wa
 	}
 }
 
-/* Finished calls may bring follow-ups: they join the run at its end. The
- * slots they freed were given to waiting calls first (start_due), so what
- * the feed does (parse an answer, build the next body) delays no start. */
+/* Finished calls may bring follow-ups, which join the run at its end; their
+ * slots went to waiting calls first, so the feed's work delays no start. */
 static void feed_ready(struct po_http *h, struct run *run)
 {
 	double now = po_time_mono_ms(), wake = now + POLL_SLICE_MS;

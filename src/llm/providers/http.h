@@ -20,6 +20,7 @@
 #include "util/buf.h"
 
 struct curl_slist;
+struct po_endpoints;
 
 struct po_http_options {
 	int concurrency;            /* calls in flight at once; default 8 */
@@ -37,12 +38,10 @@ struct po_http_options {
 	 * slots, and its rate-limit state replaces this transport's own. NULL:
 	 * this transport alone. */
 	struct po_shared_gate *gate;
-	/* Several endpoints (full URLs, borrowed for the transport's life): each
-	 * attempt goes to the one with the fewest calls in flight among those up
-	 * (endpoints.h), whatever the call's url; at most `concurrency` in flight
-	 * each. 0 or 1: every call to its own url. */
-	const char *const *endpoints;
-	size_t nendpoints;
+	/* Several endpoints (borrowed for the transport's life; NULL: none):
+	 * each attempt goes to the one endpoints.h picks, whatever the call's
+	 * url; slots = per_endpoint x endpoints (concurrency is not used). */
+	struct po_endpoints *endpoints;
 };
 
 /* Fills the defaults above. */

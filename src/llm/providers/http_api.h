@@ -144,5 +144,6 @@ int po_http_provider_complete_chain(struct po_provider *p, const struct po_llm_r
 				    struct po_llm_response *out, size_t n,
 				    const struct po_llm_chain *chain, struct po_err *err);
 void po_http_provider_free(struct po_provider *p);
+json_t *po_http_provider_endpoints(struct po_provider *p);
 
 #endif

@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm/providers/endpoints.h"
 #include "llm/providers/http_api.h"
 #include "llm/providers/provider.h"
 #include "llm/providers/shared.h"
+#include "util/buf.h"
 #include "util/mem.h"
+#include "util/timeutil.h"
 
 struct http_provider {
 	struct po_provider base;
@@ -17,6 +20,7 @@ struct http_provider {
 	char *key;
 	char **urls;
 	size_t nurls;
+	struct po_endpoints eps;   /* with several urls */
 };
 
 int po_http_provider_complete(struct po_provider *p, const struct po_llm_request *reqs,
@@ -36,6 +40,45 @@ int po_http_provider_complete_chain(struct po_provider *p, const struct po_llm_r
 	return po_http_api_complete_chain(&h->api, reqs, out, n, chain, err);
 }
 
+/* A URL as results may show it: without a user and password. */
+static json_t *shown_url(const char *url)
+{
+	const char *host = strstr(url, "://"), *at, *slash;
+	struct po_buf b = PO_BUF_INIT;
+	json_t *s;
+
+	host = host ? host + 3 : url;
+	slash = strchr(host, '/');
+	at = memchr(host, '@', slash ? (size_t)(slash - host) : strlen(host));
+	if (!at)
+		return json_string(url);
+	po_buf_add(&b, url, (size_t)(host - url));
+	po_buf_adds(&b, at + 1);
+	s = json_string(b.data);
+	po_buf_release(&b);
+	return s;
+}
+
+json_t *po_http_provider_endpoints(struct po_provider *p)
+{
+	struct http_provider *h = p->impl;
+	const struct po_endpoints *eps = &h->eps;
+	double now = po_time_mono_ms();
+	json_t *a;
+
+	if (h->nurls < 2)
+		return NULL;
+	a = json_array();
+	for (size_t i = 0; i < eps->n; i++)
+		json_array_append_new(a, json_pack("{s:o, s:I, s:I, s:b}", "url",
+						   shown_url(eps->v[i].url), "calls",
+						   (json_int_t)eps->v[i].calls, "errors",
+						   (json_int_t)eps->v[i].errors, "up",
+						   eps->v[i].out_until <= 0 ||
+						   now >= eps->v[i].out_until));
+	return a;
+}
+
 void po_http_provider_free(struct po_provider *p)
 {
 	struct http_provider *h;
@@ -44,6 +87,7 @@ void po_http_provider_free(struct po_provider *p)
 		return;
 	h = p->impl;
 	po_http_api_release(&h->api);
+	po_endpoints_release(&h->eps);
 	free(h->key);
 	for (size_t i = 0; i < h->nurls; i++)
 		free(h->urls[i]);
@@ -75,8 +119,10 @@ struct po_provider *po_http_provider_new(const struct po_provider_ops *ops,
 	ho.max_attempts = spec->max_attempts;
 	ho.interrupt = spec->interrupt;
 	ho.seed = spec->seed;
-	ho.endpoints = (const char *const *)urls;
-	ho.nendpoints = nurls;
+	if (nurls > 1) {
+		po_endpoints_init(&h->eps, (const char *const *)urls, nurls, spec->concurrency);
+		ho.endpoints = &h->eps;
+	}
 	if (spec->shared)
 		ho.gate = po_shared_gate(spec->shared, api->name, urls[0], spec->concurrency);
 	h->api.http = po_http_new(&ho, err);

@@ -182,6 +182,7 @@ static const struct po_provider_ops openai_ops = {
 	.complete = po_http_provider_complete,
 	.free = po_http_provider_free,
 	.complete_chain = po_http_provider_complete_chain,
+	.endpoints = po_http_provider_endpoints,
 };
 
 static char *completions_url(const char *base)

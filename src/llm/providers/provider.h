@@ -88,6 +88,9 @@ struct po_provider_ops {
 	int (*complete_chain)(struct po_provider *p, const struct po_llm_request *reqs,
 			      struct po_llm_response *out, size_t n,
 			      const struct po_llm_chain *chain, struct po_err *err);
+	/* Optional: with several endpoints, [{url, calls, errors, up}] of this
+	 * process (new reference); NULL otherwise. */
+	json_t *(*endpoints)(struct po_provider *p);
 };
 
 struct po_provider {
