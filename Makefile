@@ -49,6 +49,7 @@ bench: build
 	./$(BUILD)/bench/bench_run
 	./$(BUILD)/bench/bench_bridge ./$(BUILD)/promptopt
 	./$(BUILD)/bench/bench_http
+	./$(BUILD)/bench/bench_endpoints
 	./$(BUILD)/bench/bench_batch
 	./$(BUILD)/bench/bench_scale
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT INT TERM && cd "$$d" && \

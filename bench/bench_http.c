@@ -13,6 +13,15 @@
  * Each concurrency starts with a new provider: its first calls open their
  * connections inside the timing. BENCH_WARM=1 opens them with an untimed
  * batch first.
+ * Then the evaluation part (issue 15): po_evaluate() of BENCH_EVAL_CASES test
+ * cases (default 512, so 1,024 calls fill whole rounds at every concurrency
+ * and the ideal is reachable) through the engine, generate then judge,
+ * pipelined (each judge call starts when its generate call returns) and in
+ * two phases (every generate first), at concurrency 16, 64 and 256, plus the
+ * issue's example: 100 cases at concurrency 16. Target: pipelined within 3 %
+ * of the ideal (2 x cases x latency / concurrency). As in a run, where one
+ * provider serves every step, an untimed evaluation first opens the
+ * connections (BENCH_COLD=1: not).
  * The mock runs its asyncio transport, one process per core; BENCH_MOCK=threads
  * runs its thread-per-connection transport (8 processes) instead, whose CPU
  * time is what limited concurrency 256 on a 2-core machine (docs/providers.md).
@@ -26,10 +35,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/project.h"
+#include "eval/evaluate.h"
+#include "llm/llm.h"
 #include "llm/provider.h"
+#include "util/buf.h"
+#include "bench_mock.h"
 #include "util/timeutil.h"
 
-#define KEY "sk-ant-bench-key"
 #define SERIAL_CALLS 25
 
 static double cpu_ms(void)
@@ -41,61 +54,145 @@ static double cpu_ms(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
-/* The mock script, next to this source tree: $PO_MOCK_LLM, else found
- * above the benchmark binary. */
-static int find_mock(char *out, size_t size)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
+/* The provider with its complete_chain hidden: the two-phase evaluation. */
+static struct po_provider_ops plain_ops;
+static struct po_provider *plain_inner;
 
-	if (getenv("PO_MOCK_LLM")) {
-		snprintf(out, size, "%s", getenv("PO_MOCK_LLM"));
-		return 0;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	for (char *s = strrchr(exe, '/'); s; s = strrchr(exe, '/')) {
-		*s = '\0';
-		if ((size_t)snprintf(out, size, "%.*s/tests/mock/mock_llm.py", (int)(size - 32), exe) <
-		    size && access(out, R_OK) == 0)
-			return 0;
-	}
-	return -1;
+static int plain_complete(struct po_provider *p, const struct po_llm_request *reqs,
+			  struct po_llm_response *out, size_t n, struct po_err *err)
+{
+	(void)p;
+	return plain_inner->ops->complete(plain_inner, reqs, out, n, err);
 }
 
-static pid_t start_mock(const char *script, double latency_ms, const char *server,
-			int workers, int *port)
+static void plain_free(struct po_provider *p)
 {
-	char pf[64], lat[32], nw[16];
-	pid_t pid;
+	plain_inner->ops->free(plain_inner);
+	free(p);
+}
 
-	snprintf(pf, sizeof(pf), "/tmp/po-bench-mock-%ld", (long)getpid());
-	snprintf(lat, sizeof(lat), "%g", latency_ms);
-	snprintf(nw, sizeof(nw), "%d", workers);
-	unlink(pf);
-	pid = fork();
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(127);
-		execlp("python3", "python3", script, "--port-file", pf, "--latency-ms", lat,
-		       "--api-key", KEY, "--server", server, "--workers", nw, (char *)NULL);
-		_exit(127);
+static struct po_project *eval_project(int cases)
+{
+	static const char prompts[] = "{\"main\": \"Write a press release for {input}.\"}";
+	struct po_buf tc = PO_BUF_INIT;
+	struct po_project *p = NULL;
+	struct po_err err = { 0 };
+
+	po_buf_adds(&tc, "{\"test_cases\": [");
+	for (int i = 0; i < cases; i++)
+		po_buf_addf(&tc, "%s{\"id\": \"c%d\", \"inputs\": {\"input\": \"product %d\"}}",
+			    i ? "," : "", i, i);
+	po_buf_adds(&tc, "]}");
+	if (po_project_parse(&p, "bench", "bench", tc.data, tc.len, prompts, strlen(prompts), "{}",
+			     2, NULL, &err) < 0)
+		fprintf(stderr, "bench_http: %s\n", err.msg);
+	po_buf_release(&tc);
+	return p;
+}
+
+/* A run evaluates many times with one provider: its connections are open
+ * after the first step. An untimed evaluation of `conc` cases (another
+ * sample, so nothing repeats) opens them. */
+static void warm_up(struct po_engine *e, const struct po_project *proj,
+		    const struct po_eval_settings *st, int conc)
+{
+	size_t n = (size_t)conc < proj->ncases ? (size_t)conc : proj->ncases;
+	struct po_caseset set = { calloc(n, sizeof(size_t)), n };
+	struct po_eval_job job = { proj->prompts, &set };
+	struct po_evaluation ev;
+	struct po_err err = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		set.idx[i] = i;
+	if (!getenv("BENCH_COLD") && po_evaluate_jobs(e, proj, st, &job, 1, 1, &ev, &err) == 0)
+		po_evaluation_release(&ev);
+	free(set.idx);
+}
+
+/* One evaluation of `cases` cases at a concurrency; wall ms, or -1. */
+static double eval_once(const char *base, int cases, int conc, bool pipelined, int *failed)
+{
+	struct po_project *proj = eval_project(cases);
+	struct po_provider_spec spec;
+	struct po_engine_config cfg;
+	struct po_engine *e = NULL;
+	struct po_eval_settings st;
+	struct po_evaluation ev;
+	struct po_err err = { 0 };
+	struct po_provider *p;
+	const json_t *prompts;
+	double t0, wall = -1;
+
+	if (!proj)
+		return -1;
+	prompts = proj->prompts;
+	po_provider_spec_init(&spec);
+	spec.name = "anthropic";
+	spec.base_url = base;
+	spec.concurrency = conc;
+	spec.timeout_s = 60;
+	p = po_provider_new(&spec, NULL, &err);
+	if (p && !pipelined) {
+		plain_inner = p;
+		plain_ops = *p->ops;
+		plain_ops.complete = plain_complete;
+		plain_ops.free = plain_free;
+		plain_ops.complete_chain = NULL;
+		p = calloc(1, sizeof(*p));
+		p->ops = &plain_ops;
 	}
-	for (int i = 0; i < 500 && pid > 0; i++) {
-		FILE *f = fopen(pf, "r");
-		if (f) {
-			int ok = fscanf(f, "%d", port) == 1;
-			fclose(f);
-			if (ok) {
-				unlink(pf);
-				return pid;
-			}
-		}
-		usleep(20000);
+	po_engine_config_init(&cfg);
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		cfg.roles[r] = p;
+	if (!p || po_engine_new(&e, &cfg, &err) < 0) {
+		fprintf(stderr, "bench_http: %s\n", err.msg);
+		po_project_free(proj);
+		return -1;
 	}
-	return -1;
+	po_eval_settings_init(&st);
+	warm_up(e, proj, &st, conc);
+	t0 = po_time_mono_ms();
+	if (po_evaluate(e, proj, &st, &prompts, 1, 0, &ev, &err) == 0) {
+		wall = po_time_mono_ms() - t0;
+		*failed += (int)(ev.n - ev.n_ok);
+		po_evaluation_release(&ev);
+	} else {
+		fprintf(stderr, "bench_http: %s\n", err.msg);
+	}
+	po_engine_free(e);
+	po_project_free(proj);
+	return wall;
+}
+
+/* The evaluation part: pipelined and two-phase, against the ideal. */
+static int bench_eval(const char *base, double latency)
+{
+	static const int conc[] = { 16, 64, 256, 16 };
+	int cases = getenv("BENCH_EVAL_CASES") ? (int)strtol(getenv("BENCH_EVAL_CASES"), NULL, 10) :
+		    512;
+	int failed = 0;
+
+	if (cases < 1)
+		cases = 512;
+	printf("\nevaluation: generate + judge per case through the engine, %g ms per call\n",
+	       latency);
+	printf("%6s %6s %6s %10s %10s %10s %9s %9s\n", "conc", "cases", "calls", "ideal ms",
+	       "2-phase", "pipelined", "2p ratio", "pl ratio");
+	for (size_t k = 0; k < sizeof(conc) / sizeof(conc[0]); k++) {
+		/* The last line: the issue's example, 100 cases at 16. */
+		int n = k == 3 ? 100 : cases;
+		double ideal = 2.0 * n * latency / conc[k];
+		double two = eval_once(base, n, conc[k], false, &failed);
+		double pl = eval_once(base, n, conc[k], true, &failed);
+
+		if (two < 0 || pl < 0)
+			return 1;
+		printf("%6d %6d %6d %10.0f %10.0f %10.0f %9.3f %9.3f%s\n", conc[k], n, 2 * n, ideal,
+		       two, pl, two / ideal, pl / ideal, failed ? "  FAILED CASES" : "");
+		fflush(stdout);
+	}
+	printf("target: pipelined within 3 %% of the ideal at 16, 64 and 256 (%d cases)\n", cases);
+	return failed ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -202,6 +299,8 @@ int main(int argc, char **argv)
 			       "the ratio is what compares\n", SERIAL_CALLS, calls, calls, latency,
 			       calls * latency / 1000);
 	printf("peak memory: %.1f MB\n", (double)ru.ru_maxrss / 1024);
+	if (!getenv("BENCH_NO_EVAL"))
+		failed += bench_eval(base, latency);
 	kill(mock, SIGTERM);
 	waitpid(mock, NULL, 0);
 	/* The mock shares the machine's cores with the client: its CPU time is

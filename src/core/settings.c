@@ -175,7 +175,8 @@ const struct po_setting po_settings[] = {
 	  .metavar = "NAME", .batch = "mutate_model", .field = F(role_model[PO_ROLE_MUTATE]) },
 	{ .key = "base_url", .type = PO_SETTING_STRING, .flag = "--base-url", .metavar = "URL",
 	  .batch = "base_url", .field = F(base_url),
-	  .help = "API base URL (default: ANTHROPIC_BASE_URL / OPENAI_BASE_URL)" },
+	  .help = "API base URL, or several separated by commas (replicas, balanced; "
+		  "default: ANTHROPIC_BASE_URL / OPENAI_BASE_URL)" },
 	{ .key = "concurrency", .type = PO_SETTING_INT, .min = 1, .max = 4096, .dflt = "8",
 	  .flag = "--concurrency", .metavar = "N", .batch = "concurrency", .field = F(concurrency),
 	  .help = "LLM calls in flight at once (default 8)" },

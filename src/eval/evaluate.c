@@ -44,7 +44,41 @@ struct slot {
 	char *user;            /* rendered user prompt */
 	char *system;          /* rendered system prompt or NULL */
 	json_t *gen_meta;
+	char *judge_prompt;    /* the judge call sent ahead of the scorers, or NULL */
+	json_t *judge_meta;
+	json_t *judge_schema;
+	struct po_llm_request judge_req;
 };
+
+/* What a generate batch needs to send each case's judge call ahead. */
+struct ahead {
+	struct slot **live;
+	const struct po_scorer_ctx *sctx;   /* NULL: the judge does not score */
+};
+
+/* A case's output is in: its judge call can start now (pipelining). */
+static const struct po_llm_request *judge_ahead(void *ud, size_t i,
+						const struct po_llm_response *resp)
+{
+	struct ahead *a = ud;
+	struct slot *s = a->live[i];
+
+	if (!a->sctx || !resp->content || s->judge_prompt)
+		return NULL;
+	po_scorer_judge_request(a->sctx, s->res->tc, resp->content, &s->judge_prompt,
+				&s->judge_meta, &s->judge_schema, &s->judge_req);
+	return &s->judge_req;
+}
+
+/* True when the scorers will ask the judge about every output (the
+ * condition of po_mix_score()). */
+static bool judge_scores(const struct po_project *p, const struct po_eval_settings *st)
+{
+	for (size_t k = 0; k < st->nscorers; k++)
+		if (st->scorers[k] == &po_scorer_judge)
+			return true;
+	return !st->nscorers && p->judge;
+}
 
 static void set_error(struct po_case_result *res, const char *what, const char *detail)
 {
@@ -142,10 +176,13 @@ static double list_cost(struct po_engine *engine, const struct po_llm_request *r
 			     r->cache_write_tokens);
 }
 
-/* The generate calls of every live slot; outputs go into the case results. */
+/* The generate calls of every live slot; outputs go into the case results.
+ * With sctx, each output's judge call starts as soon as it is in. */
 static int generate(struct po_engine *engine, const struct po_eval_settings *st,
-		    struct slot **live, size_t nlive, unsigned sample, struct po_err *err)
+		    struct slot **live, size_t nlive, unsigned sample,
+		    const struct po_scorer_ctx *sctx, struct po_err *err)
 {
+	struct ahead ahead = { live, sctx };
 	size_t m = nlive ? nlive : 1;
 	struct po_llm_request *reqs = po_xcalloc(m, sizeof(*reqs));
 	struct po_llm_response *resps = po_xcalloc(m, sizeof(*resps));
@@ -158,7 +195,7 @@ static int generate(struct po_engine *engine, const struct po_eval_settings *st,
 			.max_tokens = st->max_tokens[PO_ROLE_GENERATE], .system = live[i]->system,
 			.prompt = live[i]->user, .metadata = live[i]->gen_meta, .sample = sample,
 		};
-	ret = po_engine_complete(engine, reqs, resps, nlive, err);
+	ret = po_engine_complete_then(engine, reqs, resps, nlive, judge_ahead, &ahead, err);
 	for (size_t i = 0; !ret && i < nlive; i++) {
 		if (!resps[i].content) {
 			set_error(live[i]->res, "generate call failed", resps[i].error);
@@ -205,7 +242,7 @@ int po_evaluate_jobs(struct po_engine *engine, const struct po_project *p,
 		for (size_t i = 0; i < out[c].n; i++)
 			live[nlive++] = &slots[at + i];
 	}
-	ret = generate(engine, st, live, nlive, sample, err);
+	ret = generate(engine, st, live, nlive, sample, judge_scores(p, st) ? &sctx : NULL, err);
 	/* Outputs in hand: the scorers see the cases that generated. */
 	for (size_t i = 0; !ret && i < nlive; i++)
 		if (live[i]->res->output)
@@ -214,10 +251,15 @@ int po_evaluate_jobs(struct po_engine *engine, const struct po_project *p,
 		ret = po_mix_score(&sctx, items, nscore, err);
 	for (size_t c = 0; !ret && c < n; c++)
 		po_evaluation_aggregate(&out[c]);
+	/* Judge calls made ahead that the scorers did not ask for were paid. */
+	po_engine_settle(engine);
 	for (size_t i = 0; i < total; i++) {
 		free(slots[i].user);
 		free(slots[i].system);
 		json_decref(slots[i].gen_meta);
+		free(slots[i].judge_prompt);
+		json_decref(slots[i].judge_meta);
+		json_decref(slots[i].judge_schema);
 	}
 	free(slots);
 	free(live);

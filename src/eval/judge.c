@@ -142,6 +142,17 @@ static void add_reply_shape(struct po_buf *out, const struct po_rubric *r)
 		    "(for example a section, a figure, a quote), not a general wish.\n");
 }
 
+/* The test case's inputs and the output under evaluation. */
+static void add_case(struct po_buf *out, const json_t *test_case_inputs, const char *output)
+{
+	add_inputs(out, test_case_inputs);
+	po_buf_adds(out, "## Output to evaluate\n" PO_JUDGE_OUTPUT_BEGIN "\n");
+	po_buf_adds(out, output ? output : "");
+	if (output && *output && output[strlen(output) - 1] != '\n')
+		po_buf_addch(out, '\n');
+	po_buf_adds(out, PO_JUDGE_OUTPUT_END "\n\n");
+}
+
 void po_judge_build_prompt(struct po_buf *out, const struct po_rubric *rubric,
 			   const char *project_description, const json_t *test_case_inputs,
 			   const char *output)
@@ -160,6 +171,27 @@ void po_judge_build_prompt(struct po_buf *out, const struct po_rubric *rubric,
 		po_buf_addch(out, '\n');
 	po_buf_adds(out, PO_JUDGE_OUTPUT_END "\n\n");
 	add_reply_shape(out, rubric);
+}
+
+size_t po_judge_build_prompt_shared_first(struct po_buf *out, const struct po_rubric *rubric,
+					  const char *project_description,
+					  const json_t *test_case_inputs, const char *output)
+{
+	size_t start = out->len, shared;
+
+	po_buf_adds(out,
+		    "You are an expert reviewer of the documents this project produces. "
+		    "Evaluate the output at the end, which a prompt generated for the test case "
+		    "described there, against the rubric, and reply in JSON.\n\n");
+	if (project_description && *project_description)
+		po_buf_addf(out, "## Project\n%s\n\n", project_description);
+	add_rubric(out, rubric);
+	add_reply_shape(out, rubric);
+	po_buf_addch(out, '\n');
+	shared = out->len - start;
+	add_case(out, test_case_inputs, output);
+	po_buf_adds(out, "Reply now with the JSON object described above.\n");
+	return shared;
 }
 
 /* ---- the reply -------------------------------------------------------- */

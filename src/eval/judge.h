@@ -34,6 +34,19 @@ void po_judgement_release(struct po_judgement *j);
 void po_judge_build_prompt(struct po_buf *out, const struct po_rubric *rubric,
 			   const char *project_description, const json_t *test_case_inputs,
 			   const char *output);
+/*
+ * The same request ordered for a provider's prompt cache: the part every
+ * judge call of the project shares (instructions, project, rubric, reply
+ * shape) first, then the test case's inputs and the output. Returns the
+ * length in bytes of the shared part, the prefix a provider may cache
+ * (struct po_llm_request's cache_prefix). The judge scorer uses it for
+ * providers with a prompt cache (po_provider_prompt_cache()); the simulator
+ * and the bridge keep the order above, so the simulator's seeded judge noise,
+ * a hash of the prompt, and every recorded run stay as they were.
+ */
+size_t po_judge_build_prompt_shared_first(struct po_buf *out, const struct po_rubric *rubric,
+					  const char *project_description,
+					  const json_t *test_case_inputs, const char *output);
 /* The system prompt of judge calls. */
 const char *po_judge_system_prompt(void);
 

@@ -10,6 +10,7 @@
 
 #include "eval/judge.h"
 #include "eval/scorer.h"
+#include "llm/provider.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -75,24 +76,57 @@ static void take(struct po_case_result *res, struct po_judgement *j)
 	res->feedback = po_xstrdup(j->feedback);
 }
 
-/* One judge call for each of todo[0..n-1]; a negative return is fatal. */
-static int judge_round(const struct po_scorer_ctx *ctx, struct po_case_result **todo,
-		       char **prompts, json_t **metas, size_t n, unsigned sample,
-		       const json_t *schema, struct po_err *err)
+static void fill_request(const struct po_eval_settings *st, unsigned sample, const char *prompt,
+			 size_t prefix, const json_t *meta, const json_t *schema,
+			 struct po_llm_request *req)
 {
+	*req = (struct po_llm_request){
+		.cache_prefix = prefix, .schema = schema,
+		.role = PO_ROLE_JUDGE, .model = st->models[PO_ROLE_JUDGE],
+		.temperature = st->temperature[PO_ROLE_JUDGE],
+		.max_tokens = st->max_tokens[PO_ROLE_JUDGE], .system = po_judge_system_prompt(),
+		.prompt = prompt, .metadata = meta, .sample = sample,
+	};
+}
+
+void po_scorer_judge_request(const struct po_scorer_ctx *ctx, const struct po_test_case *tc,
+			     const char *output, char **prompt, json_t **meta, json_t **schema,
+			     struct po_llm_request *req)
+{
+	const struct po_project *p = ctx->project;
 	const struct po_eval_settings *st = ctx->settings;
+	json_t *rubric = rubric_json(&p->rubric);
+	struct po_buf b = PO_BUF_INIT;
+	struct po_provider *judge = ctx->engine ? po_engine_provider(ctx->engine, PO_ROLE_JUDGE) :
+				    NULL;
+	size_t prefix = 0;
+
+	if (judge && po_provider_prompt_cache(judge->ops->name))
+		prefix = po_judge_build_prompt_shared_first(&b, &p->rubric, p->description,
+							    tc->inputs, output);
+	else
+		po_judge_build_prompt(&b, &p->rubric, p->description, tc->inputs, output);
+
+	*prompt = po_buf_detach(&b);
+	*meta = json_pack("{s:s, s:o, s:O}", "test_case_id", tc->id, "rubric", rubric, "inputs",
+			  tc->inputs);
+	*schema = reply_schema(p);
+	fill_request(st, ctx->sample, *prompt, prefix, *meta, *schema, req);
+}
+
+/* One judge call for each of todo[0..n-1] (its request in tr[]), at a
+ * sample index; a negative return is fatal. */
+static int judge_round(const struct po_scorer_ctx *ctx, struct po_case_result **todo,
+		       const struct po_llm_request *const *tr, size_t n, unsigned sample,
+		       struct po_err *err)
+{
 	struct po_llm_request *reqs = po_xcalloc(n, sizeof(*reqs));
 	struct po_llm_response *resps = po_xcalloc(n, sizeof(*resps));
 	int fatal;
 
 	for (size_t i = 0; i < n; i++) {
-		reqs[i] = (struct po_llm_request){
-			.role = PO_ROLE_JUDGE, .model = st->models[PO_ROLE_JUDGE],
-			.temperature = st->temperature[PO_ROLE_JUDGE],
-			.max_tokens = st->max_tokens[PO_ROLE_JUDGE], .system = po_judge_system_prompt(),
-			.prompt = prompts[i], .metadata = metas[i], .sample = sample,
-			.schema = schema,
-		};
+		reqs[i] = *tr[i];
+		reqs[i].sample = sample;
 	}
 	fatal = po_engine_complete(ctx->engine, reqs, resps, n, err);
 	for (size_t i = 0; !fatal && i < n; i++) {
@@ -121,38 +155,31 @@ static int judge_round(const struct po_scorer_ctx *ctx, struct po_case_result **
 static int judge_once(const struct po_scorer_ctx *ctx, struct po_case_result *const *items,
 		      size_t n, struct po_err *err)
 {
-	const struct po_project *p = ctx->project;
 	size_t m = n ? n : 1, left = n;
 	struct po_case_result **todo = po_xcalloc(m, sizeof(*todo));
-	char **prompts = po_xcalloc(m, sizeof(*prompts)), **tp = po_xcalloc(m, sizeof(*tp));
-	json_t **metas = po_xcalloc(m, sizeof(*metas)), **tm = po_xcalloc(m, sizeof(*tm));
-	json_t *rubric = rubric_json(&p->rubric), *schema = reply_schema(p);
-	struct po_buf b = PO_BUF_INIT;
+	char **prompts = po_xcalloc(m, sizeof(*prompts));
+	json_t **metas = po_xcalloc(m, sizeof(*metas)), **schemas = po_xcalloc(m, sizeof(*schemas));
+	struct po_llm_request *reqs = po_xcalloc(m, sizeof(*reqs));
+	const struct po_llm_request **tr = po_xcalloc(m, sizeof(*tr));
 	int ret = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		po_buf_reset(&b);
-		po_judge_build_prompt(&b, &p->rubric, p->description, items[i]->tc->inputs,
-				      items[i]->output);
-		prompts[i] = po_xstrdup(b.data);
-		metas[i] = json_pack("{s:s, s:O, s:O}", "test_case_id", items[i]->tc->id, "rubric",
-				     rubric, "inputs", items[i]->tc->inputs);
+		po_scorer_judge_request(ctx, items[i]->tc, items[i]->output, &prompts[i], &metas[i],
+					&schemas[i], &reqs[i]);
 		todo[i] = items[i];
-		tp[i] = prompts[i];
-		tm[i] = metas[i];
+		tr[i] = &reqs[i];
 	}
 	/* Judge, then once more for the replies that did not parse. */
 	for (int attempt = 0; attempt < 2 && left && !ret; attempt++) {
 		size_t again = 0;
 
-		ret = judge_round(ctx, todo, tp, tm, left,
-				  ctx->sample + (unsigned)attempt * RETRY_SAMPLE_STEP, schema, err);
+		ret = judge_round(ctx, todo, tr, left,
+				  ctx->sample + (unsigned)attempt * RETRY_SAMPLE_STEP, err);
 		for (size_t i = 0; i < left; i++) {
 			if (todo[i]->ok)
 				continue;
 			todo[again] = todo[i];
-			tp[again] = tp[i];
-			tm[again] = tm[i];
+			tr[again] = tr[i];
 			again++;
 		}
 		left = again;
@@ -160,15 +187,14 @@ static int judge_once(const struct po_scorer_ctx *ctx, struct po_case_result *co
 	for (size_t i = 0; i < n; i++) {
 		free(prompts[i]);
 		json_decref(metas[i]);
+		json_decref(schemas[i]);
 	}
-	po_buf_release(&b);
-	json_decref(rubric);
-	json_decref(schema);
 	free(todo);
 	free(prompts);
-	free(tp);
 	free(metas);
-	free(tm);
+	free(schemas);
+	free(reqs);
+	free(tr);
 	return ret;
 }
 

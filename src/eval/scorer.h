@@ -46,6 +46,15 @@ const struct po_scorer_ops *po_scorer_find(const char *name);
 const char *po_scorer_names(void);
 
 extern const struct po_scorer_ops po_scorer_judge;
+/*
+ * The first judge request of a case's output, exactly as the judge scorer
+ * sends it (so a pipelined evaluation can send it ahead, llm.h's
+ * po_engine_complete_then()). *prompt (free), *meta and *schema (decref;
+ * the reply's JSON Schema, or NULL) are new; req borrows them.
+ */
+void po_scorer_judge_request(const struct po_scorer_ctx *ctx, const struct po_test_case *tc,
+			     const char *output, char **prompt, json_t **meta, json_t **schema,
+			     struct po_llm_request *req);
 /* Rule scorers (eval/rules_*.c), named as the check types of core/checks.h. */
 extern const struct po_scorer_ops po_scorer_equals, po_scorer_contains, po_scorer_icontains,
 	po_scorer_contains_any, po_scorer_contains_all, po_scorer_not_contains,

@@ -13,6 +13,7 @@
 #include "llm/cache.h"
 #include "llm/cost.h"
 #include "llm/journal.h"
+#include "llm/prefetch.h"
 #include "llm/provider.h"
 #include "llm/providers/shared.h"
 #include "util/err.h"
@@ -34,7 +35,9 @@ struct po_engine {
 	long provider_calls;            /* calls sent to providers (cache hits excluded) */
 	char *last_model[PO_ROLE_COUNT]; /* the model that last answered a role */
 	double spent;
+	double ahead_usd;               /* estimate of the batch in flight and its calls ahead */
 	struct po_engine_stats stats;
+	struct po_prefetch pre;         /* follow-up answers not asked for yet */
 };
 
 void po_engine_config_init(struct po_engine_config *cfg)
@@ -129,6 +132,7 @@ void po_engine_free(struct po_engine *e)
 {
 	if (!e)
 		return;
+	po_engine_settle(e);
 	free_providers(e->roles);
 	for (int r = 0; r < PO_ROLE_COUNT; r++) {
 		free(e->base_url[r]);
@@ -255,17 +259,29 @@ static int reserve(struct po_engine *e, long m, double est, struct po_err *err)
 	return 0;
 }
 
-/* Account one answered request and journal it. */
+/* What an answer cost at the price table (cached or not); *priced false
+ * for a model missing from it. */
+static double call_cost(const struct po_engine *e, const struct po_llm_request *req,
+			const struct po_llm_response *resp, bool *priced)
+{
+	const char *model = resp->model ? resp->model : req->model;
+	struct po_price pr;
+
+	*priced = po_prices_find(e->prices, provider_name(e, req->role), model, &pr);
+	return po_price_cost(&pr, resp->input_tokens, resp->output_tokens,
+			     resp->cache_read_tokens, resp->cache_write_tokens);
+}
+
+/* Account one answered request and journal it; `charged`: its cost is in
+ * the limits already (a call sent ahead, charged when it came back). */
 static void account(struct po_engine *e, const struct po_llm_request *req,
-		    const struct po_llm_response *resp, const char *key)
+		    const struct po_llm_response *resp, const char *key, bool charged)
 {
 	struct po_engine_stats *s = &e->stats;
 	const char *prov = provider_name(e, req->role);
 	const char *model = resp->model ? resp->model : req->model;
-	struct po_price pr;
-	bool priced = po_prices_find(e->prices, prov, model, &pr);
-	double cost = po_price_cost(&pr, resp->input_tokens, resp->output_tokens,
-				    resp->cache_read_tokens, resp->cache_write_tokens);
+	bool priced;
+	double cost = call_cost(e, req, resp, &priced);
 	int r = req->role;
 
 	s->calls[r]++;
@@ -286,12 +302,13 @@ static void account(struct po_engine *e, const struct po_llm_request *req,
 			s->retries[r] += resp->attempts - 1;
 		if (!priced)
 			s->unpriced_calls[r]++;
-		e->spent += cost;
+		if (!charged)
+			e->spent += cost;
 		if (resp->model && (!e->last_model[r] || strcmp(e->last_model[r], resp->model))) {
 			free(e->last_model[r]);
 			e->last_model[r] = po_xstrdup(resp->model);
 		}
-		if (e->shared)
+		if (e->shared && !charged)
 			po_shared_add_cost(e->shared, cost);
 	}
 	if (e->journal) {
@@ -313,7 +330,8 @@ static void account(struct po_engine *e, const struct po_llm_request *req,
 
 /* Looks the cacheable requests up; marks hits in hit[]. */
 static void cache_lookup(struct po_engine *e, const struct po_llm_request *reqs,
-			 struct po_llm_response *out, size_t n, char (*keys)[65], bool *hit)
+			 struct po_llm_response *out, size_t n, char (*keys)[65], bool *hit,
+			 const bool *pre)
 {
 	double t0 = po_time_mono_ms();
 	size_t hits = 0;
@@ -326,7 +344,7 @@ static void cache_lookup(struct po_engine *e, const struct po_llm_request *reqs,
 	}
 	for (size_t i = 0; i < n; i++) {
 		int r;
-		if (!po_engine_cacheable(provider_name(e, reqs[i].role)))
+		if (pre[i] || !po_engine_cacheable(provider_name(e, reqs[i].role)))
 			continue;
 		r = po_cache_get(e->cache, keys[i], &out[i], NULL);
 		if (r < 0) {
@@ -342,7 +360,7 @@ static void cache_lookup(struct po_engine *e, const struct po_llm_request *reqs,
 		e->stats.cache_errors++;
 	/* A hit's latency is its share of the lookup. */
 	for (size_t i = 0; hits && i < n; i++)
-		if (hit[i])
+		if (hit[i] && !pre[i])
 			out[i].latency_ms = (po_time_mono_ms() - t0) / (double)hits;
 }
 
@@ -376,11 +394,126 @@ static void cache_store(struct po_engine *e, const struct po_llm_request *reqs,
 }
 
 /*
+ * One call sent ahead takes its place in the limits without waiting: the
+ * calls, and its estimate beside what is spent and what the batch in flight
+ * and the other calls ahead are estimated at (ahead_usd).
+ */
+static bool reserve_ahead(struct po_engine *e, double est)
+{
+	if (e->max_calls && e->provider_calls + 1 > e->max_calls)
+		return false;
+	if (e->budget_usd && e->spent + e->ahead_usd + est > e->budget_usd)
+		return false;
+	if (e->shared && !po_shared_take_more(e->shared, 1, est))
+		return false;
+	e->provider_calls++;
+	e->ahead_usd += est;
+	return true;
+}
+
+/* A batch's follow-ups (po_engine_complete_then()) as one provider's
+ * chain sees them. */
+struct then_ctx {
+	struct po_engine *e;
+	struct po_provider *p;
+	const size_t *idx;                /* provider batch index -> request index */
+	po_engine_next_fn next;
+	void *ud;
+	struct then_call {
+		char key[65];
+		const struct po_llm_request *req;
+		double est;
+	} *calls;                         /* the follow-ups sent, in order */
+	size_t ncalls;
+};
+
+/* A follow-up goes out now unless the cache has it (then it waits as a hit)
+ * or the limits have no room for it (then its batch asks for it later). */
+static const struct po_llm_request *then_next(void *ud, size_t i,
+					      const struct po_llm_response *resp)
+{
+	struct then_ctx *t = ud;
+	struct po_engine *e = t->e;
+	const struct po_llm_request *f = t->next(t->ud, t->idx[i], resp);
+	struct po_llm_response hit = { 0 };
+	char key[65];
+	double est;
+
+	if (!f || e->roles[f->role] != t->p)
+		return NULL;
+	po_engine_cache_key(f, provider_name(e, f->role), e->base_url[f->role], e->seed, key);
+	if (e->cache) {
+		int r = po_cache_get(e->cache, key, &hit, NULL);
+		if (r == 1)
+			po_prefetch_add(&e->pre, key, f, false, &hit);
+		if (r < 0)
+			e->stats.cache_errors++;
+		if (r)
+			return NULL;
+	}
+	est = e->budget_usd || e->shared ? estimate(e, f) : 0;
+	if (!reserve_ahead(e, est))
+		return NULL;
+	t->calls = po_xrealloc(t->calls, (t->ncalls + 1) * sizeof(*t->calls));
+	memcpy(t->calls[t->ncalls].key, key, sizeof(key));
+	t->calls[t->ncalls].est = est;
+	t->calls[t->ncalls++].req = f;
+	return f;
+}
+
+static void then_done(void *ud, size_t k, struct po_llm_response *resp)
+{
+	struct then_ctx *t = ud;
+	struct po_engine *e = t->e;
+
+	if (k >= t->ncalls) {
+		po_llm_response_release(resp);
+		return;
+	}
+	e->ahead_usd -= t->calls[k].est;
+	if (resp->content || resp->attempts > 0) {
+		/* Charged now, so the limits see what was spent before the batch
+		 * that takes the answer: the journal and statistics wait for it. */
+		bool priced;
+		double cost = call_cost(e, t->calls[k].req, resp, &priced);
+
+		e->spent += cost;
+		if (e->shared)
+			po_shared_add_cost(e->shared, cost);
+		po_prefetch_add(&e->pre, t->calls[k].key, t->calls[k].req, true, resp);
+		return;
+	}
+	/* Never sent: its reservation is given back. */
+	po_llm_response_release(resp);
+	e->provider_calls--;
+	if (e->shared)
+		po_shared_release(e->shared, 1);
+}
+
+/* One provider's part of a batch, with follow-ups when asked for and the
+ * provider can send them at once. */
+static int send_part(struct po_engine *e, struct po_provider *p,
+		     const struct po_llm_request *sub, struct po_llm_response *subout, size_t m,
+		     const size_t *idx, po_engine_next_fn next, void *ud, struct po_err *err)
+{
+	struct then_ctx t = { e, p, idx, next, ud, NULL, 0 };
+	struct po_llm_chain chain = { then_next, then_done, &t };
+	int ret;
+
+	if (!next || !p->ops->complete_chain)
+		return p->ops->complete(p, sub, subout, m, err);
+	ret = p->ops->complete_chain(p, sub, subout, m, &chain, err);
+	free(t.calls);
+	return ret;
+}
+
+/*
  * Sends the misses, one call per distinct provider so each provider sees
  * the whole of its part of the batch (and can run it concurrently).
  */
 static int dispatch(struct po_engine *e, const struct po_llm_request *reqs,
-		    struct po_llm_response *out, size_t n, const bool *hit, struct po_err *err)
+		    struct po_llm_response *out, size_t n, const bool *skip,
+		    po_engine_next_fn next, void *ud, struct po_err *err)
 {
 	struct po_llm_request *sub = po_xcalloc(n ? n : 1, sizeof(*sub));
 	struct po_llm_response *subout = po_xcalloc(n ? n : 1, sizeof(*subout));
@@ -392,17 +525,17 @@ static int dispatch(struct po_engine *e, const struct po_llm_request *reqs,
 		struct po_provider *p = e->roles[reqs[i].role];
 		size_t m = 0;
 
-		if (hit[i] || done[i])
+		if (skip[i] || done[i])
 			continue;
 		for (size_t j = i; j < n; j++) {
-			if (hit[j] || done[j] || e->roles[reqs[j].role] != p)
+			if (skip[j] || done[j] || e->roles[reqs[j].role] != p)
 				continue;
 			idx[m] = j;
 			sub[m++] = reqs[j];
 			done[j] = true;
 		}
 		memset(subout, 0, m * sizeof(*subout));
-		ret = p->ops->complete(p, sub, subout, m, err);
+		ret = send_part(e, p, sub, subout, m, idx, next, ud, err);
 		/* Also on failure: the calls answered before it were paid for. */
 		for (size_t k = 0; k < m; k++)
 			out[idx[k]] = subout[k];
@@ -414,11 +547,41 @@ static int dispatch(struct po_engine *e, const struct po_llm_request *reqs,
 	return ret;
 }
 
-int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
-		       struct po_llm_response *out, size_t n, struct po_err *err)
+/* Takes the answers made ahead for requests of this batch: pre[i] set,
+ * and hit[i] too for one the cache answered. */
+static void take_prefetched(struct po_engine *e, struct po_llm_response *out, size_t n,
+			    char (*keys)[65], bool *hit, bool *pre)
+{
+	for (size_t i = 0; e->pre.held && i < n; i++) {
+		bool reserved = false;
+
+		if (!keys[i][0] || !po_prefetch_take(&e->pre, keys[i], &out[i], &reserved))
+			continue;
+		pre[i] = true;
+		hit[i] = out[i].cached;
+	}
+}
+
+/* The limits refused a batch: what it took from the answers made ahead
+ * was paid for, so it is accounted before the batch fails. */
+static void account_prefetched(struct po_engine *e, const struct po_llm_request *reqs,
+			       struct po_llm_response *out, size_t n, char (*keys)[65],
+			       const bool *hit, const bool *pre)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pre[i])
+			account(e, &reqs[i], &out[i], keys[i], !hit[i]);
+	cache_store(e, reqs, out, n, keys, hit);
+}
+
+static int complete(struct po_engine *e, const struct po_llm_request *reqs,
+		    struct po_llm_response *out, size_t n, po_engine_next_fn next, void *ud,
+		    struct po_err *err)
 {
 	char (*keys)[65] = po_xcalloc(n ? n : 1, sizeof(*keys));
 	bool *hit = po_xcalloc(n ? n : 1, sizeof(*hit));
+	bool *pre = po_xcalloc(n ? n : 1, sizeof(*pre));
+	bool *skip = po_xcalloc(n ? n : 1, sizeof(*skip));
 	long misses = 0;
 	double est = 0;
 	int ret;
@@ -427,21 +590,27 @@ int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 	/* Only cached providers need the key: hashing every prompt of a
 	 * simulated run would cost more than the simulator itself. */
 	for (size_t i = 0; i < n; i++)
-		if (po_engine_cacheable(provider_name(e, reqs[i].role)))
+		if (e->pre.held || po_engine_cacheable(provider_name(e, reqs[i].role)))
 			po_engine_cache_key(&reqs[i], provider_name(e, reqs[i].role),
 					    e->base_url[reqs[i].role], e->seed, keys[i]);
-	cache_lookup(e, reqs, out, n, keys, hit);
+	take_prefetched(e, out, n, keys, hit, pre);
+	cache_lookup(e, reqs, out, n, keys, hit, pre);
 	for (size_t i = 0; i < n; i++) {
-		if (hit[i])
+		skip[i] = hit[i] || pre[i];
+		if (skip[i])
 			continue;
 		misses++;
 		if (e->budget_usd || e->shared)
 			est += estimate(e, &reqs[i]);
 	}
 	ret = reserve(e, misses, est, err);
-	if (ret)
+	if (ret) {
+		account_prefetched(e, reqs, out, n, keys, hit, pre);
 		goto fail;
-	ret = dispatch(e, reqs, out, n, hit, err);
+	}
+	e->ahead_usd = est;
+	ret = dispatch(e, reqs, out, n, skip, next, ud, err);
+	e->ahead_usd = 0;
 	if (ret < 0) {
 		/* The provider is unusable (a refused key, an exhausted quota, an
 		 * interrupt), but what it answered before that was paid for: it is
@@ -450,7 +619,7 @@ int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 		long unsent = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (hit[i] || out[i].content || out[i].attempts > 0)
-				account(e, &reqs[i], &out[i], keys[i]);
+				account(e, &reqs[i], &out[i], keys[i], pre[i] && !hit[i]);
 			else
 				unsent++;
 		}
@@ -459,7 +628,7 @@ int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 			po_shared_release(e->shared, unsent);
 	} else {
 		for (size_t i = 0; i < n; i++)
-			account(e, &reqs[i], &out[i], keys[i]);
+			account(e, &reqs[i], &out[i], keys[i], pre[i] && !hit[i]);
 	}
 	cache_store(e, reqs, out, n, keys, hit);
 	if (e->journal && po_journal_flush(e->journal, NULL) < 0)
@@ -468,13 +637,48 @@ int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 		goto fail;
 	free(keys);
 	free(hit);
+	free(pre);
+	free(skip);
 	return 0;
 fail:
 	for (size_t i = 0; i < n; i++)
 		po_llm_response_release(&out[i]);
 	free(keys);
 	free(hit);
+	free(pre);
+	free(skip);
 	return ret;
+}
+
+int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
+		       struct po_llm_response *out, size_t n, struct po_err *err)
+{
+	return complete(e, reqs, out, n, NULL, NULL, err);
+}
+
+int po_engine_complete_then(struct po_engine *e, const struct po_llm_request *reqs,
+			    struct po_llm_response *out, size_t n, po_engine_next_fn next,
+			    void *ud, struct po_err *err)
+{
+	return complete(e, reqs, out, n, next, ud, err);
+}
+
+void po_engine_settle(struct po_engine *e)
+{
+	for (size_t i = 0; i < e->pre.n; i++) {
+		struct po_prefetch_item *it = &e->pre.items[i];
+		struct po_llm_request req = { .role = it->role, .model = it->model,
+					      .sample = it->sample, .prompt = "" };
+		bool hit = it->resp.cached;
+
+		if (it->taken)
+			continue;
+		account(e, &req, &it->resp, it->key, it->reserved);
+		cache_store(e, &req, &it->resp, 1, &it->key, &hit);
+	}
+	if (e->pre.held && e->journal && po_journal_flush(e->journal, NULL) < 0)
+		e->stats.journal_errors++;
+	po_prefetch_release(&e->pre);
 }
 
 const struct po_engine_stats *po_engine_stats(const struct po_engine *e)
@@ -514,6 +718,26 @@ double po_engine_total_cost(const struct po_engine *e)
 struct po_provider *po_engine_provider(struct po_engine *e, enum po_role r)
 {
 	return e->roles[r];
+}
+
+json_t *po_engine_endpoints(struct po_engine *e)
+{
+	json_t *o = NULL;
+
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		struct po_provider *p = e->roles[r];
+		json_t *a;
+		bool seen = false;
+
+		for (int k = 0; k < r; k++)
+			seen |= e->roles[k] == p;
+		if (seen || !p->ops->endpoints || !(a = p->ops->endpoints(p)))
+			continue;
+		if (!o)
+			o = json_object();
+		json_object_set_new(o, p->ops->name, a);
+	}
+	return o;
 }
 
 const struct po_prices *po_engine_prices(const struct po_engine *e)

@@ -75,6 +75,25 @@ void po_engine_free(struct po_engine *e);
  */
 int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 		       struct po_llm_response *out, size_t n, struct po_err *err);
+/*
+ * Pipelining: po_engine_complete() where next(ud, i, &out[i]) is asked, as
+ * soon as out[i] is in, for a follow-up request (borrowed until this call
+ * returns) or NULL. When the provider can (an HTTP API, the follow-up's role
+ * served by the same provider) the follow-up is sent at once, inside this
+ * batch, and its answer waits in the engine; a later po_engine_complete()
+ * asking for the same request (same cache key) takes it without a call, and
+ * it is accounted, journaled and cached then, as if sent with that batch.
+ * next() is not asked for every request (cache hits, other providers): the
+ * later batch sends what was not made ahead.
+ */
+typedef const struct po_llm_request *(*po_engine_next_fn)(void *ud, size_t i,
+							  const struct po_llm_response *resp);
+int po_engine_complete_then(struct po_engine *e, const struct po_llm_request *reqs,
+			    struct po_llm_response *out, size_t n, po_engine_next_fn next,
+			    void *ud, struct po_err *err);
+/* Accounts, journals and caches the answers made ahead that no batch asked
+ * for (they were paid for), and forgets them. po_engine_free() does too. */
+void po_engine_settle(struct po_engine *e);
 const struct po_engine_stats *po_engine_stats(const struct po_engine *e);
 /* A resumed run's statistics so far: its calls and spend count against the
  * limits as if made by this engine. */
@@ -82,6 +101,9 @@ void po_engine_restore_stats(struct po_engine *e, const struct po_engine_stats *
 long po_engine_total_calls(const struct po_engine *e);
 /* The provider serving a role (borrowed). */
 struct po_provider *po_engine_provider(struct po_engine *e, enum po_role r);
+/* With several endpoints behind a provider: {provider: [{url, calls,
+ * errors, up}]} for this process (new reference); NULL when none has. */
+json_t *po_engine_endpoints(struct po_engine *e);
 /* The price table in use (borrowed). */
 const struct po_prices *po_engine_prices(const struct po_engine *e);
 /* Cost so far (this engine) and total cost across roles. */

@@ -29,6 +29,8 @@ struct provider_info {
 	 * and faster than an SQLite lookup; the bridge's responder decides (and
 	 * caches, when it forwards to an API). */
 	bool cacheable;
+	/* Keeps a prompt cache for shared prefixes (provider.h). */
+	bool prompt_cache;
 };
 
 static struct po_provider *make_sim(const struct po_provider_spec *spec, struct po_sim **simp,
@@ -73,12 +75,12 @@ static struct po_provider *make_openai(const struct po_provider_spec *spec,
 }
 
 static const struct provider_info table[] = {
-	{ "sim", make_sim, NULL, NULL, "sim", false },
-	{ "bridge", make_bridge, NULL, NULL, NULL, false },
+	{ "sim", make_sim, NULL, NULL, "sim", false, false },
+	{ "bridge", make_bridge, NULL, NULL, NULL, false, false },
 	{ "anthropic", make_anthropic, PO_ANTHROPIC_KEY_ENV, PO_ANTHROPIC_URL_ENV,
-	  PO_ANTHROPIC_DEFAULT_MODEL, true },
+	  PO_ANTHROPIC_DEFAULT_MODEL, true, true },
 	{ "openai", make_openai, PO_OPENAI_KEY_ENV, PO_OPENAI_URL_ENV, PO_OPENAI_DEFAULT_MODEL,
-	  true },
+	  true, true },
 };
 
 #define NPROVIDERS (sizeof(table) / sizeof(table[0]))
@@ -134,6 +136,13 @@ bool po_provider_cacheable(const char *name)
 	const struct provider_info *p = info(name);
 
 	return name && (!p || p->cacheable);
+}
+
+bool po_provider_prompt_cache(const char *name)
+{
+	const struct provider_info *p = info(name);
+
+	return p && p->prompt_cache;
 }
 
 struct po_provider *po_provider_new(const struct po_provider_spec *spec, struct po_sim **simp,

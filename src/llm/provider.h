@@ -30,6 +30,11 @@ const char *po_provider_url_env(const char *name);
  * not bridge, not NULL; a name outside the table (a test's provider) is. */
 bool po_provider_cacheable(const char *name);
 
+/* True when a provider keeps a prompt cache that a shared prefix of
+ * requests can use (anthropic: marked with cache_control; openai:
+ * automatic): the judge then puts its shared part first. */
+bool po_provider_prompt_cache(const char *name);
+
 /*
  * Returns a new provider, or NULL with err set (PO_EUSAGE for an unknown
  * name, PO_ELLM for a provider that cannot start, e.g. a missing API key).

@@ -280,6 +280,12 @@ static json_t *final_json(struct po_experiment *e, int64_t now, json_t *heldout)
 	json_object_set_new(f, "providers", providers);
 	if (po_exp_simulated_note(e))
 		json_object_set_new(f, "simulated_note", json_string(po_exp_simulated_note(e)));
+	/* Several endpoints behind a provider: calls and errors of each. */
+	{
+		json_t *eps = po_engine_endpoints(e->engine);
+		if (eps)
+			json_object_set_new(f, "endpoints", eps);
+	}
 	json_object_set_new(f, "calls", calls);
 	json_object_set_new(f, "tokens", tokens);
 	add_accounting(e, f);

@@ -20,6 +20,10 @@ A behaviour is comma-separated tokens:
   then ok) | ratelimit=REMAINING | strerror (OpenAI: "error" as a string) |
   nousage | cachetokens | echokey (the reply text and model name carry the
   request's API key, as a careless server's might)
+Anthropic's prompt cache: text up to a block marked cache_control is written
+by the first request that carries it (cache_creation_input_tokens) and read
+by the next ones (cache_read_input_tokens), tokens counted as len / 4;
+/_mock/stats counts cache_writes and cache_reads.
 Models whose name contains "no-temp" refuse a temperature with a 400.
 GET /_mock/stats returns counters (requests, max_in_flight,
 connections, statuses, last_headers, last_body); POST /_mock/reset clears them.
@@ -45,7 +49,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"queue": [], "requests": 0, "temperature_refused": 0, "by_path": {}, "in_flight": 0,
+STATE = {"queue": [], "requests": 0, "prompt_cache": set(), "cache_reads": 0, "cache_writes": 0, "temperature_refused": 0, "by_path": {}, "in_flight": 0,
          "max_in_flight": 0,
          "flaky": {}, "last_headers": {}, "statuses": {}, "connections": 0,
          "last_body": None}
@@ -87,7 +91,30 @@ def request_text(api, req):
         c = m.get("content") if isinstance(m, dict) else None
         if isinstance(c, str):
             parts.append(c)
+        elif isinstance(c, list):
+            # Anthropic's text blocks, the parts of one message.
+            parts.append("".join(blk.get("text", "") for blk in c
+                                 if isinstance(blk, dict) and isinstance(blk.get("text"), str)))
     return "\n".join(parts)
+
+
+def cached_prefix(api, req):
+    """Anthropic's prompt cache: the text up to the last block marked with
+    cache_control (system and messages), or None."""
+    if api != "anthropic":
+        return None
+    text, marked = [], None
+    sysp = req.get("system")
+    if isinstance(sysp, str):
+        text.append(sysp + "\n")
+    for m in req.get("messages") or []:
+        c = m.get("content") if isinstance(m, dict) else None
+        for blk in (c if isinstance(c, list) else []):
+            if isinstance(blk, dict) and isinstance(blk.get("text"), str):
+                text.append(blk["text"])
+                if isinstance(blk.get("cache_control"), dict):
+                    marked = "".join(text)
+    return marked
 
 
 MUTATIONS = itertools.count(1)
@@ -158,14 +185,15 @@ def control(path, raw):
         with LOCK:
             STATE.update(queue=[], requests=0, temperature_refused=0, by_path={},
                          max_in_flight=0, flaky={},
-                         last_headers={}, statuses={}, connections=0)
+                         last_headers={}, statuses={}, connections=0,
+                         prompt_cache=set(), cache_reads=0, cache_writes=0)
         return 200, {"ok": True}
     return 404, {"error": "no such control"}
 
 
 def stats():
     with LOCK:
-        s = {k: v for k, v in STATE.items() if k not in ("queue", "flaky")}
+        s = {k: v for k, v in STATE.items() if k not in ("queue", "flaky", "prompt_cache")}
         s["queued"] = len(STATE["queue"])
         return s
 
@@ -304,6 +332,16 @@ def plan(api, headers, raw, rid):
         usage = {"input_tokens": tin, "output_tokens": tout,
                  "cache_creation_input_tokens": 7 if b.get("cachetokens") else 0,
                  "cache_read_input_tokens": 11 if b.get("cachetokens") else 0}
+        prefix = cached_prefix(api, req)
+        if prefix and not b.get("cachetokens"):
+            # The first request with a prefix writes it, the next ones read it.
+            ptok = len(prefix) // 4
+            with LOCK:
+                seen = prefix in STATE["prompt_cache"]
+                STATE["prompt_cache"].add(prefix)
+                STATE["cache_reads" if seen else "cache_writes"] += 1
+            usage["input_tokens"] = max(1, tin - ptok)
+            usage["cache_read_input_tokens" if seen else "cache_creation_input_tokens"] = ptok
         body = {"id": "msg_%d" % rid, "type": "message", "role": "assistant",
                 "model": model, "content": [{"type": "text", "text": reply}],
                 "stop_reason": "end_turn", "usage": usage}

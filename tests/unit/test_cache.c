@@ -58,8 +58,10 @@ static void script_free(struct po_provider *p)
 	free(p);
 }
 
-static const struct po_provider_ops script_ops = { "script", script_complete, script_free };
-static const struct po_provider_ops sim_named_ops = { "sim", script_complete, script_free };
+static const struct po_provider_ops script_ops = {
+	.name = "script", .complete = script_complete, .free = script_free };
+static const struct po_provider_ops sim_named_ops = {
+	.name = "sim", .complete = script_complete, .free = script_free };
 
 static struct po_engine *make_engine(struct script *s, const struct po_provider_ops *ops,
 				     const char *cache)

@@ -125,7 +125,9 @@ static void echo_free(struct po_provider *p)
 	free(p);
 }
 
-static const struct po_provider_ops echo_ops = { "echo", echo_complete, echo_free };
+static const struct po_provider_ops echo_ops = {
+	.name = "echo", .complete = echo_complete, .free = echo_free,
+};
 
 static const char CASES[] = "[{\"id\": \"a\", \"inputs\": {\"q\": \"x\"}, \"expected\": \"x\"},"
 			    " {\"id\": \"b\", \"inputs\": {\"q\": \"y\"}, \"expected\": \"x\"},"

@@ -188,7 +188,8 @@ static void script_free(struct po_provider *p)
 	free(p);
 }
 
-static const struct po_provider_ops ops = { "anthropic", script_complete, script_free };
+static const struct po_provider_ops ops = {
+	.name = "anthropic", .complete = script_complete, .free = script_free };
 
 static struct po_engine *engine(struct script *s, long max_calls, double budget,
 				struct po_shared *shared)

@@ -1,7 +1,8 @@
 /*
  * Unit tests of eval/evaluate.c and the engine: rendering, batching, judge
  * replies retried once and then left out (never given an invented score),
- * failed generate calls, aggregation and feedback, with a scripted provider.
+ * failed generate calls, aggregation and feedback, with a scripted provider;
+ * the same with judge calls sent ahead (pipelined evaluation).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@ struct script {
 	int batches;
 	size_t largest_batch;
 	int judge_calls_for_b;
+	int followups;     /* judge calls sent ahead with the generate batch */
 };
 
 static const char GOOD[] = "{\"overall_score\": 4, \"criteria_scores\": {\"accuracy\": 4, "
@@ -65,7 +67,43 @@ static void script_free(struct po_provider *p)
 	free(p);
 }
 
-static const struct po_provider_ops script_ops = { "script", script_complete, script_free };
+/*
+ * The same answers with follow-ups, as an HTTP provider sends them: each
+ * answer's follow-up is answered after the first batch, within the call.
+ */
+static int chain_complete(struct po_provider *p, const struct po_llm_request *reqs,
+			  struct po_llm_response *out, size_t n, const struct po_llm_chain *chain,
+			  struct po_err *err)
+{
+	struct script *s = p->impl;
+	struct po_llm_request *follow = calloc(n ? n : 1, sizeof(*follow));
+	size_t nf = 0;
+	int ret = script_complete(p, reqs, out, n, err);
+
+	for (size_t i = 0; !ret && i < n; i++) {
+		const struct po_llm_request *f = chain->next(chain->ud, i, &out[i]);
+		if (f)
+			follow[nf++] = *f;
+	}
+	for (size_t k = 0; k < nf; k++) {
+		struct po_llm_response r = { 0 };
+
+		s->batches--; /* one batch with the first */
+		script_complete(p, &follow[k], &r, 1, err);
+		r.attempts = 1;
+		s->followups++;
+		chain->done(chain->ud, k, &r);
+	}
+	free(follow);
+	return ret;
+}
+
+static const struct po_provider_ops script_ops = {
+	.name = "script", .complete = script_complete, .free = script_free };
+
+static const struct po_provider_ops chain_ops = {
+	.name = "script", .complete = script_complete, .free = script_free,
+	.complete_chain = chain_complete };
 
 static const char TC[] = "{\"test_cases\": ["
 			 "{\"id\": \"a\", \"inputs\": {\"input\": \"alpha\"}},"
@@ -80,7 +118,7 @@ struct fixture {
 	struct script s;
 };
 
-static int setup(void **state)
+static int setup_ops(void **state, const struct po_provider_ops *ops)
 {
 	struct fixture *f = po_xcalloc(1, sizeof(*f));
 	struct po_provider *prov = po_xcalloc(1, sizeof(*prov));
@@ -92,7 +130,7 @@ static int setup(void **state)
 		print_error("%s\n", err.msg);
 		return -1;
 	}
-	prov->ops = &script_ops;
+	prov->ops = ops;
 	prov->impl = &f->s;
 	po_engine_config_init(&cfg);
 	for (int i = 0; i < PO_ROLE_COUNT; i++)
@@ -103,6 +141,16 @@ static int setup(void **state)
 	}
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_ops(state, &script_ops);
+}
+
+static int setup_chain(void **state)
+{
+	return setup_ops(state, &chain_ops);
 }
 
 static int teardown(void **state)
@@ -163,7 +211,16 @@ static void test_failures_left_out(void **state)
 	assert_int_equal(f->s.calls[PO_ROLE_GENERATE], 4);
 	assert_int_equal(f->s.calls[PO_ROLE_JUDGE], 5);
 	assert_int_equal(po_engine_stats(f->e)->failures[PO_ROLE_GENERATE], 1);
+	assert_int_equal(po_engine_stats(f->e)->calls[PO_ROLE_JUDGE], 5);
 	assert_int_equal(f->s.largest_batch, 4);
+	if (f->s.followups) {
+		/* pipelined: the 3 first judge calls went with the generate batch;
+		 * only the retries made a batch of their own */
+		assert_int_equal(f->s.followups, 3);
+		assert_int_equal(f->s.batches, 2);
+	} else {
+		assert_int_equal(f->s.batches, 3);
+	}
 
 	json_t *fb = po_evaluation_feedback(&ev, 5);
 	assert_int_equal(json_array_size(fb), 2);
@@ -201,11 +258,56 @@ static void test_batch_of_candidates(void **state)
 	json_decref(other);
 }
 
+static const struct po_llm_request *always_follow(void *ud, size_t i,
+						  const struct po_llm_response *resp)
+{
+	(void)i;
+	(void)resp;
+	return ud;
+}
+
+/* A judge answer made ahead that no batch asks for was still paid for: the
+ * engine accounts it when settled, and a batch asking for it takes it. */
+static void test_settle_and_take(void **state)
+{
+	struct fixture *f = *state;
+	json_t *meta = json_pack("{s:s}", "test_case_id", "a");
+	struct po_llm_request gen = { .role = PO_ROLE_GENERATE, .prompt = "Answer: alpha",
+				      .metadata = meta };
+	struct po_llm_request judge = { .role = PO_ROLE_JUDGE, .prompt = "judge alpha",
+					.metadata = meta };
+	struct po_llm_response out = { 0 };
+	struct po_err err = { 0 };
+
+	assert_int_equal(po_engine_complete_then(f->e, &gen, &out, 1, always_follow, &judge,
+						 &err), 0);
+	po_llm_response_release(&out);
+	assert_int_equal(f->s.followups, 1);
+	assert_int_equal(po_engine_stats(f->e)->calls[PO_ROLE_JUDGE], 0);
+	/* asked for: taken without a call */
+	assert_int_equal(po_engine_complete(f->e, &judge, &out, 1, &err), 0);
+	assert_string_equal(out.content, GOOD);
+	po_llm_response_release(&out);
+	assert_int_equal(f->s.calls[PO_ROLE_JUDGE], 1);
+	assert_int_equal(po_engine_stats(f->e)->calls[PO_ROLE_JUDGE], 1);
+	/* not asked for: accounted when settled */
+	assert_int_equal(po_engine_complete_then(f->e, &gen, &out, 1, always_follow, &judge,
+						 &err), 0);
+	po_llm_response_release(&out);
+	po_engine_settle(f->e);
+	assert_int_equal(po_engine_stats(f->e)->calls[PO_ROLE_JUDGE], 2);
+	assert_int_equal(f->s.calls[PO_ROLE_JUDGE], 2);
+	json_decref(meta);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_failures_left_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_of_candidates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failures_left_out, setup_chain, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_of_candidates, setup_chain, teardown),
+		cmocka_unit_test_setup_teardown(test_settle_and_take, setup_chain, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -270,7 +270,8 @@ static void drop_free(struct po_provider *p)
 	free(p);
 }
 
-static const struct po_provider_ops drop_ops = { "drop", drop_complete, drop_free };
+static const struct po_provider_ops drop_ops = {
+	.name = "drop", .complete = drop_complete, .free = drop_free };
 
 static void test_search_mutate_rejects(void **state)
 {

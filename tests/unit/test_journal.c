@@ -157,7 +157,8 @@ static void echo_free(struct po_provider *p)
 	free(p);
 }
 
-static const struct po_provider_ops echo_ops = { "anthropic", echo_complete, echo_free };
+static const struct po_provider_ops echo_ops = {
+	.name = "anthropic", .complete = echo_complete, .free = echo_free };
 
 static void run_engine(const char *journal, const char *cache)
 {

@@ -72,6 +72,26 @@ static void test_build_prompt(void **state)
 		assert_string_equal(b.data, b2.data);
 		po_buf_release(&b2);
 	}
+	/* For a prompt cache: the shared part (instructions, rubric, reply
+	 * shape) first, then the case: its inputs and the output. */
+	{
+		struct po_buf c = PO_BUF_INIT;
+		size_t shared = po_judge_build_prompt_shared_first(&c, &prfaq,
+								   "Writes PR-FAQ documents.",
+								   inputs, "# Atlas\nbody");
+
+		end = strstr(c.data, "\"criteria_scores\"");
+		begin = strstr(c.data, PO_JUDGE_OUTPUT_BEGIN "\n# Atlas\nbody\n" PO_JUDGE_OUTPUT_END);
+		assert_non_null(end);
+		assert_non_null(begin);
+		assert_true(end < begin);
+		assert_true(shared > 0 && shared < c.len);
+		assert_true((size_t)(end - c.data) < shared);
+		assert_true(!strncmp(c.data + shared, "## Test case inputs\n", 20));
+		assert_null(memmem(c.data, shared, "Atlas", 5));
+		assert_non_null(strstr(c.data + shared, "- budget: 5\n"));
+		po_buf_release(&c);
+	}
 	po_buf_reset(&b);
 	po_judge_build_prompt(&b, NULL, NULL, NULL, NULL);
 	assert_non_null(strstr(b.data, "(none)"));

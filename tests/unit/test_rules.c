@@ -250,7 +250,8 @@ static void echo_free(struct po_provider *p)
 	free(p);
 }
 
-static const struct po_provider_ops echo_ops = { "echo", echo_complete, echo_free };
+static const struct po_provider_ops echo_ops = {
+	.name = "echo", .complete = echo_complete, .free = echo_free };
 
 /* Evaluates the project's prompt with the echo provider into *ev. */
 static struct po_project *evaluate(const char *config, const char *tc, struct po_evaluation *ev)

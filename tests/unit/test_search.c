@@ -49,7 +49,8 @@ static void count_free(struct po_provider *p)
 	free(p);
 }
 
-static const struct po_provider_ops count_ops = { "count", count_complete, count_free };
+static const struct po_provider_ops count_ops = {
+	.name = "count", .complete = count_complete, .free = count_free };
 
 /* A project of n cases c0..c(n-1), industry "a" for even and "b" for odd
  * ones, listed in reverse order when `reverse`. */

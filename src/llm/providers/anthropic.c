@@ -32,6 +32,33 @@ bool po_anthropic_model_rejects_temperature(const char *model)
 	return false;
 }
 
+/*
+ * The user message: one string, or with a shared prefix (cache_prefix) two
+ * text blocks, the first marked for Anthropic's prompt cache, so every
+ * request that shares it reads it from the cache at a tenth of the input
+ * price. A prefix shorter than the model's minimum (1,024 tokens for most
+ * models) is simply not cached.
+ */
+static json_t *user_content(const struct po_llm_request *r)
+{
+	const char *prompt = r->prompt ? r->prompt : "";
+	size_t len = strlen(prompt);
+	json_t *head, *tail;
+
+	if (!r->cache_prefix || r->cache_prefix >= len)
+		return json_string(prompt);
+	head = json_stringn(prompt, r->cache_prefix);
+	tail = json_string(prompt + r->cache_prefix);
+	if (!head || !tail) {
+		/* Not a UTF-8 boundary: no cache mark rather than a bad body. */
+		json_decref(head);
+		json_decref(tail);
+		return json_string(prompt);
+	}
+	return json_pack("[{s:s, s:o, s:{s:s}}, {s:s, s:o}]", "type", "text", "text", head,
+			 "cache_control", "type", "ephemeral", "type", "text", "text", tail);
+}
+
 static char *build_body(const struct po_llm_request *r, const char *model, bool temperature)
 {
 	json_t *body = json_object(), *msgs = json_array();
@@ -42,8 +69,8 @@ static char *build_body(const struct po_llm_request *r, const char *model, bool 
 			    json_integer(r->max_tokens > 0 ? r->max_tokens : DEFAULT_MAX_TOKENS));
 	if (r->system && *r->system)
 		json_object_set_new(body, "system", json_string(r->system));
-	json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "user", "content",
-					      r->prompt ? r->prompt : ""));
+	json_array_append_new(msgs, json_pack("{s:s, s:o}", "role", "user", "content",
+					      user_content(r)));
 	json_object_set_new(body, "messages", msgs);
 	if (temperature)
 		json_object_set_new(body, "temperature", json_real(r->temperature));
@@ -163,7 +190,20 @@ static const struct po_provider_ops anthropic_ops = {
 	.name = "anthropic",
 	.complete = po_http_provider_complete,
 	.free = po_http_provider_free,
+	.complete_chain = po_http_provider_complete_chain,
+	.endpoints = po_http_provider_endpoints,
 };
+
+/* A base URL given with or without the /v1 suffix works either way. */
+static char *messages_url(const char *base)
+{
+	size_t n = strlen(base);
+
+	while (n && base[n - 1] == '/')
+		n--;
+	return po_http_join_url(base, n >= 3 && !strncmp(base + n - 3, "/v1", 3) ? "messages" :
+										     "v1/messages");
+}
 
 struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spec, struct po_err *err)
 {
@@ -179,8 +219,8 @@ struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spe
 	const char *key = getenv(KEY_ENV), *base = spec->base_url;
 	struct po_buf line = PO_BUF_INIT;
 	struct po_provider *p;
-	char *url;
-	size_t n;
+	char **urls;
+	size_t nurls;
 
 	if (!key || !*key) {
 		po_error(err, PO_ELLM,
@@ -193,16 +233,12 @@ struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spe
 	if (!base || !*base)
 		base = PO_ANTHROPIC_DEFAULT_URL;
 
-	/* A base URL given with or without the /v1 suffix works either way. */
-	n = strlen(base);
-	while (n && base[n - 1] == '/')
-		n--;
-	url = po_http_join_url(base, n >= 3 && !strncmp(base + n - 3, "/v1", 3) ? "messages" :
-										    "v1/messages");
+	if (po_http_endpoint_urls(base, messages_url, &urls, &nurls, err) < 0)
+		return NULL;
 	po_buf_addf(&line, "x-api-key: %s", key);
 	{
 		const char *lines[] = { line.data, "anthropic-version: 2023-06-01", NULL };
-		p = po_http_provider_new(&anthropic_ops, &api, spec, key, url, lines, err);
+		p = po_http_provider_new(&anthropic_ops, &api, spec, key, urls, nurls, lines, err);
 	}
 	/* The header list holds its own copy; do not leave one lying around. */
 	memset(line.data, 0, line.len);

@@ -1,12 +1,12 @@
 /*
- * The HTTP transport (see http.h): one libcurl multi handle per provider,
- * a pool of easy handles (one per slot of concurrency), a scheduler loop
- * that starts calls as slots, backoff timers and the rate-limit state allow.
- * Sockets are watched with epoll and driven with curl_multi_socket_action(),
- * so a wake-up costs what its ready sockets need, not a pass over every
- * call in flight (curl_multi_poll() and curl_multi_perform() are O(calls)).
+ * The HTTP transport (see http.h): one libcurl multi handle per provider, a pool of easy
+ * handles (one per slot), a scheduler loop that starts calls as slots, backoff timers and
+ * the rate-limit state allow, and with several endpoints, chooses one per attempt
+ * (endpoints.h). Sockets are watched with epoll and driven with curl_multi_socket_action():
+ * a wake-up costs what its ready sockets need, not a pass over every call in flight.
  */
 #include "llm/providers/http.h"
+#include "llm/providers/endpoints.h"
 #include "llm/providers/shared.h"
 
 #include <curl/curl.h>
@@ -30,6 +30,7 @@ struct slot {
 	CURL *easy;
 	struct po_http_call *call;
 	size_t index;
+	int ep;            /* the endpoint of the attempt (several endpoints), or -1 */
 	bool busy;
 	bool too_big;
 	char retry_after[64];
@@ -275,6 +276,9 @@ struct po_http *po_http_new(const struct po_http_options *o, struct po_err *err)
 	 * see the same connections batch after batch. */
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)h->o.concurrency);
 	h->nslots = h->o.concurrency;
+	/* Several endpoints: --concurrency per endpoint, each replica takes as many. */
+	if (o->endpoints)
+		h->nslots = o->endpoints->per_endpoint * (int)o->endpoints->n;
 	h->slots = po_xcalloc((size_t)h->nslots, sizeof(*h->slots));
 	h->noproxy = make_noproxy();
 	po_ratelimit_init(&h->rl);
@@ -329,7 +333,10 @@ static int start(struct po_http *h, struct slot *s, struct po_http_call *c, size
 	c->status = 0;
 	c->broke = PO_HTTP_BREAK_NONE;
 	c->attempts++;
-	curl_easy_setopt(s->easy, CURLOPT_URL, c->url);
+	s->ep = h->o.endpoints ? po_endpoints_pick(h->o.endpoints, now, &(double){ now }) : -1;
+	if (s->ep >= 0)
+		po_endpoints_started(h->o.endpoints, s->ep, now);
+	curl_easy_setopt(s->easy, CURLOPT_URL, s->ep >= 0 ? h->o.endpoints->v[s->ep].url : c->url);
 	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, c->body ? c->body : "");
@@ -340,6 +347,8 @@ static int start(struct po_http *h, struct slot *s, struct po_http_call *c, size
 			 (long)(c->url && !strncasecmp(c->url, "https:", 6)));
 	if (curl_multi_add_handle(h->multi, s->easy) != CURLM_OK) {
 		s->busy = false;
+		if (s->ep >= 0)
+			po_endpoints_dropped(h->o.endpoints, s->ep);
 		if (h->o.gate)
 			po_shared_gate_leave(h->o.gate);
 		return -1;
@@ -409,6 +418,17 @@ static void schedule_retry(struct po_http *h, size_t index, double at)
 	h->nretries++;
 }
 
+/* With several endpoints: did the attempt's endpoint answer at all? */
+static void endpoint_done(struct po_http *h, struct slot *s, CURLcode rc, double now)
+{
+	long answered = 0;
+
+	if (s->ep < 0)
+		return;
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &answered);
+	po_endpoints_done(h->o.endpoints, s->ep, rc != CURLE_OK && answered <= 0, now);
+}
+
 /*
  * An attempt ended: decide the call's outcome or schedule its next attempt.
  * Returns true when the call is finished.
@@ -425,6 +445,7 @@ static bool finish_attempt(struct po_http *h, struct slot *s, CURLcode rc, doubl
 	s->busy = false;
 	if (h->o.gate)
 		po_shared_gate_leave(h->o.gate);
+	endpoint_done(h, s, rc, now);
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
 		c->status = status;
@@ -472,6 +493,9 @@ static bool finish_attempt(struct po_http *h, struct slot *s, CURLcode rc, doubl
 						      h->o.backoff_cap_ms,
 						      po_rng_double(&h->rng)),
 				  server_ms, h->o.retry_after_cap_ms);
+	/* No answer from one replica: another one takes the call at once. */
+	if (s->ep >= 0 && status <= 0 && po_endpoints_other_up(h->o.endpoints, s->ep, now))
+		delay = 0;
 	/* Rate limited or overloaded: the whole account is, so every new call
 	 * waits, not only this one. */
 	if (status == 429 || status == 503 || status == 529) {
@@ -535,6 +559,8 @@ static void abandon(struct po_http *h, struct po_http_call *calls, size_t n, con
 		s->busy = false;
 		if (h->o.gate)
 			po_shared_gate_leave(h->o.gate);
+		if (s->ep >= 0)
+			po_endpoints_dropped(h->o.endpoints, s->ep);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (calls[i].outcome != PO_HTTP_NOT_SENT)
@@ -567,18 +593,22 @@ static void wait_sockets(struct po_http *h, int timeout_ms)
 /* The state of one po_http_run(). */
 struct run {
 	struct po_http_call *calls;
-	size_t n;
+	size_t n;          /* grows when the feed appends follow-up calls */
+	size_t cap;
+	const struct po_http_feed *feed;
 	size_t fresh;      /* calls[fresh..n-1] have not started yet */
 	size_t done;       /* calls with an outcome */
 	int active;        /* attempts in flight */
 	bool fatal;        /* a call failed in a way every call will */
 	double *t0;        /* per call: its first start */
 	bool *finished;    /* per call: has its outcome */
+	size_t *ready;     /* with a feed: calls finished, not fed yet */
+	size_t nready;
 };
 
-static void reset_calls(struct po_http_call *calls, size_t n)
+static void reset_calls(struct po_http_call *calls, size_t from, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = from; i < n; i++) {
 		calls[i].outcome = PO_HTTP_NOT_SENT;
 		calls[i].status = 0;
 		calls[i].attempts = 0;
@@ -622,6 +652,11 @@ static void start_due(struct po_http *h, struct run *run, double now, double *wa
 				break;
 			}
 		}
+		if (h->o.endpoints && po_endpoints_pick(h->o.endpoints, now, wake) < 0) {
+			if (h->o.gate)
+				po_shared_gate_leave(h->o.gate);
+			break;
+		}
 		if (!next_call(h, &run->fresh, run->n, now, &idx, wake)) {
 			if (h->o.gate)
 				po_shared_gate_leave(h->o.gate);
@@ -638,6 +673,31 @@ static void start_due(struct po_http *h, struct run *run, double now, double *wa
 		}
 		run->active++;
 	}
+}
+
+/* Finished calls may bring follow-ups, which join the run at its end; their
+ * slots went to waiting calls first, so the feed's work delays no start. */
+static void feed_ready(struct po_http *h, struct run *run)
+{
+	double now = po_time_mono_ms(), wake = now + POLL_SLICE_MS;
+
+	if (!run->nready || run->fatal) {
+		run->nready = 0; /* after a fatal answer the run is abandoned */
+		return;
+	}
+	start_due(h, run, now, &wake);
+	if (run->active > h->stats.max_in_flight)
+		h->stats.max_in_flight = run->active;
+	for (size_t k = 0; k < run->nready && !run->fatal; k++) {
+		size_t n = run->n;
+
+		run->feed->done(run->feed->ud, run->ready[k], run->calls, &n, run->cap);
+		if (n > run->cap)
+			n = run->cap;
+		reset_calls(run->calls, run->n, n);
+		run->n = n;
+	}
+	run->nready = 0;
 }
 
 /* Takes the attempts libcurl finished; true when there were any. */
@@ -661,6 +721,8 @@ static bool collect_done(struct po_http *h, struct run *run)
 			run->calls[s->index].latency_ms = now - run->t0[s->index];
 			run->finished[s->index] = true;
 			run->done++;
+			if (run->feed && !run->fatal)
+				run->ready[run->nready++] = s->index;
 		}
 	}
 	return progressed;
@@ -668,27 +730,34 @@ static bool collect_done(struct po_http *h, struct run *run)
 
 int po_http_run(struct po_http *h, struct po_http_call *calls, size_t n, struct po_err *err)
 {
+	return po_http_run_feed(h, calls, &n, n, NULL, err);
+}
+
+int po_http_run_feed(struct po_http *h, struct po_http_call *calls, size_t *np, size_t cap,
+		     const struct po_http_feed *feed, struct po_err *err)
+{
 	struct run run = {
-		.calls = calls, .n = n,
-		.t0 = po_xcalloc(n ? n : 1, sizeof(double)),
-		.finished = po_xcalloc(n ? n : 1, sizeof(bool)),
+		.calls = calls, .n = *np, .cap = cap < *np ? *np : cap, .feed = feed,
+		.t0 = po_xcalloc(cap > *np ? cap : (*np ? *np : 1), sizeof(double)),
+		.finished = po_xcalloc(cap > *np ? cap : (*np ? *np : 1), sizeof(bool)),
+		.ready = feed ? po_xcalloc(cap > *np ? cap : (*np ? *np : 1), sizeof(size_t)) : NULL,
 	};
 	int ret = 0;
 
-	reset_calls(calls, n);
+	reset_calls(calls, 0, run.n);
 	h->nretries = 0;
-	while (run.done < n) {
+	while (run.done < run.n) {
 		double now = po_time_mono_ms(), wake = now + POLL_SLICE_MS;
 		int running, timeout;
 
 		if (h->o.interrupt && *h->o.interrupt) {
-			abandon(h, calls, n, "interrupted before an answer arrived");
+			abandon(h, calls, run.n, "interrupted before an answer arrived");
 			ret = po_error(err, PO_EINTR, "interrupted with %zu of %zu calls unanswered",
-				       n - run.done, n);
+				       run.n - run.done, run.n);
 			break;
 		}
 		if (run.fatal) {
-			abandon(h, calls, n, "not sent: an earlier call failed for every call");
+			abandon(h, calls, run.n, "not sent: an earlier call failed for every call");
 			break;
 		}
 		start_due(h, &run, now, &wake);
@@ -699,7 +768,11 @@ int po_http_run(struct po_http *h, struct po_http_call *calls, size_t n, struct 
 			h->timer_at = -1;
 			curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 		}
-		if (collect_done(h, &run) || run.done >= n)
+		if (collect_done(h, &run)) {
+			feed_ready(h, &run);
+			continue;
+		}
+		if (run.done >= run.n)
 			continue;
 		now = po_time_mono_ms();
 		if (h->timer_at >= 0 && h->timer_at < wake)
@@ -709,10 +782,12 @@ int po_http_run(struct po_http *h, struct po_http_call *calls, size_t n, struct 
 			timeout = POLL_SLICE_MS;
 		wait_sockets(h, timeout);
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < run.n; i++)
 		if (!run.finished[i] && calls[i].outcome == PO_HTTP_NOT_SENT && run.t0[i] > 0)
 			calls[i].latency_ms = po_time_mono_ms() - run.t0[i];
+	*np = run.n;
 	free(run.t0);
 	free(run.finished);
+	free(run.ready);
 	return ret;
 }

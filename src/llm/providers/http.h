@@ -20,6 +20,7 @@
 #include "util/buf.h"
 
 struct curl_slist;
+struct po_endpoints;
 
 struct po_http_options {
 	int concurrency;            /* calls in flight at once; default 8 */
@@ -37,6 +38,10 @@ struct po_http_options {
 	 * slots, and its rate-limit state replaces this transport's own. NULL:
 	 * this transport alone. */
 	struct po_shared_gate *gate;
+	/* Several endpoints (borrowed for the transport's life; NULL: none):
+	 * each attempt goes to the one endpoints.h picks, whatever the call's
+	 * url; slots = per_endpoint x endpoints (concurrency is not used). */
+	struct po_endpoints *endpoints;
 };
 
 /* Fills the defaults above. */
@@ -97,6 +102,21 @@ void po_http_free(struct po_http *h);
  * are NOT_SENT). One failed call never makes the batch fail: read outcomes.
  */
 int po_http_run(struct po_http *h, struct po_http_call *calls, size_t n, struct po_err *err);
+
+/*
+ * A run that grows: done() is called as each call gets its outcome (not
+ * after a fatal one), and may append follow-up calls at calls[*n..cap-1]
+ * (inputs set), raising *n; they start as soon as a slot is free.
+ */
+struct po_http_feed {
+	void (*done)(void *ud, size_t index, struct po_http_call *calls, size_t *n, size_t cap);
+	void *ud;
+};
+
+/* po_http_run() with a feed: calls has room for cap calls, *n of them set
+ * at the start; on return *n counts the appended ones too. */
+int po_http_run_feed(struct po_http *h, struct po_http_call *calls, size_t *n, size_t cap,
+		     const struct po_http_feed *feed, struct po_err *err);
 
 /* Counters since po_http_new(). */
 const struct po_http_stats *po_http_stats(const struct po_http *h);

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "llm/providers/prices.h"
 #include "llm/providers/provider.h"
@@ -496,6 +497,201 @@ int po_http_api_complete(struct po_http_api *a, const struct po_llm_request *req
 	free(calls);
 	free(bc);
 	return ret;
+}
+
+/* The state of one po_http_api_complete_chain(). */
+struct chain_run {
+	struct po_http_api *a;
+	const struct po_llm_request *reqs;
+	struct po_llm_response *out;
+	size_t n;
+	const struct po_llm_chain *chain;
+	char **bodies;     /* per call, follow-ups included */
+	size_t *follow;    /* per follow-up call: its number k for the chain */
+	size_t nfollow;    /* follow-ups next() gave */
+	bool *answered;    /* per first-batch call: out[i] filled */
+	bool *redo;        /* per first-batch call: refused a temperature */
+};
+
+/* A first-batch call is final: answer it and send its follow-up. */
+static void chain_done(void *ud, size_t i, struct po_http_call *calls, size_t *n, size_t cap)
+{
+	struct chain_run *cr = ud;
+	struct po_http_api *a = cr->a;
+	const struct po_llm_request *f;
+	const char *model;
+	enum temperature_rule rule;
+
+	if (i >= cr->n)
+		return;
+	if (refused_temperature(a, &calls[i])) {
+		learn(a, model_of(a, &cr->reqs[i]), false);
+		cr->redo[i] = true;
+		return;
+	}
+	answer(a, &calls[i], &cr->out[i]);
+	cr->answered[i] = true;
+	f = cr->chain->next(cr->chain->ud, i, &cr->out[i]);
+	if (!f)
+		return;
+	model = model_of(a, f);
+	rule = temperature_rule(a, model);
+	/* A model whose temperature is untried waits for the ordinary batch. */
+	if (rule == TRY || *n >= cap) {
+		struct po_llm_response none = { 0 };
+
+		cr->chain->done(cr->chain->ud, cr->nfollow++, &none);
+		return;
+	}
+	cr->follow[*n - cr->n] = cr->nfollow++;
+	cr->bodies[*n] = a->build_body(f, model, rule == SEND);
+	calls[*n].url = a->url;
+	calls[*n].headers = a->headers;
+	calls[*n].body = cr->bodies[*n];
+	calls[*n].body_len = strlen(cr->bodies[*n]);
+	(*n)++;
+}
+
+/* The answers of the follow-ups, to the chain's owner; the message of the
+ * first that failed for every call (a refused key), or NULL (new string). */
+static char *chain_deliver(struct chain_run *cr, struct po_http_call *calls, size_t total)
+{
+	char *fatal = NULL;
+
+	for (size_t j = cr->n; j < total; j++) {
+		struct po_llm_response r = { 0 };
+
+		/* One refused a temperature: the ordinary batch sends it again. */
+		if (calls[j].attempts > 0 && !refused_temperature(cr->a, &calls[j]))
+			answer(cr->a, &calls[j], &r);
+		if (calls[j].outcome == PO_HTTP_FATAL && !fatal && r.error)
+			fatal = po_xstrdup(r.error);
+		cr->chain->done(cr->chain->ud, cr->follow[j - cr->n], &r);
+	}
+	return fatal;
+}
+
+int po_http_api_complete_chain(struct po_http_api *a, const struct po_llm_request *reqs,
+			       struct po_llm_response *out, size_t n,
+			       const struct po_llm_chain *chain, struct po_err *err)
+{
+	size_t cap = 2 * n, total = n, fatal = n;
+	char *follow_fatal;
+	struct po_http_call *calls = po_xcalloc(cap ? cap : 1, sizeof(*calls));
+	struct chain_run cr = { a, reqs, out, n, chain,
+				po_xcalloc(cap ? cap : 1, sizeof(char *)),
+				po_xcalloc(n ? n : 1, sizeof(size_t)), 0,
+				po_xcalloc(n ? n : 1, sizeof(bool)), po_xcalloc(n ? n : 1, sizeof(bool)) };
+	struct po_http_feed feed = { chain_done, &cr };
+	int ret;
+
+	/* A model still on trial for its temperature goes the ordinary way. */
+	for (size_t i = 0; i < n; i++)
+		if (temperature_rule(a, model_of(a, &reqs[i])) == TRY)
+			cap = 0;
+	if (!cap || !n) {
+		free(calls);
+		free(cr.bodies);
+		free(cr.follow);
+		free(cr.answered);
+		free(cr.redo);
+		return po_http_api_complete(a, reqs, out, n, err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		enum temperature_rule rule = temperature_rule(a, model_of(a, &reqs[i]));
+
+		cr.bodies[i] = a->build_body(&reqs[i], model_of(a, &reqs[i]), rule == SEND);
+		calls[i] = (struct po_http_call){ .url = a->url, .headers = a->headers,
+						  .body = cr.bodies[i],
+						  .body_len = strlen(cr.bodies[i]) };
+	}
+	ret = po_http_run_feed(a->http, calls, &total, cap, &feed, err);
+	if (ret == PO_EINTR)
+		po_error_prefix(err, "%s", a->name);
+	follow_fatal = chain_deliver(&cr, calls, total);
+	for (size_t i = 0; i < n; i++) {
+		if (cr.redo[i]) {
+			/* Refused a temperature: again, alone, without one. */
+			if (ret)
+				answer(a, &calls[i], &out[i]);
+			else
+				ret = po_http_api_complete(a, &reqs[i], &out[i], 1, err);
+			continue;
+		}
+		if (!cr.answered[i])
+			answer(a, &calls[i], &out[i]);
+		if (calls[i].outcome == PO_HTTP_FATAL && fatal == n)
+			fatal = i;
+	}
+	if (!ret && fatal < n)
+		ret = po_error(err, PO_ELLM, "%s", out[fatal].error);
+	else if (!ret && follow_fatal)
+		ret = po_error(err, PO_ELLM, "%s", follow_fatal);
+	free(follow_fatal);
+	for (size_t i = 0; i < total; i++) {
+		po_http_call_release(&calls[i]);
+		free(cr.bodies[i]);
+	}
+	free(calls);
+	free(cr.bodies);
+	free(cr.follow);
+	free(cr.answered);
+	free(cr.redo);
+	return ret;
+}
+
+/* A base URL we can send to: http:// or https://, a host, no blanks. */
+static bool usable_base(const char *s, size_t n)
+{
+	size_t skip = n >= 7 && !strncasecmp(s, "http://", 7) ? 7 :
+		      n >= 8 && !strncasecmp(s, "https://", 8) ? 8 : 0;
+
+	if (!skip || n == skip || s[skip] == '/' || s[skip] == ':')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+int po_http_endpoint_urls(const char *bases, char *(*make_url)(const char *base),
+			  char ***urls, size_t *n, struct po_err *err)
+{
+	size_t count = 1, k = 0;
+	const char *p = bases;
+
+	for (const char *c = bases; *c; c++)
+		count += *c == ',';
+	*urls = po_xcalloc(count, sizeof(char *));
+	*n = 0;
+	for (k = 0; k < count; k++) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char *one;
+
+		while (len && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (count > 1 && !usable_base(p, len)) {
+			int ret = po_error(err, PO_EUSAGE,
+					   "--base-url: \"%.*s\" (endpoint %zu of %zu) is not an http:// or https:// URL; give the endpoints as URLs separated by commas",
+					   (int)(len > 200 ? 200 : len), p, k + 1, count);
+			for (size_t i = 0; i < *n; i++)
+				free((*urls)[i]);
+			free(*urls);
+			*urls = NULL;
+			*n = 0;
+			return ret;
+		}
+		one = po_xstrndup(p, len);
+		(*urls)[(*n)++] = make_url(one);
+		free(one);
+		p = end ? end + 1 : p + len;
+	}
+	return 0;
 }
 
 int po_http_api_load_prices(struct po_http_api *a, const char *path, struct po_err *err)

@@ -34,6 +34,15 @@ void po_http_describe_failure(struct po_buf *out, const char *provider,
  * "[redacted]". */
 void po_http_redact(struct po_buf *b, const char *secret);
 
+/*
+ * The endpoints of a --base-url that may list several, separated by commas
+ * (replicas of one model): *urls (new, n of them, each from make_url(base))
+ * or PO_EUSAGE naming the entry that is not an http:// or https:// URL.
+ * A single base URL is taken as it is (the first call says what is wrong).
+ */
+int po_http_endpoint_urls(const char *bases, char *(*make_url)(const char *base),
+			  char ***urls, size_t *n, struct po_err *err);
+
 /* "base" + "/" + "path" with one slash between them: a new string. */
 char *po_http_join_url(const char *base, const char *path);
 
@@ -100,16 +109,26 @@ int po_http_api_load_prices(struct po_http_api *a, const char *path, struct po_e
  */
 int po_http_api_complete(struct po_http_api *a, const struct po_llm_request *reqs,
 			 struct po_llm_response *out, size_t n, struct po_err *err);
+/*
+ * po_http_api_complete() with follow-up calls (provider.h's struct
+ * po_llm_chain): each answer may bring one call that starts at once. A
+ * batch with a model still on trial for its temperature goes the ordinary
+ * way (no follow-ups); a follow-up of such a model is given back unsent.
+ */
+struct po_llm_chain;
+int po_http_api_complete_chain(struct po_http_api *a, const struct po_llm_request *reqs,
+			       struct po_llm_response *out, size_t n,
+			       const struct po_llm_chain *chain, struct po_err *err);
 /* Frees what the api struct owns: http, headers, prices, the learned models. */
 void po_http_api_release(struct po_http_api *a);
 
 /*
  * A provider made of an HTTP API (anthropic.c, openai.c): api gives the
  * name, key_env, default model and callbacks (the rest is filled here);
- * key (may be NULL) is copied; url (a new string) is taken over, on failure
- * too; headers is a NULL-terminated list of header lines, copied (the caller
- * wipes its own copy of the key). The ops' complete and free must be the
- * two functions below.
+ * key (may be NULL) is copied; urls (nurls endpoints, a new array of new
+ * strings, po_http_endpoint_urls()) are taken over, on failure too; headers is a NULL-terminated list of header lines, copied (the caller
+ * wipes its own copy of the key). The ops' complete, free and complete_chain
+ * are the three functions below.
  */
 struct po_provider;
 struct po_provider_ops;
@@ -117,9 +136,14 @@ struct po_provider_spec;
 struct po_provider *po_http_provider_new(const struct po_provider_ops *ops,
 					 const struct po_http_api *api,
 					 const struct po_provider_spec *spec, const char *key,
-					 char *url, const char *const *headers, struct po_err *err);
+					 char **urls, size_t nurls, const char *const *headers,
+					 struct po_err *err);
 int po_http_provider_complete(struct po_provider *p, const struct po_llm_request *reqs,
 			      struct po_llm_response *out, size_t n, struct po_err *err);
+int po_http_provider_complete_chain(struct po_provider *p, const struct po_llm_request *reqs,
+				    struct po_llm_response *out, size_t n,
+				    const struct po_llm_chain *chain, struct po_err *err);
 void po_http_provider_free(struct po_provider *p);
+json_t *po_http_provider_endpoints(struct po_provider *p);
 
 #endif

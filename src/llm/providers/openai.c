@@ -185,7 +185,14 @@ static const struct po_provider_ops openai_ops = {
 	.name = "openai",
 	.complete = po_http_provider_complete,
 	.free = po_http_provider_free,
+	.complete_chain = po_http_provider_complete_chain,
+	.endpoints = po_http_provider_endpoints,
 };
+
+static char *completions_url(const char *base)
+{
+	return po_http_join_url(base, "chat/completions");
+}
 
 struct po_provider *po_openai_provider_new(const struct po_provider_spec *spec, struct po_err *err)
 {
@@ -201,7 +208,8 @@ struct po_provider *po_openai_provider_new(const struct po_provider_spec *spec, 
 	const char *key = getenv(KEY_ENV), *base = spec->base_url;
 	struct po_buf line = PO_BUF_INIT;
 	struct po_provider *p;
-	char *url;
+	char **urls;
+	size_t nurls;
 
 	if (!base || !*base)
 		base = getenv(URL_ENV);
@@ -216,12 +224,13 @@ struct po_provider *po_openai_provider_new(const struct po_provider_spec *spec, 
 			 KEY_ENV, URL_ENV);
 		return NULL;
 	}
-	url = po_http_join_url(base, "chat/completions");
+	if (po_http_endpoint_urls(base, completions_url, &urls, &nurls, err) < 0)
+		return NULL;
 	if (key)
 		po_buf_addf(&line, "Authorization: Bearer %s", key);
 	{
 		const char *lines[] = { key ? line.data : NULL, NULL };
-		p = po_http_provider_new(&openai_ops, &api, spec, key, url, lines, err);
+		p = po_http_provider_new(&openai_ops, &api, spec, key, urls, nurls, lines, err);
 	}
 	/* The header list holds its own copy; do not leave one lying around. */
 	memset(line.data, 0, line.len);

@@ -37,6 +37,11 @@ struct po_llm_request {
 	 * output (OpenAI response_format, Anthropic a forced tool call whose
 	 * input is the reply); the others ignore it. */
 	const json_t *schema;
+	/* Bytes at the start of prompt that many requests share (the judge's
+	 * instructions and rubric): a provider with a prompt cache marks them
+	 * cacheable (Anthropic: cache_control). 0: none. Not part of the
+	 * response cache key: it changes the price, not the answer. */
+	size_t cache_prefix;
 };
 
 struct po_llm_response {
@@ -56,6 +61,22 @@ void po_llm_response_release(struct po_llm_response *r);
 
 struct po_provider;
 
+/*
+ * Follow-up calls of a batch (pipelined evaluation: a case's judge call
+ * starts as soon as its generate call returns). next() is called once an
+ * answer out[i] is final and returns a request to send at once (borrowed
+ * until the batch returns) or NULL; done() receives the answer of the k-th
+ * follow-up next() gave (k counts from 0), to keep: it is called for every
+ * one of them before the batch returns, attempts 0 and no content when it
+ * was never sent.
+ */
+struct po_llm_chain {
+	const struct po_llm_request *(*next)(void *ud, size_t i,
+					     const struct po_llm_response *resp);
+	void (*done)(void *ud, size_t k, struct po_llm_response *resp);
+	void *ud;
+};
+
 struct po_provider_ops {
 	const char *name;
 	/*
@@ -66,6 +87,14 @@ struct po_provider_ops {
 	int (*complete)(struct po_provider *p, const struct po_llm_request *reqs,
 			struct po_llm_response *out, size_t n, struct po_err *err);
 	void (*free)(struct po_provider *p);
+	/* Optional: complete() with follow-up calls (struct po_llm_chain).
+	 * NULL: the provider only answers whole batches. */
+	int (*complete_chain)(struct po_provider *p, const struct po_llm_request *reqs,
+			      struct po_llm_response *out, size_t n,
+			      const struct po_llm_chain *chain, struct po_err *err);
+	/* Optional: with several endpoints, [{url, calls, errors, up}] of this
+	 * process (new reference); NULL otherwise. */
+	json_t *(*endpoints)(struct po_provider *p);
 };
 
 struct po_provider {

@@ -200,6 +200,27 @@ int po_shared_take(struct po_shared *s, long n, double est_usd, struct po_err *e
 			usd, budget, est_usd);
 }
 
+bool po_shared_take_more(struct po_shared *s, long n, double est_usd)
+{
+	struct holder *h;
+	bool ok;
+
+	pthread_mutex_lock(&s->mu);
+	h = find_holder(s);
+	/* No waiting: this thread holds calls in flight that others may be
+	 * waiting for. */
+	ok = h && calls_fit(s, n) &&
+	     (!s->budget_usd || s->usd + s->pending_usd + est_usd <= s->budget_usd);
+	if (ok) {
+		s->calls += n;
+		h->calls += n;
+		h->usd += est_usd > 0 ? est_usd : 0;
+		s->pending_usd += est_usd > 0 ? est_usd : 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return ok;
+}
+
 void po_shared_limits(struct po_shared *s, long *max_calls, double *budget_usd)
 {
 	pthread_mutex_lock(&s->mu);

@@ -36,6 +36,13 @@ bool po_shared_reserve_est(struct po_shared *s, long n, double est_usd);
  * "shared budget reached: $0.4712 of --budget-usd 0.5000 spent by all
  * experiments, the next batch would cost about $0.0400". */
 int po_shared_take(struct po_shared *s, long n, double est_usd, struct po_err *err);
+/*
+ * Adds n calls and est dollars to what the calling thread reserved last
+ * (calls sent ahead while its batch is in flight), without waiting: false,
+ * with nothing reserved, when the thread holds no reservation or they do
+ * not fit beside what all threads spent and hold.
+ */
+bool po_shared_take_more(struct po_shared *s, long n, double est_usd);
 /* The limits (0 = none). */
 void po_shared_limits(struct po_shared *s, long *max_calls, double *budget_usd);
 /* Gives back n calls reserved but not made, with their share of the calling
