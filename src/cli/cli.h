@@ -6,8 +6,11 @@
 #ifndef PO_CLI_H
 #define PO_CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "promptopt.h"
 
@@ -46,6 +49,14 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **
  */
 int cli_match_value(int argc, char **argv, int *i, const char *const *names, const char **val);
 
+/*
+ * Prints the error for an unknown option arg of command cmd, with "did you
+ * mean" when one of names, more (NULL-terminated, may be NULL) or, when
+ * settings is 1 (run) or 2 (batch), a flag of the settings table is close.
+ */
+void cli_unknown_option(const char *cmd, const char *arg, const char *const *names,
+			const char *const *more, int settings);
+
 /* Text of the exit code table (for --help). */
 extern const char cli_exit_codes_help[];
 
@@ -53,6 +64,11 @@ extern const char cli_exit_codes_help[];
 struct po_event;
 void cli_progress_event(const struct po_event *ev, void *userdata);
 void cli_print_convergence_analysis(const char *results_dir);
+
+/* summary_json.c: a run's summary as a new JSON object; one object printed
+ * compactly on one line of stdout. */
+json_t *cli_summary_json(const struct po_summary *s);
+void cli_print_json(const json_t *o);
 
 int cmd_init(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -35,6 +35,8 @@ struct po_engine {
 	char *last_model[PO_ROLE_COUNT]; /* the model that last answered a role */
 	double spent;
 	struct po_engine_stats stats;
+	void (*progress)(void *userdata, const struct po_engine_progress *p);
+	void *progress_ud;
 };
 
 void po_engine_config_init(struct po_engine_config *cfg)
@@ -414,6 +416,25 @@ static int dispatch(struct po_engine *e, const struct po_llm_request *reqs,
 	return ret;
 }
 
+void po_engine_set_progress(struct po_engine *e,
+			    void (*fn)(void *userdata, const struct po_engine_progress *p),
+			    void *userdata)
+{
+	e->progress = fn;
+	e->progress_ud = userdata;
+}
+
+static void tell_progress(const struct po_engine *e, size_t n, long done)
+{
+	struct po_engine_progress p = {
+		.batch_size = (long)n, .batch_done = done,
+		.calls = po_engine_total_calls(e), .spent_usd = e->spent,
+	};
+
+	if (e->progress)
+		e->progress(e->progress_ud, &p);
+}
+
 int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 		       struct po_llm_response *out, size_t n, struct po_err *err)
 {
@@ -441,6 +462,7 @@ int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 	ret = reserve(e, misses, est, err);
 	if (ret)
 		goto fail;
+	tell_progress(e, n, (long)n - misses);
 	ret = dispatch(e, reqs, out, n, hit, err);
 	if (ret < 0) {
 		/* The provider is unusable (a refused key, an exhausted quota, an
@@ -464,6 +486,7 @@ int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 	cache_store(e, reqs, out, n, keys, hit);
 	if (e->journal && po_journal_flush(e->journal, NULL) < 0)
 		e->stats.journal_errors++;
+	tell_progress(e, n, (long)n);
 	if (ret < 0)
 		goto fail;
 	free(keys);

@@ -42,6 +42,8 @@ void po_console_event(struct po_buf *out, const struct po_event *ev)
 			po_buf_addf(out, "\u2717 No improvement. Keeping previous prompts.\n");
 		print_failed(out, ev);
 		break;
+	case PO_EV_PROGRESS:
+		break;
 	case PO_EV_CONVERGED:
 		po_buf_addf(out, "\n\U0001F3AF Convergence detected at iteration %d\n", ev->iteration);
 		po_buf_addf(out, "No improvement for %d consecutive iterations.\n", ev->no_improvement);

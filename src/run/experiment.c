@@ -50,6 +50,7 @@ void po_exp_emit(const struct po_experiment *e, const struct po_event *ev)
 {
 	if (e->opts.on_event)
 		e->opts.on_event(ev, e->opts.userdata);
+	po_exp_live_event(e, ev);
 }
 
 void po_exp_msg(const struct po_experiment *e, enum po_event_kind kind, const char *fmt, ...)
@@ -603,6 +604,7 @@ static int loop(struct po_experiment *e, int first, struct po_err *err)
 /* The results of what was done, and how the run ended. */
 static int end(struct po_experiment *e, int ret, struct po_err *err)
 {
+	po_exp_live_phase(e, "final");
 	if (ret) {
 		/* Save what was done; the first error is the one reported. */
 		struct po_err ferr = { 0 };
@@ -681,8 +683,10 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 	ret = po_run_state_begin(e->results_dir, err);
 	if (ret)
 		return ret;
+	po_exp_live_start(e);
 	ret = run_steps(e, err);
 	po_run_state_end(e->results_dir, ret, err->msg, e->iterations_run);
+	po_exp_live_end(e, ret);
 	return ret;
 }
 
