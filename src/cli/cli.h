@@ -69,6 +69,16 @@ void cli_print_convergence_analysis(const char *results_dir);
  * compactly on one line of stdout. */
 json_t *cli_summary_json(const struct po_summary *s);
 void cli_print_json(const json_t *o);
+/* A batch's --json object from its results r (may be NULL: it did not run),
+ * their file's path, whether a report was written and the exit code. */
+struct po_buf;
+json_t *cli_batch_json(const json_t *r, const struct po_buf *path, bool report, int code,
+		       const struct po_err *err);
+/* --json: from _begin on, what the command prints to stdout goes to stderr;
+ * _end puts stdout back and prints o there (NULL: nothing). _begin returns
+ * the saved stdout for _end, or -1 (nothing redirected). */
+int cli_json_begin(void);
+void cli_json_end(int fd, const json_t *o);
 
 int cmd_init(int argc, char **argv);
 int cmd_run(int argc, char **argv);

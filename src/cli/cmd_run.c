@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "util/buf.h"
+#include "util/err.h"
 
 static volatile int stop_requested;
 
@@ -61,6 +62,8 @@ static const struct cli_help_item run_options[] = {
 	{ "report", NULL, NULL },
 	{ "resume", NULL, NULL },
 	{ NULL, "-q, --quiet", "print only the final summary" },
+	{ NULL, "--json", "print the final summary as one JSON object on stdout\n"
+	  "(the other lines go to stderr)" },
 	{ NULL, "-h, --help", "show this help" },
 	{ NULL, NULL, NULL },
 };
@@ -80,7 +83,7 @@ static void run_usage(FILE *f)
 }
 
 struct run_cli {
-	bool quiet;
+	bool quiet, json;
 };
 
 static void on_event(const struct po_event *ev, void *ud)
@@ -90,6 +93,31 @@ static void on_event(const struct po_event *ev, void *ud)
 	if (rc->quiet && ev->kind != PO_EV_WARNING)
 		return;
 	cli_progress_event(ev, NULL);
+}
+
+static const char *const run_flags[] = {
+	"--no-auto-responder", "--quiet", "--json", "--help", NULL
+};
+
+/* The --json object: the summary (when the run got that far), how it
+ * ended and the exit code. New reference. */
+static json_t *run_json(const struct po_summary *s, int ret, int code, const struct po_err *err)
+{
+	json_t *o = s ? cli_summary_json(s) : json_object();
+	const char *status = !ret ? "finished" : ret == PO_EINTR ? "interrupted" :
+			     ret == PO_EBUDGET ? "stopped" : "failed";
+
+	json_object_set_new(o, "status", json_string(status));
+	json_object_set_new(o, "exit_code", json_integer(code));
+	json_object_set_new(o, "error", ret && err->msg[0] ? json_string(err->msg) : json_null());
+	if (s && s->results_dir[0]) {
+		struct po_buf b = PO_BUF_INIT;
+
+		po_buf_addf(&b, "%s/prompts_%s.json", s->results_dir, s->project);
+		json_object_set_new(o, "best_prompts", json_string(b.data));
+		po_buf_release(&b);
+	}
+	return o;
 }
 
 /* 0, or 1 after printing the help, or -1 after printing an error. */
@@ -112,12 +140,16 @@ static int parse_args(int argc, char **argv, struct po_run_options *o, struct ru
 			rc->quiet = true;
 			continue;
 		}
+		if (!strcmp(a, "--json")) {
+			rc->json = true;
+			continue;
+		}
 		m = cli_setting_flag(argc, argv, &i, o, false);
 		if (m < 0)
 			return -1;
 		if (m)
 			continue;
-		cli_error("unknown option '%s' for run; see 'promptopt run --help'", a);
+		cli_unknown_option("run", a, run_flags, NULL, 1);
 		return -1;
 	}
 	return 0;
@@ -133,8 +165,8 @@ int cmd_run(int argc, char **argv)
 	struct sigaction sa;
 	struct cli_autoresponder ar = { 0 };
 	struct po_buf bdir = PO_BUF_INIT;
-	bool auto_responder = true, uses_bridge = false;
-	int ret;
+	bool auto_responder = true, uses_bridge = false, have_summary = false;
+	int ret, code = 0, jfd = -1;
 
 	po_run_options_init(&o);
 	o.provider = "bridge"; /* the library's default is sim; the command's is the bridge */
@@ -142,9 +174,13 @@ int cmd_run(int argc, char **argv)
 	ret = parse_args(argc, argv, &o, &rc, &auto_responder);
 	if (ret)
 		return ret < 0 ? 2 : 0;
+	if (rc.json)
+		jfd = cli_json_begin();
 	if (!o.project) {
-		cli_error("run needs --project NAME (e.g. --project pr-faq-validator)");
-		return 2;
+		ret = po_error(&err, PO_EUSAGE,
+			       "run needs --project NAME (e.g. --project pr-faq-validator)");
+		code = cli_fail(&err);
+		goto out;
 	}
 	o.on_event = on_event;
 	o.userdata = &rc;
@@ -177,10 +213,11 @@ int cmd_run(int argc, char **argv)
 	po_buf_release(&bdir);
 	/* Interrupted or stopped by a limit: results so far were saved. */
 	if (ret && ret != PO_EINTR && ret != PO_EBUDGET) {
-		po_experiment_free(e);
-		return cli_fail(&err);
+		code = cli_fail(&err);
+		goto out;
 	}
 	po_experiment_summary(e, &s);
+	have_summary = true;
 	/* Stopped before the baseline: nothing was saved, nothing to show. */
 	if (!ret || s.results_dir[0]) {
 		cli_print_convergence_analysis(s.results_dir);
@@ -188,8 +225,14 @@ int cmd_run(int argc, char **argv)
 			printf("Report: %s\n", s.report_path);
 		printf("Best prompts: %s/prompts_%s.json\n", s.results_dir, s.project);
 	}
-	po_experiment_free(e);
 	if (ret == PO_EINTR || ret == PO_EBUDGET)
-		return cli_fail(&err);
-	return 0;
+		code = cli_fail(&err);
+out:
+	if (rc.json) {
+		json_t *j = run_json(have_summary ? &s : NULL, ret, code, &err);
+		cli_json_end(jfd, j);
+		json_decref(j);
+	}
+	po_experiment_free(e);
+	return code;
 }
