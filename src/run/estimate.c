@@ -168,9 +168,9 @@ void po_exp_estimate(struct po_experiment *e)
 	}
 	po_buf_release(&b);
 	po_exp_msg(e, PO_EV_INFO,
-		 "Estimate: at most %.0f LLM calls (%s), about $%.2f (up to $%.2f if every answer used max_tokens; prices of %s)",
-		 gen_calls + judge_calls + mut_calls, shape, usd, usd_max,
-		 po_prices_date(po_engine_prices(e->engine)));
+		 "Estimate: at most %.0f LLM calls, about $%.2f (up to $%.2f if every answer used max_tokens; prices of %s): %s",
+		 gen_calls + judge_calls + mut_calls, usd, usd_max,
+		 po_prices_date(po_engine_prices(e->engine)), shape);
 	if (!priced)
 		po_exp_msg(e, PO_EV_WARNING,
 			 "no price for %s in the price table: its calls are counted at $0 and --budget-usd cannot hold them; add it with --prices FILE (see docs/costs-and-cache.md)",
