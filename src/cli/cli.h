@@ -87,5 +87,6 @@ int cmd_respond(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 #include "bridge/bridge.h"
 #include "cli/autoresponder.h"
 #include "cli/cli.h"
+#include "cli/live.h"
 #include "cli/options.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -19,6 +20,18 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+/* Ctrl-C and SIGTERM stop the run after the iteration in flight. */
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 /* The options, in the order --help shows them. */
@@ -62,6 +75,9 @@ static const struct cli_help_item run_options[] = {
 	{ "report", NULL, NULL },
 	{ "resume", NULL, NULL },
 	{ NULL, "-q, --quiet", "print only the final summary" },
+	{ NULL, "--progress MODE", "plain (a line per iteration), bar (those and a status\n"
+	  "line redrawn while calls are in flight) or none; default:\n"
+	  "bar on a terminal, else plain; NO_COLOR turns colours off" },
 	{ NULL, "--json", "print the final summary as one JSON object on stdout\n"
 	  "(the other lines go to stderr)" },
 	{ NULL, "-h, --help", "show this help" },
@@ -84,19 +100,21 @@ static void run_usage(FILE *f)
 
 struct run_cli {
 	bool quiet, json;
+	enum cli_progress_mode progress;
+	struct cli_live live;
 };
 
 static void on_event(const struct po_event *ev, void *ud)
 {
-	const struct run_cli *rc = ud;
+	struct run_cli *rc = ud;
 
 	if (rc->quiet && ev->kind != PO_EV_WARNING)
 		return;
-	cli_progress_event(ev, NULL);
+	cli_live_event(&rc->live, ev);
 }
 
 static const char *const run_flags[] = {
-	"--no-auto-responder", "--quiet", "--json", "--help", NULL
+	"--no-auto-responder", "--quiet", "--json", "--progress", "--help", NULL
 };
 
 /* The --json object: the summary (when the run got that far), how it
@@ -125,7 +143,7 @@ static int parse_args(int argc, char **argv, struct po_run_options *o, struct ru
 		      bool *auto_responder)
 {
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+		const char *a = argv[i], *v;
 		int m;
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -144,6 +162,11 @@ static int parse_args(int argc, char **argv, struct po_run_options *o, struct ru
 			rc->json = true;
 			continue;
 		}
+		m = cli_opt_value(argc, argv, &i, "--progress", &v);
+		if (m < 0 || (m && cli_progress_parse(v, &rc->progress) < 0))
+			return -1;
+		if (m)
+			continue;
 		m = cli_setting_flag(argc, argv, &i, o, false);
 		if (m < 0)
 			return -1;
@@ -162,7 +185,6 @@ int cmd_run(int argc, char **argv)
 	struct po_summary s;
 	struct po_err err = { 0 };
 	struct run_cli rc = { 0 };
-	struct sigaction sa;
 	struct cli_autoresponder ar = { 0 };
 	struct po_buf bdir = PO_BUF_INIT;
 	bool auto_responder = true, uses_bridge = false, have_summary = false;
@@ -182,8 +204,10 @@ int cmd_run(int argc, char **argv)
 		code = cli_fail(&err);
 		goto out;
 	}
+	cli_live_init(&rc.live, rc.quiet ? CLI_PROGRESS_NONE : rc.progress);
 	o.on_event = on_event;
 	o.userdata = &rc;
+	o.progress_events = cli_live_wants_progress(&rc.live);
 	o.interrupt = &stop_requested;
 	/* Whether a role uses the bridge is known once the project's config
 	 * (roles) is read: the responder starts after po_experiment_new. */
@@ -193,12 +217,7 @@ int cmd_run(int argc, char **argv)
 		o.bridge_peer_is_sim = true;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
+	catch_signals();
 	ret = po_experiment_new(&e, &o, &err);
 	for (int r = 0; !ret && r < PO_ROLE_COUNT; r++)
 		if (!strcmp(po_experiment_role_provider(e, (enum po_role)r), "bridge"))
@@ -209,6 +228,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!ret)
 		ret = po_experiment_run(e, &err);
+	cli_live_release(&rc.live);
 	cli_autoresponder_stop(&ar);
 	po_buf_release(&bdir);
 	/* Interrupted or stopped by a limit: results so far were saved. */

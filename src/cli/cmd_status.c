@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "run/history.h"
 #include "run/progress_file.h"
 #include "run/project_files.h"
 #include "run/results.h"
@@ -21,7 +22,7 @@
 
 struct status_cli {
 	const char *project, *results;
-	bool json, watch;
+	bool json, watch, history;
 	double interval;
 };
 
@@ -29,13 +30,17 @@ static void status_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: promptopt status --project NAME [--results-dir DIR] [--json] [--watch]\n"
-		"                        [--interval SECONDS]\n\n"
+		"                        [--interval SECONDS] [--history]\n\n"
 		"Shows the project's last run: running (with its progress), or how it ended\n"
 		"and its summary.\n\n"
 		"Options:\n"
+		"  --project NAME      the project (required)\n"
+		"  --results-dir DIR   its results folder (default prompt_tuning_results_NAME)\n"
 		"  --json              print one JSON object (state, progress, summary)\n"
-		"  --watch             print again every --interval seconds (default 1) while\n"
-		"                      the run is running (with --json: one object per line)\n\n"
+		"  --watch             print again every --interval SECONDS (default 1) while\n"
+		"                      the run is running (with --json: one object per line)\n"
+		"  --history           every run recorded in the results folder's runs/ (its\n"
+		"                      final results and best prompts are kept there)\n\n"
 		"A run in flight rewrites progress.json in its results folder a few times a\n"
 		"second, and appends one line per LLM call to llm_calls.jsonl (tail -f it).\n\n%s",
 		cli_exit_codes_help);
@@ -222,6 +227,43 @@ static int show_json(const char *dir, const char *project, bool *running)
 	return ret;
 }
 
+/* The runs of runs/index.json, one line each and where their files are. */
+static int show_history(const char *dir, bool json)
+{
+	struct po_err err = { 0 };
+	const json_t *r;
+	json_t *idx = NULL;
+	size_t i;
+	int ret = po_history_read(dir, &idx, &err);
+
+	if (ret && ret != PO_ENOTFOUND)
+		return cli_fail(&err);
+	if (json) {
+		if (!idx)
+			idx = json_pack("{s:[]}", "runs");
+		cli_print_json(idx);
+	} else if (!idx) {
+		printf("No run recorded in %s/%s yet\n", dir, PO_RUNS_DIR);
+	} else {
+		printf("%-4s %-20s %-11s %-10s %6s %6s %9s %9s\n", "Run", "Ended", "State",
+		       "Strategy", "Seed", "Iter", "Baseline", "Final");
+		json_array_foreach(json_object_get(idx, "runs"), i, r) {
+			printf("%-4lld %-20s %-11s %-10s %6lld %6lld %9.2f %9.2f\n",
+			       po_json_int(r, "run", 0), po_json_str(r, "ended", "?"),
+			       po_json_str(r, "state", "?"), po_json_str(r, "strategy", "-"),
+			       po_json_int(r, "seed", 0), po_json_int(r, "iterations_run", 0),
+			       po_json_num(r, "baseline_score", NAN), po_json_num(r, "final_score", NAN));
+			if (po_json_str(r, "results", NULL))
+				printf("     results: %s/%s\n", dir, po_json_str(r, "results", ""));
+			if (po_json_str(r, "report", NULL))
+				printf("     report: %s\n", po_json_str(r, "report", ""));
+		}
+		printf("Compare two runs with 'promptopt diff --project NAME A B'\n");
+	}
+	json_decref(idx);
+	return 0;
+}
+
 static void sleep_s(double s)
 {
 	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9) };
@@ -240,9 +282,11 @@ static int parse_status(int argc, char **argv, struct status_cli *c)
 			status_usage(stdout);
 			return 1;
 		}
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--watch")) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--watch") ||
+		    !strcmp(argv[i], "--history")) {
 			c->json |= argv[i][2] == 'j';
 			c->watch |= argv[i][2] == 'w';
+			c->history |= argv[i][2] == 'h';
 			continue;
 		}
 		switch (cli_match_value(argc, argv, &i, value_opts, &v)) {
@@ -255,7 +299,7 @@ static int parse_status(int argc, char **argv, struct status_cli *c)
 		case -2: return -1;
 		}
 		cli_unknown_option("status", argv[i], value_opts,
-				   (const char *const[]){ "--json", "--watch", "--help",
+				   (const char *const[]){ "--json", "--watch", "--history", "--help",
 							  NULL }, 0);
 		return -1;
 	}
@@ -285,6 +329,11 @@ int cmd_status(int argc, char **argv)
 			  c.project, dir, c.project, c.project);
 		free(dir);
 		return cli_exit_code(PO_ENOTFOUND);
+	}
+	if (c.history) {
+		ret = show_history(dir, c.json);
+		free(dir);
+		return ret;
 	}
 	for (;;) {
 		if (c.watch && tty && !c.json)

@@ -63,7 +63,7 @@ void po_console_event(struct po_buf *out, const struct po_event *ev)
 	switch (ev->kind) {
 	case PO_EV_INFO:
 	case PO_EV_WARNING:
-		po_console_wrap(out, ev->message);
+		po_buf_addf(out, "%s\n", ev->message);
 		break;
 	case PO_EV_BASELINE:
 		po_buf_addf(out, "Baseline score: %.2f\n", ev->score);

@@ -26,6 +26,8 @@ scenario() {
 	# and its progress (t_status_live.sh).
 	rm -rf "$OUT/$name/.pr-faq-validator" "$OUT/$name/.promptopt"
 	find "$OUT/$name" \( -name .promptopt.lock -o -name run_state.json -o -name progress.json \) -delete
+	# The run history (runs/) copies files recorded above, with clock times.
+	find "$OUT/$name" -type d -name runs -prune -exec rm -rf {} +
 	python3 "$HERE/mask.py" "$OUT/$name" "$OUT/$name"
 }
 
