@@ -45,6 +45,8 @@ void po_console_wrap(struct po_buf *out, const char *text)
 		}
 		if (columns(line, len) <= width || !cut)
 			cut = len;
+		while (cut > 0 && line[cut - 1] == ' ')
+			cut--;
 		po_buf_addf(out, "%s%.*s\n", first ? "" : "  ", (int)cut, line);
 		line += cut;
 		while (*line == ' ')

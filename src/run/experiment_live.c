@@ -52,7 +52,8 @@ static void refresh(const struct po_experiment *e, struct po_exp_live *l, long c
 	l->file.max_iterations = e->opts.max_iterations;
 	l->file.baseline = scored ? e->baseline_score : NAN;
 	l->file.best = scored ? e->best_score : NAN;
-	l->file.started = e->started;
+	/* Before begin() the run has no clock yet: it starts now. */
+	l->file.started = e->started ? e->started : po_time_unix();
 	if (scored && !l->loop_t0_ms) {
 		l->loop_t0_ms = now;
 		l->loop_first = l->done;
@@ -64,7 +65,7 @@ static void refresh(const struct po_experiment *e, struct po_exp_live *l, long c
 	l->info.spent_usd = spent;
 	l->info.max_calls = e->opts.max_calls;
 	l->info.budget_usd = e->opts.budget_usd;
-	l->info.elapsed_s = (now - e->t0_ms) / 1000.0;
+	l->info.elapsed_s = e->t0_ms > 0 ? (now - e->t0_ms) / 1000.0 : 0;
 	l->info.eta_s = eta(e, l, now);
 }
 
