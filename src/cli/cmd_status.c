@@ -76,7 +76,7 @@ static void print_progress(const json_t *p)
 		po_buf_addf(&b, "Progress: %s; %lld calls", po_json_str(p, "phase", "?"),
 			    po_json_int(p, "calls", 0));
 	po_buf_addf(&b, " (%lld", po_json_int(p, "step_calls_done", 0));
-	if (est > 0)
+	if (est > 0 && po_json_int(p, "step_calls_done", 0) <= est)
 		po_buf_addf(&b, " of ~%lld", est);
 	po_buf_addf(&b, " in this step)\n");
 	if (json_is_number(best))

@@ -71,7 +71,8 @@ static void status_text(const struct cli_live *l, double now, struct po_buf *b)
 		po_buf_addf(b, "%s", !strcmp(in->phase, "final") ? "held-out and results" :
 			    in->phase);
 	po_buf_addf(b, " | calls %ld", in->step_done);
-	if (in->step_total > 0)
+	/* The estimate, while the step is within it. */
+	if (in->step_total > 0 && in->step_done <= in->step_total)
 		po_buf_addf(b, "/~%ld", in->step_total);
 	po_buf_addf(b, " (%ld in all)", in->calls);
 	if (isfinite(l->best)) {

@@ -37,6 +37,8 @@ struct po_engine {
 	struct po_engine_stats stats;
 	void (*progress)(void *userdata, const struct po_engine_progress *p);
 	void *progress_ud;
+	size_t batch_n;                 /* the batch in flight: its size, */
+	long batch_done;                /* and its calls answered so far */
 };
 
 void po_engine_config_init(struct po_engine_config *cfg)
@@ -416,23 +418,39 @@ static int dispatch(struct po_engine *e, const struct po_llm_request *reqs,
 	return ret;
 }
 
+/* Calls answered are accounted when the batch ends: until then, those of
+ * the batch in flight are added to the run's count. */
+static void tell_progress(struct po_engine *e, size_t n, long done, bool ended)
+{
+	struct po_engine_progress p = {
+		.batch_size = (long)n, .batch_done = done,
+		.calls = po_engine_total_calls(e) + (ended ? 0 : done), .spent_usd = e->spent,
+	};
+
+	e->batch_n = n;
+	e->batch_done = done;
+	if (e->progress)
+		e->progress(e->progress_ud, &p);
+}
+
+static void on_call_done(void *userdata)
+{
+	struct po_engine *e = userdata;
+
+	if (e->batch_done < (long)e->batch_n)
+		tell_progress(e, e->batch_n, e->batch_done + 1, false);
+}
+
 void po_engine_set_progress(struct po_engine *e,
 			    void (*fn)(void *userdata, const struct po_engine_progress *p),
 			    void *userdata)
 {
 	e->progress = fn;
 	e->progress_ud = userdata;
-}
-
-static void tell_progress(const struct po_engine *e, size_t n, long done)
-{
-	struct po_engine_progress p = {
-		.batch_size = (long)n, .batch_done = done,
-		.calls = po_engine_total_calls(e), .spent_usd = e->spent,
-	};
-
-	if (e->progress)
-		e->progress(e->progress_ud, &p);
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		e->roles[r]->call_done = fn ? on_call_done : NULL;
+		e->roles[r]->call_done_userdata = fn ? e : NULL;
+	}
 }
 
 int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
@@ -462,7 +480,7 @@ int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 	ret = reserve(e, misses, est, err);
 	if (ret)
 		goto fail;
-	tell_progress(e, n, (long)n - misses);
+	tell_progress(e, n, (long)n - misses, false);
 	ret = dispatch(e, reqs, out, n, hit, err);
 	if (ret < 0) {
 		/* The provider is unusable (a refused key, an exhausted quota, an
@@ -486,7 +504,7 @@ int po_engine_complete(struct po_engine *e, const struct po_llm_request *reqs,
 	cache_store(e, reqs, out, n, keys, hit);
 	if (e->journal && po_journal_flush(e->journal, NULL) < 0)
 		e->stats.journal_errors++;
-	tell_progress(e, n, (long)n);
+	tell_progress(e, n, (long)n, true);
 	if (ret < 0)
 		goto fail;
 	free(keys);

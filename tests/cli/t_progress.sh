@@ -36,7 +36,7 @@ while ! tmux -L $SOCK capture-pane -p -t live | grep -q '^iteration [0-9]/3 | ca
 	sleep 0.1; n=$((n + 1))
 done
 tmux -L $SOCK capture-pane -p -t live > cap1.txt
-grep -q '^iteration [0-9]/3 | calls [0-9]*/~[0-9]* ([0-9]* in all) | best [0-9.]* | \$[0-9.]* | 0:0[0-9]' cap1.txt ||
+grep -q '^iteration [0-9]/3 | calls [0-9/~]* ([0-9]* in all) | best [0-9.]* | \$[0-9.]* | 0:0[0-9]' cap1.txt ||
 	{ cat cap1.txt; die "no status line on the terminal"; }
 sleep 1.2
 tmux -L $SOCK capture-pane -p -t live > cap2.txt
