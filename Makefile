@@ -7,7 +7,7 @@ ITERATIONS ?= 20
 PREFIX   ?= /usr/local
 MESON_OPTS ?=
 
-.PHONY: all deps build run test test-unit test-cli test-asan test-fuzz bench fuzz fuzz-corpus install clean
+.PHONY: all deps build run test test-unit test-cli test-asan test-fuzz bench fuzz fuzz-corpus install uninstall clean
 
 all: build
 
@@ -69,6 +69,12 @@ fuzz-corpus:
 install: build
 	meson configure $(BUILD) -Dprefix=$(PREFIX)
 	meson install -C $(BUILD)
+
+# Removes what the last `make install` from this build folder installed
+# (meson's install log: the binary, the library, the header, promptopt.pc,
+# the man pages and the completions).
+uninstall:
+	ninja -C $(BUILD) uninstall
 
 clean:
 	rm -rf $(BUILD) $(ASAN) build-fuzz

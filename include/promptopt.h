@@ -117,6 +117,23 @@ enum po_event_kind {
 	PO_EV_ITERATION,   /* iteration, max_iterations, score, best, previous_best, improved */
 	PO_EV_CONVERGED,   /* iteration, no_improvement, saved */
 	PO_EV_WARNING,     /* message */
+	/* A batch of LLM calls started or ended (for a live display; no text):
+	 * iteration (the one in flight, 0: the baseline), max_iterations, best
+	 * (NAN before the baseline), and the progress fields below. */
+	PO_EV_PROGRESS,
+};
+
+/* What a run has done so far (PO_EV_PROGRESS, and progress.json). */
+struct po_progress_info {
+	const char *phase;    /* "baseline", "iterating", "final" */
+	long step_done;       /* calls answered in the step in flight */
+	long step_total;      /* the strategy's estimate of them; 0: unknown */
+	long calls;           /* calls answered in the run, cache hits included */
+	long max_calls;       /* 0: no limit */
+	double spent_usd;
+	double budget_usd;    /* 0: no limit */
+	double elapsed_s;     /* this session's */
+	double eta_s;         /* to max_iterations at the pace so far; NAN: unknown */
 };
 
 struct po_event {
@@ -134,6 +151,7 @@ struct po_event {
 	 * and how many of them failed (left out of its score). */
 	int cases;
 	int failed;
+	const struct po_progress_info *progress; /* PO_EV_PROGRESS; NULL otherwise */
 };
 
 struct po_run_options {
@@ -180,6 +198,8 @@ struct po_run_options {
 	bool resume;
 	/* Progress callback (may be NULL), called from the running thread. */
 	void (*on_event)(const struct po_event *ev, void *userdata);
+	/* Also send PO_EV_PROGRESS events (a live display); default false. */
+	bool progress_events;
 	void *userdata;
 	/* Set to non-zero (e.g. from a signal handler) to stop once the iteration in
 	 * flight is done (results so far are saved). */

@@ -146,6 +146,7 @@ out_unlock:
 
 struct wait {
 	struct bridge *b;
+	const struct po_provider *p;   /* told of each call done */
 	const struct po_llm_request *reqs;
 	struct po_llm_response *out;
 	size_t n, left;
@@ -167,6 +168,7 @@ static void fail_call(struct wait *w, size_t i, const char *what, const char *wh
 	w->out[i].error = po_buf_detach(&m);
 	w->done[i] = true;
 	w->left--;
+	po_provider_call_done(w->p);
 }
 
 /* A request still there once its response is: answered by hand without
@@ -224,6 +226,7 @@ static void try_take(struct wait *w, size_t i)
 	w->out[i].latency_ms = po_time_mono_ms() - w->t0;
 	w->done[i] = true;
 	w->left--;
+	po_provider_call_done(w->p);
 	po_bridge_spares_take(b->spares, w->path.data, &f.st);
 	drop_request(w, id);
 	return;
@@ -408,7 +411,7 @@ static int bridge_complete(struct po_provider *p, const struct po_llm_request *r
 			   struct po_llm_response *out, size_t n, struct po_err *err)
 {
 	struct bridge *b = p->impl;
-	struct wait w = { .b = b, .reqs = reqs, .out = out, .n = n, .left = n,
+	struct wait w = { .b = b, .p = p, .reqs = reqs, .out = out, .n = n, .left = n,
 			  .path = PO_BUF_INIT, .text = PO_BUF_INIT };
 	int ret;
 

@@ -219,7 +219,8 @@ int cli_autoresponder_start(struct cli_autoresponder *ar, const char *dir, doubl
 	ar->quiet = quiet;
 	ret = spawn(ar, true, err);
 	if (!ret && !quiet)
-		printf("Auto-responder: started (pid %ld), answering %s/llm_requests/ with sim; logs in %s/auto_responder_stdout.log\n",
+		printf("Auto-responder: started (pid %ld), answering %s/llm_requests/ with sim\n"
+		       "  (logs in %s/auto_responder_stdout.log)\n",
 		       (long)ar->pid, dir, dir);
 	fflush(stdout);
 	return ret;

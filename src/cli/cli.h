@@ -6,8 +6,11 @@
 #ifndef PO_CLI_H
 #define PO_CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "promptopt.h"
 
@@ -46,6 +49,14 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **
  */
 int cli_match_value(int argc, char **argv, int *i, const char *const *names, const char **val);
 
+/*
+ * Prints the error for an unknown option arg of command cmd, with "did you
+ * mean" when one of names, more (NULL-terminated, may be NULL) or, when
+ * settings is 1 (run) or 2 (batch), a flag of the settings table is close.
+ */
+void cli_unknown_option(const char *cmd, const char *arg, const char *const *names,
+			const char *const *more, int settings);
+
 /* Text of the exit code table (for --help). */
 extern const char cli_exit_codes_help[];
 
@@ -54,6 +65,21 @@ struct po_event;
 void cli_progress_event(const struct po_event *ev, void *userdata);
 void cli_print_convergence_analysis(const char *results_dir);
 
+/* summary_json.c: a run's summary as a new JSON object; one object printed
+ * compactly on one line of stdout. */
+json_t *cli_summary_json(const struct po_summary *s);
+void cli_print_json(const json_t *o);
+/* A batch's --json object from its results r (may be NULL: it did not run),
+ * their file's path, whether a report was written and the exit code. */
+struct po_buf;
+json_t *cli_batch_json(const json_t *r, const struct po_buf *path, bool report, int code,
+		       const struct po_err *err);
+/* --json: from _begin on, what the command prints to stdout goes to stderr;
+ * _end puts stdout back and prints o there (NULL: nothing). _begin returns
+ * the saved stdout for _end, or -1 (nothing redirected). */
+int cli_json_begin(void);
+void cli_json_end(int fd, const json_t *o);
+
 int cmd_init(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
@@ -61,5 +87,6 @@ int cmd_respond(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

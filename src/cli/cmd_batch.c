@@ -15,6 +15,7 @@
 #include "cli/options.h"
 #include "report/batch_report.h"
 #include "run/batch.h"
+#include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/mem.h"
@@ -65,6 +66,8 @@ static const struct cli_help_item batch_options[] = {
 	  "with the bridge, start no responder: someone else answers\n"
 	  "(default: one managed responder per bridge folder)" },
 	{ NULL, "-q, --quiet", "print only the summary" },
+	{ NULL, "--json", "print the batch's summary as one JSON object on stdout\n"
+	  "(the other lines go to stderr)" },
 	{ NULL, "-h, --help", "show this help" },
 	{ NULL, NULL, NULL },
 };
@@ -557,7 +560,7 @@ struct batch_args {
 	struct po_batch_run_options ro;
 	const char *config;
 	long experiments;
-	bool auto_responder, quiet;
+	bool auto_responder, quiet, json;
 };
 
 /*
@@ -628,6 +631,10 @@ static int parse_args(int argc, char **argv, struct batch_args *ba)
 			ba->quiet = true;
 			continue;
 		}
+		if (!strcmp(a, "--json")) {
+			ba->json = true;
+			continue;
+		}
 		m = cli_setting_flag(argc, argv, &i, &flags, true);
 		if (m < 0)
 			return -1;
@@ -661,50 +668,46 @@ static int parse_args(int argc, char **argv, struct batch_args *ba)
 			ba->ro.batch_id = v;
 			continue;
 		}
-		cli_error("unknown option '%s' for batch; see 'promptopt batch --help'", a);
+		cli_unknown_option("batch", a, value_opts, (const char *const[]){ "--no-report",
+				   "--strict", "--no-auto-responder", "--quiet", "--json", "--help",
+				   NULL }, 2);
 		return -1;
 	}
 	flags_apply(&flags, &ba->d, &ba->ro);
 	return 0;
 }
 
-int cmd_batch(int argc, char **argv)
+/* The batch from its plan to its summary; the exit code. */
+static int run_batch(struct batch_args *ba, struct po_buf *path, json_t **r, struct po_err *err)
 {
-	struct batch_args ba;
 	struct po_batch *b = NULL;
-	struct po_buf path = PO_BUF_INIT;
-	struct po_err err = { 0 };
 	struct batch_cli bc = { 0 };
 	struct sigaction sa;
 	struct responders rs = { 0 };
-	json_t *r = NULL;
 	int ret;
 
-	if (argc > 1 && !strcmp(argv[1], "merge"))
-		return cmd_merge(argc - 1, argv + 1);
-	ret = parse_args(argc, argv, &ba);
-	if (ret)
-		return ret < 0 ? 2 : 0;
-	bc.quiet = ba.quiet;
-	if (ba.config && ba.experiments > 0) {
-		cli_error("--experiments and --config cannot be combined: the config lists the experiments");
-		return 2;
+	bc.quiet = ba->quiet;
+	if (ba->config && ba->experiments > 0) {
+		po_error(err, PO_EUSAGE,
+			 "--experiments and --config cannot be combined: the config lists the experiments");
+		return cli_fail(err);
 	}
-	if (ba.config)
-		ret = po_batch_plan_load(&b, ba.config, &ba.d, &err);
+	if (ba->config)
+		ret = po_batch_plan_load(&b, ba->config, &ba->d, err);
 	else
-		ret = po_batch_plan_default(&b, ba.experiments > 0 ? (int)ba.experiments : 3, &ba.d, &err);
+		ret = po_batch_plan_default(&b, ba->experiments > 0 ? (int)ba->experiments : 3,
+					    &ba->d, err);
 	if (!ret)
-		ret = check_providers(b, &ba, &err);
+		ret = check_providers(b, ba, err);
 	if (ret) {
 		po_batch_free(b);
-		return cli_fail(&err);
+		return cli_fail(err);
 	}
 
 	bc.plan_size = po_batch_size(b);
-	ba.ro.on_event = on_event;
-	ba.ro.userdata = &bc;
-	ba.ro.interrupt = &stop_requested;
+	ba->ro.on_event = on_event;
+	ba->ro.userdata = &bc;
+	ba->ro.interrupt = &stop_requested;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	/* A second Ctrl-C kills at once. */
@@ -714,31 +717,52 @@ int cmd_batch(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	if (!bc.quiet) {
-		if (ba.ro.shard_count)
-			printf("Batch: shard %d/%d of %zu experiments, %d at once\n", ba.ro.shard_index,
-			       ba.ro.shard_count, bc.plan_size, ba.ro.jobs);
+		if (ba->ro.shard_count)
+			printf("Batch: shard %d/%d of %zu experiments, %d at once\n", ba->ro.shard_index,
+			       ba->ro.shard_count, bc.plan_size, ba->ro.jobs);
 		else
-			printf("Batch: %zu experiments, %d at once\n", bc.plan_size, ba.ro.jobs);
+			printf("Batch: %zu experiments, %d at once\n", bc.plan_size, ba->ro.jobs);
 		fflush(stdout);
 	}
-	if (ba.auto_responder) {
-		ret = start_responders(&rs, b, &ba.ro, bc.quiet, &err);
+	if (ba->auto_responder) {
+		ret = start_responders(&rs, b, &ba->ro, bc.quiet, err);
 		if (ret) {
 			stop_responders(&rs);
 			po_batch_free(b);
-			return cli_fail(&err);
+			return cli_fail(err);
 		}
-		ba.ro.peers = rs.peers;
-		ba.ro.npeers = rs.n;
+		ba->ro.peers = rs.peers;
+		ba->ro.npeers = rs.n;
 	}
-	ret = po_batch_run(b, &ba.ro, &r, &path, &err);
+	ret = po_batch_run(b, &ba->ro, r, path, err);
 	stop_responders(&rs);
 	po_batch_free(b);
-	if (!r) {
-		po_buf_release(&path);
-		return cli_fail(&err);
+	if (!*r)
+		return cli_fail(err);
+	return finish(*r, path, ba->ro.write_report, ret, err);
+}
+
+int cmd_batch(int argc, char **argv)
+{
+	struct batch_args ba;
+	struct po_buf path = PO_BUF_INIT;
+	struct po_err err = { 0 };
+	json_t *r = NULL;
+	int ret, jfd = -1;
+
+	if (argc > 1 && !strcmp(argv[1], "merge"))
+		return cmd_merge(argc - 1, argv + 1);
+	ret = parse_args(argc, argv, &ba);
+	if (ret)
+		return ret < 0 ? 2 : 0;
+	if (ba.json)
+		jfd = cli_json_begin();
+	ret = run_batch(&ba, &path, &r, &err);
+	if (ba.json) {
+		json_t *j = cli_batch_json(r, &path, ba.ro.write_report, ret, &err);
+		cli_json_end(jfd, j);
+		json_decref(j);
 	}
-	ret = finish(r, &path, ba.ro.write_report, ret, &err);
 	json_decref(r);
 	po_buf_release(&path);
 	return ret;

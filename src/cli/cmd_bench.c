@@ -140,7 +140,9 @@ static int parse_args(int argc, char **argv, struct bench_cli *c)
 			return 2;
 		if (m)
 			continue;
-		cli_error("unknown option '%s' for bench; see 'promptopt bench --help'", a);
+		cli_unknown_option("bench", a, (const char *const[]){ "--strategies", "--seeds",
+				   "--json", "--report", "--jobs", "--budget-calls", "--no-report",
+				   "--quiet", "--help", NULL }, NULL, 1);
 		return 2;
 	}
 	return 0;

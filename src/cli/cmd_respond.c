@@ -220,7 +220,8 @@ static int parse_args(int argc, char **argv, struct po_responder_options *o,
 				return 2;
 			continue;
 		}
-		cli_error("unknown option '%s' for respond; see 'promptopt respond --help'", a);
+		cli_unknown_option("respond", a, value_opts, (const char *const[]){ "--continuous",
+				   "--once", "--quiet", "--help", NULL }, 0);
 		return 2;
 	}
 	if (ra->continuous && ra->once) {

@@ -9,8 +9,10 @@
 #include "bridge/bridge.h"
 #include "cli/autoresponder.h"
 #include "cli/cli.h"
+#include "cli/live.h"
 #include "cli/options.h"
 #include "util/buf.h"
+#include "util/err.h"
 
 static volatile int stop_requested;
 
@@ -18,6 +20,18 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+/* Ctrl-C and SIGTERM stop the run after the iteration in flight. */
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 /* The options, in the order --help shows them. */
@@ -62,6 +76,11 @@ static const struct cli_help_item run_options[] = {
 	{ "report", NULL, NULL },
 	{ "resume", NULL, NULL },
 	{ NULL, "-q, --quiet", "print only the final summary" },
+	{ NULL, "--progress MODE", "plain (a line per iteration), bar (those and a status\n"
+	  "line redrawn while calls are in flight) or none; default:\n"
+	  "bar on a terminal, else plain; NO_COLOR turns colours off" },
+	{ NULL, "--json", "print the final summary as one JSON object on stdout\n"
+	  "(the other lines go to stderr)" },
 	{ NULL, "-h, --help", "show this help" },
 	{ NULL, NULL, NULL },
 };
@@ -81,16 +100,43 @@ static void run_usage(FILE *f)
 }
 
 struct run_cli {
-	bool quiet;
+	bool quiet, json;
+	enum cli_progress_mode progress;
+	struct cli_live live;
 };
 
 static void on_event(const struct po_event *ev, void *ud)
 {
-	const struct run_cli *rc = ud;
+	struct run_cli *rc = ud;
 
 	if (rc->quiet && ev->kind != PO_EV_WARNING)
 		return;
-	cli_progress_event(ev, NULL);
+	cli_live_event(&rc->live, ev);
+}
+
+static const char *const run_flags[] = {
+	"--no-auto-responder", "--quiet", "--json", "--progress", "--help", NULL
+};
+
+/* The --json object: the summary (when the run got that far), how it
+ * ended and the exit code. New reference. */
+static json_t *run_json(const struct po_summary *s, int ret, int code, const struct po_err *err)
+{
+	json_t *o = s ? cli_summary_json(s) : json_object();
+	const char *status = !ret ? "finished" : ret == PO_EINTR ? "interrupted" :
+			     ret == PO_EBUDGET ? "stopped" : "failed";
+
+	json_object_set_new(o, "status", json_string(status));
+	json_object_set_new(o, "exit_code", json_integer(code));
+	json_object_set_new(o, "error", ret && err->msg[0] ? json_string(err->msg) : json_null());
+	if (s && s->results_dir[0]) {
+		struct po_buf b = PO_BUF_INIT;
+
+		po_buf_addf(&b, "%s/prompts_%s.json", s->results_dir, s->project);
+		json_object_set_new(o, "best_prompts", json_string(b.data));
+		po_buf_release(&b);
+	}
+	return o;
 }
 
 /* 0, or 1 after printing the help, or -1 after printing an error. */
@@ -98,7 +144,7 @@ static int parse_args(int argc, char **argv, struct po_run_options *o, struct ru
 		      bool *auto_responder)
 {
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+		const char *a = argv[i], *v;
 		int m;
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -113,12 +159,21 @@ static int parse_args(int argc, char **argv, struct po_run_options *o, struct ru
 			rc->quiet = true;
 			continue;
 		}
+		if (!strcmp(a, "--json")) {
+			rc->json = true;
+			continue;
+		}
+		m = cli_opt_value(argc, argv, &i, "--progress", &v);
+		if (m < 0 || (m && cli_progress_parse(v, &rc->progress) < 0))
+			return -1;
+		if (m)
+			continue;
 		m = cli_setting_flag(argc, argv, &i, o, false);
 		if (m < 0)
 			return -1;
 		if (m)
 			continue;
-		cli_error("unknown option '%s' for run; see 'promptopt run --help'", a);
+		cli_unknown_option("run", a, run_flags, NULL, 1);
 		return -1;
 	}
 	return 0;
@@ -131,11 +186,10 @@ int cmd_run(int argc, char **argv)
 	struct po_summary s;
 	struct po_err err = { 0 };
 	struct run_cli rc = { 0 };
-	struct sigaction sa;
 	struct cli_autoresponder ar = { 0 };
 	struct po_buf bdir = PO_BUF_INIT;
-	bool auto_responder = true, uses_bridge = false;
-	int ret;
+	bool auto_responder = true, uses_bridge = false, have_summary = false;
+	int ret, code = 0, jfd = -1;
 
 	po_run_options_init(&o);
 	o.provider = "bridge"; /* the library's default is sim; the command's is the bridge */
@@ -143,12 +197,18 @@ int cmd_run(int argc, char **argv)
 	ret = parse_args(argc, argv, &o, &rc, &auto_responder);
 	if (ret)
 		return ret < 0 ? 2 : 0;
+	if (rc.json)
+		jfd = cli_json_begin();
 	if (!o.project) {
-		cli_error("run needs --project NAME (e.g. --project pr-faq-validator)");
-		return 2;
+		ret = po_error(&err, PO_EUSAGE,
+			       "run needs --project NAME (e.g. --project pr-faq-validator)");
+		code = cli_fail(&err);
+		goto out;
 	}
+	cli_live_init(&rc.live, rc.quiet ? CLI_PROGRESS_NONE : rc.progress);
 	o.on_event = on_event;
 	o.userdata = &rc;
+	o.progress_events = cli_live_wants_progress(&rc.live);
 	o.interrupt = &stop_requested;
 	/* Whether a role uses the bridge is known once the project's config
 	 * (roles) is read: the responder starts after po_experiment_new. */
@@ -158,12 +218,7 @@ int cmd_run(int argc, char **argv)
 		o.bridge_peer_is_sim = true;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
+	catch_signals();
 	ret = po_experiment_new(&e, &o, &err);
 	for (int r = 0; !ret && r < PO_ROLE_COUNT; r++)
 		if (!strcmp(po_experiment_role_provider(e, (enum po_role)r), "bridge"))
@@ -174,14 +229,16 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!ret)
 		ret = po_experiment_run(e, &err);
+	cli_live_release(&rc.live);
 	cli_autoresponder_stop(&ar);
 	po_buf_release(&bdir);
 	/* Interrupted or stopped by a limit: results so far were saved. */
 	if (ret && ret != PO_EINTR && ret != PO_EBUDGET) {
-		po_experiment_free(e);
-		return cli_fail(&err);
+		code = cli_fail(&err);
+		goto out;
 	}
 	po_experiment_summary(e, &s);
+	have_summary = true;
 	/* Stopped before the baseline: nothing was saved, nothing to show. */
 	if (!ret || s.results_dir[0]) {
 		cli_print_convergence_analysis(s.results_dir);
@@ -189,8 +246,14 @@ int cmd_run(int argc, char **argv)
 			printf("Report: %s\n", s.report_path);
 		printf("Best prompts: %s/prompts_%s.json\n", s.results_dir, s.project);
 	}
-	po_experiment_free(e);
 	if (ret == PO_EINTR || ret == PO_EBUDGET)
-		return cli_fail(&err);
-	return 0;
+		code = cli_fail(&err);
+out:
+	if (rc.json) {
+		json_t *j = run_json(have_summary ? &s : NULL, ret, code, &err);
+		cli_json_end(jfd, j);
+		json_decref(j);
+	}
+	po_experiment_free(e);
+	return code;
 }

@@ -21,6 +21,7 @@ static const struct cli_command commands[] = {
 	{ "batch", cmd_batch, "run several experiments and compare them" },
 	{ "cache", cmd_cache, "inspect or clear the LLM response cache" },
 	{ "bench", cmd_bench, "measure strategies against the simulator's ground truth" },
+	{ "diff", cmd_diff, "compare two runs: scores and a word diff of their best prompts" },
 };
 
 const char cli_exit_codes_help[] =

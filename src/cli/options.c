@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "core/settings.h"
 #include "util/buf.h"
+#include "util/err.h"
 
 #define HELP_COL 25
 
@@ -117,4 +118,42 @@ int cli_setting_flag(int argc, char **argv, int *i, struct po_run_options *o, bo
 		return 1;
 	}
 	return 0;
+}
+
+/* The closer of *best and name to arg (the part before any '='). */
+static void closer(const char *arg, size_t alen, const char *name, const char **best, size_t *bd)
+{
+	char a[64];
+	size_t d;
+
+	if (!name || alen >= sizeof(a))
+		return;
+	memcpy(a, arg, alen);
+	a[alen] = '\0';
+	d = po_edit_distance(a, name);
+	if (d < *bd) {
+		*bd = d;
+		*best = name;
+	}
+}
+
+void cli_unknown_option(const char *cmd, const char *arg, const char *const *names,
+			const char *const *more, int settings)
+{
+	const char *eq = strchr(arg, '='), *best = NULL;
+	size_t alen = eq ? (size_t)(eq - arg) : strlen(arg), bd = 99;
+
+	for (; names && *names; names++)
+		closer(arg, alen, *names, &best, &bd);
+	for (; more && *more; more++)
+		closer(arg, alen, *more, &best, &bd);
+	for (const struct po_setting *st = po_settings; settings && st->key; st++)
+		if (st->flag && (settings == 1 || st->batch_help))
+			closer(arg, alen, st->flag, &best, &bd);
+	/* Close enough to be a slip of the fingers, not another word. */
+	if (best && arg[0] == '-' && bd <= (alen > 9 ? 3 : 2))
+		cli_error("unknown option '%s' for %s; did you mean '%s'? (see 'promptopt %s --help')",
+			  arg, cmd, best, cmd);
+	else
+		cli_error("unknown option '%s' for %s; see 'promptopt %s --help'", arg, cmd, cmd);
 }

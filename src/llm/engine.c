@@ -38,6 +38,10 @@ struct po_engine {
 	double ahead_usd;               /* estimate of the batch in flight and its calls ahead */
 	struct po_engine_stats stats;
 	struct po_prefetch pre;         /* follow-up answers not asked for yet */
+	void (*progress)(void *userdata, const struct po_engine_progress *p);
+	void *progress_ud;
+	size_t batch_n;                 /* the batch in flight: its size, */
+	long batch_done;                /* and its calls answered so far */
 };
 
 void po_engine_config_init(struct po_engine_config *cfg)
@@ -547,6 +551,41 @@ static int dispatch(struct po_engine *e, const struct po_llm_request *reqs,
 	return ret;
 }
 
+/* Calls answered are accounted when the batch ends: until then, those of
+ * the batch in flight are added to the run's count. */
+static void tell_progress(struct po_engine *e, size_t n, long done, bool ended)
+{
+	struct po_engine_progress p = {
+		.batch_size = (long)n, .batch_done = done,
+		.calls = po_engine_total_calls(e) + (ended ? 0 : done), .spent_usd = e->spent,
+	};
+
+	e->batch_n = n;
+	e->batch_done = done;
+	if (e->progress)
+		e->progress(e->progress_ud, &p);
+}
+
+static void on_call_done(void *userdata)
+{
+	struct po_engine *e = userdata;
+
+	if (e->batch_done < (long)e->batch_n)
+		tell_progress(e, e->batch_n, e->batch_done + 1, false);
+}
+
+void po_engine_set_progress(struct po_engine *e,
+			    void (*fn)(void *userdata, const struct po_engine_progress *p),
+			    void *userdata)
+{
+	e->progress = fn;
+	e->progress_ud = userdata;
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		e->roles[r]->call_done = fn ? on_call_done : NULL;
+		e->roles[r]->call_done_userdata = fn ? e : NULL;
+	}
+}
+
 /* Takes the answers made ahead for requests of this batch: pre[i] set,
  * and hit[i] too for one the cache answered. */
 static void take_prefetched(struct po_engine *e, struct po_llm_response *out, size_t n,
@@ -608,6 +647,7 @@ static int complete(struct po_engine *e, const struct po_llm_request *reqs,
 		account_prefetched(e, reqs, out, n, keys, hit, pre);
 		goto fail;
 	}
+	tell_progress(e, n, (long)n - misses, false);
 	e->ahead_usd = est;
 	ret = dispatch(e, reqs, out, n, skip, next, ud, err);
 	e->ahead_usd = 0;
@@ -633,6 +673,7 @@ static int complete(struct po_engine *e, const struct po_llm_request *reqs,
 	cache_store(e, reqs, out, n, keys, hit);
 	if (e->journal && po_journal_flush(e->journal, NULL) < 0)
 		e->stats.journal_errors++;
+	tell_progress(e, n, (long)n, true);
 	if (ret < 0)
 		goto fail;
 	free(keys);

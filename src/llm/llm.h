@@ -120,4 +120,19 @@ void po_engine_cache_key(const struct po_llm_request *req, const char *provider,
  */
 void po_engine_remaining(const struct po_engine *e, long *calls, double *usd);
 
+/*
+ * Progress of the batch in flight, for a live display: fn hears a batch
+ * start (done = its cache hits) and end (done = size), with the calls
+ * answered and the dollars spent so far by this engine. It is called on the
+ * thread of po_engine_complete() and must not call the engine. NULL clears.
+ */
+struct po_engine_progress {
+	long batch_size, batch_done;
+	long calls;
+	double spent_usd;
+};
+void po_engine_set_progress(struct po_engine *e,
+			    void (*fn)(void *userdata, const struct po_engine_progress *p),
+			    void *userdata);
+
 #endif

@@ -194,8 +194,11 @@ static void add_line(char *buf, size_t size, size_t *used, const char *fmt, ...)
  * The seed's three recommendations. Its exact rule for diminishing returns is
  * not known; ours: at least two significant improvements were seen and the
  * latest gain (in score points over the best before it) is less than half the
- * first one. When nothing applies and the run did not converge, we suggest
- * more iterations, naming how many were run (the last iteration number).
+ * first one. The seed said "could have stopped" even after an early stop; we
+ * say what the stop saved then, and keep its words for a run that went on.
+ * When nothing applies and the run did not converge, we suggest more
+ * iterations, naming how many were run, or --resume for a run that ended
+ * before its limit (interrupted, or stopped by a limit).
  */
 int po_convergence_recommendations(const struct po_convergence *c, int max_iterations,
 				   char *buf, size_t size)
@@ -203,18 +206,25 @@ int po_convergence_recommendations(const struct po_convergence *c, int max_itera
 	struct po_convergence_status st;
 	double first_gain = 0, last_gain = 0;
 	size_t i, used = 0;
-	int nsig = 0, count = 0;
+	int nsig = 0, count = 0, last;
 
 	if (buf && size)
 		buf[0] = '\0';
 	if (!c->n)
 		return 0;
 	po_convergence_get_status(c, &st);
+	last = c->pts[c->n - 1].iteration;
 
-	if (c->converged && max_iterations - c->convergence_iteration > 0) {
+	if (c->converged && last > c->convergence_iteration) {
 		add_line(buf, size, &used,
 			 "Convergence detected at iteration %d. Could have stopped %d iterations earlier.",
-			 c->convergence_iteration, max_iterations - c->convergence_iteration);
+			 c->convergence_iteration, last - c->convergence_iteration);
+		count++;
+	} else if (c->converged && max_iterations - c->convergence_iteration > 0) {
+		add_line(buf, size, &used,
+			 "Convergence detected at iteration %d; stopping early saved %d of %d iterations.",
+			 c->convergence_iteration, max_iterations - c->convergence_iteration,
+			 max_iterations);
 		count++;
 	}
 	if (c->cfg.track_plateau_variance && st.plateau_variance > 5) {
@@ -236,10 +246,14 @@ int po_convergence_recommendations(const struct po_convergence *c, int max_itera
 			 last_gain, first_gain);
 		count++;
 	}
-	if (!count && !c->converged) {
+	if (!count && !c->converged && last < max_iterations) {
 		add_line(buf, size, &used,
-			 "No convergence within %d iterations; consider more iterations.",
-			 c->pts[c->n - 1].iteration);
+			 "The run ended after %d of %d iterations, before converging; to go on, run it again with --resume.",
+			 last, max_iterations);
+		count++;
+	} else if (!count && !c->converged) {
+		add_line(buf, size, &used,
+			 "No convergence within %d iterations; consider more iterations.", last);
 		count++;
 	}
 	return count;

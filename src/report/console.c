@@ -19,6 +19,47 @@ static void print_failed(struct po_buf *out, const struct po_event *ev)
 		       ev->failed == 1 ? "was" : "were");
 }
 
+/* Characters (not bytes) of UTF-8 text s[0..n). */
+static size_t columns(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+void po_console_wrap(struct po_buf *out, const char *text)
+{
+	const char *line = text;
+	bool first = true;
+
+	while (*line) {
+		size_t width = first ? PO_CONSOLE_COLUMNS : PO_CONSOLE_COLUMNS - 2, len = 0, cut = 0;
+
+		/* The longest run of words that fits; a longer word stands alone. */
+		while (line[len] && line[len] != '\n') {
+			if (line[len] == ' ' && columns(line, len) <= width)
+				cut = len;
+			len++;
+		}
+		if (columns(line, len) <= width || !cut)
+			cut = len;
+		while (cut > 0 && line[cut - 1] == ' ')
+			cut--;
+		po_buf_addf(out, "%s%.*s\n", first ? "" : "  ", (int)cut, line);
+		line += cut;
+		while (*line == ' ')
+			line++;
+		if (*line == '\n') {
+			line++;
+			first = true;
+		} else {
+			first = false;
+		}
+	}
+}
+
 void po_console_event(struct po_buf *out, const struct po_event *ev)
 {
 	switch (ev->kind) {
@@ -41,6 +82,8 @@ void po_console_event(struct po_buf *out, const struct po_event *ev)
 		else
 			po_buf_addf(out, "\u2717 No improvement. Keeping previous prompts.\n");
 		print_failed(out, ev);
+		break;
+	case PO_EV_PROGRESS:
 		break;
 	case PO_EV_CONVERGED:
 		po_buf_addf(out, "\n\U0001F3AF Convergence detected at iteration %d\n", ev->iteration);
@@ -74,13 +117,15 @@ static void print_heldout(struct po_buf *out, const json_t *f)
 		return;
 	}
 	if (po_json_bool(h, "shown", 0))
-		po_buf_addf(out, "Held-out improvement: %+.2f points, 95%% CI %+.2f to %+.2f (%lld test cases: %lld better, %lld worse, %lld same); on validation %+.2f\n",
+		po_buf_addf(out, "Held-out improvement: %+.2f points, 95%% CI %+.2f to %+.2f\n"
+			    "  (%lld test cases: %lld better, %lld worse, %lld same); on validation %+.2f\n",
 		       po_json_num(h, "improvement", 0), po_json_num(h, "ci_low", 0),
 		       po_json_num(h, "ci_high", 0), po_json_int(h, "scored", 0),
 		       po_json_int(h, "better", 0), po_json_int(h, "worse", 0),
 		       po_json_int(h, "same", 0), po_json_num(h, "validation_improvement", 0));
 	else
-		po_buf_addf(out, "No improvement shown on held-out cases: %+.2f points, 95%% CI %+.2f to %+.2f (%lld test cases); on validation %+.2f\n",
+		po_buf_addf(out, "No improvement shown on held-out cases: %+.2f points, 95%% CI %+.2f to %+.2f\n"
+			    "  (%lld test cases); on validation %+.2f\n",
 		       po_json_num(h, "improvement", 0), po_json_num(h, "ci_low", 0),
 		       po_json_num(h, "ci_high", 0), po_json_int(h, "scored", 0),
 		       po_json_num(h, "validation_improvement", 0));
@@ -137,9 +182,16 @@ void po_console_analysis(struct po_buf *out, const json_t *f, const char *result
 		po_buf_addf(out, "Wasted Iterations: 0 (early stop prevented waste)\n");
 	else
 		po_buf_addf(out, "Wasted Iterations: %d\n", wasted);
-	po_buf_addf(out, "Plateau Variance: \u00b1%.2f\n", po_json_num(conv, "plateau_variance", 0));
-	po_buf_addf(out, "Plateau Std Dev: %.2f\n", po_json_num(conv, "plateau_stddev", 0));
-	po_buf_addf(out, "Plateau Average: %.2f\n\n", po_json_num(conv, "plateau_average", 0));
+	/* A run that did not converge on a plateau of one score has no plateau
+	 * to describe: its lines would be zeros. */
+	if (po_json_bool(conv, "converged", 0) || po_json_num(conv, "plateau_variance", 0) > 0 ||
+	    po_json_num(conv, "plateau_stddev", 0) > 0) {
+		po_buf_addf(out, "Plateau Variance: \u00b1%.2f\n",
+			    po_json_num(conv, "plateau_variance", 0));
+		po_buf_addf(out, "Plateau Std Dev: %.2f\n", po_json_num(conv, "plateau_stddev", 0));
+		po_buf_addf(out, "Plateau Average: %.2f\n", po_json_num(conv, "plateau_average", 0));
+	}
+	po_buf_addf(out, "\n");
 	po_buf_addf(out, "Best Score: %.2f\n", po_json_num(f, "final_score", 0));
 	if (iters < maxit && po_json_bool(conv, "stopped_early", 0))
 		po_buf_addf(out, "Total Iterations: %d (stopped early from %d)\n", iters, maxit);
@@ -148,8 +200,14 @@ void po_console_analysis(struct po_buf *out, const json_t *f, const char *result
 	po_buf_addf(out, "No Improvement Count: %lld\n", po_json_int(conv, "no_improvement_count", 0));
 	if (json_array_size(recs)) {
 		po_buf_addf(out, "\nRecommendations:\n");
-		for (i = 0; i < json_array_size(recs); i++)
-			po_buf_addf(out, "%zu. %s\n", i + 1, json_string_value(json_array_get(recs, i)));
+		for (i = 0; i < json_array_size(recs); i++) {
+			struct po_buf line = PO_BUF_INIT;
+
+			po_buf_addf(&line, "%zu. %s", i + 1,
+				    json_string_value(json_array_get(recs, i)));
+			po_console_wrap(out, line.data);
+			po_buf_release(&line);
+		}
 	}
 	po_buf_addf(out, "%s\n\n", rule);
 
@@ -168,7 +226,8 @@ void po_console_analysis(struct po_buf *out, const json_t *f, const char *result
 	if (json_is_object(json_object_get(f, "cost"))) {
 		const json_t *cost = json_object_get(f, "cost"), *tok = json_object_get(f, "tokens");
 		const json_t *by = json_object_get(cost, "by_role");
-		po_buf_addf(out, "Cost: $%.4f (generate $%.4f, judge $%.4f, mutate $%.4f)  Tokens: %lld in, %lld out  Cache hits: %lld (saved $%.4f)\n",
+		po_buf_addf(out, "Cost: $%.4f (generate $%.4f, judge $%.4f, mutate $%.4f)\n"
+			    "Tokens: %lld in, %lld out  Cache hits: %lld (saved $%.4f)\n",
 		       po_json_num(cost, "total_usd", 0), po_json_num(by, "generate", 0),
 		       po_json_num(by, "judge", 0), po_json_num(by, "mutate", 0),
 		       po_json_int(tok, "input", 0), po_json_int(tok, "output", 0),

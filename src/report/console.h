@@ -14,6 +14,13 @@
 #include "promptopt.h"
 #include "util/buf.h"
 
+/* The width the console text keeps to. */
+#define PO_CONSOLE_COLUMNS 100
+
+/* text (lines separated by '\n') wrapped at PO_CONSOLE_COLUMNS characters
+ * between words, continuation lines indented by two spaces. */
+void po_console_wrap(struct po_buf *out, const char *text);
+
 /* The lines of one event (PO_EV_WARNING's message without a prefix). */
 void po_console_event(struct po_buf *out, const struct po_event *ev);
 

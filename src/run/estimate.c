@@ -13,6 +13,7 @@
 #include "eval/judge.h"
 #include "eval/render.h"
 #include "llm/cost.h"
+#include "report/console.h"
 
 /* Cost of `calls` calls of role r of about in/out tokens each; false when
  * the model is missing from the price table. */
@@ -118,7 +119,7 @@ void po_exp_estimate(struct po_experiment *e)
 	struct po_step_estimate step;
 	double gen_calls, judge_calls, mut_calls;
 	double gen_in = 0, gen_out, judge_in, judge_out, mut_in, mut_out, usd = 0, usd_max = 0;
-	struct po_buf b = PO_BUF_INIT;
+	struct po_buf b = PO_BUF_INIT, text = PO_BUF_INIT;
 	bool priced = true;
 	char unpriced[256] = "", shape[256];
 
@@ -166,11 +167,17 @@ void po_exp_estimate(struct po_experiment *e)
 		role_cost(e, r, parts[i].calls, parts[i].in + parts[i].max_out - parts[i].out,
 			  parts[i].max_out, &usd_max);
 	}
+	po_buf_reset(&b);
+	po_buf_addf(&b, "Estimate: at most %.0f LLM calls, about $%.2f (up to $%.2f if every answer used max_tokens; prices of %s): %s",
+		    gen_calls + judge_calls + mut_calls, usd, usd_max,
+		    po_prices_date(po_engine_prices(e->engine)), shape);
+	/* A line the console's width holds. */
+	po_console_wrap(&text, b.data);
+	if (text.len && text.data[text.len - 1] == '\n')
+		po_buf_setlen(&text, text.len - 1);
+	po_exp_msg(e, PO_EV_INFO, "%s", text.data);
+	po_buf_release(&text);
 	po_buf_release(&b);
-	po_exp_msg(e, PO_EV_INFO,
-		 "Estimate: at most %.0f LLM calls (%s), about $%.2f (up to $%.2f if every answer used max_tokens; prices of %s)",
-		 gen_calls + judge_calls + mut_calls, shape, usd, usd_max,
-		 po_prices_date(po_engine_prices(e->engine)));
 	if (!priced)
 		po_exp_msg(e, PO_EV_WARNING,
 			 "no price for %s in the price table: its calls are counted at $0 and --budget-usd cannot hold them; add it with --prices FILE (see docs/costs-and-cache.md)",

@@ -16,6 +16,7 @@
 #include "llm/provider.h"
 #include "run/project_files.h"
 #include "run/results.h"
+#include "run/history.h"
 #include "run/run_state.h"
 #include "sim/sim.h"
 #include "util/err.h"
@@ -51,6 +52,7 @@ void po_exp_emit(const struct po_experiment *e, const struct po_event *ev)
 {
 	if (e->opts.on_event)
 		e->opts.on_event(ev, e->opts.userdata);
+	po_exp_live_event(e, ev);
 }
 
 void po_exp_msg(const struct po_experiment *e, enum po_event_kind kind, const char *fmt, ...)
@@ -527,6 +529,7 @@ static int loop(struct po_experiment *e, int first, struct po_err *err)
 /* The results of what was done, and how the run ended. */
 static int end(struct po_experiment *e, int ret, struct po_err *err)
 {
+	po_exp_live_phase(e, "final");
 	if (ret) {
 		/* Save what was done; the first error is the one reported. */
 		struct po_err ferr = { 0 };
@@ -561,7 +564,7 @@ static int run_steps(struct po_experiment *e, struct po_err *err)
 		return ret;
 	po_exp_describe_providers(e, &prov);
 	po_exp_msg(e, PO_EV_INFO,
-		   "Project %s: %zu test cases, prompt '%s', up to %d iterations, strategy %s, provider %s, seed %llu",
+		   "Project %s: %zu test cases, prompt '%s', up to %d iterations,\n  strategy %s, provider %s, seed %llu",
 		   e->project_name, e->project->ncases, e->project->main_prompt,
 		   e->opts.max_iterations, e->strategy_name, prov.data,
 		   (unsigned long long)e->opts.seed);
@@ -609,8 +612,11 @@ int po_experiment_run(struct po_experiment *e, struct po_err *err)
 	ret = po_run_state_begin(e->results_dir, err);
 	if (ret)
 		return ret;
+	po_exp_live_start(e);
 	ret = run_steps(e, err);
 	po_run_state_end(e->results_dir, ret, err->msg, e->iterations_run);
+	po_history_add(e->results_dir, e->project_name, e->run_id, ret, err->msg);
+	po_exp_live_end(e, ret);
 	return ret;
 }
 

@@ -26,6 +26,7 @@
 #include "util/buf.h"
 
 struct po_sim;
+struct po_exp_live;
 
 struct po_experiment {
 	struct po_run_options opts;
@@ -68,6 +69,7 @@ struct po_experiment {
 	double t0_ms;
 	double prior_wall_s;            /* a resumed run's time before this session */
 	struct po_summary summary;
+	struct po_exp_live *live;       /* experiment_live.c, while the run runs */
 };
 
 /* Events to the caller's callback (experiment.c). */
@@ -79,6 +81,14 @@ const char *po_exp_role_provider(const struct po_experiment *e, int r);
 /* When the simulator writes or judges the outputs of a project that is not
  * built in: what its scores do not mean (static), else NULL (experiment.c). */
 const char *po_exp_simulated_note(const struct po_experiment *e);
+
+/* experiment_live.c: progress.json and PO_EV_PROGRESS events. _start hooks
+ * the engine (before the baseline), _event hears every event, _phase names
+ * what follows the loop ("final"), _end writes the last record and frees. */
+void po_exp_live_start(struct po_experiment *e);
+void po_exp_live_event(const struct po_experiment *e, const struct po_event *ev);
+void po_exp_live_phase(const struct po_experiment *e, const char *phase);
+void po_exp_live_end(struct po_experiment *e, int status);
 
 /* setup.c */
 void po_exp_make_run_id(struct po_experiment *e);

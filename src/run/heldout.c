@@ -120,7 +120,7 @@ int po_exp_noise_floor(struct po_experiment *e, struct po_err *err)
 		e->noise_case_sd = po_stats_sd(d, n) / sqrt(2.0);
 		e->noise_mean_sd = e->noise_case_sd / sqrt((double)n);
 		po_exp_msg(e, PO_EV_INFO,
-			   "Noise floor: one evaluation of a test case varies by ±%.1f points, the mean of the %zu validation cases by ±%.1f",
+			   "Noise floor: one evaluation of a test case varies by ±%.1f points,\n  the mean of the %zu validation cases by ±%.1f",
 			   e->noise_case_sd, n, e->noise_mean_sd);
 	}
 	free(d);

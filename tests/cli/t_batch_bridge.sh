@@ -14,8 +14,10 @@ cat > plan.json <<'JSON'
 JSON
 expect_exit 0 "$PO" batch --strategy hillclimb --split none --config plan.json --jobs 3 --batch-id br --no-report
 [ "$(grep -c '^Auto-responder: started (pid ' out.txt)" -eq 2 ] || die "not one responder per folder"
-expect_grep out.txt "answering .$P/llm_requests/ with sim; logs in .$P/auto_responder_stdout.log"
-expect_grep out.txt "answering bd2/llm_requests/ with sim; logs in bd2/auto_responder_stdout.log"
+expect_grep out.txt "answering .$P/llm_requests/ with sim"
+expect_grep out.txt "  (logs in .$P/auto_responder_stdout.log)"
+expect_grep out.txt "answering bd2/llm_requests/ with sim"
+expect_grep out.txt "  (logs in bd2/auto_responder_stdout.log)"
 expect_line out.txt "Auto-responder: answered 1132 requests (0 errors); stopped"
 expect_line out.txt "Auto-responder: answered 324 requests (0 errors); stopped"
 for pid in $(sed -n 's/^Auto-responder: started (pid \([0-9]*\)).*/\1/p' out.txt); do

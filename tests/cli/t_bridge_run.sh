@@ -10,7 +10,8 @@ expect_exit 0 "$PO" run --split none --project $P --iterations 6 --no-report --r
 expect_no_grep out.txt "Auto-responder"
 expect_exit 0 "$PO" run --split none --project $P --iterations 6 --no-report --results-dir viabridge
 expect_grep out.txt "Auto-responder: started (pid "
-expect_grep out.txt "answering .$P/llm_requests/ with sim; logs in .$P/auto_responder_stdout.log"
+expect_grep out.txt "answering .$P/llm_requests/ with sim"
+expect_grep out.txt "  (logs in .$P/auto_responder_stdout.log)"
 expect_grep out.txt "Provider: bridge"
 pid=$(rpid out.txt)
 [ -n "$pid" ] && gone "$pid" || die "the auto-responder ($pid) outlived the run"

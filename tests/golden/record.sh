@@ -22,9 +22,12 @@ scenario() {
 		echo "record.sh: '$*' failed:" >&2; cat "$OUT/$name/console.txt" >&2; exit 1; }
 	# Transport and machine state, not outputs: the bridge folder, the
 	# response cache, the results folder's lock, the record of the last
-	# run's pid and clock times (tests/cli/t_hostile_disk_full.sh checks it).
+	# run's pid and clock times (tests/cli/t_hostile_disk_full.sh checks it)
+	# and its progress (t_status_live.sh).
 	rm -rf "$OUT/$name/.pr-faq-validator" "$OUT/$name/.promptopt"
-	find "$OUT/$name" \( -name .promptopt.lock -o -name run_state.json \) -delete
+	find "$OUT/$name" \( -name .promptopt.lock -o -name run_state.json -o -name progress.json \) -delete
+	# The run history (runs/) copies files recorded above, with clock times.
+	find "$OUT/$name" -type d -name runs -prune -exec rm -rf {} +
 	python3 "$HERE/mask.py" "$OUT/$name" "$OUT/$name"
 }
 

@@ -69,7 +69,7 @@ static void test_seed_example(void **state)
 
 	assert_int_equal(po_convergence_recommendations(c, 20, rec, sizeof(rec)), 1);
 	assert_string_equal(rec,
-		"Convergence detected at iteration 11. Could have stopped 9 iterations earlier.\n");
+		"Convergence detected at iteration 11; stopping early saved 9 of 20 iterations.\n");
 	po_convergence_free(c);
 }
 
@@ -217,6 +217,20 @@ static void test_recommend_diminishing(void **state)
 	po_convergence_free(c);
 }
 
+/* A run that went on after converging (no early stop): the seed's words. */
+static void test_recommend_went_on(void **state)
+{
+	static const double s[] = { 50, 60, 60, 60, 60, 60, 60, 60, 60 };
+	struct po_convergence *c = feed(NULL, s, 9);
+	char rec[512];
+
+	(void)state;
+	assert_int_equal(po_convergence_recommendations(c, 8, rec, sizeof(rec)), 1);
+	assert_string_equal(rec,
+		"Convergence detected at iteration 6. Could have stopped 2 iterations earlier.\n");
+	po_convergence_free(c);
+}
+
 static void test_recommend_none(void **state)
 {
 	static const double s[] = { 50, 60, 70 };
@@ -224,7 +238,11 @@ static void test_recommend_none(void **state)
 	char rec[512];
 
 	(void)state;
+	/* Ended before its limit (interrupted, or a limit): --resume, not more. */
 	assert_int_equal(po_convergence_recommendations(c, 20, rec, sizeof(rec)), 1);
+	assert_string_equal(rec,
+		"The run ended after 2 of 20 iterations, before converging; to go on, run it again with --resume.\n");
+	assert_int_equal(po_convergence_recommendations(c, 2, rec, sizeof(rec)), 1);
 	assert_string_equal(rec, "No convergence within 2 iterations; consider more iterations.\n");
 	po_convergence_free(c);
 
@@ -243,7 +261,7 @@ static void test_recommend_several_and_truncation(void **state)
 
 	(void)state;
 	assert_int_equal(po_convergence_recommendations(c, 10, rec, sizeof(rec)), 3);
-	assert_non_null(strstr(rec, "Convergence detected at iteration 7. Could have stopped 3 iterations earlier.\n"));
+	assert_non_null(strstr(rec, "Convergence detected at iteration 7; stopping early saved 3 of 10 iterations.\n"));
 	assert_non_null(strstr(rec, "(\xc2\xb1" "7.00)"));
 	assert_non_null(strstr(rec, "(+1.00 points) was less than half the first (+10.00 points)"));
 	assert_int_equal(po_convergence_recommendations(c, 10, tiny, sizeof(tiny)), 3);
@@ -286,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_plateau_stats),
 		cmocka_unit_test(test_recommend_variance),
 		cmocka_unit_test(test_recommend_diminishing),
+		cmocka_unit_test(test_recommend_went_on),
 		cmocka_unit_test(test_recommend_none),
 		cmocka_unit_test(test_recommend_several_and_truncation),
 		cmocka_unit_test(test_negative_scores),

@@ -100,7 +100,18 @@ struct po_provider_ops {
 struct po_provider {
 	const struct po_provider_ops *ops;
 	void *impl;
+	/* Set by the engine (po_engine_set_progress): a provider that answers
+	 * a batch call by call may tell each completion, answered or failed,
+	 * with po_provider_call_done(), on the thread of complete(). */
+	void (*call_done)(void *userdata);
+	void *call_done_userdata;
 };
+
+static inline void po_provider_call_done(const struct po_provider *p)
+{
+	if (p->call_done)
+		p->call_done(p->call_done_userdata);
+}
 
 struct po_provider_spec {
 	const char *name;          /* "sim", "bridge", "anthropic", "openai" */
