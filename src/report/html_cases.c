@@ -111,13 +111,48 @@ static json_t *criteria_means(const json_t *ev)
 	return sum;
 }
 
-static void bar(struct po_buf *out, const char *cls, double v)
+/* A bar for v on a scale of 0..max, 300 pixels at most. */
+static void bar_of(struct po_buf *out, const char *cls, double v, double max)
 {
 	po_buf_addf(out, "<td><span class=\"bar %s\" style=\"width:", cls);
-	po_html_num(out, isfinite(v) ? fmin(5, fmax(0, v)) * 60 : 0, 0);
+	po_html_num(out, isfinite(v) ? fmin(max, fmax(0, v)) * 300 / max : 0, 0);
 	po_buf_adds(out, "px\"></span> ");
 	po_html_num(out, v, 2);
 	po_buf_adds(out, "</td>");
+}
+
+static void bar(struct po_buf *out, const char *cls, double v)
+{
+	bar_of(out, cls, v, 5);
+}
+
+/* "Scorers": each rule or command scorer's mean score (0-100) for the
+ * baseline and the best, when the cases were scored by any. */
+static void scorer_bars(struct po_buf *out, const struct po_run_files *rf, size_t best)
+{
+	json_t *base = po_run_scorer_means(rf->eval[0]), *top = po_run_scorer_means(rf->eval[best]), *val;
+	const char *key;
+
+	json_object_foreach(top, key, val)
+		if (!json_object_get(base, key))
+			json_object_set_new(base, key, json_real(NAN));
+	if (json_object_size(base)) {
+		po_buf_adds(out, "<p class=\"note\">Each scorer's mean score (0-100) over the test"
+			    " cases it scored.</p>\n<table class=\"criteria scorers\">\n<tr>"
+			    "<th>Scorer</th><th>Baseline (#0)</th>");
+		po_buf_addf(out, "<th>Best (#%zu)</th></tr>\n", best);
+		json_object_foreach(base, key, val) {
+			po_buf_adds(out, "<tr class=\"scorer\"><th>");
+			po_html_escape(out, key);
+			po_buf_adds(out, "</th>");
+			bar_of(out, "base", json_number_value(val), 100);
+			bar_of(out, "best", po_json_num(top, key, NAN), 100);
+			po_buf_adds(out, "</tr>\n");
+		}
+		po_buf_adds(out, "</table>\n");
+	}
+	json_decref(base);
+	json_decref(top);
 }
 
 void po_html_section_criteria(struct po_buf *out, const struct po_run_files *rf)
@@ -126,7 +161,7 @@ void po_html_section_criteria(struct po_buf *out, const struct po_run_files *rf)
 	json_t *base, *top, *val;
 	const char *key;
 
-	po_buf_adds(out, "<h2 id=\"criteria\">Criteria: baseline and best</h2>\n");
+	po_buf_adds(out, "<h2 id=\"criteria\">Criteria and scorers: baseline and best</h2>\n");
 	if (!rf->n || !rf->eval[0] || !rf->eval[best]) {
 		po_buf_adds(out, "<p>The evaluation files of this run are not available.</p>\n");
 		return;
@@ -137,6 +172,7 @@ void po_html_section_criteria(struct po_buf *out, const struct po_run_files *rf)
 	json_object_foreach(top, key, val)
 		if (!json_object_get(base, key))
 			json_object_set_new(base, key, json_real(NAN));
+	scorer_bars(out, rf, best);
 	if (!json_object_size(base)) {
 		po_buf_adds(out, "<p>The judge scored no criteria.</p>\n");
 	} else {

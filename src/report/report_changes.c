@@ -87,6 +87,33 @@ static void cases_table(struct po_buf *out, const json_t *base, const json_t *be
 	po_buf_addch(out, '\n');
 }
 
+/* Each rule or command scorer's mean (0-100), baseline and best. */
+static void scorers_table(struct po_buf *out, const json_t *base_ev, const json_t *best_ev)
+{
+	json_t *base = po_run_scorer_means(base_ev), *top = po_run_scorer_means(best_ev), *val;
+	const char *key;
+
+	json_object_foreach(top, key, val)
+		if (!json_object_get(base, key))
+			json_object_set_new(base, key, json_real(NAN));
+	if (json_object_size(base)) {
+		po_buf_adds(out, "Each scorer's mean score (0-100):\n\n| Scorer | Baseline | Best |\n"
+			    "|---|---:|---:|\n");
+		json_object_foreach(base, key, val) {
+			po_buf_adds(out, "| ");
+			po_md_text(out, key, 0);
+			po_buf_adds(out, " | ");
+			po_svg_addnum(out, json_number_value(val), 2);
+			po_buf_adds(out, " | ");
+			po_svg_addnum(out, po_json_num(top, key, NAN), 2);
+			po_buf_adds(out, " |\n");
+		}
+		po_buf_adds(out, "\n");
+	}
+	json_decref(base);
+	json_decref(top);
+}
+
 void po_report_section_changes(struct po_buf *out, const struct po_run_files *rf)
 {
 	size_t best = po_run_best(rf);
@@ -103,4 +130,5 @@ void po_report_section_changes(struct po_buf *out, const struct po_run_files *rf
 	po_buf_addf(out, "Score per test case, baseline (iteration 0) and best (iteration %zu):"
 		    "\n\n", best);
 	cases_table(out, rf->eval[0], rf->eval[best]);
+	scorers_table(out, rf->eval[0], rf->eval[best]);
 }

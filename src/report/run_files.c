@@ -140,3 +140,26 @@ int po_run_case_score(const json_t *c, double *v)
 	*v = json_number_value(s);
 	return isfinite(*v);
 }
+
+json_t *po_run_scorer_means(const json_t *ev)
+{
+	json_t *sum = json_object(), *count = json_object(), *val;
+	const json_t *c, *sc;
+	const char *key;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(ev, "cases"), i, c) {
+		json_array_foreach(json_object_get(c, "scorers"), k, sc) {
+			const char *name = po_json_str(sc, "name", NULL);
+			if (!name || !json_is_number(json_object_get(sc, "score")))
+				continue;
+			json_object_set_new(sum, name, json_real(po_json_num(sum, name, 0) +
+								 po_json_num(sc, "score", 0)));
+			json_object_set_new(count, name, json_real(po_json_num(count, name, 0) + 1));
+		}
+	}
+	json_object_foreach(sum, key, val)
+		json_real_set(val, json_number_value(val) / po_json_num(count, key, 1));
+	json_decref(count);
+	return sum;
+}

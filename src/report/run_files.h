@@ -45,4 +45,9 @@ const json_t *po_run_output(const json_t *sim, const char *id);
 /* The score of a scored case ("ok" and a finite "score"): 1 and *v, else 0. */
 int po_run_case_score(const json_t *c, double *v);
 
+/* The mean score (0-100) per scorer of an evaluation's cases (a new
+ * object, name -> real), from each case's "scorers" array; empty when no
+ * case has one. */
+json_t *po_run_scorer_means(const json_t *ev);
+
 #endif

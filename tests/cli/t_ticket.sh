@@ -24,3 +24,10 @@ d = json.load(open("bench.json"))
 s = d["strategies"][0]
 assert s["runs"] == 3 and s["final_true"]["mean"] > 30, s
 PY
+# the reports show each scorer's mean for the baseline and the best
+expect_exit 0 "$PO" run --project $P --provider sim --iterations 3 --results-dir withreport
+md=$(ls docs/EXPERIMENT_${P}_*.md | head -1)
+html=$(ls docs/EXPERIMENT_${P}_*.html | head -1)
+grep -q "^| Scorer | Baseline | Best |" "$md" || die "the Markdown report has no scorer table"
+grep -q "^| expected | " "$md" || die "the Markdown report's scorer table lacks 'expected'"
+grep -q '<tr class="scorer"><th>expected</th>' "$html" || die "the HTML report has no scorer bars"
