@@ -53,7 +53,7 @@ bench: build
 	./$(BUILD)/bench/bench_batch
 	./$(BUILD)/bench/bench_scale
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT INT TERM && cd "$$d" && \
-		$(CURDIR)/$(BUILD)/promptopt bench --seeds 1-20 --strategies hillclimb \
+		$(CURDIR)/$(BUILD)/promptopt bench --seeds 1-20 --strategies hillclimb,reflect \
 		--iterations 30 --no-convergence --json bench.json --no-report
 
 # Every fuzz target for FUZZ_SECONDS (30 by default) from its corpus.
