@@ -29,7 +29,7 @@ static void on_signal(int sig)
 }
 
 static const struct cli_help_item bench_options[] = {
-	{ "project", NULL, NULL },
+	{ "project", NULL, "project to optimize (default pr-faq-validator)" },
 	{ NULL, "--strategies LIST", "strategies to compare, comma-separated (default: the\n"
 				       "default strategy of run, reflect)" },
 	{ NULL, "--seeds LIST", "seeds, e.g. 1-100 or 1,5,9-12 (default 1-20); one run\n"

@@ -46,7 +46,10 @@ void cli_print_options(FILE *f, const struct cli_help_item *items, bool batch)
 		else
 			po_buf_addf(&usage, "%s%s%s", st->flag, metavar ? " " : "",
 				    metavar ? metavar : "");
-		print_item(f, usage.data, batch ? st->batch_help : st->help);
+		/* An item's own text stands for the setting's help (another
+		 * command's default, e.g. bench's project). */
+		print_item(f, usage.data, items->text ? items->text :
+					  batch ? st->batch_help : st->help);
 		po_buf_release(&usage);
 	}
 }

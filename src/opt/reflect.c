@@ -313,11 +313,17 @@ static int rf_step(struct po_strategy *s, struct po_search *ctx, struct po_err *
 		if (ret)
 			return ret;
 	}
+	if (lost == s->tries) {
+		/* Every try lost (an unusable reply, or a candidate the integrity
+		 * check rejected): say the last reason. */
+		char last[sizeof(err->msg)];
+		snprintf(last, sizeof(last), "%s", err->msg);
+		return po_error(err, PO_EEVAL, "no usable candidate in %d tries; the last: %s",
+				s->tries, last);
+	}
 	if (!passed && !ctx->n_nominees)
-		ctx->why_none = lost == s->tries ? "no usable mutate reply" :
-			"no child beat its parent on the minibatch";
-	return lost == s->tries ? po_error(err, PO_EEVAL, "no usable mutate reply in %d tries",
-					   s->tries) : 0;
+		ctx->why_none = "no child beat its parent on the minibatch";
+	return 0;
 }
 
 static json_t *rf_save(const struct po_strategy *s)
