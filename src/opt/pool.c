@@ -47,10 +47,9 @@ void po_pool_remove(struct po_pool *p, size_t i)
 	p->n--;
 }
 
-double po_pool_case_score(const struct po_search *ctx, const struct po_member *m, size_t idx)
+/* A case's score in an entry: NAN when not evaluated or failed. */
+static double entry_score(const struct po_archive_entry *e, size_t idx)
 {
-	const struct po_archive_entry *e = po_archive_find(ctx->archive, m->prompts, m->sample);
-
 	if (!e || e->invalid || !e->cases[idx].evaluated || !e->cases[idx].ok)
 		return NAN;
 	return e->cases[idx].score;
@@ -68,12 +67,16 @@ void po_pool_wins(const struct po_search *ctx, const struct po_pool *p,
 		  const struct po_caseset *set, size_t *wins)
 {
 	double *s = po_xcalloc(p->n ? p->n : 1, sizeof(*s));
+	const struct po_archive_entry **e = po_xcalloc(p->n ? p->n : 1, sizeof(*e));
 
+	/* Each member's entry found once (a look-up hashes its prompt text). */
+	for (size_t i = 0; i < p->n; i++)
+		e[i] = po_archive_find(ctx->archive, p->m[i].prompts, p->m[i].sample);
 	memset(wins, 0, p->n * sizeof(*wins));
 	for (size_t c = 0; c < set->n; c++) {
 		double best = -INFINITY;
 		for (size_t i = 0; i < p->n; i++) {
-			s[i] = po_pool_case_score(ctx, &p->m[i], set->idx[c]);
+			s[i] = entry_score(e[i], set->idx[c]);
 			if (isfinite(s[i]) && s[i] > best)
 				best = s[i];
 		}
@@ -81,6 +84,7 @@ void po_pool_wins(const struct po_search *ctx, const struct po_pool *p,
 			if (isfinite(s[i]) && s[i] >= best - 1e-9)
 				wins[i]++;
 	}
+	free(e);
 	free(s);
 }
 

@@ -35,9 +35,7 @@ void po_pool_remove(struct po_pool *p, size_t i);
 /* The index of the member with these prompts, or -1. */
 long po_pool_find(const struct po_pool *p, const json_t *prompts);
 
-/* Member i's score on case idx (NAN when not evaluated or failed), and its
- * mean over the cases of set (NAN when none). */
-double po_pool_case_score(const struct po_search *ctx, const struct po_member *m, size_t idx);
+/* A member's mean over the cases of set (NAN when none). */
 double po_pool_mean(const struct po_search *ctx, const struct po_member *m,
 		    const struct po_caseset *set);
 

@@ -150,3 +150,14 @@ out:
 		*params = obj;
 	return ret;
 }
+
+int po_strategy_check_spec(const char *spec, struct po_err *err)
+{
+	char *name;
+	json_t *params;
+	int ret = po_strategy_parse_spec(spec, &name, &params, err);
+
+	free(name);
+	json_decref(params);
+	return ret;
+}

@@ -92,6 +92,8 @@ int po_strategy_check_params(const json_t *value, struct po_err *err);
  * those, others strings. Checked like a config's (PO_EINPUT).
  */
 int po_strategy_parse_spec(const char *spec, char **name, json_t **params, struct po_err *err);
+/* Only checks a spec (0 or PO_EINPUT, as po_strategy_parse_spec). */
+int po_strategy_check_spec(const char *spec, struct po_err *err);
 
 extern const struct po_strategy_ops po_strategy_hillclimb;
 extern const struct po_strategy_ops po_strategy_reflect;

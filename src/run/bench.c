@@ -206,12 +206,7 @@ static int check(const struct po_bench_options *o, struct po_err *err)
 	size_t total = (o->nstrategies ? o->nstrategies : 1) * o->nseeds;
 
 	for (size_t i = 0; i < o->nstrategies; i++) {
-		char *name;
-		json_t *params;
-		int ret = po_strategy_parse_spec(o->strategies[i], &name, &params, err);
-		free(name);
-		json_decref(params);
-		if (ret) {
+		if (po_strategy_check_spec(o->strategies[i], err)) {
 			err->code = PO_EUSAGE;
 			return PO_EUSAGE;
 		}

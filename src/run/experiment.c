@@ -243,7 +243,11 @@ static void mark_population(json_t *pop, const struct po_nominee *nominees, size
 {
 	size_t i = json_array_size(pop);
 	bool *marked = po_xcalloc(n ? n : 1, sizeof(*marked));
+	char (*hash)[17] = po_xcalloc(n ? n : 1, sizeof(*hash));
 
+	for (size_t j = 0; j < n; j++)
+		snprintf(hash[j], sizeof(hash[j]), "%016llx",
+			 (unsigned long long)po_archive_hash(nominees[j].prompts));
 	/* A nominee's row is its last evaluation of the step (on the validation
 	 * cases); its earlier ones (a minibatch, the training cases) are not. */
 	while (i-- > 0) {
@@ -251,10 +255,7 @@ static void mark_population(json_t *pop, const struct po_nominee *nominees, size
 		const char *h = json_string_value(json_object_get(row, "hash"));
 		bool nominated = false, acc = false;
 		for (size_t j = 0; j < n; j++) {
-			char hash[17];
-			snprintf(hash, sizeof(hash), "%016llx",
-				 (unsigned long long)po_archive_hash(nominees[j].prompts));
-			if (h && !marked[j] && !strcmp(h, hash)) {
+			if (h && !marked[j] && !strcmp(h, hash[j])) {
 				marked[j] = nominated = true;
 				acc |= (long)j == accepted;
 			}
@@ -262,6 +263,7 @@ static void mark_population(json_t *pop, const struct po_nominee *nominees, size
 		json_object_set_new(row, "nominated", json_boolean(nominated));
 		json_object_set_new(row, "accepted", json_boolean(acc));
 	}
+	free(hash);
 	free(marked);
 }
 

@@ -28,13 +28,8 @@
 static bool strategy_known(const char *spec)
 {
 	struct po_err err = { 0 };
-	char *name;
-	json_t *params;
-	bool ok = !po_strategy_parse_spec(spec, &name, &params, &err);
 
-	free(name);
-	json_decref(params);
-	return ok;
+	return !po_strategy_check_spec(spec, &err);
 }
 
 const struct po_known_names *po_project_known_names(void)

@@ -163,20 +163,26 @@ static void warn_unapplied(struct po_experiment *e)
 
 /* The strategy named by a flag is the config's: its parameters too (unless
  * the flag gave its own). */
-static int same_strategy_params(struct po_experiment *e, const json_t *strat, struct po_err *err)
+/* The config's strategy object, checked, as the run's parameters. */
+static int take_strategy_params(struct po_experiment *e, const json_t *strat, struct po_err *err)
 {
-	int ret;
+	int ret = po_strategy_check_params(strat, err);
 
-	if (e->strategy_params || !json_is_object(strat) ||
-	    strcmp(po_json_str(strat, "name", ""), e->strategy_name))
-		return 0;
-	ret = po_strategy_check_params(strat, err);
 	if (ret) {
 		po_error_prefix(err, "%s", e->project->config_path);
 		return ret;
 	}
+	json_decref(e->strategy_params);
 	e->strategy_params = json_incref((json_t *)strat);
 	return 0;
+}
+
+static int same_strategy_params(struct po_experiment *e, const json_t *strat, struct po_err *err)
+{
+	if (e->strategy_params || !json_is_object(strat) ||
+	    strcmp(po_json_str(strat, "name", ""), e->strategy_name))
+		return 0;
+	return take_strategy_params(e, strat, err);
 }
 
 /* The config's "convergence" object, where the caller left it to it. */
@@ -223,12 +229,9 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 		const char *name = json_is_string(strat) ? json_string_value(strat) :
 							   po_json_str(strat, "name", NULL);
 		if (json_is_object(strat)) {
-			int ret = po_strategy_check_params(strat, err);
-			if (ret) {
-				po_error_prefix(err, "%s", e->project->config_path);
+			int ret = take_strategy_params(e, strat, err);
+			if (ret)
 				return ret;
-			}
-			e->strategy_params = json_incref((json_t *)strat);
 		}
 		if (name) {
 			free(e->strategy_name);
