@@ -173,6 +173,11 @@ struct po_run_options {
 	const char *accept;
 	double accept_alpha;
 	double accept_min_delta;
+	/* Paired racing (docs/bench.md): the most samples of a nominee
+	 * per validation case (0: 2), and the fresh samples of the incumbent
+	 * per case its comparisons use (0: 3). */
+	int accept_rounds;
+	int accept_incumbent_samples;
 	/* When to stop early: "seed" (the seed's detector, default) or "noise"
 	 * (also when the last `patience` nominees were all rejected and none
 	 * gained more than the noise floor of a validation mean). */

@@ -18,6 +18,8 @@ void po_accept_config_init(struct po_accept_config *c)
 	c->min_improvement_percent = 0.1;
 	c->alpha = 0.05;
 	c->min_delta = 0;
+	c->rounds = 2;
+	c->incumbent_samples = 3;
 	c->seed = 0;
 }
 
@@ -54,7 +56,6 @@ void po_accept_paired_bounds(const struct po_accept_config *c, const struct po_e
 {
 	size_t m = nom ? nom->n : 0, n = 0;
 	double *x = po_xcalloc(m ? m : 1, sizeof(*x));
-	struct po_ci ci;
 
 	*d = (struct po_accept_decision){ .gain = NAN, .low = NAN, .high = NAN };
 	for (size_t i = 0; i < m; i++) {
@@ -65,6 +66,16 @@ void po_accept_paired_bounds(const struct po_accept_config *c, const struct po_e
 		if (a->ok && b && b->ok)
 			x[n++] = a->score - b->score;
 	}
+	(void)c;
+	po_accept_diff_bounds(x, n, level, d);
+	free(x);
+}
+
+void po_accept_diff_bounds(const double *x, size_t n, double level, struct po_accept_decision *d)
+{
+	struct po_ci ci;
+
+	d->gain = d->low = d->high = NAN;
 	d->cases = n;
 	/* Student's t interval of the mean difference: with the few cases of a
 	 * validation set (or of a racing block) a bootstrap interval is far too
@@ -75,7 +86,6 @@ void po_accept_paired_bounds(const struct po_accept_config *c, const struct po_e
 		d->low = ci.low;
 		d->high = ci.high;
 	}
-	free(x);
 }
 
 /* The paired rule (see accept.h): a two-sided interval at 1 - 2 alpha has

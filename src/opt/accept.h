@@ -27,6 +27,8 @@ struct po_accept_config {
 	double min_improvement_percent; /* significance, as the convergence detector's */
 	double alpha;                   /* paired: the test's level, in (0, 0.5) */
 	double min_delta;               /* paired: the lower bound must exceed it, points */
+	int rounds;                     /* paired: most samples of a nominee per case (>= 1) */
+	int incumbent_samples;          /* paired: fresh samples of the incumbent per case */
 	uint64_t seed;                  /* the run's seed (for rules that draw) */
 };
 
@@ -70,6 +72,13 @@ void po_accept_decide(const struct po_accept_config *c, double nominee, double i
 void po_accept_paired_bounds(const struct po_accept_config *c, const struct po_evaluation *nominee,
 			     const struct po_evaluation *incumbent, double level,
 			     struct po_accept_decision *d);
+
+/*
+ * The same from per-case differences x[0..n) (nominee minus incumbent,
+ * points): the mean and its Student's t bounds at the two-sided `level`
+ * (gain NAN when n < 2).
+ */
+void po_accept_diff_bounds(const double *x, size_t n, double level, struct po_accept_decision *d);
 
 /*
  * True when `score` is a significant gain over `best`: higher, and by at

@@ -101,6 +101,32 @@ void po_bench_report_table(struct po_buf *out, const json_t *result)
 	}
 }
 
+/* The acceptance rule's power curve: per strategy, the share of nominees
+ * accepted by their true gain over the incumbent. */
+static void power_table(struct po_buf *out, const json_t *result)
+{
+	const json_t *s, *b;
+	size_t i, k;
+
+	po_buf_adds(out, "| Strategy | gain < −5 | −5 to −2 | −2 to −1 | −1 to 0 | 0 to 1 | 1 to 2 | "
+			 "2 to 5 | ≥ 5 | False accepts beyond 1 point | Missed beyond 1 point |\n"
+			 "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	json_array_foreach(json_object_get(result, "strategies"), i, s) {
+		po_buf_adds(out, "| ");
+		po_md_text(out, po_json_str(s, "strategy", ""), 0);
+		json_array_foreach(json_object_get(s, "acceptance_by_true_gain"), k, b) {
+			po_buf_adds(out, " | ");
+			add_share(out, jnum(b, "accepted"));
+			po_buf_addf(out, " of %lld", (long long)po_json_int(b, "decisions", 0));
+		}
+		po_buf_adds(out, " | ");
+		add_share(out, jnum(s, "false_accept_rate_1pt"));
+		po_buf_adds(out, " | ");
+		add_share(out, jnum(s, "missed_improvement_rate_1pt"));
+		po_buf_adds(out, " |\n");
+	}
+}
+
 /* The chart's scales: calls 0..xmax across, true score ymin..ymax up. */
 struct scale {
 	double xmax, ymin, ymax;
@@ -261,6 +287,10 @@ static void markdown(struct po_buf *out, const json_t *result, const char *svg_n
 			 "improvement, in points. False accepts: the share of truly worse candidates that "
 			 "were accepted; missed improvements: the share of truly better ones rejected. "
 			 "See docs/bench.md.\n\n");
+	po_buf_adds(out, "Acceptance by true gain (points over the incumbent): the share of the "
+			 "nominees in each range that were accepted, of how many.\n\n");
+	power_table(out, result);
+	po_buf_adds(out, "\n");
 	po_buf_adds(out, "![True score against calls](");
 	po_md_link_dest(out, svg_name);
 	po_buf_adds(out, ")\n");

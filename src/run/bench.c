@@ -87,6 +87,11 @@ static void on_decision(void *ud, const struct po_experiment *e, int iteration,
 		r->missed += !d->accept;
 	}
 	r->accepts += d->accept;
+	if (fabs(t - r->cur_true) > TRUE_EPS) {
+		int b = po_bench_gain_bin(t - r->cur_true);
+		r->bin_n[b]++;
+		r->bin_acc[b] += d->accept;
+	}
 }
 
 static void on_iteration(void *ud, const struct po_experiment *e, int iteration)

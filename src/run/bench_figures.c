@@ -65,6 +65,53 @@ static json_t *curve(struct bench_run *const *runs, size_t n, double max_calls)
 	return json_pack("{s:o, s:o, s:o, s:o}", "calls", xs, "p10", p10, "p50", p50, "p90", p90);
 }
 
+/* The upper edges of the gain bins but the last (points). */
+static const double gain_edges[PO_BENCH_GAIN_BINS - 1] = { -5, -2, -1, 0, 1, 2, 5 };
+
+int po_bench_gain_bin(double gain)
+{
+	int b = 0;
+
+	while (b < PO_BENCH_GAIN_BINS - 1 && gain >= gain_edges[b])
+		b++;
+	return b;
+}
+
+/* The acceptance rate per bin of true gain, and the false-accept and
+ * missed rates of the nominees more than a point worse or better. */
+static void power_curve(struct bench_run *const *runs, size_t n, json_t *o)
+{
+	json_t *bins = json_array();
+	long worse = 0, fa = 0, better = 0, acc = 0;
+
+	for (int b = 0; b < PO_BENCH_GAIN_BINS; b++) {
+		long nb = 0, ab = 0;
+		for (size_t i = 0; i < n; i++) {
+			nb += runs[i]->bin_n[b];
+			ab += runs[i]->bin_acc[b];
+		}
+		json_array_append_new(bins, json_pack("{s:o, s:o, s:I, s:o}", "from",
+						      b ? json_real(gain_edges[b - 1]) : json_null(),
+						      "to", b < PO_BENCH_GAIN_BINS - 1 ?
+						      json_real(gain_edges[b]) : json_null(),
+						      "decisions", (json_int_t)nb, "accepted",
+						      nb ? json_real((double)ab / (double)nb) :
+						      json_null()));
+		if (b < PO_BENCH_GAIN_BINS - 1 && gain_edges[b] <= -1) {
+			worse += nb;
+			fa += ab;
+		} else if (b && gain_edges[b - 1] >= 1) {
+			better += nb;
+			acc += ab;
+		}
+	}
+	json_object_set_new(o, "acceptance_by_true_gain", bins);
+	json_object_set_new(o, "false_accept_rate_1pt",
+			    num(worse ? (double)fa / (double)worse : NAN));
+	json_object_set_new(o, "missed_improvement_rate_1pt",
+			    num(better ? 1 - (double)acc / (double)better : NAN));
+}
+
 /* Sums of the decisions checked against the truth. */
 static void rates(struct bench_run *const *runs, size_t n, double *false_accept, double *missed)
 {
@@ -145,6 +192,7 @@ json_t *po_bench_strategy_figures(const char *strategy, struct bench_run *const 
 		      "calls_mean", num(m ? po_stats_mean(calls, m) : NAN), "wall_mean",
 		      num(m ? po_stats_mean(wall, m) : NAN), "curve", curve(ok, m, max_calls));
 	heldout(ok, m, o);
+	power_curve(ok, m, o);
 	free(fin);
 	free(over);
 	free(calls);

@@ -9,6 +9,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Decisions are also counted by the nominee's true gain over the incumbent,
+ * in these bins (edges in bench_figures.c): the acceptance rate per bin is
+ * the acceptance rule's power curve. */
+#define PO_BENCH_GAIN_BINS 8
+
+/* The bin of a true gain (points; not 0). */
+int po_bench_gain_bin(double gain);
+
 struct bench_run {
 	const char *strategy;
 	uint64_t seed;
@@ -21,6 +29,7 @@ struct bench_run {
 	long calls;
 	double wall_s;
 	long accepts, false_accepts, truly_worse, truly_better, missed;
+	long bin_n[PO_BENCH_GAIN_BINS], bin_acc[PO_BENCH_GAIN_BINS];
 	bool heldout;                  /* the run had held-out test cases */
 	double ho_imp, ho_low, ho_high, ho_true, ho_val; /* their figures */
 	double cur_true;               /* the incumbent's true score as the run goes */

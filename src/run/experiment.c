@@ -35,6 +35,8 @@ void po_run_options_init(struct po_run_options *o)
 	o->stop_rule = "seed";
 	o->accept = "greedy";
 	o->accept_alpha = 0.05;
+	o->accept_rounds = 2;
+	o->accept_incumbent_samples = 3;
 	o->seed = 42;
 	o->enable_convergence = true;
 	po_convergence_config_init(&o->convergence);

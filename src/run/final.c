@@ -113,9 +113,11 @@ static json_t *settings_json(const struct po_experiment *e)
 			 cc->no_improvement_threshold, "min_improvement_percent",
 			 cc->min_improvement_percent, "enable_early_stop", cc->enable_early_stop,
 			 "track_plateau_variance", cc->track_plateau_variance);
-	json_object_set_new(o, "accept", json_pack("{s:s, s:f, s:f}", "rule",
+	json_object_set_new(o, "accept", json_pack("{s:s, s:f, s:f, s:i, s:i}", "rule",
 						   po_accept_rule_name(e->accept.rule), "alpha",
-						   e->accept.alpha, "min_delta", e->accept.min_delta));
+						   e->accept.alpha, "min_delta", e->accept.min_delta,
+						   "rounds", e->accept.rounds, "incumbent_samples",
+						   e->accept.incumbent_samples));
 	return o;
 }
 

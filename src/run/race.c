@@ -1,11 +1,22 @@
 /*
  * A nominee's evaluation on the validation cases, for acceptance. Greedy:
- * every validation case at once. Paired: racing, in blocks of validation
- * cases, each block against the incumbent measured again on the same cases
- * with the same sample; after each block the paired test decides: clearly
- * worse, the nominee is rejected with no more calls; clearly better, it is
- * accepted; else the next block. Early looks use alpha divided by the
- * number of looks, so stopping early does not raise the error rate.
+ * every validation case at once. Paired: racing against the incumbent's
+ * fresh measurements (docs/bench.md, "Paired acceptance"):
+ *  - the incumbent is measured again on each validation case until it has
+ *    `incumbent_samples` fresh samples there (the evaluation that got it
+ *    accepted is never one of them: it won a selection, so it is high);
+ *    its per-case means then serve every nominee until the next accept;
+ *  - a nominee is evaluated in blocks of validation cases; after each
+ *    block the paired test (Student's t over the per-case differences of
+ *    its means and the incumbent's) decides: clearly worse, dropped with no
+ *    more calls; clearly better, accepted; else the next block;
+ *  - a nominee undecided after every case gets another round (a fresh
+ *    sample of every case) while its estimated gain is positive, up to
+ *    `rounds` samples per case.
+ * Every look that can accept spends a share of alpha (a few percent on the
+ * looks inside a round, the rest on the ends of rounds, more on later
+ * ones), so the looks together accept a truly worse nominee at most alpha
+ * of the time; dropping never raises that rate.
  * po_exp_decide runs it on every nominee of a step and picks the one kept.
  */
 #include <math.h>
@@ -16,61 +27,214 @@
 #include "run/experiment_internal.h"
 #include "util/mem.h"
 
-/* Evaluates prompts on the first n validation cases with the sample. */
-static int eval_prefix(struct po_experiment *e, struct po_search *ctx, const json_t *prompts,
-		       size_t n, unsigned sample, const char *origin, struct po_evaluation *out,
-		       struct po_err *err)
-{
-	struct po_caseset set = { .idx = e->split.val.idx, .n = n };
+/* A nominee's round r uses sample s + r * RACE_STRIDE; the incumbent's
+ * fresh samples are INC_SAMPLE + j (j >= 1). Strategies' samples stay far
+ * below both (16 per iteration). */
+#define RACE_STRIDE 0x100000u
+#define INC_SAMPLE 0x40000000u
+/* The share of alpha the looks inside rounds spend together. */
+#define EARLY_SHARE 0.1
 
-	po_evaluation_release(out);
-	return po_search_evaluate(ctx, &prompts, 1, &set, sample, &origin, out, err);
+static unsigned po_exp_race_sample(unsigned sample, int round)
+{
+	return sample + (unsigned)round * RACE_STRIDE;
+}
+
+struct race {
+	struct po_experiment *e;
+	struct po_search *ctx;
+	struct po_nominee *nm;
+	size_t nval;
+	struct po_evaluation *ev; /* the nominee's, per round (ev[0] is nm->eval) */
+	double *isum;             /* the incumbent's fresh scores, per validation case */
+	unsigned *icnt;
+	double *x;                /* per-case differences of the current look */
+};
+
+/* True when sample is one the incumbent was raced with as a nominee. */
+static bool race_sample_of_best(const struct po_experiment *e, unsigned sample)
+{
+	if (json_equal(e->best_prompts, e->baseline_prompts))
+		return false;
+	for (int r = 0; r < e->accept.rounds; r++)
+		if (sample == po_exp_race_sample(e->best_sample, r))
+			return true;
+	return false;
+}
+
+/* The incumbent's fresh per-case scores, from the archive. */
+static void incumbent_pool(struct race *r)
+{
+	const struct po_experiment *e = r->e;
+	uint64_t h = po_archive_hash(e->best_prompts);
+
+	memset(r->isum, 0, r->nval * sizeof(*r->isum));
+	memset(r->icnt, 0, r->nval * sizeof(*r->icnt));
+	for (size_t k = 0; k < po_archive_count(e->archive); k++) {
+		const struct po_archive_entry *a = po_archive_get(e->archive, k);
+		if (a->hash != h || !json_equal(a->prompts, e->best_prompts) ||
+		    race_sample_of_best(e, a->sample))
+			continue;
+		for (size_t p = 0; p < r->nval; p++) {
+			const struct po_archive_case *c = &a->cases[e->split.val.idx[p]];
+			if (c->evaluated && c->ok) {
+				r->isum[p] += c->score;
+				r->icnt[p]++;
+			}
+		}
+	}
+}
+
+/* Measures the incumbent again on the first `done` validation cases until
+ * each has incumbent_samples fresh samples (a case that keeps failing is
+ * given up after a few tries). */
+static int top_up_incumbent(struct race *r, size_t done, struct po_err *err)
+{
+	struct po_experiment *e = r->e;
+	unsigned want = (unsigned)e->accept.incumbent_samples;
+	size_t *idx = po_xcalloc(done ? done : 1, sizeof(*idx));
+	const char *origin = "incumbent measured again";
+	int ret = 0;
+
+	for (unsigned j = 1; j <= want + 3 && !ret; j++) {
+		struct po_archive_entry *a;
+		struct po_caseset set = { .idx = idx, .n = 0 };
+		struct po_evaluation got = { 0 };
+
+		incumbent_pool(r);
+		a = po_archive_find(e->archive, e->best_prompts, INC_SAMPLE + j);
+		for (size_t p = 0; p < done; p++) {
+			size_t c = e->split.val.idx[p];
+			if (r->icnt[p] < want && !(a && a->cases[c].evaluated))
+				idx[set.n++] = c;
+		}
+		if (!set.n)
+			continue;
+		ret = po_search_evaluate(r->ctx, (const json_t *const *)&e->best_prompts, 1, &set,
+					 INC_SAMPLE + j, &origin, &got, err);
+		po_evaluation_release(&got);
+	}
+	if (!ret)
+		incumbent_pool(r);
+	free(idx);
+	return ret;
+}
+
+/* The per-case differences of the nominee's means (rounds 0..round, the
+ * last on its first `done` cases) and the incumbent's; their count. */
+static size_t differences(struct race *r, int round, size_t done)
+{
+	size_t n = 0;
+
+	for (size_t p = 0; p < r->nval; p++) {
+		double sum = 0;
+		unsigned cnt = 0;
+		for (int k = 0; k <= round; k++) {
+			const struct po_evaluation *v = &r->ev[k];
+			if (p < v->n && (k < round || p < done) && v->cases[p].ok) {
+				sum += v->cases[p].score;
+				cnt++;
+			}
+		}
+		if (cnt && r->icnt[p])
+			r->x[n++] = sum / cnt - r->isum[p] / r->icnt[p];
+	}
+	return n;
+}
+
+/* Evaluates the nominee on its first `done` validation cases in round k. */
+static int eval_nominee(struct race *r, int k, size_t done, struct po_err *err)
+{
+	struct po_caseset set = { .idx = r->e->split.val.idx, .n = done };
+	const char *origin = r->nm->origin;
+
+	po_evaluation_release(&r->ev[k]);
+	return po_search_evaluate(r->ctx, (const json_t *const *)&r->nm->prompts, 1, &set,
+				  po_exp_race_sample(r->nm->sample, k), &origin, &r->ev[k], err);
+}
+
+/* The one-sided level a look may accept at: look `b` of `L` in round k of
+ * R (b == L: the round's end). */
+static double look_alpha(const struct po_accept_config *c, int k, size_t b, size_t L)
+{
+	int R = c->rounds;
+	double inner = (double)(L - 1) * R, share = inner > 0 ? EARLY_SHARE : 0;
+
+	if (b < L)
+		return c->alpha * share / inner;
+	/* Round k's end spends a share growing with k: 1, 2, ..., R. */
+	return c->alpha * (1 - share) * (double)(k + 1) / (R * (R + 1) / 2.0);
+}
+
+static void accept_now(struct race *r, struct po_accept_decision *d)
+{
+	d->accept = isfinite(r->nm->eval.mean);
+	d->significant = d->accept && po_accept_significant(r->nm->eval.mean, r->e->best_score,
+							    r->e->accept.min_improvement_percent);
 }
 
 /* cost: the length penalty (opt/integrity.h) the gain must exceed too. */
-static int race(struct po_experiment *e, struct po_search *ctx, struct po_nominee *nm,
-		double cost, struct po_accept_decision *d, struct po_err *err)
+static int race(struct race *r, double cost, struct po_accept_decision *d, struct po_err *err)
 {
-	struct po_accept_config acc = e->accept;
-	size_t nval = e->split.val.n, block = (nval + 3) / 4, looks, done = 0;
-	struct po_evaluation inc = { 0 };
+	struct po_experiment *e = r->e;
+	const struct po_accept_config *c = &e->accept;
+	size_t nval = r->nval, block = (nval + 3) / 4, L, done = 0;
 	int ret = 0;
 
-	acc.min_delta += cost;
 	if (block < 2)
 		block = 2;
-	looks = (nval + block - 1) / block;
-	for (size_t look = 1; look <= looks && !ret; look++) {
-		bool last = look == looks;
-
-		done = last ? nval : look * block;
-		ret = eval_prefix(e, ctx, nm->prompts, done, nm->sample, nm->origin, &nm->eval, err);
-		if (!ret)
-			ret = eval_prefix(e, ctx, e->best_prompts, done, nm->sample,
-					  "incumbent measured again", &inc, err);
-		if (ret || nm->eval.invalid)
-			break;
-		if (last) {
-			po_accept_decide(&acc, nm->eval.mean, e->best_score, &nm->eval, &inc, d);
-			break;
-		}
-		po_accept_paired_bounds(&acc, &nm->eval, &inc, 1 - 2 * acc.alpha / (double)looks, d);
-		if (isfinite(d->high) && d->high < cost) {
-			e->race.dropped++;
-			e->race.saved_calls += (long)(nval - done) * 2 * 2;
-			break;
-		}
-		if (isfinite(d->low) && d->low > acc.min_delta) {
-			d->accept = isfinite(nm->eval.mean);
-			d->significant = d->accept && po_accept_significant(nm->eval.mean,
-									     e->best_score,
-									     e->accept.min_improvement_percent);
-			e->race.accepted_early++;
-			e->race.saved_calls += (long)(nval - done) * 2 * 2;
-			break;
+	L = (nval + block - 1) / block;
+	for (int k = 0; k < c->rounds && !ret; k++) {
+		for (size_t b = 1; b <= L && !ret; b++) {
+			double a = look_alpha(c, k, b, L);
+			done = b == L ? nval : b * block;
+			ret = eval_nominee(r, k, done, err);
+			if (!ret && k == 0)
+				ret = top_up_incumbent(r, done, err);
+			if (ret || r->ev[k].invalid)
+				return ret;
+			po_accept_diff_bounds(r->x, differences(r, k, done), 1 - 2 * a, d);
+			if (isfinite(d->low) && d->low > c->min_delta + cost) {
+				accept_now(r, d);
+				e->race.accepted_early += b < L || k + 1 < c->rounds;
+				e->race.saved_calls += (long)(nval - done) * 2;
+				return 0;
+			}
+			/* Clearly worse (at the level of the look inside a round), or
+			 * after a whole round no gain in sight: dropped. */
+			po_accept_diff_bounds(r->x, differences(r, k, done), 1 - 2 * c->alpha / L,
+					      d);
+			if ((isfinite(d->high) && d->high < cost) ||
+			    (b == L && !(d->gain > c->min_delta + cost))) {
+				e->race.dropped += b < L || k + 1 < c->rounds;
+				e->race.saved_calls += (long)(nval - done) * 2;
+				return 0;
+			}
 		}
 	}
-	po_evaluation_release(&inc);
+	return 0;
+}
+
+static int race_nominee(struct po_experiment *e, struct po_search *ctx, struct po_nominee *nm,
+			double cost, struct po_accept_decision *d, struct po_err *err)
+{
+	struct race r = { .e = e, .ctx = ctx, .nm = nm, .nval = e->split.val.n };
+	int ret;
+
+	r.ev = po_xcalloc((size_t)e->accept.rounds, sizeof(*r.ev));
+	r.isum = po_xcalloc(r.nval ? r.nval : 1, sizeof(*r.isum));
+	r.icnt = po_xcalloc(r.nval ? r.nval : 1, sizeof(*r.icnt));
+	r.x = po_xcalloc(r.nval ? r.nval : 1, sizeof(*r.x));
+	r.ev[0] = nm->eval;
+	memset(&nm->eval, 0, sizeof(nm->eval));
+	ret = race(&r, cost, d, err);
+	nm->eval = r.ev[0];
+	for (int k = 1; k < e->accept.rounds; k++)
+		po_evaluation_release(&r.ev[k]);
+	free(r.ev);
+	free(r.isum);
+	free(r.icnt);
+	free(r.x);
 	return ret;
 }
 
@@ -86,7 +250,7 @@ int po_exp_judge_nominee(struct po_experiment *e, struct po_search *ctx, struct 
 
 	*d = (struct po_accept_decision){ .gain = NAN, .low = NAN, .high = NAN };
 	if (po_accept_needs_remeasure(&e->accept))
-		return race(e, ctx, nm, cost, d, err);
+		return race_nominee(e, ctx, nm, cost, d, err);
 	if (!nm->eval.n && !nm->eval.invalid)
 		ret = po_search_evaluate(ctx, (const json_t *const *)&nm->prompts, 1, &e->split.val,
 					 nm->sample, &origin, &nm->eval, err);

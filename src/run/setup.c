@@ -261,6 +261,9 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 		e->opts.accept = po_json_str(acc, "rule", e->opts.accept);
 		e->opts.accept_alpha = po_json_num(acc, "alpha", e->opts.accept_alpha);
 		e->opts.accept_min_delta = po_json_num(acc, "min_delta", e->opts.accept_min_delta);
+		e->opts.accept_rounds = (int)po_json_int(acc, "rounds", e->opts.accept_rounds);
+		e->opts.accept_incumbent_samples = (int)po_json_int(acc, "incumbent_samples",
+								     e->opts.accept_incumbent_samples);
 		if (!(e->opts.accept_alpha < 0.5))
 			return po_error(err, PO_EINPUT,
 					"%s: accept.alpha is %g; use a level above 0 and below 0.5 (e.g. 0.05)",
@@ -400,6 +403,10 @@ int po_exp_resolve_accept(struct po_experiment *e, struct po_err *err)
 				e->opts.accept);
 	e->accept.alpha = e->opts.accept_alpha > 0 ? e->opts.accept_alpha : 0.05;
 	e->accept.min_delta = e->opts.accept_min_delta;
+	if (e->opts.accept_rounds > 0)
+		e->accept.rounds = e->opts.accept_rounds;
+	if (e->opts.accept_incumbent_samples > 0)
+		e->accept.incumbent_samples = e->opts.accept_incumbent_samples;
 	e->accept.seed = e->opts.seed;
 	e->accept.min_improvement_percent = e->opts.convergence.min_improvement_percent;
 	e->integrity.max_prompt_chars = e->opts.max_prompt_chars;

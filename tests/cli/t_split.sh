@@ -71,6 +71,22 @@ expect_grep err.txt "unknown acceptance rule; use \"greedy\" or \"paired\""
 # paired acceptance runs and says so in the results
 expect_exit 0 "$PO" run --project $P --provider sim --iterations 3 --no-report --results-dir paired --accept paired
 [ "$(json_get paired/optimization_final_results.json "['settings']['accept']['rule']")" = paired ] || die "the rule is not in the results"
+[ "$(json_get paired/optimization_final_results.json "['settings']['accept']['rounds']")" = 2 ] || die "the rounds are not in the results"
+[ "$(json_get paired/optimization_final_results.json "['settings']['accept']['incumbent_samples']")" = 3 ] || die "the incumbent samples are not in the results"
+# racing's parameters: flags, config, bad values
+expect_exit 0 "$PO" run --project $P --provider sim --iterations 2 --no-report --results-dir paired1 --accept paired --race-rounds 1 --incumbent-samples 1
+[ "$(json_get paired1/optimization_final_results.json "['settings']['accept']['rounds']")" = 1 ] || die "--race-rounds was not applied"
+expect_exit 2 "$PO" run --project $P --provider sim --iterations 2 --no-report --accept paired --race-rounds 0
+expect_line err.txt "promptopt: error: --race-rounds must be between 1 and 8, not 0"
+python3 - <<'PY'
+import json
+c = "prompt_tuning_results_small/config_small.json"
+cfg = json.load(open(c))
+cfg["accept"] = {"rule": "paired", "incumbent_samples": 12}
+json.dump(cfg, open(c, "w"), indent=2)
+PY
+expect_exit 5 "$PO" run --project small --provider sim --iterations 2 --no-report
+expect_grep err.txt "\"incumbent_samples\" is 12; use a number from 1 up to (not including) 9"
 
 # with a split and racing, a resumed run ends where the uninterrupted one does
 expect_exit 0 "$PO" run --project $P --provider sim --iterations 12 --no-convergence --no-report --results-dir pfull --accept paired
