@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -153,6 +154,26 @@ static int parse_args(int argc, char **argv, struct bench_cli *c)
 }
 
 /* The strategies and seeds, and what bench does not take. */
+/* --json names a file: a folder is refused before the runs; a device or a
+ * pipe (/dev/null, /dev/stdout) takes the JSON, and then the report is
+ * written only where --report says (there is no folder beside it). */
+static int check_json_path(struct bench_cli *c)
+{
+	const char *p = c->json_path;
+	struct stat st;
+
+	if (!p)
+		return 0;
+	if (!*p || p[strlen(p) - 1] == '/' || po_fs_is_dir(p)) {
+		cli_error("--json '%s': a folder; give a file name, e.g. --json %s%sbench.json", p, p,
+			  *p && p[strlen(p) - 1] != '/' ? "/" : "");
+		return 2;
+	}
+	if (!stat(p, &st) && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) && !c->report_dir)
+		c->report = false;
+	return 0;
+}
+
 static int check_args(struct bench_cli *c)
 {
 	struct po_err err = { 0 };
@@ -163,6 +184,8 @@ static int check_args(struct bench_cli *c)
 			  c->o.run.provider);
 		return 2;
 	}
+	if (check_json_path(c))
+		return 2;
 	if (po_bench_parse_seeds(c->seeds_arg ? c->seeds_arg : "1-20", &c->seeds, &c->o.nseeds,
 				 &err) < 0)
 		return cli_fail(&err);
@@ -278,9 +301,12 @@ static int write_outputs(struct bench_cli *c, const json_t *r, int argc, char **
 	else
 		po_buf_addf(&path, "bench_results/bench_%lld.json", (long long)po_time_unix());
 	slash = strrchr(path.data, '/');
-	po_buf_add(&dir, path.data, slash ? (size_t)(slash - path.data) : 1);
 	if (!slash)
-		po_buf_reset(&dir), po_buf_adds(&dir, ".");
+		po_buf_adds(&dir, ".");
+	else if (slash == path.data)
+		po_buf_adds(&dir, "/");
+	else
+		po_buf_add(&dir, path.data, (size_t)(slash - path.data));
 	po_buf_adds(&base, slash ? slash + 1 : path.data);
 	dot = strrchr(base.data, '.');
 	if (dot && !strcmp(dot, ".json"))

@@ -187,6 +187,13 @@ void po_engine_cache_key(const struct po_llm_request *req, const char *provider,
 	key_str(&c, 'N', num);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)seed);
 	key_str(&c, 'R', num);
+	/* A reply asked for in a schema (structured output) is another answer
+	 * than a free one; keys of requests without a schema are unchanged. */
+	if (req->schema) {
+		char *schema = json_dumps(req->schema, JSON_COMPACT | JSON_SORT_KEYS);
+		key_str(&c, 'J', schema ? schema : "");
+		free(schema);
+	}
 	po_sha256_final(&c, d);
 	po_sha256_hex(d, out);
 }

@@ -130,7 +130,9 @@ void po_exp_live_event(const struct po_experiment *e, const struct po_event *ev)
 	l->step_calls0 = calls;
 	l->info.step_total = step_estimate(e);
 	refresh(e, l, calls, po_engine_total_cost(e->engine));
-	po_progress_write(e->results_dir, &l->file, &l->info, true);
+	/* Not forced: a fast run's iterations would each rewrite the file; the
+	 * next step's calls, or the end, write it within the interval. */
+	po_progress_write(e->results_dir, &l->file, &l->info, ev->kind == PO_EV_BASELINE);
 	tell(e, l);
 }
 

@@ -62,12 +62,43 @@ void po_fs_sync(const char *path)
 	}
 }
 
+/* A target that is not a regular file: a device or a pipe (/dev/null,
+ * /dev/stdout, a FIFO) is written in place, as a shell redirection would
+ * (renaming over it would replace the device with a file); a folder or a
+ * socket is refused. 1: not such a target, go on atomically. */
+static int write_special(const char *path, const void *data, size_t len, struct po_err *err)
+{
+	struct stat st;
+	int fd, e;
+
+	if (stat(path, &st) < 0 || S_ISREG(st.st_mode))
+		return 1;
+	if (S_ISDIR(st.st_mode))
+		return po_error(err, PO_EIO, "cannot write '%s': it is a folder; give a file name",
+				path);
+	if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
+		return po_error(err, PO_EIO, "cannot write '%s': not a regular file", path);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write_all(fd, data, len) < 0) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		return po_error(err, PO_EIO, "cannot write '%s': %s", path, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
 int po_fs_replace(const char *path, const void *data, size_t len, bool durable,
 		  struct po_err *err)
 {
 	struct po_buf tmp = PO_BUF_INIT, dir = PO_BUF_INIT;
-	int fd, dfd, ret = 0, e;
+	int fd, dfd, ret, e;
 
+	ret = write_special(path, data, len, err);
+	if (ret != 1)
+		return ret;
+	ret = 0;
 	po_buf_addf(&tmp, "%s.tmp.XXXXXX", path);
 	fd = mkstemp(tmp.data);
 	if (fd < 0) {

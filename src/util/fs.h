@@ -19,6 +19,8 @@
  */
 int po_fs_replace(const char *path, const void *data, size_t len, bool durable,
 		  struct po_err *err);
+/* (A path naming a device or a pipe, e.g. /dev/null, is written in place,
+ * never replaced; a folder is refused with PO_EIO.) */
 /* po_fs_replace(..., durable = true). */
 int po_fs_write_atomic(const char *path, const void *data, size_t len, struct po_err *err);
 /* Flushes the file system holding path to the disk (one syncfs for many

@@ -64,3 +64,16 @@ assert abs(b["true_best"] - f["true_score"]["best"]) < 1e-6, (b, f["true_score"]
 assert abs(b["true_baseline"] - f["true_score"]["baseline"]) < 1e-6
 assert b["calls"] == f["calls"]["total"], (b["calls"], f["calls"])
 PY
+# --json names a file: a folder is refused before any run; a pipe takes the
+# JSON in place (as /dev/null would) and is still a pipe afterwards
+expect_exit 2 "$PO" bench --seeds 1 --iterations 1 --json one/
+expect_line err.txt "promptopt: error: --json 'one/': a folder; give a file name, e.g. --json one/bench.json"
+expect_exit 2 "$PO" bench --seeds 1 --iterations 1 --json one
+expect_line err.txt "promptopt: error: --json 'one': a folder; give a file name, e.g. --json one/bench.json"
+mkfifo pipe.json
+cat pipe.json > from-pipe.json &
+expect_exit 0 "$PO" bench --seeds 1 --iterations 1 -q --json pipe.json
+wait
+[ -p pipe.json ] || die "the pipe was replaced by a file"
+[ "$(json_get from-pipe.json "['project']")" = pr-faq-validator ] || die "the JSON did not go through the pipe"
+[ ! -e pipe.md ] && [ ! -e pipe.svg ] || die "a report beside a pipe"

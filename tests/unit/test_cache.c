@@ -283,6 +283,21 @@ static void test_key_fields(void **state)
 	r.role = PO_ROLE_JUDGE;
 	po_engine_cache_key(&r, "openai", "http://a", 42, k);
 	assert_string_equal(k, k0);
+	/* A reply asked for in a schema is another answer; the same schema
+	 * written with its keys in another order is the same. */
+	json_t *s1 = json_pack("{s:s, s:{s:{s:s}}}", "type", "object", "properties", "score",
+			       "type", "number");
+	json_t *s2 = json_pack("{s:{s:{s:s}}, s:s}", "properties", "score", "type", "number",
+			       "type", "object");
+	r = base;
+	r.schema = s1;
+	po_engine_cache_key(&r, "openai", "http://a", 42, k);
+	assert_string_not_equal(k, k0);
+	r.schema = s2;
+	po_engine_cache_key(&r, "openai", "http://a", 42, k2);
+	assert_string_equal(k2, k);
+	json_decref(s1);
+	json_decref(s2);
 }
 
 /* The simulator is not cached: no file is even created. */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <math.h>
@@ -188,6 +189,33 @@ static void test_replace_over_folder_fails_clean(void **state)
 	assert_int_equal(po_fs_replace(p.data, "x", 1, false, &err), PO_EIO);
 	assert_non_null(strstr(err.msg, p.data));
 	assert_true(po_fs_is_dir(p.data));
+	assert_int_equal(count_matching(dir, ".tmp."), 0);
+	po_buf_release(&p);
+}
+
+/* A pipe (or a device such as /dev/null) is written in place, never
+ * replaced by a file. */
+static void test_replace_fifo_written_in_place(void **state)
+{
+	const char *dir = *state;
+	struct po_buf p = PO_BUF_INIT;
+	struct po_err err = { 0 };
+	struct stat st;
+	char got[16] = { 0 };
+	int rfd;
+
+	path_in(&p, dir, "pipe");
+	assert_int_equal(mkfifo(p.data, 0600), 0);
+	/* Open the reading end first without blocking, so the write finds a
+	 * reader; 5 bytes fit the pipe's buffer. */
+	rfd = open(p.data, O_RDONLY | O_NONBLOCK);
+	assert_true(rfd >= 0);
+	assert_int_equal(po_fs_replace(p.data, "hello", 5, true, &err), 0);
+	assert_int_equal(read(rfd, got, sizeof(got) - 1), 5);
+	assert_string_equal(got, "hello");
+	close(rfd);
+	assert_int_equal(stat(p.data, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
 	assert_int_equal(count_matching(dir, ".tmp."), 0);
 	po_buf_release(&p);
 }
@@ -657,6 +685,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replace_missing_folder_fails, setup_tmp,
 						teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_replace_over_folder_fails_clean, setup_tmp,
+						teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_replace_fifo_written_in_place, setup_tmp,
 						teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_read_file, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_read_missing_and_folder, setup_tmp,
