@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "llm/cache.h"
+#include "util/err.h"
 #include "util/fs.h"
 #include "util/timeutil.h"
 
@@ -84,7 +85,15 @@ int cmd_cache(int argc, char **argv)
 			action = a;
 			continue;
 		}
-		cli_error("unknown argument '%s' for cache; see 'promptopt cache --help'", a);
+		if (a[0] == '-')
+			cli_unknown_option("cache", a, value_opts,
+					   (const char *const[]){ "--help", NULL }, 0);
+		else if (!action && po_edit_distance(a, "stats") <= 2)
+			cli_error("unknown action '%s' for cache; did you mean 'stats'?", a);
+		else if (!action && po_edit_distance(a, "clear") <= 2)
+			cli_error("unknown action '%s' for cache; did you mean 'clear'?", a);
+		else
+			cli_error("unknown argument '%s' for cache; see 'promptopt cache --help'", a);
 		return 2;
 	}
 	if (!action) {

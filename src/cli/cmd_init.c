@@ -40,7 +40,8 @@ int cmd_init(int argc, char **argv)
 			continue;
 		}
 		if (argv[i][0] == '-' && argv[i][1]) {
-			cli_error("unknown option '%s' for init; see 'promptopt init --help'", argv[i]);
+			cli_unknown_option("init", argv[i],
+					   (const char *const[]){ "--from", "--help", NULL }, NULL, 0);
 			return 2;
 		}
 		if (name) {

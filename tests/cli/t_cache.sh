@@ -25,7 +25,11 @@ jsonl_count() { python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[
 expect_exit 2 "$PO" cache
 expect_line err.txt "promptopt: error: cache needs an action: 'promptopt cache stats' or 'promptopt cache clear'"
 expect_exit 2 "$PO" cache stats --bogus
-expect_line err.txt "promptopt: error: unknown argument '--bogus' for cache; see 'promptopt cache --help'"
+expect_line err.txt "promptopt: error: unknown option '--bogus' for cache; see 'promptopt cache --help'"
+expect_exit 2 "$PO" cache stat
+expect_line err.txt "promptopt: error: unknown action 'stat' for cache; did you mean 'stats'?"
+expect_exit 2 "$PO" cache --cach x.db stats
+expect_line err.txt "promptopt: error: unknown option '--cach' for cache; did you mean '--cache'? (see 'promptopt cache --help')"
 expect_exit 0 "$PO" cache stats
 expect_line out.txt "Entries: 0 (no cache file yet)"
 [ ! -e .promptopt ] || die "cache stats created a file"

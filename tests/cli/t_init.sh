@@ -23,6 +23,8 @@ for bad in ../x a/b .hidden ..; do
 done
 expect_exit 2 "$PO" init
 expect_exit 2 "$PO" init a b
+expect_exit 2 "$PO" init a --form tests.csv
+expect_line err.txt "promptopt: error: unknown option '--form' for init; did you mean '--from'? (see 'promptopt init --help')"
 # a project without a config file runs with defaults, also into another results folder
 "$PO" init noconf >/dev/null
 rm prompt_tuning_results_noconf/config_noconf.json
