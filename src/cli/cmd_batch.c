@@ -46,6 +46,7 @@ static const struct cli_help_item batch_options[] = {
 	{ "strategy", NULL, NULL },
 	{ "split", NULL, NULL },
 	{ "accept", NULL, NULL },
+	{ "pairwise_judge", NULL, NULL },
 	{ "seed", NULL, NULL },
 	{ "enable_convergence", NULL, NULL },
 	{ NULL, "--jobs J", "experiments at once (default 1); limits below are shared" },

@@ -42,6 +42,7 @@ static const struct cli_help_item bench_options[] = {
 	{ "noise", NULL, NULL },
 	{ "split", NULL, NULL },
 	{ "accept", NULL, NULL },
+	{ "pairwise_judge", NULL, NULL },
 	{ NULL, "--budget-calls N", "each run stops after N LLM calls (its budget)" },
 	{ NULL, "--jobs J", "runs at once (default: the number of processors)" },
 	{ NULL, "--json FILE", "the results (default bench_results/bench_TIME.json)" },

@@ -63,6 +63,7 @@ static const struct cli_help_item run_options[] = {
 	{ "accept", NULL, NULL },
 	{ "alpha", NULL, NULL },
 	{ "min_delta", NULL, NULL },
+	{ "pairwise_judge", NULL, NULL },
 	{ "max_prompt_chars", NULL, NULL },
 	{ "length_penalty", NULL, NULL },
 	{ "seed", NULL, NULL },

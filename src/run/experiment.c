@@ -128,6 +128,7 @@ static int parse_strategy(struct po_experiment *e, struct po_err *err)
 	int ret = po_strategy_parse_spec(e->strategy_name, &name, &e->strategy_params, err);
 
 	free(e->strategy_name);
+	free(e->config_base_url);
 	e->opts.strategy = e->strategy_name = name;
 	if (ret == PO_EINPUT) {
 		/* A flag's value: a usage error (err->code), same message. */

@@ -31,6 +31,7 @@ struct po_exp_live;
 struct po_experiment {
 	struct po_run_options opts;
 	char *project_name, *provider, *strategy_name, *results_dir, *docs_dir;
+	char *config_base_url;          /* the config's "endpoints" joined, or NULL */
 	char run_id[64];
 	struct po_project *project;
 	struct po_engine *engine;

@@ -205,6 +205,16 @@ static void apply_convergence(struct po_experiment *e, const json_t *conv, unsig
 	}
 }
 
+/* The config's endpoints (joined, owned from here) as the base URL. */
+static void take_endpoints(struct po_experiment *e, char *urls)
+{
+	if (!urls)
+		return;
+	free(e->config_base_url);
+	e->config_base_url = urls;
+	e->opts.base_url = urls;
+}
+
 /*
  * The project's config supplies the settings the caller left to it (see
  * from_config in promptopt.h). The loader has checked the types already.
@@ -271,6 +281,14 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 							     e->opts.max_prompt_chars);
 		e->opts.length_penalty = po_json_num(cfg, "length_penalty", e->opts.length_penalty);
 	}
+	if (m & PO_FROM_CONFIG_ENDPOINTS) {
+		char *urls;
+
+		po_roles_endpoints(cfg, &urls); /* the loader has checked them */
+		take_endpoints(e, urls);
+	}
+	if (m & PO_FROM_CONFIG_PAIRWISE)
+		e->opts.pairwise_judge = po_json_bool(cfg, "pairwise_judge", e->opts.pairwise_judge);
 	apply_convergence(e, conv, m);
 	warn_unapplied(e);
 	return 0;
@@ -327,6 +345,16 @@ void po_exp_describe_providers(const struct po_experiment *e, struct po_buf *out
 /* Credentials of every role's provider, before anything is created. */
 int po_exp_preflight(struct po_experiment *e, struct po_err *err)
 {
+	/* Before the project is loaded: the base URLs its config may give
+	 * (unusable ones: the loader says where, then this runs again). */
+	if (!e->project && (e->opts.from_config & PO_FROM_CONFIG_ENDPOINTS) &&
+	    !e->config_base_url) {
+		char *urls;
+
+		if (po_roles_project_endpoints(e->project_name, &urls) < 0)
+			return 0;
+		take_endpoints(e, urls);
+	}
 	for (int r = 0; r < PO_ROLE_COUNT; r++) {
 		struct po_provider_spec spec;
 		int ret;
