@@ -160,6 +160,11 @@ static int check_args(struct bench_cli *c)
 			  c->o.run.provider);
 		return 2;
 	}
+	if (c->o.run.pairwise_judge && strcmp(c->o.run.accept ? c->o.run.accept : "greedy", "paired")) {
+		cli_error("--pairwise-judge needs paired acceptance (--accept paired): the %s rule compares means and measures no incumbent output to compare with",
+			  c->o.run.accept ? c->o.run.accept : "greedy");
+		return 2;
+	}
 	if (po_bench_parse_seeds(c->seeds_arg ? c->seeds_arg : "1-20", &c->seeds, &c->o.nseeds,
 				 &err) < 0)
 		return cli_fail(&err);

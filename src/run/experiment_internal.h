@@ -48,6 +48,9 @@ struct po_experiment {
 	struct {
 		long saved_calls, dropped, accepted_early;
 	} race;                         /* racing's figures (run/race.c) */
+	struct {
+		long compared, failed;
+	} pairwise;                     /* the pairwise judge's (run/pairwise.c) */
 	struct po_archive *archive;
 	struct po_integrity integrity;  /* candidate checks and their counts */
 	struct po_accept_config accept;

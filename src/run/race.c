@@ -14,6 +14,7 @@
 
 #include "opt/search.h"
 #include "run/experiment_internal.h"
+#include "run/pairwise.h"
 #include "util/mem.h"
 
 /* Evaluates prompts on the first n validation cases with the sample. */
@@ -34,6 +35,7 @@ static int race(struct po_experiment *e, struct po_search *ctx, struct po_nomine
 	struct po_accept_config acc = e->accept;
 	size_t nval = e->split.val.n, block = (nval + 3) / 4, looks, done = 0;
 	struct po_evaluation inc = { 0 };
+	struct po_pairwise_race pw = { 0 };
 	int ret = 0;
 
 	acc.min_delta += cost;
@@ -48,13 +50,13 @@ static int race(struct po_experiment *e, struct po_search *ctx, struct po_nomine
 		if (!ret)
 			ret = eval_prefix(e, ctx, e->best_prompts, done, nm->sample,
 					  "incumbent measured again", &inc, err);
-		if (ret || nm->eval.invalid)
+		if (ret || nm->eval.invalid || (ret = po_exp_pairwise(e, &pw, nm, &inc, err)))
 			break;
 		if (last) {
-			po_accept_decide(&acc, nm->eval.mean, e->best_score, &nm->eval, &inc, d);
+			po_accept_decide(&acc, nm->eval.mean, e->best_score, pw.nom, pw.inc, d);
 			break;
 		}
-		po_accept_paired_bounds(&acc, &nm->eval, &inc, 1 - 2 * acc.alpha / (double)looks, d);
+		po_accept_paired_bounds(&acc, pw.nom, pw.inc, 1 - 2 * acc.alpha / (double)looks, d);
 		if (isfinite(d->high) && d->high < cost) {
 			e->race.dropped++;
 			e->race.saved_calls += (long)(nval - done) * 2 * 2;
@@ -70,6 +72,7 @@ static int race(struct po_experiment *e, struct po_search *ctx, struct po_nomine
 			break;
 		}
 	}
+	po_pairwise_race_release(&pw);
 	po_evaluation_release(&inc);
 	return ret;
 }

@@ -410,6 +410,20 @@ int po_exp_resolve_split(struct po_experiment *e, struct po_err *err)
 	return 0;
 }
 
+/* The pairwise judge without paired acceptance: said in the words of
+ * whoever asked for it, the config or the command line. */
+static int pairwise_needs_paired(struct po_experiment *e, struct po_err *err)
+{
+	if ((e->opts.from_config & PO_FROM_CONFIG_PAIRWISE) &&
+	    json_is_true(json_object_get(e->project->config, "pairwise_judge")))
+		return po_error(err, PO_EINPUT,
+				"%s: \"pairwise_judge\" is true but acceptance is %s; the pairwise judge compares a nominee's outputs with the incumbent's measured again, which only paired acceptance does: set \"accept\": {\"rule\": \"paired\"} (or run with --accept paired)",
+				e->project->config_path, po_accept_rule_name(e->accept.rule));
+	return po_error(err, PO_EUSAGE,
+			"--pairwise-judge needs paired acceptance (--accept paired): the %s rule compares means and measures no incumbent output to compare with",
+			po_accept_rule_name(e->accept.rule));
+}
+
 int po_exp_resolve_accept(struct po_experiment *e, struct po_err *err)
 {
 	const char *rule = e->opts.stop_rule ? e->opts.stop_rule : "seed";
@@ -426,6 +440,8 @@ int po_exp_resolve_accept(struct po_experiment *e, struct po_err *err)
 	if (po_accept_rule_parse(e->opts.accept ? e->opts.accept : "greedy", &e->accept.rule) < 0)
 		return po_error(err, PO_EUSAGE, "unknown acceptance rule '%s'; use greedy or paired",
 				e->opts.accept);
+	if (e->opts.pairwise_judge && e->accept.rule != PO_ACCEPT_PAIRED)
+		return pairwise_needs_paired(e, err);
 	e->accept.alpha = e->opts.accept_alpha > 0 ? e->opts.accept_alpha : 0.05;
 	e->accept.min_delta = e->opts.accept_min_delta;
 	e->accept.seed = e->opts.seed;
