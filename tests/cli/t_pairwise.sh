@@ -36,6 +36,8 @@ expect_exit 0 "$PO" run --project $P --accept paired --pairwise-judge --iteratio
 expect_grep out.txt "Provider: bridge"
 [ "$(h pw)" = "$(h viabridge)" ] || die "the bridged pairwise run differs from the in-process one"
 [ ! -s .$P/auto_responder_stderr.log ] || die "responder wrote errors: $(cat .$P/auto_responder_stderr.log)"
+grep -q ' judge (pairwise): answered in ' .$P/auto_responder_stdout.log ||
+	die "the responder's log names no pairwise request: $(tail -3 .$P/auto_responder_stdout.log)"
 
 # The config's "pairwise_judge": true does the same; the flag needs no config.
 expect_exit 0 "$PO" init demo
