@@ -51,6 +51,13 @@ PY
 expect_exit 0 "$PO" run --project demo --provider sim --iterations 2 --no-report -q --results-dir cfg
 [ "$(json_get cfg/$R "['pairwise_judge']['failed']")" = 0 ] || die "no pairwise figures from the config"
 
+# A batch passes the flag to its experiments.
+expect_exit 0 "$PO" batch --experiments 1 --iterations 2 --accept paired --pairwise-judge \
+	--provider sim -q --no-report --results-root br
+f=$(find br -path '*experiment-1/optimization_final_results.json' | head -n 1)
+[ -n "$f" ] && [ "$(json_get "$f" "['pairwise_judge']['failed']")" = 0 ] ||
+	die "the batch's experiment ran without the pairwise judge"
+
 # Bad input: the pairwise judge without paired acceptance.
 expect_exit 2 "$PO" run --project $P --provider sim --pairwise-judge --iterations 1 -q --results-dir bad
 expect_line err.txt "promptopt: error: --pairwise-judge needs paired acceptance (--accept paired): the greedy rule compares means and measures no incumbent output to compare with"
