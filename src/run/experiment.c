@@ -128,7 +128,6 @@ static int parse_strategy(struct po_experiment *e, struct po_err *err)
 	int ret = po_strategy_parse_spec(e->strategy_name, &name, &e->strategy_params, err);
 
 	free(e->strategy_name);
-	free(e->config_base_url);
 	e->opts.strategy = e->strategy_name = name;
 	if (ret == PO_EINPUT) {
 		/* A flag's value: a usage error (err->code), same message. */
@@ -696,6 +695,7 @@ void po_experiment_free(struct po_experiment *e)
 	free(e->project_name);
 	free(e->provider);
 	free(e->strategy_name);
+	free(e->config_base_url);
 	free(e->results_dir);
 	free(e->docs_dir);
 	free(e);
