@@ -178,6 +178,11 @@ struct po_run_options {
 	 * per case its comparisons use (0: 3). */
 	int accept_rounds;
 	int accept_incumbent_samples;
+	/* Paired acceptance only: each validation case's difference is a
+	 * pairwise judge's preference between the nominee's and the incumbent's
+	 * outputs (x 100, nominee-relative) instead of the difference of two
+	 * absolute judge scores. Default false. */
+	bool pairwise_judge;
 	/* When to stop early: "seed" (the seed's detector, default) or "noise"
 	 * (also when the last `patience` nominees were all rejected and none
 	 * gained more than the noise floor of a validation mean). */
@@ -270,7 +275,9 @@ enum {
 	PO_FROM_CONFIG_ACCEPT = 1u << 8,       /* "accept": rule, alpha, min_delta */
 	PO_FROM_CONFIG_LENGTH = 1u << 9,       /* "max_prompt_chars", "length_penalty" */
 	PO_FROM_CONFIG_STOP_RULE = 1u << 10,   /* convergence.stop_rule */
-	PO_FROM_CONFIG_ALL = 0x7ffu,
+	PO_FROM_CONFIG_ENDPOINTS = 1u << 11,   /* "endpoints": the base URLs (base_url) */
+	PO_FROM_CONFIG_PAIRWISE = 1u << 12,    /* "pairwise_judge" */
+	PO_FROM_CONFIG_ALL = 0x1fffu,
 };
 
 void po_run_options_init(struct po_run_options *opts);

@@ -30,6 +30,7 @@
 #include "sim/sim.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 
@@ -633,10 +634,13 @@ static int publish(struct po_responder *r, struct job *job, struct po_err *err)
 
 static void report(struct po_responder *r, const struct job *job)
 {
+	/* Only a kind promptopt sends: a request file may hold any text there. */
+	const char *kind = job->valid ? po_json_str(job->br.req.metadata, "kind", NULL) : NULL;
 	struct po_responder_event ev = {
 		.file = job->name, .request_id = job->id, .run_id = job->br.run_id,
 		.role = job->valid ? po_role_name(job->br.req.role) : NULL,
 		.role_detected = job->valid && !job->br.has_role, .reclaimed = job->dead != NULL,
+		.kind = kind && !strcmp(kind, "pairwise") ? kind : NULL,
 		.error = job->resp.error, .ms = po_time_mono_ms() - job->t0,
 	};
 

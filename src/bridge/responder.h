@@ -22,6 +22,7 @@ struct po_responder_event {
 	const char *run_id;    /* NULL for seed-style requests */
 	const char *role;      /* NULL when the request could not be read */
 	bool role_detected;    /* the request had no role: guessed from its text */
+	const char *kind;      /* its metadata's "kind" when known ("pairwise"), or NULL */
 	bool reclaimed;        /* taken over from a responder that died */
 	const char *error;     /* NULL: answered with content; else the error answered */
 	double ms;             /* time to answer, claim to response written */

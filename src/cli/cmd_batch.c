@@ -46,6 +46,7 @@ static const struct cli_help_item batch_options[] = {
 	{ "strategy", NULL, NULL },
 	{ "split", NULL, NULL },
 	{ "accept", NULL, NULL },
+	{ "pairwise_judge", NULL, NULL },
 	{ "seed", NULL, NULL },
 	{ "enable_convergence", NULL, NULL },
 	{ NULL, "--jobs J", "experiments at once (default 1); limits below are shared" },
@@ -529,6 +530,7 @@ static void flags_apply(const struct po_run_options *f, struct po_batch_defaults
 	d->no_convergence = !f->enable_convergence;
 	d->split = f->split;
 	d->accept = f->accept;
+	d->pairwise_judge = f->pairwise_judge;
 	ro->max_calls = f->max_calls;
 	ro->budget_usd = f->budget_usd;
 }

@@ -47,6 +47,7 @@ static const struct cli_help_item bench_options[] = {
 	{ "min_delta", NULL, NULL },
 	{ "race_rounds", NULL, NULL },
 	{ "incumbent_samples", NULL, NULL },
+	{ "pairwise_judge", NULL, NULL },
 	{ NULL, "--budget-calls N", "each run stops after N LLM calls (its budget)" },
 	{ NULL, "--jobs J", "runs at once (default: the number of processors)" },
 	{ NULL, "--json FILE", "the results (default bench_results/bench_TIME.json)" },
@@ -186,6 +187,11 @@ static int check_args(struct bench_cli *c)
 	}
 	if (check_json_path(c))
 		return 2;
+	if (c->o.run.pairwise_judge && strcmp(c->o.run.accept ? c->o.run.accept : "greedy", "paired")) {
+		cli_error("--pairwise-judge needs paired acceptance (--accept paired): the %s rule compares means and measures no incumbent output to compare with",
+			  c->o.run.accept ? c->o.run.accept : "greedy");
+		return 2;
+	}
 	if (po_bench_parse_seeds(c->seeds_arg ? c->seeds_arg : "1-20", &c->seeds, &c->o.nseeds,
 				 &err) < 0)
 		return cli_fail(&err);

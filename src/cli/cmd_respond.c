@@ -85,6 +85,8 @@ static void on_answer(const struct po_responder_event *ev, void *ud)
 		printf(" run %s", ev->run_id);
 	if (ev->role)
 		printf(" %s%s", ev->role, ev->role_detected ? " (detected)" : "");
+	if (ev->role && ev->kind)
+		printf(" (%s)", ev->kind);
 	if (ev->reclaimed)
 		printf(" (taken over from a stopped responder)");
 	if (ev->error)

@@ -65,6 +65,7 @@ static const struct cli_help_item run_options[] = {
 	{ "min_delta", NULL, NULL },
 	{ "race_rounds", NULL, NULL },
 	{ "incumbent_samples", NULL, NULL },
+	{ "pairwise_judge", NULL, NULL },
 	{ "max_prompt_chars", NULL, NULL },
 	{ "length_penalty", NULL, NULL },
 	{ "seed", NULL, NULL },

@@ -151,6 +151,20 @@ const struct po_setting po_settings[] = {
 	  .cfg_form = PO_CFG_INT, .cfg_min = 1, .cfg_max = 16, .field = NO_FIELD },
 	{ .key = "judge_structured", .type = PO_SETTING_NONE, .config = "judge_structured",
 	  .cfg_form = PO_CFG_BOOL, .cfg_expect = "true or false", .field = NO_FIELD },
+	{ .key = "pairwise_judge", .type = PO_SETTING_BOOL, .dflt = "false",
+	  .flag = "--pairwise-judge", .batch = "pairwise_judge", .config = "pairwise_judge",
+	  .cfg_form = PO_CFG_BOOL, .cfg_expect = "true or false", .field = F(pairwise_judge),
+	  .from_config = PO_FROM_CONFIG_PAIRWISE,
+	  .help = "paired acceptance: per validation case, a judge compares\n"
+		  "the nominee's output with the incumbent's (order drawn at\n"
+		  "random) and its preference is the paired difference",
+	  .batch_help = "paired acceptance by a pairwise judge (see run --help)" },
+	{ .key = "base_url", .type = PO_SETTING_STRING, .flag = "--base-url", .metavar = "URL",
+	  .batch = "base_url", .config = "endpoints", .cfg_form = PO_CFG_ENDPOINTS,
+	  .field = F(base_url), .from_config = PO_FROM_CONFIG_ENDPOINTS,
+	  .help = "API base URL, or several separated by commas (replicas,\n"
+		  "balanced; default: the config's \"endpoints\", else\n"
+		  "ANTHROPIC_BASE_URL / OPENAI_BASE_URL)" },
 
 	/* ---- flags and batch keys only ---- */
 	{ .key = "provider", .type = PO_SETTING_STRING, .dflt = "sim", .flag = "--provider",
@@ -188,10 +202,6 @@ const struct po_setting po_settings[] = {
 	  .metavar = "NAME", .batch = "judge_model", .field = F(role_model[PO_ROLE_JUDGE]) },
 	{ .key = "mutate_model", .type = PO_SETTING_STRING, .flag = "--mutate-model",
 	  .metavar = "NAME", .batch = "mutate_model", .field = F(role_model[PO_ROLE_MUTATE]) },
-	{ .key = "base_url", .type = PO_SETTING_STRING, .flag = "--base-url", .metavar = "URL",
-	  .batch = "base_url", .field = F(base_url),
-	  .help = "API base URL, or several separated by commas (replicas, balanced; "
-		  "default: ANTHROPIC_BASE_URL / OPENAI_BASE_URL)" },
 	{ .key = "concurrency", .type = PO_SETTING_INT, .min = 1, .max = 4096, .dflt = "8",
 	  .flag = "--concurrency", .metavar = "N", .batch = "concurrency", .field = F(concurrency),
 	  .help = "LLM calls in flight at once (default 8)" },

@@ -60,6 +60,7 @@ enum po_config_form {
 	PO_CFG_SPLIT,            /* the split: validated by core/project_config.c */
 	PO_CFG_ACCEPT_RULE,      /* "greedy" or "paired" */
 	PO_CFG_SCORERS,          /* rule checks: validated by core/project_config.c */
+	PO_CFG_ENDPOINTS,        /* a non-empty array of http(s) base URLs */
 };
 
 /* A flag's or a batch key's value is not stored in struct po_run_options. */

@@ -17,6 +17,7 @@
 #include "util/json.h"
 #include "util/jsonpos.h"
 #include "util/mem.h"
+#include "util/url.h"
 
 int po_settings_unknown_key(struct po_err *err, const struct po_src *s, const char *jpath,
 			    const char *key, const char *const *known, const char *what,
@@ -149,6 +150,51 @@ static int check_strategy(struct po_err *err, const struct po_src *s, const json
 	return 0;
 }
 
+/* "endpoints": a non-empty array of http(s) base URLs, the list --base-url
+ * takes separated by commas (so an entry may hold no comma). */
+static int check_endpoints(struct po_err *err, const struct po_src *s, const char *prefix,
+			   const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	struct po_buf p = PO_BUF_INIT, at = PO_BUF_INIT;
+	size_t n = json_array_size(v);
+	int ret = 0;
+
+	if (!v)
+		return 0;
+	if (!json_is_array(v))
+		return po_src_type_error(err, s, prefix, key, v, "an array of base URLs", "");
+	po_src_path(&p, prefix, key);
+	if (!n)
+		ret = po_src_fail(err, PO_EINPUT, s, p.data, false,
+				  "\"%s\" is empty; list one base URL or more, e.g. "
+				  "[\"http://gpu1:8000/v1\", \"http://gpu2:8000/v1\"]", key);
+	for (size_t i = 0; i < n && !ret; i++) {
+		const json_t *u = json_array_get(v, i);
+		const char *t = json_string_value(u);
+		size_t len = json_string_length(u);
+
+		po_buf_reset(&at);
+		po_buf_adds(&at, p.data);
+		po_jsonpos_path_index(&at, i);
+		if (!json_is_string(u))
+			ret = po_src_fail(err, PO_EINPUT, s, at.data, false,
+					  "expected a base URL (a string) for endpoint %zu of %zu, found %s",
+					  i + 1, n, po_json_type_name(u));
+		else if (memchr(t, ',', len))
+			ret = po_src_fail(err, PO_EINPUT, s, at.data, false,
+					  "\"%.*s\" (endpoint %zu of %zu) holds a comma; give each endpoint as a string of its own",
+					  (int)(len > 200 ? 200 : len), t, i + 1, n);
+		else if (!po_url_usable_base(t, len))
+			ret = po_src_fail(err, PO_EINPUT, s, at.data, false,
+					  "\"%.*s\" (endpoint %zu of %zu) is not an http:// or https:// base URL; give each endpoint as one, e.g. \"http://gpu1:8000/v1\"",
+					  (int)(len > 200 ? 200 : len), t, i + 1, n);
+	}
+	po_buf_release(&p);
+	po_buf_release(&at);
+	return ret;
+}
+
 /* One setting of a config object at prefix ("" or "/sim"); key is its last part. */
 static int check_config_value(struct po_err *err, const struct po_src *s, const char *prefix,
 			      const json_t *obj, const char *key, const struct po_setting *st,
@@ -207,6 +253,8 @@ static int check_config_value(struct po_err *err, const struct po_src *s, const 
 			return ret;
 		}
 		return 0;
+	case PO_CFG_ENDPOINTS:
+		return check_endpoints(err, s, prefix, obj, key);
 	case PO_CFG_NONE:
 	case PO_CFG_ROLES:
 	case PO_CFG_RUBRIC:

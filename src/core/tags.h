@@ -11,6 +11,15 @@
 #define PO_JUDGE_OUTPUT_END "</output_to_evaluate>"
 
 /*
+ * Pairwise judge prompt: around the two outputs compared, shown as A and B
+ * (eval/pairwise.c writes them, the simulator reads them).
+ */
+#define PO_PAIR_A_BEGIN "<output_a>"
+#define PO_PAIR_A_END "</output_a>"
+#define PO_PAIR_B_BEGIN "<output_b>"
+#define PO_PAIR_B_END "</output_b>"
+
+/*
  * Mutation prompt: around the current template (twice for a crossover, one
  * per parent) and around the judge's feedback (one improvement per line).
  * Mutation reply: the new template between PO_MUTATE_REPLY_BEGIN and _END.

@@ -73,6 +73,8 @@ static json_t *cli_layer(const struct po_batch_defaults *d)
 		json_object_set_new(o, "split", json_string(d->split));
 	if (d->accept)
 		json_object_set_new(o, "accept", json_string(d->accept));
+	if (d->pairwise_judge)
+		json_object_set_new(o, "pairwise_judge", json_true());
 	if (d->no_convergence)
 		json_object_set_new(o, "enable_convergence", json_false());
 	return o;

@@ -113,6 +113,7 @@ static void experiment_problems(const struct po_batch *b, size_t i, struct probl
 				size_t *nps)
 {
 	struct po_run_options o;
+	char *eps = NULL;
 
 	po_batch_options(b, i, &o);
 	for (int r = 0; r < PO_ROLE_COUNT; r++) {
@@ -129,9 +130,19 @@ static void experiment_problems(const struct po_batch *b, size_t i, struct probl
 		po_provider_spec_init(&spec);
 		spec.name = name;
 		spec.base_url = o.base_url;
+		/* Unusable endpoints: the experiment says where when it loads. */
+		if (!o.base_url && (o.from_config & PO_FROM_CONFIG_ENDPOINTS) &&
+		    po_roles_project_endpoints(o.project, &eps) < 0) {
+			free(name);
+			continue;
+		}
+		if (eps)
+			spec.base_url = eps;
 		if (po_provider_preflight(&spec, &perr))
 			note_problem(ps, nps, perr.msg[0] ? perr.msg : po_strstatus(perr.code), i);
 		free(name);
+		free(eps);
+		eps = NULL;
 	}
 }
 

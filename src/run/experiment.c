@@ -697,6 +697,7 @@ void po_experiment_free(struct po_experiment *e)
 	free(e->project_name);
 	free(e->provider);
 	free(e->strategy_name);
+	free(e->config_base_url);
 	free(e->results_dir);
 	free(e->docs_dir);
 	free(e);

@@ -31,6 +31,7 @@ struct po_exp_live;
 struct po_experiment {
 	struct po_run_options opts;
 	char *project_name, *provider, *strategy_name, *results_dir, *docs_dir;
+	char *config_base_url;          /* the config's "endpoints" joined, or NULL */
 	char run_id[64];
 	struct po_project *project;
 	struct po_engine *engine;
@@ -47,6 +48,9 @@ struct po_experiment {
 	struct {
 		long saved_calls, dropped, accepted_early;
 	} race;                         /* racing's figures (run/race.c) */
+	struct {
+		long compared, failed;
+	} pairwise;                     /* the pairwise judge's (run/pairwise.c) */
 	struct po_archive *archive;
 	struct po_integrity integrity;  /* candidate checks and their counts */
 	struct po_accept_config accept;

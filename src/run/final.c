@@ -240,6 +240,23 @@ static void add_history(const struct po_experiment *e, json_t *f)
 	json_object_set_new(f, "iteration_history", hist);
 }
 
+/* Racing's figures (paired acceptance) and the pairwise judge's. */
+static void add_racing(const struct po_experiment *e, json_t *f)
+{
+	json_object_set_new(f, "racing",
+			    po_accept_needs_remeasure(&e->accept) ?
+				    json_pack("{s:I, s:I, s:I}", "saved_calls",
+					      (json_int_t)e->race.saved_calls, "dropped_early",
+					      (json_int_t)e->race.dropped, "accepted_early",
+					      (json_int_t)e->race.accepted_early) :
+				    json_null());
+	if (e->opts.pairwise_judge)
+		json_object_set_new(f, "pairwise_judge",
+				    json_pack("{s:I, s:I}", "comparisons",
+					      (json_int_t)e->pairwise.compared, "failed",
+					      (json_int_t)e->pairwise.failed));
+}
+
 /* heldout: po_exp_heldout()'s figures, taken over. */
 static json_t *final_json(struct po_experiment *e, int64_t now, json_t *heldout)
 {
@@ -301,13 +318,7 @@ static json_t *final_json(struct po_experiment *e, int64_t now, json_t *heldout)
 	json_object_set_new(f, "heldout", heldout);
 	json_object_set_new(f, "noise_floor", po_exp_noise_json(e));
 	po_integrity_add_results(&e->integrity, e->project, e->baseline_prompts, e->best_prompts, f);
-	json_object_set_new(f, "racing",
-			    po_accept_needs_remeasure(&e->accept) ?
-				    json_pack("{s:I, s:I, s:I}", "saved_calls",
-					      (json_int_t)e->race.saved_calls, "dropped_early",
-					      (json_int_t)e->race.dropped, "accepted_early",
-					      (json_int_t)e->race.accepted_early) :
-				    json_null());
+	add_racing(e, f);
 	if (e->sim) {
 		json_object_set_new(f, "true_score",
 				    json_pack("{s:f, s:f, s:f}", "baseline",

@@ -17,6 +17,10 @@
  * looks inside a round, the rest on the ends of rounds, more on later
  * ones), so the looks together accept a truly worse nominee at most alpha
  * of the time; dropping never raises that rate.
+ * With the pairwise judge (run/pairwise.h) a case's difference is the
+ * judge's preference between the nominee's output and the incumbent's, so
+ * the incumbent is measured again on each block with the nominee's sample
+ * (its output is what the judge compares) and one round is run.
  * po_exp_decide runs it on every nominee of a step and picks the one kept.
  */
 #include <math.h>
@@ -25,6 +29,7 @@
 
 #include "opt/search.h"
 #include "run/experiment_internal.h"
+#include "run/pairwise.h"
 #include "util/mem.h"
 
 /* A nominee's round r uses sample s + r * RACE_STRIDE; the incumbent's
@@ -215,12 +220,72 @@ static int race(struct race *r, double cost, struct po_accept_decision *d, struc
 	return 0;
 }
 
+/* Evaluates prompts on the first n validation cases with the sample. */
+static int eval_prefix(struct po_search *ctx, const struct po_caseset *val, const json_t *prompts,
+		       size_t n, unsigned sample, const char *origin, struct po_evaluation *out,
+		       struct po_err *err)
+{
+	struct po_caseset set = { .idx = val->idx, .n = n };
+
+	po_evaluation_release(out);
+	return po_search_evaluate(ctx, &prompts, 1, &set, sample, &origin, out, err);
+}
+
+/* The race under the pairwise judge: blocks of validation cases, each
+ * against the incumbent measured again on them with the nominee's sample;
+ * the looks share alpha as the other race's first round does. */
+static int race_pairwise(struct po_experiment *e, struct po_search *ctx, struct po_nominee *nm,
+			 double cost, struct po_accept_decision *d, struct po_err *err)
+{
+	struct po_accept_config one = e->accept;
+	size_t nval = e->split.val.n, block = (nval + 3) / 4, L, done;
+	struct po_evaluation inc = { 0 };
+	struct po_pairwise_race pw = { 0 };
+	int ret = 0;
+
+	one.rounds = 1;
+	if (block < 2)
+		block = 2;
+	L = (nval + block - 1) / block;
+	for (size_t b = 1; b <= L && !ret; b++) {
+		done = b == L ? nval : b * block;
+		ret = eval_prefix(ctx, &e->split.val, nm->prompts, done, nm->sample, nm->origin,
+				  &nm->eval, err);
+		if (!ret)
+			ret = eval_prefix(ctx, &e->split.val, e->best_prompts, done, nm->sample,
+					  "incumbent measured again", &inc, err);
+		if (ret || nm->eval.invalid || (ret = po_exp_pairwise(e, &pw, nm, &inc, err)))
+			break;
+		po_accept_paired_bounds(&one, pw.nom, pw.inc, 1 - 2 * look_alpha(&one, 0, b, L), d);
+		if (isfinite(d->low) && d->low > one.min_delta + cost) {
+			d->accept = isfinite(nm->eval.mean);
+			d->significant = d->accept && po_accept_significant(nm->eval.mean,
+									     e->best_score,
+									     one.min_improvement_percent);
+			e->race.accepted_early += b < L;
+			e->race.saved_calls += (long)(nval - done) * 2 * 2;
+			break;
+		}
+		po_accept_paired_bounds(&one, pw.nom, pw.inc, 1 - 2 * one.alpha / L, d);
+		if (b < L && isfinite(d->high) && d->high < cost) {
+			e->race.dropped++;
+			e->race.saved_calls += (long)(nval - done) * 2 * 2;
+			break;
+		}
+	}
+	po_pairwise_race_release(&pw);
+	po_evaluation_release(&inc);
+	return ret;
+}
+
 static int race_nominee(struct po_experiment *e, struct po_search *ctx, struct po_nominee *nm,
 			double cost, struct po_accept_decision *d, struct po_err *err)
 {
 	struct race r = { .e = e, .ctx = ctx, .nm = nm, .nval = e->split.val.n };
 	int ret;
 
+	if (e->opts.pairwise_judge)
+		return race_pairwise(e, ctx, nm, cost, d, err);
 	r.ev = po_xcalloc((size_t)e->accept.rounds, sizeof(*r.ev));
 	r.isum = po_xcalloc(r.nval ? r.nval : 1, sizeof(*r.isum));
 	r.icnt = po_xcalloc(r.nval ? r.nval : 1, sizeof(*r.icnt));

@@ -205,6 +205,16 @@ static void apply_convergence(struct po_experiment *e, const json_t *conv, unsig
 	}
 }
 
+/* The config's endpoints (joined, owned from here) as the base URL. */
+static void take_endpoints(struct po_experiment *e, char *urls)
+{
+	if (!urls)
+		return;
+	free(e->config_base_url);
+	e->config_base_url = urls;
+	e->opts.base_url = urls;
+}
+
 /*
  * The project's config supplies the settings the caller left to it (see
  * from_config in promptopt.h). The loader has checked the types already.
@@ -274,6 +284,14 @@ int po_exp_apply_config(struct po_experiment *e, struct po_err *err)
 							     e->opts.max_prompt_chars);
 		e->opts.length_penalty = po_json_num(cfg, "length_penalty", e->opts.length_penalty);
 	}
+	if (m & PO_FROM_CONFIG_ENDPOINTS) {
+		char *urls;
+
+		po_roles_endpoints(cfg, &urls); /* the loader has checked them */
+		take_endpoints(e, urls);
+	}
+	if (m & PO_FROM_CONFIG_PAIRWISE)
+		e->opts.pairwise_judge = po_json_bool(cfg, "pairwise_judge", e->opts.pairwise_judge);
 	apply_convergence(e, conv, m);
 	warn_unapplied(e);
 	return 0;
@@ -330,6 +348,16 @@ void po_exp_describe_providers(const struct po_experiment *e, struct po_buf *out
 /* Credentials of every role's provider, before anything is created. */
 int po_exp_preflight(struct po_experiment *e, struct po_err *err)
 {
+	/* Before the project is loaded: the base URLs its config may give
+	 * (unusable ones: the loader says where, then this runs again). */
+	if (!e->project && (e->opts.from_config & PO_FROM_CONFIG_ENDPOINTS) &&
+	    !e->config_base_url) {
+		char *urls;
+
+		if (po_roles_project_endpoints(e->project_name, &urls) < 0)
+			return 0;
+		take_endpoints(e, urls);
+	}
 	for (int r = 0; r < PO_ROLE_COUNT; r++) {
 		struct po_provider_spec spec;
 		int ret;
@@ -385,6 +413,20 @@ int po_exp_resolve_split(struct po_experiment *e, struct po_err *err)
 	return 0;
 }
 
+/* The pairwise judge without paired acceptance: said in the words of
+ * whoever asked for it, the config or the command line. */
+static int pairwise_needs_paired(struct po_experiment *e, struct po_err *err)
+{
+	if ((e->opts.from_config & PO_FROM_CONFIG_PAIRWISE) &&
+	    json_is_true(json_object_get(e->project->config, "pairwise_judge")))
+		return po_error(err, PO_EINPUT,
+				"%s: \"pairwise_judge\" is true but acceptance is %s; the pairwise judge compares a nominee's outputs with the incumbent's measured again, which only paired acceptance does: set \"accept\": {\"rule\": \"paired\"} (or run with --accept paired)",
+				e->project->config_path, po_accept_rule_name(e->accept.rule));
+	return po_error(err, PO_EUSAGE,
+			"--pairwise-judge needs paired acceptance (--accept paired): the %s rule compares means and measures no incumbent output to compare with",
+			po_accept_rule_name(e->accept.rule));
+}
+
 int po_exp_resolve_accept(struct po_experiment *e, struct po_err *err)
 {
 	const char *rule = e->opts.stop_rule ? e->opts.stop_rule : "seed";
@@ -401,6 +443,8 @@ int po_exp_resolve_accept(struct po_experiment *e, struct po_err *err)
 	if (po_accept_rule_parse(e->opts.accept ? e->opts.accept : "greedy", &e->accept.rule) < 0)
 		return po_error(err, PO_EUSAGE, "unknown acceptance rule '%s'; use greedy or paired",
 				e->opts.accept);
+	if (e->opts.pairwise_judge && e->accept.rule != PO_ACCEPT_PAIRED)
+		return pairwise_needs_paired(e, err);
 	e->accept.alpha = e->opts.accept_alpha > 0 ? e->opts.accept_alpha : 0.05;
 	e->accept.min_delta = e->opts.accept_min_delta;
 	if (e->opts.accept_rounds > 0)

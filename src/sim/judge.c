@@ -138,16 +138,12 @@ static size_t count_words(const char *s)
 	return n;
 }
 
-/* Which features the output under evaluation shows, and whether it is off topic. */
-static void judge_read(const struct catalogue *c, const struct po_llm_request *req,
-		       struct verdict *v)
+/* Which features an output shows, and whether it is off topic. */
+static void judge_read_output(const struct catalogue *c, const char *output,
+			      const json_t *inputs, struct verdict *v)
 {
-	const json_t *inputs = json_object_get(req->metadata, "inputs");
-	char *output, *lower, *trimmed, *name;
+	char *lower, *trimmed, *name;
 
-	output = po_sim_between(req->prompt, PO_JUDGE_OUTPUT_BEGIN, PO_JUDGE_OUTPUT_END);
-	if (!output)
-		output = po_xstrdup(req->prompt ? req->prompt : "");
 	v->words = count_words(output);
 	v->traits = po_sim_traits(c, inputs);
 	po_sim_case_weights(c, v->traits, v->w);
@@ -166,16 +162,23 @@ static void judge_read(const struct catalogue *c, const struct po_llm_request *r
 	v->offtopic = strstr(lower, OFFTOPIC_MARK) || strlen(trimmed) < 40;
 	po_sim_detect_output(c, lower, v->present);
 	free(lower);
+}
+
+/* The same for the output under evaluation in a judge request. */
+static void judge_read(const struct catalogue *c, const struct po_llm_request *req,
+		       struct verdict *v)
+{
+	char *output = po_sim_between(req->prompt, PO_JUDGE_OUTPUT_BEGIN, PO_JUDGE_OUTPUT_END);
+
+	if (!output)
+		output = po_xstrdup(req->prompt ? req->prompt : "");
+	judge_read_output(c, output, json_object_get(req->metadata, "inputs"), v);
 	free(output);
 }
 
-/* The criteria of the request's rubric (or the catalogue's) and the overall score. */
-static void judge_score(const struct po_sim *sim, const struct po_llm_request *req,
-			struct po_rng *rng, struct verdict *v)
+/* Noise-free criteria of a verdict whose features are read. */
+static void judge_criteria(const struct catalogue *c, struct verdict *v)
 {
-	const struct catalogue *c = sim->cat;
-	double overall = 0, wsum = 0, e;
-
 	if (v->offtopic) {
 		memcpy(v->crit, c->offtopic, sizeof(v->crit));
 	} else {
@@ -185,6 +188,16 @@ static void judge_score(const struct po_sim *sim, const struct po_llm_request *r
 		po_sim_criteria(c, (const double(*)[NCRIT])v->w, x, v->crit);
 	}
 	v->quality = po_sim_weighted_100(c, v->crit) / 20.0;
+}
+
+/* The criteria of the request's rubric (or the catalogue's) and the overall score. */
+static void judge_score(const struct po_sim *sim, const struct po_llm_request *req,
+			struct po_rng *rng, struct verdict *v)
+{
+	const struct catalogue *c = sim->cat;
+	double overall = 0, wsum = 0, e;
+
+	judge_criteria(c, v);
 
 	/* One noise draw shared by all criteria: the weighted score then has
 	 * exactly the configured standard deviation, whatever the rubric. The
@@ -311,6 +324,21 @@ static void judge_write_json(const struct verdict *v, struct po_buf *json)
 	po_buf_adds(json, "}");
 }
 
+double po_sim_judge_seen(const struct po_sim *sim, const char *output, const json_t *inputs)
+{
+	struct verdict v = { 0 };
+	double q;
+
+	if (po_sim_exact(sim->cat))
+		return po_sim_ticket_quality(output, inputs);
+	judge_read_output(sim->cat, output ? output : "", inputs, &v);
+	judge_criteria(sim->cat, &v);
+	q = v.quality * 20.0;
+	if (sim->cfg.verbosity_bias > 0)
+		q += sim->cfg.verbosity_bias * ((double)v.words - 300.0) / 100.0;
+	return q;
+}
+
 char *po_sim_judge(const struct po_sim *sim, const struct po_llm_request *req)
 {
 	struct verdict v = { 0 };
@@ -318,6 +346,8 @@ char *po_sim_judge(const struct po_sim *sim, const struct po_llm_request *req)
 	struct po_rng rng;
 	double u;
 
+	if (po_sim_pairwise_request(req))
+		return po_sim_pairwise(sim, req);
 	if (po_sim_exact(sim->cat))
 		return po_sim_ticket_judge(sim, req);
 	po_rng_seed(&rng, po_sim_request_hash(sim, "judge", req));

@@ -118,7 +118,8 @@ enum po_role po_sim_detect_role(const char *system, const char *prompt)
 	const char *texts[2] = { prompt, system };
 
 	for (int t = 0; t < 2; t++) {
-		if (texts[t] && strstr(texts[t], PO_JUDGE_OUTPUT_BEGIN))
+		if (texts[t] && (strstr(texts[t], PO_JUDGE_OUTPUT_BEGIN) ||
+				 strstr(texts[t], PO_PAIR_A_BEGIN)))
 			return PO_ROLE_JUDGE;
 		if (texts[t] && strstr(texts[t], PO_MUTATE_PROMPT_BEGIN))
 			return PO_ROLE_MUTATE;

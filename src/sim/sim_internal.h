@@ -266,6 +266,9 @@ double po_sim_ticket_optimum(const json_t *const *inputs, size_t n);
 void po_sim_ticket_demo_shows(const char *in, const char *out, bool *shows);
 /* The judge's reply for an exact-answer catalogue: 5 when right, 0 when not. */
 char *po_sim_ticket_judge(const struct po_sim *sim, const struct po_llm_request *req);
+/* What the ticket judge sees in an output without noise: 100 for the right
+ * queue, else 0. */
+double po_sim_ticket_quality(const char *output, const json_t *inputs);
 /* {"queue", "security", "ambiguous", "customer_category"} of a case, a new object. */
 json_t *po_sim_ticket_traits_json(const json_t *inputs);
 
@@ -274,5 +277,12 @@ json_t *po_sim_ticket_traits_json(const json_t *inputs);
 char *po_sim_generate(const struct po_sim *sim, const struct po_llm_request *req); /* generate.c */
 char *po_sim_judge(const struct po_sim *sim, const struct po_llm_request *req);    /* judge.c */
 char *po_sim_mutate(const struct po_sim *sim, const struct po_llm_request *req);   /* mutate.c */
+/* What the judge sees in an output for a case, without its noise, 0-100
+ * (with the verbosity bias; judge.c). */
+double po_sim_judge_seen(const struct po_sim *sim, const char *output, const json_t *inputs);
+/* pairwise.c: a pairwise judge request (its output markers, or metadata
+ * "kind": "pairwise"), and its answer. */
+bool po_sim_pairwise_request(const struct po_llm_request *req);
+char *po_sim_pairwise(const struct po_sim *sim, const struct po_llm_request *req);
 
 #endif

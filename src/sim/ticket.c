@@ -142,6 +142,14 @@ static bool is_queue(const char *out, const char *queue)
 	return true;
 }
 
+double po_sim_ticket_quality(const char *output, const json_t *inputs)
+{
+	struct ticket_view tv;
+
+	po_sim_ticket_read(inputs, &tv);
+	return output && is_queue(output, po_sim_ticket_queues[tv.right]) ? 100.0 : 0.0;
+}
+
 char *po_sim_ticket_judge(const struct po_sim *sim, const struct po_llm_request *req)
 {
 	const json_t *rub = json_object_get(req->metadata, "rubric"), *v;

@@ -26,7 +26,10 @@ by the next ones (cache_read_input_tokens), tokens counted as len / 4;
 /_mock/stats counts cache_writes and cache_reads.
 Models whose name contains "no-temp" refuse a temperature with a 400.
 GET /_mock/stats returns counters (requests, max_in_flight,
-connections, statuses, last_headers, last_body); POST /_mock/reset clears them.
+connections, statuses, last_headers, last_body, last_pairwise_body: the last
+request that held a pairwise judge prompt); POST /_mock/reset clears them.
+A pairwise judge prompt (two outputs between <output_a> and <output_b>) is
+answered with a verdict {"winner", "strength", "reason"}.
 
 Two transports give the same answers: --server threads (http.server, a
 thread per connection; the default, used by the tests) and --server asyncio
@@ -52,7 +55,7 @@ LOCK = threading.Lock()
 STATE = {"queue": [], "requests": 0, "prompt_cache": set(), "cache_reads": 0, "cache_writes": 0, "temperature_refused": 0, "by_path": {}, "in_flight": 0,
          "max_in_flight": 0,
          "flaky": {}, "last_headers": {}, "statuses": {}, "connections": 0,
-         "last_body": None}
+         "last_body": None, "last_pairwise_body": None}
 OPTS = None
 
 
@@ -131,6 +134,10 @@ def canned_reply(text):
         return ("Here is the improved template.\n<prompt>\n" + tpl +
                 "\nQuantify the customer problem with a figure" +
                 ("." if n == 1 else " (take %d)." % n) + "\n</prompt>")
+    if "<output_a>" in text and "<output_b>" in text:
+        h = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+        return json.dumps({"winner": "AB"[h % 2], "strength": 1 + h % 5,
+                           "reason": "a mock verdict"})
     if "overall_score" in text:
         keys = re.findall(r'"([A-Za-z0-9_]+)": <number from 0 to 5>', text)
         keys = [k for k in keys if k != "overall_score"]
@@ -250,6 +257,8 @@ def plan(api, headers, raw, rid):
         req = json.loads(raw)
         with LOCK:
             STATE["last_body"] = req
+            if "<output_a>" in raw:
+                STATE["last_pairwise_body"] = req
     except ValueError:
         return json_reply(400, error_body(api, "invalid_request_error", "body is not JSON", b), {})
     delay = float(b.get("latency") or OPTS.latency_ms) / 1000.0

@@ -131,6 +131,28 @@ static void test_two_dialects(void **state)
 	assert_int_equal(check_batch("{\"seed\": 1, \"iterations\": 0, \"name\": \"a\"}", &err), 0);
 }
 
+/* The config's "endpoints": an array of http(s) base URLs, each its own
+ * string; every other shape is refused at its position. */
+static void test_endpoints(void **state)
+{
+	struct po_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(check_config("{\"endpoints\": [\"http://a:1/v1\", \"HTTPS://b\"]}", &err), 0);
+	assert_int_equal(check_config("{\"endpoints\": \"http://a:1/v1\"}", &err), PO_EINPUT);
+	assert_string_equal(err.msg, "c.json:1:15: expected an array of base URLs for \"endpoints\", found a string");
+	assert_int_equal(check_config("{\"endpoints\": []}", &err), PO_EINPUT);
+	assert_string_equal(err.msg, "c.json:1:15: \"endpoints\" is empty; list one base URL or more, e.g. [\"http://gpu1:8000/v1\", \"http://gpu2:8000/v1\"]");
+	assert_int_equal(check_config("{\"endpoints\": [\"http://a\", null]}", &err), PO_EINPUT);
+	assert_string_equal(err.msg, "c.json:1:28: expected a base URL (a string) for endpoint 2 of 2, found null");
+	assert_int_equal(check_config("{\"endpoints\": [\"http://\"]}", &err), PO_EINPUT);
+	assert_string_equal(err.msg, "c.json:1:16: \"http://\" (endpoint 1 of 1) is not an http:// or https:// base URL; give each endpoint as one, e.g. \"http://gpu1:8000/v1\"");
+	assert_int_equal(check_config("{\"endpoints\": [\"http://a b\"]}", &err), PO_EINPUT);
+	assert_int_equal(check_config("{\"endpoints\": [\"http://a,http://b\"]}", &err), PO_EINPUT);
+	assert_string_equal(err.msg, "c.json:1:16: \"http://a,http://b\" (endpoint 1 of 1) holds a comma; give each endpoint as a string of its own");
+	assert_int_equal(check_config("{\"pairwise_judge\": 1}", &err), PO_EINPUT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_match_the_library),
 		cmocka_unit_test(test_store_json_clears_bits),
 		cmocka_unit_test(test_two_dialects),
+		cmocka_unit_test(test_endpoints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

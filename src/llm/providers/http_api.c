@@ -14,6 +14,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/mem.h"
+#include "util/url.h"
 
 /* Appends s as one line of at most max bytes: control characters become
  * spaces, runs of blanks one space. */
@@ -640,20 +641,6 @@ int po_http_api_complete_chain(struct po_http_api *a, const struct po_llm_reques
 	return ret;
 }
 
-/* A base URL we can send to: http:// or https://, a host, no blanks. */
-static bool usable_base(const char *s, size_t n)
-{
-	size_t skip = n >= 7 && !strncasecmp(s, "http://", 7) ? 7 :
-		      n >= 8 && !strncasecmp(s, "https://", 8) ? 8 : 0;
-
-	if (!skip || n == skip || s[skip] == '/' || s[skip] == ':')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
 int po_http_endpoint_urls(const char *bases, char *(*make_url)(const char *base),
 			  char ***urls, size_t *n, struct po_err *err)
 {
@@ -675,7 +662,7 @@ int po_http_endpoint_urls(const char *bases, char *(*make_url)(const char *base)
 		}
 		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
 			len--;
-		if (count > 1 && !usable_base(p, len)) {
+		if (count > 1 && !po_url_usable_base(p, len)) {
 			int ret = po_error(err, PO_EUSAGE,
 					   "--base-url: \"%.*s\" (endpoint %zu of %zu) is not an http:// or https:// URL; give the endpoints as URLs separated by commas",
 					   (int)(len > 200 ? 200 : len), p, k + 1, count);
