@@ -225,6 +225,9 @@ struct po_run_options {
 	bool use_cache;             /* default true (HTTP providers) */
 	const char *cache_path;     /* default .promptopt/cache.sqlite */
 	const char *prices_path;    /* NULL: the built-in price table */
+	/* Evaluation calls (generate, judge) through the provider's batch API
+	 * (anthropic, openai): half price, answers within hours. Default false. */
+	bool batch_api;
 	long max_calls;             /* stop cleanly after this many calls; 0 = no limit */
 	double budget_usd;          /* stop cleanly before spending more; 0 = no limit */
 	/* File bridge: folder (default .<project>), polling fallback interval. */
@@ -265,7 +268,8 @@ enum {
 	PO_FROM_CONFIG_ACCEPT = 1u << 8,       /* "accept": rule, alpha, min_delta */
 	PO_FROM_CONFIG_LENGTH = 1u << 9,       /* "max_prompt_chars", "length_penalty" */
 	PO_FROM_CONFIG_STOP_RULE = 1u << 10,   /* convergence.stop_rule */
-	PO_FROM_CONFIG_ALL = 0x7ffu,
+	PO_FROM_CONFIG_BATCH_API = 1u << 11,   /* "batch_api", roles.<role>.batch_api */
+	PO_FROM_CONFIG_ALL = 0xfffu,
 };
 
 void po_run_options_init(struct po_run_options *opts);

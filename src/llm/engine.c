@@ -263,8 +263,8 @@ static int reserve(struct po_engine *e, long m, double est, struct po_err *err)
 	return 0;
 }
 
-/* What an answer cost at the price table (cached or not); *priced false
- * for a model missing from it. */
+/* What an answer cost at the price table (cached or not), half of it when
+ * a provider batch answered it; *priced false for a model missing from it. */
 static double call_cost(const struct po_engine *e, const struct po_llm_request *req,
 			const struct po_llm_response *resp, bool *priced)
 {
@@ -273,7 +273,8 @@ static double call_cost(const struct po_engine *e, const struct po_llm_request *
 
 	*priced = po_prices_find(e->prices, provider_name(e, req->role), model, &pr);
 	return po_price_cost(&pr, resp->input_tokens, resp->output_tokens,
-			     resp->cache_read_tokens, resp->cache_write_tokens);
+			     resp->cache_read_tokens, resp->cache_write_tokens) *
+	       (resp->batch ? 0.5 : 1.0);
 }
 
 /* Account one answered request and journal it; `charged`: its cost is in
