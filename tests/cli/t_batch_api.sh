@@ -125,7 +125,29 @@ EOF
 	[ "$(final killed "['final_score']")" = "$(final plain "['baseline_score']")" ] ||
 		die "$P: the resumed run's score differs"
 
-	# 6. bad batches: refused at creation, a results line that does not
+	# 6. per role in the config: only the judge's calls as batches
+	if [ "$P" = anthropic ]; then
+		cfg=prompt_tuning_results_pr-faq-validator/config_pr-faq-validator.json
+		cp $cfg cfg.saved
+		python3 - $cfg <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["roles"] = {"judge": {"batch_api": True}}
+json.dump(d, open(sys.argv[1], "w"), indent=2)
+EOF
+		restart_mock
+		expect_exit 0 po_run "$P" perrole --iterations 0
+		[ "$(mock_path $PATHEND)" = "$(final perrole "['calls']['generate']")" ] ||
+			die "$P: the generate calls did not go the ordinary way"
+		[ "$(mock_stat batch_requests)" = "$(final perrole "['calls']['judge']")" ] ||
+			die "$P: the judge calls did not go as batches"
+		sed 's/"batch_api": true/"batch_api": "yes"/' $cfg > cfg.bad && cp cfg.bad $cfg
+		expect_exit 5 po_run "$P" perrole --iterations 0
+		expect_grep err.txt "json:43:12: expected true or false for \"batch_api\", found a string"
+		cp cfg.saved $cfg
+	fi
+
+	# 7. bad batches: refused at creation, a results line that does not
 	# parse, an unknown custom_id
 	restart_mock
 	batch_opts '{"reject": true}'

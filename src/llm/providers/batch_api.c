@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "llm/providers/provider.h"
 #include "util/err.h"
@@ -121,9 +122,10 @@ static bool pause_ms(const struct po_http_api *a, double ms)
 	}
 }
 
-/* What a batch is: the provider, its URL and every body in order. */
-static void fingerprint(const struct po_http_api *a, char *const *bodies, size_t m,
-			char out[65])
+/* What a batch is: the provider, its URL and every request in order (its
+ * body, role and sample: two samples of one prompt are two requests). */
+static void fingerprint(const struct po_http_api *a, const struct po_llm_request *reqs,
+			char *const *bodies, size_t m, char out[65])
 {
 	struct po_sha256 c;
 	unsigned char d[PO_SHA256_LEN];
@@ -133,7 +135,8 @@ static void fingerprint(const struct po_http_api *a, char *const *bodies, size_t
 	po_sha256_update(&c, a->name, strlen(a->name) + 1);
 	po_sha256_update(&c, a->url, strlen(a->url) + 1);
 	for (size_t i = 0; i < m; i++) {
-		snprintf(num, sizeof(num), "%zu:", strlen(bodies[i]));
+		snprintf(num, sizeof(num), "%d:%u:%zu:", (int)reqs[i].role, reqs[i].sample,
+			 strlen(bodies[i]));
 		po_sha256_update(&c, num, strlen(num));
 		po_sha256_update(&c, bodies[i], strlen(bodies[i]));
 	}
@@ -300,13 +303,13 @@ static void join_all(struct join *j, const struct po_buf *text)
 }
 
 /* Creates the batch, or takes the pending one of the same requests. */
-static int submit(struct po_http_api *a, char *const *bodies, size_t m, char **id,
-		  struct po_err *err)
+static int submit(struct po_http_api *a, const struct po_llm_request *reqs, char *const *bodies,
+		  size_t m, char **id, struct po_err *err)
 {
 	char fp[65];
 	int ret;
 
-	fingerprint(a, bodies, m, fp);
+	fingerprint(a, reqs, bodies, m, fp);
 	*id = state_lookup(a, fp);
 	if (*id)
 		return 0;
@@ -333,7 +336,7 @@ static int run_batch(struct po_http_api *a, const struct po_llm_request *reqs,
 
 		bodies[i] = a->build_body(&reqs[i], model, po_http_api_temperature(a, model));
 	}
-	ret = submit(a, bodies, m, &id, err);
+	ret = submit(a, reqs, bodies, m, &id, err);
 	if (!ret)
 		ret = wait_ended(a, id, &st, err);
 	if (!ret)
@@ -343,6 +346,11 @@ static int run_batch(struct po_http_api *a, const struct po_llm_request *reqs,
 				  .latency_ms = po_time_mono_ms() - t0 };
 
 		join_all(&j, &text);
+		/* Its answers are the engine's now (cached and journaled as soon
+		 * as this returns): a later batch of the same requests is a new
+		 * one, never this one again. */
+		if (a->batch_state)
+			unlink(a->batch_state);
 		if (j.problems) {
 			ret = po_error(err, PO_ELLM,
 				       "%s%s; the answers that did arrive are kept, the requests without one were not sent again: run again to send them",
