@@ -302,6 +302,22 @@ static void join_all(struct join *j, const struct po_buf *text)
 	}
 }
 
+int po_batch_join(struct po_http_api *a, const char *id, const char *text, size_t len,
+		  struct po_llm_response *out, size_t m, bool *got, double latency_ms,
+		  struct po_err *err)
+{
+	struct join j = { .a = a, .id = id, .m = m, .got = got, .out = out,
+			  .latency_ms = latency_ms };
+	struct po_buf t = { .data = (char *)text, .len = len };
+
+	join_all(&j, &t);
+	if (!j.problems)
+		return 0;
+	return po_error(err, PO_ELLM,
+			"%s%s; the answers that did arrive are kept, the requests without one were not sent again: run again to send them",
+			j.first.msg, j.problems > 1 ? " (and more lines like it)" : "");
+}
+
 /* Creates the batch, or takes the pending one of the same requests. */
 static int submit(struct po_http_api *a, const struct po_llm_request *reqs, char *const *bodies,
 		  size_t m, char **id, struct po_err *err)
@@ -342,20 +358,13 @@ static int run_batch(struct po_http_api *a, const struct po_llm_request *reqs,
 	if (!ret)
 		ret = a->batch->fetch(a, id, &st, &text, err);
 	if (!ret) {
-		struct join j = { .a = a, .id = id, .m = m, .got = got, .out = out,
-				  .latency_ms = po_time_mono_ms() - t0 };
-
-		join_all(&j, &text);
+		ret = po_batch_join(a, id, text.data, text.len, out, m, got,
+				    po_time_mono_ms() - t0, err);
 		/* Its answers are the engine's now (cached and journaled as soon
 		 * as this returns): a later batch of the same requests is a new
 		 * one, never this one again. */
 		if (a->batch_state)
 			unlink(a->batch_state);
-		if (j.problems) {
-			ret = po_error(err, PO_ELLM,
-				       "%s%s; the answers that did arrive are kept, the requests without one were not sent again: run again to send them",
-				       j.first.msg, j.problems > 1 ? " (and more lines like it)" : "");
-		}
 	}
 	for (size_t i = 0; i < m; i++)
 		free(bodies[i]);

@@ -78,6 +78,18 @@ extern const struct po_batch_kind po_batch_openai;
 int po_batch_complete(struct po_http_api *a, const struct po_llm_request *reqs,
 		      struct po_llm_response *out, size_t n, struct po_err *err);
 
+/*
+ * Joins the results text (JSONL, len bytes) of batch id to its m requests:
+ * out[k] and got[k] set for each answer of custom_id "r<k>" (priced as a
+ * batch answer, latency_ms each). 0, or PO_ELLM naming the batch and the
+ * first line that does not parse, has not the API's shape, names an
+ * unknown custom_id or repeats one (the other lines are joined all the
+ * same).
+ */
+int po_batch_join(struct po_http_api *a, const char *id, const char *text, size_t len,
+		  struct po_llm_response *out, size_t m, bool *got, double latency_ms,
+		  struct po_err *err);
+
 /* ---- helpers for the kinds (batch_api.c) ---- */
 
 /* Runs one call (a GET when body is NULL) with the api's transport and
