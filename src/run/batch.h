@@ -35,6 +35,7 @@ struct po_batch_defaults {
 	bool no_convergence;     /* true: enable_convergence false by default */
 	const char *split;       /* NULL: each experiment's project decides */
 	const char *accept;      /* NULL: greedy */
+	bool batch_api;          /* true: "batch_api": true by default (--batch-api) */
 };
 
 void po_batch_defaults_init(struct po_batch_defaults *d);

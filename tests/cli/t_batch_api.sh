@@ -178,5 +178,14 @@ EOF
 	expect_exit 8 po_run "$P" unknown --iterations 0 --batch-api
 	expect_grep err.txt "unknown custom_id \"zz9\""
 	[ "$(wc -l < unknown/llm_calls.jsonl)" = 20 ] || die "$P: the answers were not kept"
+
+	# 8. promptopt batch takes --batch-api for every experiment
+	if [ "$P" = anthropic ]; then
+		restart_mock
+		expect_exit 0 env ANTHROPIC_API_KEY="$KEY" ANTHROPIC_BASE_URL="$URL" "$PO" batch \
+			--experiments 1 --iterations 0 --provider anthropic --batch-api --no-report -q
+		[ "$(mock_stat batches_created)" -ge 2 ] || die "batch --batch-api made no provider batch"
+		[ "$(mock_path $PATHEND)" = 0 ] || die "batch --batch-api sent evaluation calls the ordinary way"
+	fi
 	cd ..
 done
