@@ -325,7 +325,7 @@ static void account(struct po_engine *e, const struct po_llm_request *req,
 			.output_tokens = resp->output_tokens,
 			.cache_read_tokens = resp->cache_read_tokens,
 			.cache_write_tokens = resp->cache_write_tokens, .cost_usd = cost,
-			.cached = resp->cached,
+			.cached = resp->cached, .batch = resp->batch && !resp->cached,
 			.attempts = resp->cached ? 0 : (resp->attempts > 0 ? resp->attempts : 1),
 			.error = resp->error ? resp->error : (resp->content ? NULL : "no content"),
 		};

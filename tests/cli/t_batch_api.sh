@@ -80,6 +80,10 @@ EOF
 	[ "$(wc -l < batched/llm_calls.jsonl)" = "$(final batched "['calls']['total']")" ] ||
 		die "$P: the journal does not hold every batched call"
 	[ "$(mock_path $PATHEND)" -lt 10 ] || die "$P: evaluation calls went the ordinary way"
+	[ "$(grep -c '"batch":true' batched/llm_calls.jsonl)" = \
+		"$(($(final batched "['calls']['generate']") + $(final batched "['calls']['judge']")))" ] ||
+		die "$P: the journal does not mark the batch answers"
+	! grep -q '"batch":true' plain/llm_calls.jsonl || die "$P: ordinary calls marked as batch answers"
 
 	# 2. a cached request is not submitted: the rerun makes no batch
 	expect_exit 0 po_run "$P" batched --iterations 1 --batch-api
