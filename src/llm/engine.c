@@ -32,6 +32,7 @@ struct po_engine {
 	double budget_usd;
 	struct po_shared *shared;
 	uint64_t seed;
+	unsigned batch_roles;           /* estimated at the batch price */
 	long provider_calls;            /* calls sent to providers (cache hits excluded) */
 	char *last_model[PO_ROLE_COUNT]; /* the model that last answered a role */
 	double spent;
@@ -125,6 +126,7 @@ int po_engine_new(struct po_engine **out, const struct po_engine_config *cfg,
 	e->budget_usd = cfg->budget_usd > 0 ? cfg->budget_usd : 0;
 	e->shared = cfg->shared;
 	e->seed = cfg->seed;
+	e->batch_roles = cfg->batch_roles;
 	*out = e;
 	return 0;
 fail:
@@ -214,7 +216,7 @@ static double estimate(const struct po_engine *e, const struct po_llm_request *r
 		outt = s->output_tokens[req->role] / paid + 1;
 	else
 		outt = req->max_tokens > 0 ? req->max_tokens : 1024;
-	return po_price_cost(&pr, in, outt, 0, 0);
+	return po_price_cost(&pr, in, outt, 0, 0) * (e->batch_roles & (1u << req->role) ? 0.5 : 1);
 }
 
 void po_engine_remaining(const struct po_engine *e, long *calls, double *usd)

@@ -137,6 +137,8 @@ static int new_engine(struct po_experiment *e, struct po_provider *roles[PO_ROLE
 	ec.journal_path = jpath.data;
 	ec.run_id = e->run_id;
 	ec.seed = e->opts.seed;
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		ec.batch_roles |= po_exp_role_batch(e, r) ? 1u << r : 0;
 	ec.max_calls = e->opts.max_calls;
 	ec.budget_usd = e->opts.budget_usd;
 	ec.shared = e->opts.shared;

@@ -89,6 +89,14 @@ EOF
 	expect_exit 0 po_run "$P" batched --iterations 1 --batch-api
 	[ "$(mock_stat batches_created)" = "$created" ] || die "$P: cached requests were submitted"
 
+	# the limits estimate batch calls at the batch price too: a budget below
+	# the ordinary first batch's estimate ($0.63) and above the batched
+	# one's ($0.31) stops the one and lets the other through
+	if [ "$P" = anthropic ]; then
+		expect_exit 12 po_run "$P" budget1 --iterations 1 --budget-usd 0.5 --no-cache
+		expect_exit 0 po_run "$P" budget2 --iterations 1 --budget-usd 0.5 --no-cache --batch-api
+	fi
+
 	# 3. errored requests are sent again as ordinary calls
 	restart_mock
 	batch_opts '{"errors": 3}'
