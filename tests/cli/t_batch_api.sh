@@ -137,6 +137,29 @@ EOF
 	[ "$(final killed "['final_score']")" = "$(final plain "['baseline_score']")" ] ||
 		die "$P: the resumed run's score differs"
 
+	# killed in an iteration, after the checkpoint: the resumed run asks
+	# the mutate call again (the cache answers it), builds the same
+	# candidate and polls the same generate batch
+	if [ "$P" = anthropic ]; then
+		restart_mock
+		batch_opts '{"hold_after": 4}'
+		(EXEC=1 po_run "$P" killed2 --iterations 1 --batch-api >kill2.out 2>&1) &
+		pid=$!
+		n=0
+		while [ "$(mock_stat batches_created)" -lt 5 ] && [ $n -lt 300 ]; do sleep 0.05; n=$((n + 1)); done
+		sleep 0.3
+		kill -9 $pid
+		wait $pid 2>/dev/null
+		expect_file killed2/checkpoint.json
+		[ "$(json_get killed2/batch_api_$P.json "['batch_id']")" = msgbatch_mock_5 ] ||
+			die "$P: the pending batch is not the iteration's generate batch"
+		batch_opts '{"polls": 1}'
+		expect_exit 0 po_run "$P" killed2 --iterations 1 --batch-api --resume
+		expect_grep out.txt "Resum"
+		[ "$(mock_stat batches_created)" = "$created" ] ||
+			die "$P: $(mock_stat batches_created) batches made, a run never killed makes $created"
+	fi
+
 	# 6. per role in the config: only the judge's calls as batches
 	if [ "$P" = anthropic ]; then
 		cfg=prompt_tuning_results_pr-faq-validator/config_pr-faq-validator.json

@@ -13,6 +13,7 @@ mock_llm.py --batch JSON), kept until the next one:
   polls=N       polls before the batch ends (default 2)
   hold=true     does not end while set (a run killed while it is pending);
                 hold and polls apply to the batches made before too
+  hold_after=N  the same for the batches after the N-th
   fail_poll=N   the next N polls answer HTTP 500
   errors=N      the first N requests come back errored
   expire=true   every request expired (OpenAI: the batch expired)
@@ -175,7 +176,7 @@ def create(api, path, headers, raw, base):
         COUNT["batch_requests"] += len(reqs)
         n = COUNT["batches_created"]
         bid = ("msgbatch_mock_%d" if api == "anthropic" else "batch_mock_%d") % n
-        BATCHES[bid] = {"id": bid, "api": api, "requests": reqs, "polls": 0, "opts": opts,
+        BATCHES[bid] = {"id": bid, "n": n, "api": api, "requests": reqs, "polls": 0, "opts": opts,
                         "headers": headers, "base": base}
     return 200, describe(BATCHES[bid], None)
 
@@ -184,7 +185,8 @@ def describe(b, plan):
     # hold and polls are read live: a test releases a held batch
     with LOCK:
         live = dict(OPTS)
-    ended = not live.get("hold") and b["polls"] >= int(live.get("polls", 2))
+    held = live.get("hold") or ("hold_after" in live and b["n"] > int(live["hold_after"]))
+    ended = not held and b["polls"] >= int(live.get("polls", 2))
     if ended and plan:
         finish(b, plan)
     n = len(b["requests"])
