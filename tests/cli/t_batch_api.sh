@@ -137,6 +137,21 @@ EOF
 	[ "$(final killed "['final_score']")" = "$(final plain "['baseline_score']")" ] ||
 		die "$P: the resumed run's score differs"
 
+	# Ctrl-C while a batch is pending: exit 11, the batch named
+	if [ "$P" = anthropic ]; then
+		restart_mock
+		batch_opts '{"hold": true}'
+		(EXEC=1 po_run "$P" interrupted --iterations 0 --batch-api >int.out 2>&1) &
+		pid=$!
+		n=0
+		while [ "$(mock_stat batch_polls)" -lt 2 ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+		kill -INT $pid
+		wait $pid
+		rc=$?
+		[ $rc = 11 ] || { cat int.out; die "$P: Ctrl-C while a batch was pending exited $rc, expected 11"; }
+		expect_grep int.out "anthropic: interrupted while message batch msgbatch_mock_1 was pending; --resume polls the same batch (it is not submitted again)"
+	fi
+
 	# killed in an iteration, after the checkpoint: the resumed run asks
 	# the mutate call again (the cache answers it), builds the same
 	# candidate and polls the same generate batch
