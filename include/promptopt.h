@@ -235,6 +235,9 @@ struct po_run_options {
 	bool use_cache;             /* default true (HTTP providers) */
 	const char *cache_path;     /* default .promptopt/cache.sqlite */
 	const char *prices_path;    /* NULL: the built-in price table */
+	/* Evaluation calls (generate, judge) through the provider's batch API
+	 * (anthropic, openai): half price, answers within hours. Default false. */
+	bool batch_api;
 	long max_calls;             /* stop cleanly after this many calls; 0 = no limit */
 	double budget_usd;          /* stop cleanly before spending more; 0 = no limit */
 	/* File bridge: folder (default .<project>), polling fallback interval. */
@@ -277,7 +280,8 @@ enum {
 	PO_FROM_CONFIG_STOP_RULE = 1u << 10,   /* convergence.stop_rule */
 	PO_FROM_CONFIG_ENDPOINTS = 1u << 11,   /* "endpoints": the base URLs (base_url) */
 	PO_FROM_CONFIG_PAIRWISE = 1u << 12,    /* "pairwise_judge" */
-	PO_FROM_CONFIG_ALL = 0x1fffu,
+	PO_FROM_CONFIG_BATCH_API = 1u << 13,   /* "batch_api", roles.<role>.batch_api */
+	PO_FROM_CONFIG_ALL = 0x3fffu,
 };
 
 void po_run_options_init(struct po_run_options *opts);

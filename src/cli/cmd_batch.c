@@ -49,6 +49,7 @@ static const struct cli_help_item batch_options[] = {
 	{ "pairwise_judge", NULL, NULL },
 	{ "seed", NULL, NULL },
 	{ "enable_convergence", NULL, NULL },
+	{ "batch_api", NULL, NULL },
 	{ NULL, "--jobs J", "experiments at once (default 1); limits below are shared" },
 	{ "max_calls", NULL, NULL },
 	{ "budget_usd", NULL, NULL },
@@ -531,6 +532,7 @@ static void flags_apply(const struct po_run_options *f, struct po_batch_defaults
 	d->split = f->split;
 	d->accept = f->accept;
 	d->pairwise_judge = f->pairwise_judge;
+	d->batch_api = f->batch_api;
 	ro->max_calls = f->max_calls;
 	ro->budget_usd = f->budget_usd;
 }

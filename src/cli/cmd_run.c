@@ -50,6 +50,7 @@ static const struct cli_help_item run_options[] = {
 	{ "concurrency", NULL, NULL },
 	{ "timeout", NULL, NULL },
 	{ "max_attempts", NULL, NULL },
+	{ "batch_api", NULL, NULL },
 	{ "cache", NULL, NULL },
 	{ "cache_path", NULL, NULL },
 	{ "prices", NULL, NULL },

@@ -139,7 +139,7 @@ static int parse_roles(const struct po_src *s, const json_t *roles,
 		return po_src_type_error(err, s, "", "roles", roles, "an object", "");
 	ret = po_settings_check_keys(err, s, "/roles", roles, known, "role");
 	json_object_foreach((json_t *)roles, key, v) {
-		static const char *const fields[] = { "provider", "model", NULL };
+		static const char *const fields[] = { "provider", "model", "batch_api", NULL };
 		struct po_buf at = PO_BUF_INIT;
 		const json_t *prov = json_is_object(v) ? json_object_get(v, "provider") : v;
 
@@ -154,6 +154,8 @@ static int parse_roles(const struct po_src *s, const json_t *roles,
 			ret = po_settings_check_type(err, s, at.data, v, "provider", JSON_STRING, JSON_STRING, "a provider name");
 		if (!ret && json_is_object(v))
 			ret = po_settings_check_type(err, s, at.data, v, "model", JSON_STRING, JSON_STRING, "a model name");
+		if (!ret && json_is_object(v))
+			ret = po_settings_check_type(err, s, at.data, v, "batch_api", JSON_TRUE, JSON_TRUE, "true or false");
 		if (!ret && prov && names && !names->provider_known(json_string_value(prov))) {
 			if (json_is_object(v))
 				po_buf_adds(&at, "/provider");

@@ -212,6 +212,14 @@ const struct po_setting po_settings[] = {
 	{ .key = "max_attempts", .type = PO_SETTING_INT, .min = 1, .max = 100, .dflt = "5",
 	  .flag = "--max-attempts", .metavar = "N", .batch = "max_attempts",
 	  .field = F(max_attempts), .help = "attempts per call, retries included (default 5)" },
+	{ .key = "batch_api", .type = PO_SETTING_BOOL, .dflt = "false", .flag = "--batch-api",
+	  .batch = "batch_api", .config = "batch_api", .cfg_form = PO_CFG_BOOL,
+	  .cfg_expect = "true or false", .field = F(batch_api),
+	  .from_config = PO_FROM_CONFIG_BATCH_API,
+	  .help = "send the evaluation calls (generate, judge) as provider\n"
+		  "batches (anthropic, openai): half price, but a step may\n"
+		  "wait hours for its batch (docs/scale.md)",
+	  .batch_help = "evaluation calls through the provider's batch API" },
 	{ .key = "cache", .type = PO_SETTING_BOOL, .dflt = "true", .flag = "--no-cache",
 	  .batch = "cache", .field = F(use_cache), .help = "do not use the response cache" },
 	{ .key = "cache_path", .type = PO_SETTING_STRING, .flag = "--cache", .metavar = "PATH",

@@ -32,6 +32,7 @@ struct po_engine {
 	double budget_usd;
 	struct po_shared *shared;
 	uint64_t seed;
+	unsigned batch_roles;           /* estimated at the batch price */
 	long provider_calls;            /* calls sent to providers (cache hits excluded) */
 	char *last_model[PO_ROLE_COUNT]; /* the model that last answered a role */
 	double spent;
@@ -125,6 +126,7 @@ int po_engine_new(struct po_engine **out, const struct po_engine_config *cfg,
 	e->budget_usd = cfg->budget_usd > 0 ? cfg->budget_usd : 0;
 	e->shared = cfg->shared;
 	e->seed = cfg->seed;
+	e->batch_roles = cfg->batch_roles;
 	*out = e;
 	return 0;
 fail:
@@ -221,7 +223,7 @@ static double estimate(const struct po_engine *e, const struct po_llm_request *r
 		outt = s->output_tokens[req->role] / paid + 1;
 	else
 		outt = req->max_tokens > 0 ? req->max_tokens : 1024;
-	return po_price_cost(&pr, in, outt, 0, 0);
+	return po_price_cost(&pr, in, outt, 0, 0) * (e->batch_roles & (1u << req->role) ? 0.5 : 1);
 }
 
 void po_engine_remaining(const struct po_engine *e, long *calls, double *usd)
@@ -270,8 +272,8 @@ static int reserve(struct po_engine *e, long m, double est, struct po_err *err)
 	return 0;
 }
 
-/* What an answer cost at the price table (cached or not); *priced false
- * for a model missing from it. */
+/* What an answer cost at the price table (cached or not), half of it when
+ * a provider batch answered it; *priced false for a model missing from it. */
 static double call_cost(const struct po_engine *e, const struct po_llm_request *req,
 			const struct po_llm_response *resp, bool *priced)
 {
@@ -280,7 +282,8 @@ static double call_cost(const struct po_engine *e, const struct po_llm_request *
 
 	*priced = po_prices_find(e->prices, provider_name(e, req->role), model, &pr);
 	return po_price_cost(&pr, resp->input_tokens, resp->output_tokens,
-			     resp->cache_read_tokens, resp->cache_write_tokens);
+			     resp->cache_read_tokens, resp->cache_write_tokens) *
+	       (resp->batch ? 0.5 : 1.0);
 }
 
 /* Account one answered request and journal it; `charged`: its cost is in
@@ -331,7 +334,7 @@ static void account(struct po_engine *e, const struct po_llm_request *req,
 			.output_tokens = resp->output_tokens,
 			.cache_read_tokens = resp->cache_read_tokens,
 			.cache_write_tokens = resp->cache_write_tokens, .cost_usd = cost,
-			.cached = resp->cached,
+			.cached = resp->cached, .batch = resp->batch && !resp->cached,
 			.attempts = resp->cached ? 0 : (resp->attempts > 0 ? resp->attempts : 1),
 			.error = resp->error ? resp->error : (resp->content ? NULL : "no content"),
 		};

@@ -51,10 +51,10 @@ void po_journal_add(struct po_journal *j, const struct po_journal_entry *en)
 {
 	struct po_buf *b = &j->pending;
 
-	po_buf_addf(b, "{\"attempts\":%d,\"cache_read_tokens\":%ld,\"cache_write_tokens\":%ld,"
+	po_buf_addf(b, "{\"attempts\":%d,%s\"cache_read_tokens\":%ld,\"cache_write_tokens\":%ld,"
 		    "\"cached\":%s,\"cost_usd\":%.10f,\"error\":",
-		    en->attempts, (long)en->cache_read_tokens, (long)en->cache_write_tokens,
-		    en->cached ? "true" : "false", en->cost_usd);
+		    en->attempts, en->batch ? "\"batch\":true," : "", (long)en->cache_read_tokens,
+		    (long)en->cache_write_tokens, en->cached ? "true" : "false", en->cost_usd);
 	if (en->error) {
 		json_t *e = json_string(en->error);
 		char *t;

@@ -30,6 +30,7 @@ struct po_journal_entry {
 	long input_tokens, output_tokens, cache_read_tokens, cache_write_tokens;
 	double cost_usd;
 	bool cached;
+	bool batch;           /* answered through a provider batch API (written only when true) */
 	int attempts;
 	const char *error;    /* NULL on success */
 };

@@ -61,6 +61,9 @@ struct po_engine_config {
 	/* The run's seed, part of the cache key: a rerun with the same seed is
 	 * answered from the cache, another seed draws fresh samples. */
 	uint64_t seed;
+	/* Roles (1 << role) whose calls go through a provider batch API: the
+	 * limits estimate them at the batch price. */
+	unsigned batch_roles;
 };
 
 void po_engine_config_init(struct po_engine_config *cfg);

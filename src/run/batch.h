@@ -36,6 +36,7 @@ struct po_batch_defaults {
 	const char *split;       /* NULL: each experiment's project decides */
 	const char *accept;      /* NULL: greedy */
 	bool pairwise_judge;     /* true: "pairwise_judge" for every experiment */
+	bool batch_api;          /* true: "batch_api": true by default (--batch-api) */
 };
 
 void po_batch_defaults_init(struct po_batch_defaults *d);

@@ -77,6 +77,8 @@ static json_t *cli_layer(const struct po_batch_defaults *d)
 		json_object_set_new(o, "pairwise_judge", json_true());
 	if (d->no_convergence)
 		json_object_set_new(o, "enable_convergence", json_false());
+	if (d->batch_api)
+		json_object_set_new(o, "batch_api", json_true());
 	return o;
 }
 

@@ -15,8 +15,9 @@
 #include "llm/cost.h"
 #include "report/console.h"
 
-/* Cost of `calls` calls of role r of about in/out tokens each; false when
- * the model is missing from the price table. */
+/* Cost of `calls` calls of role r of about in/out tokens each (at half
+ * price through a provider batch); false when the model is missing from
+ * the price table. */
 static bool role_cost(const struct po_experiment *e, int r, double calls, double in, double outt,
 		      double *usd)
 {
@@ -24,7 +25,8 @@ static bool role_cost(const struct po_experiment *e, int r, double calls, double
 	bool ok = po_prices_find(po_engine_prices(e->engine), po_exp_role_provider(e, r),
 				 e->settings.models[r], &pr);
 
-	*usd += calls * po_price_cost(&pr, (long)in, (long)outt, 0, 0);
+	*usd += calls * po_price_cost(&pr, (long)in, (long)outt, 0, 0) *
+		(po_exp_role_batch(e, r) ? 0.5 : 1.0);
 	return ok;
 }
 
@@ -178,6 +180,10 @@ void po_exp_estimate(struct po_experiment *e)
 	po_exp_msg(e, PO_EV_INFO, "%s", text.data);
 	po_buf_release(&text);
 	po_buf_release(&b);
+	if (po_exp_role_batch(e, PO_ROLE_GENERATE) || po_exp_role_batch(e, PO_ROLE_JUDGE))
+		po_exp_msg(e, PO_EV_INFO,
+			   "Batch API: the evaluation calls go as provider batches at half price (in the estimate above), about %.0f of them, two per step; each may take minutes to hours (up to 24), so the run may take hours",
+			   2 * (iters + 1) + 4);
 	if (!priced)
 		po_exp_msg(e, PO_EV_WARNING,
 			 "no price for %s in the price table: its calls are counted at $0 and --budget-usd cannot hold them; add it with --prices FILE (see docs/costs-and-cache.md)",

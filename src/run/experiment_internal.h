@@ -82,6 +82,10 @@ void po_exp_msg(const struct po_experiment *e, enum po_event_kind kind, const ch
 	__attribute__((format(printf, 3, 4)));
 /* The provider name serving role r. */
 const char *po_exp_role_provider(const struct po_experiment *e, int r);
+/* Whether role r's calls go through the provider's batch API: the flag
+ * (or batch key) for generate and judge; else the config's
+ * roles.<role>.batch_api, then its "batch_api" (generate and judge). */
+bool po_exp_role_batch(const struct po_experiment *e, int r);
 /* When the simulator writes or judges the outputs of a project that is not
  * built in: what its scores do not mean (static), else NULL (experiment.c). */
 const char *po_exp_simulated_note(const struct po_experiment *e);

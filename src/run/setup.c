@@ -69,6 +69,42 @@ static void provider_spec(const struct po_experiment *e, struct po_provider_spec
 	spec->peer_is_sim = e->opts.bridge_peer_is_sim;
 }
 
+bool po_exp_role_batch(const struct po_experiment *e, int r)
+{
+	const json_t *cfg = e->project->config, *v;
+	bool all = e->opts.batch_api;
+
+	if (e->opts.from_config & PO_FROM_CONFIG_BATCH_API) {
+		v = json_object_get(json_object_get(json_object_get(cfg, "roles"),
+						    po_role_name((enum po_role)r)), "batch_api");
+		if (json_is_boolean(v))
+			return json_is_true(v);
+		all = po_json_bool(cfg, "batch_api", all);
+	}
+	return all && r != PO_ROLE_MUTATE;
+}
+
+/* The roles of provider `name` that go through its batch API; usage error
+ * when a role of another provider asks for it. */
+static int batch_roles(const struct po_experiment *e, const char *name, unsigned *mask,
+		       struct po_err *err)
+{
+	*mask = 0;
+	for (int r = 0; r < PO_ROLE_COUNT; r++) {
+		const char *p = po_exp_role_provider(e, r);
+
+		if (!po_exp_role_batch(e, r))
+			continue;
+		if (strcmp(p, "anthropic") && strcmp(p, "openai"))
+			return po_error(err, PO_EUSAGE,
+					"--batch-api: the %s role uses provider %s, which has no batch API; use anthropic or openai for it, or drop --batch-api (\"batch_api\" in the config)",
+					po_role_name((enum po_role)r), p);
+		if (!strcmp(p, name))
+			*mask |= 1u << r;
+	}
+	return 0;
+}
+
 /* Frees the providers built so far (each distinct one once). */
 static void free_providers(struct po_provider *roles[PO_ROLE_COUNT])
 {
@@ -101,6 +137,8 @@ static int new_engine(struct po_experiment *e, struct po_provider *roles[PO_ROLE
 	ec.journal_path = jpath.data;
 	ec.run_id = e->run_id;
 	ec.seed = e->opts.seed;
+	for (int r = 0; r < PO_ROLE_COUNT; r++)
+		ec.batch_roles |= po_exp_role_batch(e, r) ? 1u << r : 0;
 	ec.max_calls = e->opts.max_calls;
 	ec.budget_usd = e->opts.budget_usd;
 	ec.shared = e->opts.shared;
@@ -113,7 +151,7 @@ int po_exp_make_engine(struct po_experiment *e, struct po_err *err)
 {
 	struct po_provider *roles[PO_ROLE_COUNT] = { 0 };
 	struct po_provider_spec spec;
-	struct po_buf bdir = PO_BUF_INIT;
+	struct po_buf bdir = PO_BUF_INIT, state = PO_BUF_INIT;
 	int ret = 0;
 
 	provider_spec(e, &spec, &bdir);
@@ -127,6 +165,13 @@ int po_exp_make_engine(struct po_experiment *e, struct po_err *err)
 		if (!roles[r]) {
 			struct po_sim *sim = NULL;
 			spec.name = name;
+			ret = batch_roles(e, name, &spec.batch_roles, err);
+			if (ret)
+				break;
+			po_buf_reset(&state);
+			po_fs_join(&state, e->results_dir, "batch_api_");
+			po_buf_addf(&state, "%s.json", name);
+			spec.batch_state_path = state.data;
 			roles[r] = po_provider_new(&spec, &sim, err);
 			if (!roles[r])
 				ret = err ? err->code : PO_ELLM;
@@ -146,6 +191,7 @@ int po_exp_make_engine(struct po_experiment *e, struct po_err *err)
 	if (ret)
 		e->sim = NULL;
 	po_buf_release(&bdir);
+	po_buf_release(&state);
 	return ret;
 }
 

@@ -30,6 +30,8 @@ connections, statuses, last_headers, last_body, last_pairwise_body: the last
 request that held a pairwise judge prompt); POST /_mock/reset clears them.
 A pairwise judge prompt (two outputs between <output_a> and <output_b>) is
 answered with a verdict {"winner", "strength", "reason"}.
+The providers' batch APIs, and how to make them misbehave (POST
+/_mock/batch), are in mock_batch.py (threads transport only).
 
 Two transports give the same answers: --server threads (http.server, a
 thread per connection; the default, used by the tests) and --server asyncio
@@ -50,6 +52,9 @@ import threading
 import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mock_batch  # noqa: E402
 
 LOCK = threading.Lock()
 STATE = {"queue": [], "requests": 0, "prompt_cache": set(), "cache_reads": 0, "cache_writes": 0, "temperature_refused": 0, "by_path": {}, "in_flight": 0,
@@ -188,7 +193,11 @@ def control(path, raw):
         with LOCK:
             STATE["queue"].extend(req.get("behaviors", []))
             return 200, {"queued": len(STATE["queue"])}
+    if path == "/_mock/batch":
+        mock_batch.configure(json.loads(raw or "{}"))
+        return 200, {"ok": True}
     if path == "/_mock/reset":
+        mock_batch.reset()
         with LOCK:
             STATE.update(queue=[], requests=0, temperature_refused=0, by_path={},
                          max_in_flight=0, flaky={},
@@ -202,7 +211,8 @@ def stats():
     with LOCK:
         s = {k: v for k, v in STATE.items() if k not in ("queue", "flaky", "prompt_cache")}
         s["queued"] = len(STATE["queue"])
-        return s
+    s.update(mock_batch.stats())
+    return s
 
 
 def begin(path, headers):
@@ -408,13 +418,29 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/_mock/stats":
             return self.send_json(200, stats())
+        if mock_batch.handles(self.path):
+            auth = auth_error(mock_batch.api_of(self.path), self.headers)
+            if auth:
+                return self.send_json(auth[0], error_body(mock_batch.api_of(self.path),
+                                                          auth[1], auth[2], {}))
+            status, text, ctype = mock_batch.get(self.path, plan)
+            return self.deliver(Reply(status, {"Content-Type": ctype}, text.encode()))
         self.send_json(404, {"error": "not found"})
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n).decode("utf-8", "replace") if n else ""
+        raw_bytes = self.rfile.read(n) if n else b""
+        raw = raw_bytes.decode("utf-8", "replace")
         if self.path.startswith("/_mock/"):
             return self.send_json(*control(self.path, raw))
+        if mock_batch.handles(self.path):
+            api = mock_batch.api_of(self.path)
+            auth = auth_error(api, self.headers)
+            if auth:
+                return self.send_json(auth[0], error_body(api, auth[1], auth[2], {}))
+            hdrs = Headers({k.lower(): v for k, v in self.headers.items()})
+            base = "http://127.0.0.1:%d" % self.server.server_address[1]
+            return self.send_json(*mock_batch.post(self.path, hdrs, raw_bytes, base))
         api = api_of(self.path)
         if not api:
             return self.send_json(404, {"error": {"type": "not_found_error",
@@ -564,6 +590,7 @@ def main():
     ap.add_argument("--latency-ms", type=float, default=0)
     ap.add_argument("--api-key", help="the key requests must carry (default: any)")
     ap.add_argument("--default", default="ok", help="behaviour when nothing else chooses")
+    ap.add_argument("--batch", help="how the batch APIs behave (JSON, see mock_batch.py)")
     ap.add_argument("--workers", type=int, default=1,
                     help="processes sharing the port (SO_REUSEPORT), for benchmarks; "
                          "counters and queues are per process")
@@ -571,6 +598,8 @@ def main():
                     help="threads: http.server, a thread per connection (default); "
                          "asyncio: one event loop per process, same answers, less CPU")
     OPTS = ap.parse_args()
+    if OPTS.batch:
+        mock_batch.configure(json.loads(OPTS.batch))
     if OPTS.server == "asyncio":
         sock = listen_socket(OPTS.port)
         port = sock.getsockname()[1]

@@ -292,7 +292,7 @@ static void test_plan_errors(void **state)
 	parse_fails("{\"experiments\": [\n  {\"name\": \"a\"},\n  \"oops\"\n]}", PO_EINPUT,
 		    "b.json:3:3: experiment 2 is a string; expected an object like {\"name\": \"...\", \"iterations\": 20}");
 	parse_fails("{\"experiments\": [\n  {\"name\": \"a\", \"iteration\": 2}\n]}", PO_EINPUT,
-		    "b.json:2:17: unknown key \"iteration\" in experiment 1; did you mean \"iterations\"? (known: accept, alpha, base_url, bridge_dir, budget_usd, cache, cache_path, concurrency, enable_convergence, generate_model, generate_provider, incumbent_samples, interval, iterations, judge_model, judge_provider, length_penalty, max_attempts, max_calls, max_prompt_chars, min_delta, min_improvement, model, mutate_model, mutate_provider, name, noise, pairwise_judge, patience, prices, project, provider, race_rounds, repeat, seed, split, strategy, timeout, use_real_api)");
+		    "b.json:2:17: unknown key \"iteration\" in experiment 1; did you mean \"iterations\"? (known: accept, alpha, base_url, batch_api, bridge_dir, budget_usd, cache, cache_path, concurrency, enable_convergence, generate_model, generate_provider, incumbent_samples, interval, iterations, judge_model, judge_provider, length_penalty, max_attempts, max_calls, max_prompt_chars, min_delta, min_improvement, model, mutate_model, mutate_provider, name, noise, pairwise_judge, patience, prices, project, provider, race_rounds, repeat, seed, split, strategy, timeout, use_real_api)");
 	parse_fails("{\"experiments\": [{\"iterations\": -2}]}", PO_EINPUT,
 		    "b.json:1:33: \"iterations\" in experiment 1 must be between 0 and 100000, not -2");
 	parse_fails("{\"experiments\": [{\"iterations\": 2.5}]}", PO_EINPUT,

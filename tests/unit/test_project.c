@@ -393,7 +393,7 @@ static void test_unknown_placeholder(void **state)
 static void test_unknown_config_key(void **state)
 {
 	expect_fixture_error(state, "unknown-key", PO_EINPUT,
-			     "prompt_tuning_results_unknown-key/config_unknown-key.json:3:3: unknown setting \"rubrik\"; did you mean \"rubric\"? (known: accept, budget, convergence, description, endpoints, iterations, judge, judge_samples, judge_structured, judge_weight, length_penalty, main_prompt, max_prompt_chars, pairwise_judge, project, roles, rubric, scorers, seed, sim, split, strategy, system_prompt)");
+			     "prompt_tuning_results_unknown-key/config_unknown-key.json:3:3: unknown setting \"rubrik\"; did you mean \"rubric\"? (known: accept, batch_api, budget, convergence, description, endpoints, iterations, judge, judge_samples, judge_structured, judge_weight, length_penalty, main_prompt, max_prompt_chars, pairwise_judge, project, roles, rubric, scorers, seed, sim, split, strategy, system_prompt)");
 }
 
 static void test_good_fixture(void **state)
@@ -609,7 +609,7 @@ static void test_config_shapes(void **state)
 		     PO_EINPUT,
 		     "d/config_t.json:1:61: rubric criterion \"a\" appears twice; give each criterion its own \"key\"");
 	expect_parse(tc_ok, pr_ok, "{\"temperature\": 1}", PO_EINPUT,
-		     "d/config_t.json:1:2: unknown setting \"temperature\"; known settings are: accept, budget, convergence, description, endpoints, iterations, judge, judge_samples, judge_structured, judge_weight, length_penalty, main_prompt, max_prompt_chars, pairwise_judge, project, roles, rubric, scorers, seed, sim, split, strategy, system_prompt");
+		     "d/config_t.json:1:2: unknown setting \"temperature\"; known settings are: accept, batch_api, budget, convergence, description, endpoints, iterations, judge, judge_samples, judge_structured, judge_weight, length_penalty, main_prompt, max_prompt_chars, pairwise_judge, project, roles, rubric, scorers, seed, sim, split, strategy, system_prompt");
 }
 
 int main(void)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm/providers/batch_api.h"
 #include "llm/providers/http_api.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -215,6 +216,7 @@ struct po_provider *po_anthropic_provider_new(const struct po_provider_spec *spe
 		.parse_reply = po_anthropic_parse_reply,
 		.parse_error = po_anthropic_parse_error,
 		.rejects_temperature = po_anthropic_model_rejects_temperature,
+		.batch = &po_batch_anthropic,
 	};
 	const char *key = getenv(KEY_ENV), *base = spec->base_url;
 	struct po_buf line = PO_BUF_INIT;

@@ -338,8 +338,12 @@ static int start(struct po_http *h, struct slot *s, struct po_http_call *c, size
 		po_endpoints_started(h->o.endpoints, s->ep, now);
 	curl_easy_setopt(s->easy, CURLOPT_URL, s->ep >= 0 ? h->o.endpoints->v[s->ep].url : c->url);
 	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
-	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, c->body ? c->body : "");
+	if (c->get) {
+		curl_easy_setopt(s->easy, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
+		curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, c->body ? c->body : "");
+	}
 	/* Over TLS, wait for a connection that may multiplex rather than open
 	 * one per call; plain http:// is HTTP/1.1 here, where waiting gains
 	 * nothing. */

@@ -68,6 +68,7 @@ struct po_http_call {
 	const struct curl_slist *headers;  /* see po_http_headers_new() */
 	const char *body;
 	size_t body_len;
+	bool get;                /* a GET (body unused); default a POST */
 	/* out */
 	enum po_http_outcome outcome;
 	long status;             /* HTTP status of the last answer; 0 when none began

@@ -228,6 +228,11 @@ static enum temperature_rule temperature_rule(const struct po_http_api *a, const
 	return m ? SEND : TRY;
 }
 
+bool po_http_api_temperature(const struct po_http_api *a, const char *model)
+{
+	return temperature_rule(a, model) != OMIT;
+}
+
 /* A 400 whose message is about temperature. */
 static bool refused_temperature(const struct po_http_api *a, const struct po_http_call *c)
 {
@@ -259,6 +264,11 @@ static char *failure_text(const struct po_http_api *a, const struct po_http_call
 	free(msg);
 	po_http_redact(&b, a->key);
 	return po_buf_detach(&b);
+}
+
+char *po_http_api_failure(const struct po_http_api *a, const struct po_http_call *c)
+{
+	return failure_text(a, c);
 }
 
 /* A server that echoes the key (in a reply text, a model name) must not
@@ -305,6 +315,25 @@ static void answer(const struct po_http_api *a, const struct po_http_call *c,
 	}
 	redact_string(&out->content, a->key);
 	redact_string(&out->model, a->key);
+}
+
+int po_http_api_answer_body(const struct po_http_api *a, const char *body, size_t len,
+			    struct po_llm_response *out)
+{
+	struct po_err perr = { 0 };
+	struct po_buf b = PO_BUF_INIT;
+
+	if (!a->parse_reply(body, len, out, &perr)) {
+		redact_string(&out->content, a->key);
+		redact_string(&out->model, a->key);
+		return 0;
+	}
+	free(out->content);
+	out->content = NULL;
+	po_buf_addf(&b, "%s: the reply is unusable: %s", a->name, perr.msg);
+	po_http_redact(&b, a->key);
+	out->error = po_buf_detach(&b);
+	return PO_ELLM;
 }
 
 json_t *po_http_salvage_object(const char *body, size_t len, const char *key)

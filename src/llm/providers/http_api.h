@@ -68,6 +68,7 @@ json_t *po_http_salvage_object(const char *body, size_t len, const char *key);
 struct po_llm_request;
 struct po_llm_response;
 struct po_prices;
+struct po_batch_kind;
 
 /* What a run learned about a model. */
 struct po_http_model {
@@ -93,7 +94,23 @@ struct po_http_api {
 	bool (*rejects_temperature)(const char *model);  /* built-in list; may be NULL */
 	struct po_http_model *models; /* learned this run */
 	size_t n_models;
+	/* The provider's batch API (batch_api.h), or NULL when it has none. */
+	const struct po_batch_kind *batch;
+	unsigned batch_roles;        /* roles sent as batches (1 << role); 0: none */
+	const char *batch_state;     /* the pending batch's state file */
+	volatile int *interrupt;     /* non-zero: stop waiting for a batch */
 };
+
+/* Whether a call to model goes with its temperature (the rules above;
+ * a model still untried is sent one). */
+bool po_http_api_temperature(const struct po_http_api *a, const char *model);
+/* The one-line message of a failed call (new string; the key redacted). */
+char *po_http_api_failure(const struct po_http_api *a, const struct po_http_call *c);
+/* A parsed reply body, as parse_reply() reads it, with the key redacted
+ * from the text and model (out zeroed by the caller): 0, or PO_ELLM with
+ * out->error set. */
+int po_http_api_answer_body(const struct po_http_api *a, const char *body, size_t len,
+			    struct po_llm_response *out);
 
 /*
  * Loads the price table (path NULL: the built-in one) into a->prices.

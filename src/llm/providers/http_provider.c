@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm/providers/batch_api.h"
 #include "llm/providers/endpoints.h"
 #include "llm/providers/http_api.h"
 #include "llm/providers/provider.h"
 #include "llm/providers/shared.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 
@@ -18,6 +20,7 @@ struct http_provider {
 	struct po_provider base;
 	struct po_http_api api;
 	char *key;
+	char *batch_state;
 	char **urls;
 	size_t nurls;
 	struct po_endpoints eps;   /* with several urls */
@@ -28,6 +31,8 @@ int po_http_provider_complete(struct po_provider *p, const struct po_llm_request
 {
 	struct http_provider *h = p->impl;
 
+	if (h->api.batch_roles)
+		return po_batch_complete(&h->api, reqs, out, n, err);
 	return po_http_api_complete(&h->api, reqs, out, n, err);
 }
 
@@ -37,6 +42,9 @@ int po_http_provider_complete_chain(struct po_provider *p, const struct po_llm_r
 {
 	struct http_provider *h = p->impl;
 
+	/* A provider batch is answered as a whole: no follow-ups. */
+	if (h->api.batch_roles)
+		return po_batch_complete(&h->api, reqs, out, n, err);
 	return po_http_api_complete_chain(&h->api, reqs, out, n, chain, err);
 }
 
@@ -89,6 +97,7 @@ void po_http_provider_free(struct po_provider *p)
 	po_http_api_release(&h->api);
 	po_endpoints_release(&h->eps);
 	free(h->key);
+	free(h->batch_state);
 	for (size_t i = 0; i < h->nurls; i++)
 		free(h->urls[i]);
 	free(h->urls);
@@ -113,7 +122,22 @@ struct po_provider *po_http_provider_new(const struct po_provider_ops *ops,
 	h->api.key = h->key;
 	h->api.url = urls[0];
 	h->api.timeout_s = spec->timeout_s;
+	h->api.batch_roles = spec->batch_roles;
+	h->batch_state = spec->batch_state_path ? po_xstrdup(spec->batch_state_path) : NULL;
+	h->api.batch_state = h->batch_state;
+	h->api.interrupt = spec->interrupt;
 	po_http_options_init(&ho);
+	if (spec->batch_roles && (!api->batch || nurls > 1)) {
+		po_error(err, PO_EUSAGE, api->batch ?
+			 "--batch-api: %s with several endpoints (--base-url URL1,URL2): the batch API takes one; give one URL or drop --batch-api" :
+			 "--batch-api: %s has no batch API; use anthropic or openai, or drop --batch-api",
+			 api->name);
+		po_http_provider_free(&h->base);
+		return NULL;
+	}
+	/* A batch's results come in one answer. */
+	if (spec->batch_roles)
+		ho.max_response = (size_t)1 << 30;
 	ho.concurrency = spec->concurrency;
 	ho.timeout_s = spec->timeout_s;
 	ho.max_attempts = spec->max_attempts;

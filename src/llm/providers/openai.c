@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm/providers/batch_api.h"
 #include "llm/providers/http_api.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -204,6 +205,7 @@ struct po_provider *po_openai_provider_new(const struct po_provider_spec *spec, 
 		.parse_reply = po_openai_parse_reply,
 		.parse_error = po_openai_parse_error,
 		.rejects_temperature = po_openai_model_is_reasoning,
+		.batch = &po_batch_openai,
 	};
 	const char *key = getenv(KEY_ENV), *base = spec->base_url;
 	struct po_buf line = PO_BUF_INIT;

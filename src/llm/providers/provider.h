@@ -54,6 +54,8 @@ struct po_llm_response {
 	long cache_write_tokens; /* prompt tokens written to it (Anthropic) */
 	int attempts;            /* HTTP attempts made, retries included (0: not counted) */
 	bool cached;             /* set by the engine: answered from the response cache */
+	bool batch;              /* answered through a provider batch API: priced at
+	                          * the batch discount (half the table's price) */
 	double latency_ms;
 };
 
@@ -127,6 +129,12 @@ struct po_provider_spec {
 	/* anthropic, openai: the price table whose "temperature" flags they
 	 * follow (--prices); NULL: the built-in one. */
 	const char *prices_path;
+	/* anthropic, openai: the roles (bit 1 << role) whose calls go through
+	 * the provider's batch API (providers/batch_api.h); 0: none. */
+	unsigned batch_roles;
+	/* The file that remembers the batch in flight, so a run killed while
+	 * it is pending polls it again instead of paying for it twice. */
+	const char *batch_state_path;
 
 	/* sim */
 	uint64_t seed;
