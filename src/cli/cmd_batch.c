@@ -46,6 +46,10 @@ static const struct cli_help_item batch_options[] = {
 	{ "strategy", NULL, NULL },
 	{ "split", NULL, NULL },
 	{ "accept", NULL, NULL },
+	{ "alpha", NULL, NULL },
+	{ "min_delta", NULL, NULL },
+	{ "race_rounds", NULL, NULL },
+	{ "incumbent_samples", NULL, NULL },
 	{ "pairwise_judge", NULL, NULL },
 	{ "seed", NULL, NULL },
 	{ "enable_convergence", NULL, NULL },
@@ -531,6 +535,10 @@ static void flags_apply(const struct po_run_options *f, struct po_batch_defaults
 	d->no_convergence = !f->enable_convergence;
 	d->split = f->split;
 	d->accept = f->accept;
+	d->alpha = f->accept_alpha;
+	d->min_delta = f->accept_min_delta;
+	d->race_rounds = f->accept_rounds;
+	d->incumbent_samples = f->accept_incumbent_samples;
 	d->pairwise_judge = f->pairwise_judge;
 	d->batch_api = f->batch_api;
 	ro->max_calls = f->max_calls;

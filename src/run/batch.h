@@ -35,6 +35,8 @@ struct po_batch_defaults {
 	bool no_convergence;     /* true: enable_convergence false by default */
 	const char *split;       /* NULL: each experiment's project decides */
 	const char *accept;      /* NULL: greedy */
+	double alpha, min_delta; /* paired acceptance; <= 0: not given */
+	int race_rounds, incumbent_samples; /* paired racing; 0: not given */
 	bool pairwise_judge;     /* true: "pairwise_judge" for every experiment */
 	bool batch_api;          /* true: "batch_api": true by default (--batch-api) */
 };

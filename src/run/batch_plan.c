@@ -73,6 +73,14 @@ static json_t *cli_layer(const struct po_batch_defaults *d)
 		json_object_set_new(o, "split", json_string(d->split));
 	if (d->accept)
 		json_object_set_new(o, "accept", json_string(d->accept));
+	if (d->alpha > 0)
+		json_object_set_new(o, "alpha", json_real(d->alpha));
+	if (d->min_delta > 0)
+		json_object_set_new(o, "min_delta", json_real(d->min_delta));
+	if (d->race_rounds > 0)
+		json_object_set_new(o, "race_rounds", json_integer(d->race_rounds));
+	if (d->incumbent_samples > 0)
+		json_object_set_new(o, "incumbent_samples", json_integer(d->incumbent_samples));
 	if (d->pairwise_judge)
 		json_object_set_new(o, "pairwise_judge", json_true());
 	if (d->no_convergence)

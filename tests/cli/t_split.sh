@@ -99,3 +99,11 @@ b = json.load(open("ppart/optimization_final_results.json"))
 for k in ("iteration_history", "best_prompts", "calls", "heldout", "racing", "noise_floor", "split"):
     assert a[k] == b[k], (k, a[k], b[k])
 PY
+# batch passes the paired settings on to its experiments
+expect_exit 0 "$PO" batch --experiments 1 --iterations 1 --no-report --results-root br --accept paired --alpha 0.1 --min-delta 0.5 --race-rounds 3 --incumbent-samples 2
+python3 - <<'PY' || die "batch dropped a paired setting"
+import glob, json
+f = glob.glob("br/**/optimization_final_results.json", recursive=True)[0]
+a = json.load(open(f))["settings"]["accept"]
+assert a == {"rule": "paired", "alpha": 0.1, "min_delta": 0.5, "rounds": 3, "incumbent_samples": 2}, a
+PY
