@@ -612,12 +612,11 @@ static int parse_args(int argc, char **argv, struct batch_args *ba)
 	struct po_run_options flags;
 	long n;
 
+	memset(ba, 0, sizeof(*ba));
 	po_batch_defaults_init(&ba->d);
 	po_batch_run_options_init(&ba->ro);
-	ba->config = NULL;
 	ba->experiments = -1;
 	ba->auto_responder = true;
-	ba->quiet = false;
 	flags_init(&flags);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = NULL;
