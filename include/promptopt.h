@@ -95,6 +95,13 @@ void po_convergence_free(struct po_convergence *c);
  */
 bool po_convergence_update(struct po_convergence *c, int iteration, double score);
 
+/*
+ * An iteration that tested no candidate (the strategy nominated none): not
+ * counted toward the patience, but the run got that far (the
+ * recommendations name the iterations run).
+ */
+void po_convergence_skip(struct po_convergence *c, int iteration);
+
 /* True once converged and early stopping is enabled. */
 bool po_convergence_should_stop(const struct po_convergence *c);
 

@@ -28,6 +28,7 @@ struct po_convergence {
 	double best;
 	int no_improvement;
 	int last_improvement_iteration;
+	int last_skipped;       /* the last iteration po_convergence_skip saw */
 	size_t plateau_start;   /* index of the last significant gain (or first point) */
 	bool converged;
 	int convergence_iteration;
@@ -70,6 +71,12 @@ void po_convergence_free(struct po_convergence *c)
 static bool is_significant(const struct po_convergence *c, double score)
 {
 	return po_accept_significant(score, c->best, c->cfg.min_improvement_percent);
+}
+
+void po_convergence_skip(struct po_convergence *c, int iteration)
+{
+	if (iteration > c->last_skipped)
+		c->last_skipped = iteration;
 }
 
 bool po_convergence_update(struct po_convergence *c, int iteration, double score)
@@ -214,6 +221,8 @@ int po_convergence_recommendations(const struct po_convergence *c, int max_itera
 		return 0;
 	po_convergence_get_status(c, &st);
 	last = c->pts[c->n - 1].iteration;
+	if (c->last_skipped > last)
+		last = c->last_skipped;
 
 	if (c->converged && last > c->convergence_iteration) {
 		add_line(buf, size, &used,

@@ -79,6 +79,11 @@ void po_console_event(struct po_buf *out, const struct po_event *ev)
 			po_buf_addf(out, "Current score: n/a  Best: %.2f  ", ev->best);
 		if (ev->improved)
 			po_buf_addf(out, "\u2713 Improvement! %.2f \u2192 %.2f\n", ev->previous_best, ev->best);
+		else if (!isfinite(ev->score))
+			/* Nothing was nominated: no candidate was tested, so the
+			 * convergence detector does not count the step (a lost one,
+			 * warned about above, it does). */
+			po_buf_addf(out, "- No candidate this step. Keeping previous prompts.\n");
 		else
 			po_buf_addf(out, "\u2717 No improvement. Keeping previous prompts.\n");
 		print_failed(out, ev);

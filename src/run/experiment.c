@@ -325,10 +325,22 @@ static int no_candidate(struct po_experiment *e, int k, const char *why, bool lo
 	 * child down) is not news on the console; the history says why. */
 	if (lost)
 		po_exp_msg(e, PO_EV_WARNING, "iteration %d: no candidate (%s)", k, why);
-	po_convergence_update(e->conv, k, e->best_score);
+	/* The detector counts candidates tested, and lost steps (the LLM gave
+	 * nothing usable: a wasted iteration, as the seed counted it); a step
+	 * whose strategy chose to nominate none (reflect's probe whose child
+	 * lost on the minibatch) is skipped: counting it stopped reflect long
+	 * before it stalled (docs/bench.md, "Early stop"). The resumed detector
+	 * reads the same rows (resume.c). */
+	if (lost)
+		po_convergence_update(e->conv, k, e->best_score);
+	else
+		po_convergence_skip(e->conv, k);
 	record(e, k, NAN, false, NULL, "none", NULL);
 	json_object_set_new(json_array_get(e->history, json_array_size(e->history) - 1),
 			    "no_candidate", json_string(why));
+	if (lost)
+		json_object_set_new(json_array_get(e->history, json_array_size(e->history) - 1),
+				    "lost", json_true());
 	/* What the step evaluated is recorded all the same (none nominated). */
 	mark_population(population, NULL, 0, -1);
 	return po_results_write_iteration(e->results_dir, k, e->best_prompts, "none", &none,

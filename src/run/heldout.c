@@ -189,11 +189,21 @@ bool po_exp_noise_stop(const struct po_experiment *e, double *floor, double *gai
 	/* The history's first row is the baseline. */
 	if (!isfinite(*floor) || n < k + 1)
 		return false;
-	for (size_t i = n - k; i < n; i++) {
-		const json_t *h = json_array_get(e->history, i);
-		double sc = po_json_num(h, "score", NAN), best = po_json_num(h, "best_score", NAN);
+	/* The last k steps that nominated a candidate or were lost (as the
+	 * seed's detector counts them); the first row is the baseline. */
+	for (size_t i = n, seen = 0; seen < k; i--) {
+		const json_t *h;
+		double sc, best;
+		if (i <= 1)
+			return false;
+		h = json_array_get(e->history, i - 1);
+		if (json_object_get(h, "no_candidate") && !json_is_true(json_object_get(h, "lost")))
+			continue;
+		seen++;
 		if (json_is_true(json_object_get(h, "improved")))
 			return false;
+		sc = po_json_num(h, "score", NAN);
+		best = po_json_num(h, "best_score", NAN);
 		if (isfinite(sc) && sc - best > *gain)
 			*gain = sc - best;
 	}

@@ -112,10 +112,20 @@ int po_exp_restore_checkpoint(struct po_experiment *e, int *last, struct po_err 
 	e->best_eval = ck.best_eval;
 	memset(&ck.best_eval, 0, sizeof(ck.best_eval));
 	po_engine_restore_stats(e->engine, &ck.stats);
+	/* The detector as the run fed it (experiment.c): every row but the
+	 * steps whose strategy chose to nominate nothing (lost ones count); a
+	 * candidate's score under the greedy rule, the incumbent's under a
+	 * test. */
 	json_array_foreach(e->history, i, h) {
 		const json_t *sc = json_object_get(h, "score");
-		po_convergence_update(e->conv, (int)i, json_is_number(sc) ? json_number_value(sc) :
-						       po_json_num(h, "best_score", e->best_score));
+		double best = po_json_num(h, "best_score", e->best_score);
+		if (json_object_get(h, "no_candidate") && !json_is_true(json_object_get(h, "lost"))) {
+			po_convergence_skip(e->conv, (int)i);
+			continue;
+		}
+		po_convergence_update(e->conv, (int)i,
+				      json_is_number(sc) && e->accept.rule == PO_ACCEPT_GREEDY ?
+				      json_number_value(sc) : best);
 	}
 	e->iterations_run = ck.iteration;
 	po_checkpoint_release(&ck);

@@ -12,9 +12,9 @@ for l in bad:
 sys.exit(1 if bad else 0)
 PY
 }
-expect_exit 0 "$PO" run --project pr-faq-validator --provider sim --iterations 20 --seed 1
+expect_exit 0 "$PO" run --project pr-faq-validator --provider sim --iterations 20 --seed 1 --strategy hillclimb
 fits out.txt
-expect_line out.txt "1. Convergence detected at iteration 17; stopping early saved 3 of 20 iterations."
+expect_line out.txt "1. Convergence detected at iteration 8; stopping early saved 12 of 20 iterations."
 expect_no_grep out.txt "Could have stopped"
 expect_grep out.txt "Plateau Variance: "
 

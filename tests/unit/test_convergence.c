@@ -244,6 +244,13 @@ static void test_recommend_none(void **state)
 		"The run ended after 2 of 20 iterations, before converging; to go on, run it again with --resume.\n");
 	assert_int_equal(po_convergence_recommendations(c, 2, rec, sizeof(rec)), 1);
 	assert_string_equal(rec, "No convergence within 2 iterations; consider more iterations.\n");
+	/* Iterations that tested no candidate are not counted, but the run got
+	 * that far: it did not end early. */
+	po_convergence_skip(c, 19);
+	po_convergence_skip(c, 20);
+	assert_false(po_convergence_should_stop(c));
+	assert_int_equal(po_convergence_recommendations(c, 20, rec, sizeof(rec)), 1);
+	assert_string_equal(rec, "No convergence within 20 iterations; consider more iterations.\n");
 	po_convergence_free(c);
 
 	c = po_convergence_new(NULL);

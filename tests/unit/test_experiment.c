@@ -400,8 +400,11 @@ static void test_convergence_on_and_off(void **state)
 	struct po_err err;
 
 	(void)state;
-	/* Patience 1: with convergence on, the first flat iteration stops the run. */
+	/* Patience 1: with convergence on, the first flat iteration stops the run
+	 * (hillclimb: every step nominates a candidate, and the detector counts
+	 * candidates tested). */
 	options(&o, 12, &r);
+	o.strategy = "hillclimb";
 	o.convergence.no_improvement_threshold = 1;
 	o.results_dir = "on";
 	assert_int_equal(run(&o, &s, &err), 0);
