@@ -59,7 +59,7 @@ static void add_input_value(struct po_buf *out, const json_t *v)
 	free(s);
 }
 
-static void add_inputs(struct po_buf *out, const json_t *inputs)
+void po_judge_add_inputs(struct po_buf *out, const json_t *inputs)
 {
 	const char **keys;
 	const char *key;
@@ -145,7 +145,7 @@ static void add_reply_shape(struct po_buf *out, const struct po_rubric *r)
 /* The test case's inputs and the output under evaluation. */
 static void add_case(struct po_buf *out, const json_t *test_case_inputs, const char *output)
 {
-	add_inputs(out, test_case_inputs);
+	po_judge_add_inputs(out, test_case_inputs);
 	po_buf_adds(out, "## Output to evaluate\n" PO_JUDGE_OUTPUT_BEGIN "\n");
 	po_buf_adds(out, output ? output : "");
 	if (output && *output && output[strlen(output) - 1] != '\n')
@@ -163,7 +163,7 @@ void po_judge_build_prompt(struct po_buf *out, const struct po_rubric *rubric,
 		    "described here, against the rubric, and reply in JSON.\n\n");
 	if (project_description && *project_description)
 		po_buf_addf(out, "## Project\n%s\n\n", project_description);
-	add_inputs(out, test_case_inputs);
+	po_judge_add_inputs(out, test_case_inputs);
 	add_rubric(out, rubric);
 	po_buf_adds(out, "## Output to evaluate\n" PO_JUDGE_OUTPUT_BEGIN "\n");
 	po_buf_adds(out, output ? output : "");

@@ -50,6 +50,11 @@ size_t po_judge_build_prompt_shared_first(struct po_buf *out, const struct po_ru
 /* The system prompt of judge calls. */
 const char *po_judge_system_prompt(void);
 
+/* Appends the "## Test case inputs" section of a judge prompt (the inputs
+ * sorted by name, so the same case always gives the same prompt); the
+ * pairwise judge's prompt uses it too. */
+void po_judge_add_inputs(struct po_buf *out, const json_t *inputs);
+
 /*
  * Parses a judge reply. Accepts the JSON object alone, inside ``` fences, or
  * surrounded by prose (the first balanced {...} that parses as an object with

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "eval/judge.h"
 #include "llm/llm.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -35,40 +36,6 @@ const char *po_pairwise_system_prompt(void)
 }
 
 /* ---- the prompt ------------------------------------------------------- */
-
-static int cmp_str_ptr(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-/* The inputs sorted by name, so the same case always gives the same prompt. */
-static void add_inputs(struct po_buf *out, const json_t *inputs)
-{
-	size_t n = json_object_size(inputs), i = 0;
-	const char **keys, *key;
-	json_t *v;
-
-	po_buf_adds(out, "## Test case inputs\n");
-	if (!json_is_object(inputs) || !n) {
-		po_buf_adds(out, "(none)\n\n");
-		return;
-	}
-	keys = po_xcalloc(n, sizeof(*keys));
-	json_object_foreach((json_t *)inputs, key, v)
-		keys[i++] = key;
-	qsort(keys, n, sizeof(*keys), cmp_str_ptr);
-	for (i = 0; i < n; i++) {
-		const json_t *val = json_object_get(inputs, keys[i]);
-		char *s = json_is_string(val) ? NULL :
-			  json_dumps(val, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-
-		po_buf_addf(out, "- %s: %s\n", keys[i],
-			    json_is_string(val) ? json_string_value(val) : s ? s : "null");
-		free(s);
-	}
-	po_buf_addch(out, '\n');
-	free(keys);
-}
 
 static void add_rubric(struct po_buf *out, const struct po_rubric *r)
 {
@@ -113,7 +80,7 @@ void po_pairwise_build_prompt(struct po_buf *out, const struct po_rubric *rubric
 		    "reply in JSON.\n\n");
 	if (project_description && *project_description)
 		po_buf_addf(out, "## Project\n%s\n\n", project_description);
-	add_inputs(out, test_case_inputs);
+	po_judge_add_inputs(out, test_case_inputs);
 	add_rubric(out, rubric);
 	add_output(out, "Output A", PO_PAIR_A_BEGIN, a, PO_PAIR_A_END);
 	add_output(out, "Output B", PO_PAIR_B_BEGIN, b, PO_PAIR_B_END);

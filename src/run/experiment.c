@@ -314,6 +314,16 @@ out:
 	return ret;
 }
 
+bool po_exp_row_counted(const json_t *row)
+{
+	return !json_object_get(row, "no_candidate") || json_is_true(json_object_get(row, "lost"));
+}
+
+double po_exp_detector_value(const struct po_experiment *e, double score, double best)
+{
+	return isfinite(score) && e->accept.rule == PO_ACCEPT_GREEDY ? score : best;
+}
+
 /* A step that gave no nominee: a lost iteration, not a failed run (a
  * warning when the LLM gave nothing usable; else the strategy's choice). */
 static int no_candidate(struct po_experiment *e, int k, const char *why, bool lost,
@@ -395,8 +405,7 @@ static int run_iteration(struct po_experiment *e, int k, struct po_err *err)
 	}
 	/* The seed's detector sees every candidate's score; under a test it sees
 	 * the incumbent's, so only an accepted gain counts as progress. */
-	po_convergence_update(e->conv, k, isfinite(score) && e->accept.rule == PO_ACCEPT_GREEDY ?
-				       score : e->best_score);
+	po_convergence_update(e->conv, k, po_exp_detector_value(e, score, e->best_score));
 	record(e, k, score, improved, improved ? &e->best_eval : &nm->eval, nm->origin,
 	       nm->prompts);
 	mark_population(ctx.evaluated, ctx.nominees, ctx.n_nominees, improved ? top : -1);

@@ -125,6 +125,14 @@ int po_exp_decide(struct po_experiment *e, struct po_search *ctx, long *top, boo
  * above the best (*gain: the largest gain seen). */
 bool po_exp_noise_stop(const struct po_experiment *e, double *floor, double *gain);
 
+/* experiment.c: whether a history row counts toward the stop rules'
+ * patience (a tested candidate or a lost step; not a step whose strategy
+ * chose to nominate nothing), and the value the seed's detector is fed for
+ * a step that scored `score` with the best then `best` (the candidate's
+ * score under the greedy rule, the incumbent's under a test). */
+bool po_exp_row_counted(const json_t *row);
+double po_exp_detector_value(const struct po_experiment *e, double score, double best);
+
 /* resume.c: the checkpoint after the baseline and each iteration k, and
  * the state of a checkpoint back (*last: its iteration). */
 int po_exp_save_checkpoint(struct po_experiment *e, int k, struct po_err *err);

@@ -197,7 +197,7 @@ bool po_exp_noise_stop(const struct po_experiment *e, double *floor, double *gai
 		if (i <= 1)
 			return false;
 		h = json_array_get(e->history, i - 1);
-		if (json_object_get(h, "no_candidate") && !json_is_true(json_object_get(h, "lost")))
+		if (!po_exp_row_counted(h))
 			continue;
 		seen++;
 		if (json_is_true(json_object_get(h, "improved")))

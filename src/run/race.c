@@ -92,36 +92,44 @@ static void incumbent_pool(struct race *r)
 
 /* Measures the incumbent again on the first `done` validation cases until
  * each has incumbent_samples fresh samples (a case that keeps failing is
- * given up after a few tries). */
+ * given up after a few tries); the pool (incumbent_pool, read once per
+ * race) takes each fresh score as it comes. */
 static int top_up_incumbent(struct race *r, size_t done, struct po_err *err)
 {
 	struct po_experiment *e = r->e;
 	unsigned want = (unsigned)e->accept.incumbent_samples;
 	size_t *idx = po_xcalloc(done ? done : 1, sizeof(*idx));
+	size_t *pos = po_xcalloc(done ? done : 1, sizeof(*pos));
 	const char *origin = "incumbent measured again";
 	int ret = 0;
 
 	for (unsigned j = 1; j <= want + 3 && !ret; j++) {
-		struct po_archive_entry *a;
+		struct po_archive_entry *a = po_archive_find(e->archive, e->best_prompts,
+							     INC_SAMPLE + j);
 		struct po_caseset set = { .idx = idx, .n = 0 };
 		struct po_evaluation got = { 0 };
 
-		incumbent_pool(r);
-		a = po_archive_find(e->archive, e->best_prompts, INC_SAMPLE + j);
 		for (size_t p = 0; p < done; p++) {
 			size_t c = e->split.val.idx[p];
-			if (r->icnt[p] < want && !(a && a->cases[c].evaluated))
+			if (r->icnt[p] < want && !(a && a->cases[c].evaluated)) {
+				pos[set.n] = p;
 				idx[set.n++] = c;
+			}
 		}
 		if (!set.n)
 			continue;
 		ret = po_search_evaluate(r->ctx, (const json_t *const *)&e->best_prompts, 1, &set,
 					 INC_SAMPLE + j, &origin, &got, err);
+		for (size_t i = 0; !ret && i < got.n && i < set.n; i++) {
+			if (got.cases[i].ok) {
+				r->isum[pos[i]] += got.cases[i].score;
+				r->icnt[pos[i]]++;
+			}
+		}
 		po_evaluation_release(&got);
 	}
-	if (!ret)
-		incumbent_pool(r);
 	free(idx);
+	free(pos);
 	return ret;
 }
 
@@ -147,15 +155,31 @@ static size_t differences(struct race *r, int round, size_t done)
 	return n;
 }
 
+/* Evaluates prompts on the first n validation cases with the sample. */
+static int eval_prefix(struct po_search *ctx, const struct po_caseset *val, const json_t *prompts,
+		       size_t n, unsigned sample, const char *origin, struct po_evaluation *out,
+		       struct po_err *err)
+{
+	struct po_caseset set = { .idx = val->idx, .n = n };
+
+	po_evaluation_release(out);
+	return po_search_evaluate(ctx, &prompts, 1, &set, sample, &origin, out, err);
+}
+
 /* Evaluates the nominee on its first `done` validation cases in round k. */
 static int eval_nominee(struct race *r, int k, size_t done, struct po_err *err)
 {
-	struct po_caseset set = { .idx = r->e->split.val.idx, .n = done };
-	const char *origin = r->nm->origin;
+	return eval_prefix(r->ctx, &r->e->split.val, r->nm->prompts, done,
+			   po_exp_race_sample(r->nm->sample, k), r->nm->origin, &r->ev[k], err);
+}
 
-	po_evaluation_release(&r->ev[k]);
-	return po_search_evaluate(r->ctx, (const json_t *const *)&r->nm->prompts, 1, &set,
-				  po_exp_race_sample(r->nm->sample, k), &origin, &r->ev[k], err);
+/* The looks of a round over nval validation cases, and their block size. */
+static size_t race_looks(size_t nval, size_t *block)
+{
+	*block = (nval + 3) / 4;
+	if (*block < 2)
+		*block = 2;
+	return (nval + *block - 1) / *block;
 }
 
 /* The one-sided level a look may accept at: look `b` of `L` in round k of
@@ -171,11 +195,12 @@ static double look_alpha(const struct po_accept_config *c, int k, size_t b, size
 	return c->alpha * (1 - share) * (double)(k + 1) / (R * (R + 1) / 2.0);
 }
 
-static void accept_now(struct race *r, struct po_accept_decision *d)
+static void accept_now(const struct po_experiment *e, const struct po_nominee *nm,
+		       struct po_accept_decision *d)
 {
-	d->accept = isfinite(r->nm->eval.mean);
-	d->significant = d->accept && po_accept_significant(r->nm->eval.mean, r->e->best_score,
-							    r->e->accept.min_improvement_percent);
+	d->accept = isfinite(nm->eval.mean);
+	d->significant = d->accept && po_accept_significant(nm->eval.mean, e->best_score,
+							    e->accept.min_improvement_percent);
 }
 
 /* cost: the length penalty (opt/integrity.h) the gain must exceed too. */
@@ -183,32 +208,28 @@ static int race(struct race *r, double cost, struct po_accept_decision *d, struc
 {
 	struct po_experiment *e = r->e;
 	const struct po_accept_config *c = &e->accept;
-	size_t nval = r->nval, block = (nval + 3) / 4, L, done = 0;
+	size_t nval = r->nval, block, L = race_looks(nval, &block), done = 0, n;
 	int ret = 0;
 
-	if (block < 2)
-		block = 2;
-	L = (nval + block - 1) / block;
 	for (int k = 0; k < c->rounds && !ret; k++) {
 		for (size_t b = 1; b <= L && !ret; b++) {
-			double a = look_alpha(c, k, b, L);
 			done = b == L ? nval : b * block;
 			ret = eval_nominee(r, k, done, err);
 			if (!ret && k == 0)
 				ret = top_up_incumbent(r, done, err);
 			if (ret || r->ev[k].invalid)
 				return ret;
-			po_accept_diff_bounds(r->x, differences(r, k, done), 1 - 2 * a, d);
+			n = differences(r, k, done);
+			po_accept_diff_bounds(r->x, n, 1 - 2 * look_alpha(c, k, b, L), d);
 			if (isfinite(d->low) && d->low > c->min_delta + cost) {
-				accept_now(r, d);
+				accept_now(e, r->nm, d);
 				e->race.accepted_early += b < L || k + 1 < c->rounds;
 				e->race.saved_calls += (long)(nval - done) * 2;
 				return 0;
 			}
 			/* Clearly worse (at the level of the look inside a round), or
 			 * after a whole round no gain in sight: dropped. */
-			po_accept_diff_bounds(r->x, differences(r, k, done), 1 - 2 * c->alpha / L,
-					      d);
+			po_accept_diff_bounds(r->x, n, 1 - 2 * c->alpha / L, d);
 			if ((isfinite(d->high) && d->high < cost) ||
 			    (b == L && !(d->gain > c->min_delta + cost))) {
 				e->race.dropped += b < L || k + 1 < c->rounds;
@@ -220,17 +241,6 @@ static int race(struct race *r, double cost, struct po_accept_decision *d, struc
 	return 0;
 }
 
-/* Evaluates prompts on the first n validation cases with the sample. */
-static int eval_prefix(struct po_search *ctx, const struct po_caseset *val, const json_t *prompts,
-		       size_t n, unsigned sample, const char *origin, struct po_evaluation *out,
-		       struct po_err *err)
-{
-	struct po_caseset set = { .idx = val->idx, .n = n };
-
-	po_evaluation_release(out);
-	return po_search_evaluate(ctx, &prompts, 1, &set, sample, &origin, out, err);
-}
-
 /* The race under the pairwise judge: blocks of validation cases, each
  * against the incumbent measured again on them with the nominee's sample;
  * the looks share alpha as the other race's first round does. */
@@ -238,15 +248,12 @@ static int race_pairwise(struct po_experiment *e, struct po_search *ctx, struct 
 			 double cost, struct po_accept_decision *d, struct po_err *err)
 {
 	struct po_accept_config one = e->accept;
-	size_t nval = e->split.val.n, block = (nval + 3) / 4, L, done;
+	size_t nval = e->split.val.n, block, L = race_looks(nval, &block), done;
 	struct po_evaluation inc = { 0 };
 	struct po_pairwise_race pw = { 0 };
 	int ret = 0;
 
 	one.rounds = 1;
-	if (block < 2)
-		block = 2;
-	L = (nval + block - 1) / block;
 	for (size_t b = 1; b <= L && !ret; b++) {
 		done = b == L ? nval : b * block;
 		ret = eval_prefix(ctx, &e->split.val, nm->prompts, done, nm->sample, nm->origin,
@@ -258,10 +265,7 @@ static int race_pairwise(struct po_experiment *e, struct po_search *ctx, struct 
 			break;
 		po_accept_paired_bounds(&one, pw.nom, pw.inc, 1 - 2 * look_alpha(&one, 0, b, L), d);
 		if (isfinite(d->low) && d->low > one.min_delta + cost) {
-			d->accept = isfinite(nm->eval.mean);
-			d->significant = d->accept && po_accept_significant(nm->eval.mean,
-									     e->best_score,
-									     one.min_improvement_percent);
+			accept_now(e, nm, d);
 			e->race.accepted_early += b < L;
 			e->race.saved_calls += (long)(nval - done) * 2 * 2;
 			break;
@@ -292,6 +296,7 @@ static int race_nominee(struct po_experiment *e, struct po_search *ctx, struct p
 	r.x = po_xcalloc(r.nval ? r.nval : 1, sizeof(*r.x));
 	r.ev[0] = nm->eval;
 	memset(&nm->eval, 0, sizeof(nm->eval));
+	incumbent_pool(&r);
 	ret = race(&r, cost, d, err);
 	nm->eval = r.ev[0];
 	for (int k = 1; k < e->accept.rounds; k++)

@@ -4,6 +4,7 @@
  * from them: the split, the archive, the strategy's state, the incumbent,
  * the history and the counters.
  */
+#include <math.h>
 #include <string.h>
 
 #include "run/checkpoint.h"
@@ -117,15 +118,13 @@ int po_exp_restore_checkpoint(struct po_experiment *e, int *last, struct po_err 
 	 * candidate's score under the greedy rule, the incumbent's under a
 	 * test. */
 	json_array_foreach(e->history, i, h) {
-		const json_t *sc = json_object_get(h, "score");
-		double best = po_json_num(h, "best_score", e->best_score);
-		if (json_object_get(h, "no_candidate") && !json_is_true(json_object_get(h, "lost"))) {
+		if (!po_exp_row_counted(h))
 			po_convergence_skip(e->conv, (int)i);
-			continue;
-		}
-		po_convergence_update(e->conv, (int)i,
-				      json_is_number(sc) && e->accept.rule == PO_ACCEPT_GREEDY ?
-				      json_number_value(sc) : best);
+		else
+			po_convergence_update(e->conv, (int)i,
+					      po_exp_detector_value(e, po_json_num(h, "score", NAN),
+								    po_json_num(h, "best_score",
+										e->best_score)));
 	}
 	e->iterations_run = ck.iteration;
 	po_checkpoint_release(&ck);
